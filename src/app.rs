@@ -1,0 +1,88 @@
+//! Wiring: open the store, make sure a release is active (the embedded catalog
+//! on a fresh install), build the router, serve until a shutdown signal.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::atlas::{ActiveAtlas, catalog};
+use crate::store::{Store, StoreError};
+use crate::web::{self, AppState, AtlasCell};
+
+/// Opens the database and loads the active release, seeding the embedded
+/// catalog when no release is stored yet, so a fresh install works offline.
+pub async fn open(database_url: &str) -> Result<(Store, ActiveAtlas), StoreError> {
+    let store = Store::connect(database_url).await?;
+    let active = load_or_seed(&store).await?;
+    Ok((store, active))
+}
+
+pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
+    if let Some(active) = store.load_active().await? {
+        return Ok(active);
+    }
+    let release = catalog::embedded_release();
+    store.import_release(&release, catalog::EMBEDDED_SOURCE).await?;
+    tracing::info!(version = %release.version, "seeded the embedded ATLAS catalog");
+    store
+        .load_active()
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
+}
+
+pub fn state(store: Store, active: ActiveAtlas) -> AppState {
+    AppState {
+        store,
+        atlas: AtlasCell::new(active),
+    }
+}
+
+/// Serves on an already bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = web::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Parses fetched bytes as a release and stores it (one transaction).
+pub async fn import_release(
+    store: &Store,
+    fetched: &crate::atlas::fetch::Fetched,
+) -> anyhow::Result<crate::store::ImportOutcome> {
+    let release = crate::atlas::parse_release(&fetched.bytes)?;
+    Ok(store.import_release(&release, &fetched.source).await?)
+}

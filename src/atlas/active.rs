@@ -1,0 +1,155 @@
+//! The active release held in memory with lookup maps, so that page handlers
+//! never query SQL for knowledge-base facts. Rebuilt after every import.
+
+use std::collections::HashMap;
+
+use super::model::{Mitigation, Release, Tactic, Technique};
+
+/// What the store knows about one stored release (a row of `atlas_releases`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReleaseInfo {
+    pub version: String,
+    pub name: String,
+    /// `legacy`, `v6` or `catalog`.
+    pub format: String,
+    /// Where it came from: a file path, a URL, or `embedded catalog`.
+    pub source: String,
+    pub imported_at: String,
+    pub is_active: bool,
+    /// False for the embedded catalog, which carries facts but no descriptions or case studies.
+    pub has_descriptions: bool,
+    pub tactic_count: i64,
+    pub technique_count: i64,
+    pub mitigation_count: i64,
+    pub case_study_count: i64,
+}
+
+/// The active release plus indexes by ID.
+#[derive(Debug)]
+pub struct ActiveAtlas {
+    pub info: ReleaseInfo,
+    pub release: Release,
+    tactic_index: HashMap<String, usize>,
+    technique_index: HashMap<String, usize>,
+    mitigation_index: HashMap<String, usize>,
+    /// Parent technique ID -> its sub-technique IDs in source order.
+    children: HashMap<String, Vec<String>>,
+    /// Technique ID -> mitigation IDs that address it.
+    mitigations_by_technique: HashMap<String, Vec<String>>,
+}
+
+impl ActiveAtlas {
+    pub fn new(info: ReleaseInfo, release: Release) -> Self {
+        let tactic_index = release
+            .tactics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        let technique_index = release
+            .techniques
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        let mitigation_index = release
+            .mitigations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for t in &release.techniques {
+            if let Some(parent) = &t.parent {
+                children.entry(parent.clone()).or_default().push(t.id.clone());
+            }
+        }
+        let mut mitigations_by_technique: HashMap<String, Vec<String>> = HashMap::new();
+        for m in &release.mitigations {
+            for u in &m.techniques {
+                let list = mitigations_by_technique.entry(u.technique.clone()).or_default();
+                if !list.contains(&m.id) {
+                    list.push(m.id.clone());
+                }
+            }
+        }
+        ActiveAtlas {
+            info,
+            release,
+            tactic_index,
+            technique_index,
+            mitigation_index,
+            children,
+            mitigations_by_technique,
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        &self.info.version
+    }
+
+    pub fn tactics(&self) -> &[Tactic] {
+        &self.release.tactics
+    }
+
+    pub fn tactic(&self, id: &str) -> Option<&Tactic> {
+        self.tactic_index.get(id).map(|&i| &self.release.tactics[i])
+    }
+
+    /// Column position of a tactic in the matrix.
+    pub fn tactic_position(&self, id: &str) -> Option<usize> {
+        self.tactic_index.get(id).copied()
+    }
+
+    pub fn technique(&self, id: &str) -> Option<&Technique> {
+        self.technique_index.get(id).map(|&i| &self.release.techniques[i])
+    }
+
+    pub fn mitigation(&self, id: &str) -> Option<&Mitigation> {
+        self.mitigation_index.get(id).map(|&i| &self.release.mitigations[i])
+    }
+
+    /// Sub-techniques of a parent, in source order.
+    pub fn subtechniques(&self, parent_id: &str) -> impl Iterator<Item = &Technique> {
+        self.children
+            .get(parent_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.technique(id))
+    }
+
+    /// Top-level techniques serving a tactic, in source order.
+    pub fn techniques_for_tactic<'a>(
+        &'a self,
+        tactic_id: &'a str,
+    ) -> impl Iterator<Item = &'a Technique> + 'a {
+        self.release
+            .techniques
+            .iter()
+            .filter(move |t| t.parent.is_none() && t.tactics.iter().any(|x| x == tactic_id))
+    }
+
+    /// Mitigations that address a technique.
+    pub fn mitigations_for(&self, technique_id: &str) -> impl Iterator<Item = &Mitigation> {
+        self.mitigations_by_technique
+            .get(technique_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.mitigation(id))
+    }
+
+    /// "Parent: Child" for a sub-technique, the plain name otherwise.
+    pub fn display_name(&self, technique: &Technique) -> String {
+        match technique.parent.as_deref().and_then(|p| self.technique(p)) {
+            Some(parent) => format!("{}: {}", parent.name, technique.name),
+            None => technique.name.clone(),
+        }
+    }
+
+    /// Whether `technique_id` serves `tactic_id` in this release (sub-techniques
+    /// through their own list, which importers fill from the parent when absent).
+    pub fn serves(&self, technique_id: &str, tactic_id: &str) -> bool {
+        self.technique(technique_id)
+            .is_some_and(|t| t.tactics.iter().any(|x| x == tactic_id))
+    }
+}

@@ -1,0 +1,18 @@
+//! ATLAS knowledge: the release model, importers for every upstream format,
+//! the embedded catalog, markdown rendering and the in-memory active release.
+
+pub mod active;
+pub mod catalog;
+pub mod fetch;
+pub mod model;
+
+pub use active::{ActiveAtlas, ReleaseInfo};
+pub use model::*;
+pub mod error;
+pub mod ids;
+pub mod legacy;
+pub mod parse;
+pub mod v6;
+pub mod version;
+pub use error::ImportError;
+pub use parse::{MAX_RELEASE_BYTES, parse_release, parse_release_str};

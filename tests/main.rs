@@ -1,0 +1,7 @@
+//! The one integration-test binary: each module is an area of the product.
+
+mod support;
+
+mod importers;
+mod knowledge_base;
+mod web_atlas;

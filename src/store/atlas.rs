@@ -28,16 +28,29 @@ pub enum ImportOutcome {
 
 impl std::fmt::Display for ImportOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let active = |a: &bool| if *a { " and made it the active release" } else { "" };
+        let active = |a: &bool| {
+            if *a {
+                " and made it the active release"
+            } else {
+                ""
+            }
+        };
         match self {
             ImportOutcome::Unchanged { version } => {
-                write!(f, "release {version} is already stored with the same content: nothing changed")
+                write!(
+                    f,
+                    "release {version} is already stored with the same content: nothing changed"
+                )
             }
             ImportOutcome::Added { version, activated } => {
                 write!(f, "stored release {version}{}", active(activated))
             }
             ImportOutcome::Replaced { version, activated } => {
-                write!(f, "replaced the stored release {version} with the new content{}", active(activated))
+                write!(
+                    f,
+                    "replaced the stored release {version} with the new content{}",
+                    active(activated)
+                )
             }
         }
     }
@@ -129,7 +142,11 @@ fn content_hash(release: &Release) -> String {
 impl Store {
     /// Stores a release in one transaction. Identical content is a no-op; a
     /// release newer than the active one becomes active.
-    pub async fn import_release(&self, release: &Release, source: &str) -> StoreResult<ImportOutcome> {
+    pub async fn import_release(
+        &self,
+        release: &Release,
+        source: &str,
+    ) -> StoreResult<ImportOutcome> {
         let hash = content_hash(release);
         let mut tx = self.pool.begin().await?;
         let existing: Option<(String,)> =
@@ -140,7 +157,9 @@ impl Store {
         if let Some((stored_hash,)) = &existing
             && *stored_hash == hash
         {
-            return Ok(ImportOutcome::Unchanged { version: release.version.clone() });
+            return Ok(ImportOutcome::Unchanged {
+                version: release.version.clone(),
+            });
         }
         let was_active: bool = match &existing {
             Some(_) => {
@@ -167,7 +186,9 @@ impl Store {
         let activate = was_active
             || match &active {
                 None => true,
-                Some((current,)) => compare_versions(&release.version, current) == Ordering::Greater,
+                Some((current,)) => {
+                    compare_versions(&release.version, current) == Ordering::Greater
+                }
             };
         if activate {
             set_active(&mut tx, &release.version).await?;
@@ -175,18 +196,25 @@ impl Store {
         tx.commit().await?;
         let version = release.version.clone();
         Ok(match existing {
-            Some(_) => ImportOutcome::Replaced { version, activated: activate },
-            None => ImportOutcome::Added { version, activated: activate },
+            Some(_) => ImportOutcome::Replaced {
+                version,
+                activated: activate,
+            },
+            None => ImportOutcome::Added {
+                version,
+                activated: activate,
+            },
         })
     }
 
     /// Makes a stored release the active one.
     pub async fn activate_release(&self, version: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let found: Option<(String,)> = sqlx::query_as("SELECT version FROM atlas_releases WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT version FROM atlas_releases WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if found.is_none() {
             return Err(StoreError::NotFound(format!("release {version}")));
         }
@@ -330,25 +358,28 @@ impl Store {
         }
         let mut uses_of: HashMap<String, Vec<MitigationUse>> = HashMap::new();
         for p in mitigation_uses {
-            uses_of
-                .entry(p.owner)
-                .or_default()
-                .push(MitigationUse { technique: p.item, usage: p.extra });
+            uses_of.entry(p.owner).or_default().push(MitigationUse {
+                technique: p.item,
+                usage: p.extra,
+            });
         }
         let mut steps_of: HashMap<String, Vec<ProcedureStep>> = HashMap::new();
         for s in steps {
-            steps_of.entry(s.case_study_id).or_default().push(ProcedureStep {
-                tactic: s.tactic_id,
-                technique: s.technique_id,
-                description: s.description,
-            });
+            steps_of
+                .entry(s.case_study_id)
+                .or_default()
+                .push(ProcedureStep {
+                    tactic: s.tactic_id,
+                    technique: s.technique_id,
+                    description: s.description,
+                });
         }
         let mut refs_of: HashMap<String, Vec<Reference>> = HashMap::new();
         for r in references {
-            refs_of
-                .entry(r.case_study_id)
-                .or_default()
-                .push(Reference { title: r.title, url: r.url });
+            refs_of.entry(r.case_study_id).or_default().push(Reference {
+                title: r.title,
+                url: r.url,
+            });
         }
 
         Ok(Some(Release {
@@ -405,12 +436,18 @@ impl Store {
     }
 
     async fn pairs(&self, sql: &str, version: &str) -> StoreResult<Vec<PairRow>> {
-        Ok(sqlx::query_as(sql).bind(version).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(sql)
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// The newest stored release that has this technique, with the technique as
     /// it stood there. Used for techniques that vanished from the active release.
-    pub async fn find_technique_anywhere(&self, id: &str) -> StoreResult<Option<(String, Technique)>> {
+    pub async fn find_technique_anywhere(
+        &self,
+        id: &str,
+    ) -> StoreResult<Option<(String, Technique)>> {
         let versions: Vec<(String,)> =
             sqlx::query_as("SELECT release_version FROM atlas_techniques WHERE id = $1")
                 .bind(id)
@@ -425,7 +462,10 @@ impl Store {
         };
         let release = self.load_release(&newest).await?;
         Ok(release.and_then(|r| {
-            r.techniques.into_iter().find(|t| t.id == id).map(|t| (newest, t))
+            r.techniques
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(|t| (newest, t))
         }))
     }
 

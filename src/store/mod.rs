@@ -3,14 +3,18 @@
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
 mod atlas;
+mod ids;
+mod incidents;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use atlas::ImportOutcome;
+pub use ids::new_id;
+pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,0 +1,91 @@
+//! The closed vocabularies of incidents and steps. Each parses only its own
+//! lowercase names, so an unknown value is a validation error naming the field.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal, $label:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+
+            /// Human label for pages.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label,)+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// "one of a, b, c" for error messages.
+            pub fn expected() -> String {
+                let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                format!("one of {}", names.join(", "))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What kind of record an incident is.
+    Kind {
+        Incident => "incident", "Incident";
+        Exercise => "exercise", "Exercise";
+        CaseStudy => "case-study", "Case study";
+    }
+}
+
+vocabulary! {
+    /// Severity, ordered from least to most serious.
+    Severity {
+        Low => "low", "Low";
+        Medium => "medium", "Medium";
+        High => "high", "High";
+        Critical => "critical", "Critical";
+    }
+}
+
+vocabulary! {
+    Status {
+        Open => "open", "Open";
+        Contained => "contained", "Contained";
+        Resolved => "resolved", "Resolved";
+        Closed => "closed", "Closed";
+    }
+}
+
+vocabulary! {
+    /// What the defences did at one step.
+    Outcome {
+        Prevented => "prevented", "Prevented";
+        Detected => "detected", "Detected";
+        Missed => "missed", "Missed";
+        Unknown => "unknown", "Unknown";
+    }
+}
+
+vocabulary! {
+    /// Where a step came from.
+    StepSource {
+        Manual => "manual", "Manual";
+        CaseStudy => "case-study", "ATLAS case study";
+        Alert => "alert", "Alert";
+        LayerImport => "layer-import", "Navigator layer import";
+    }
+}

@@ -1,0 +1,10 @@
+//! Domain types and rules: incidents, steps, validation. No HTTP, no SQL.
+
+pub mod enums;
+pub mod incident;
+pub mod rules;
+pub mod time;
+
+pub use enums::{Kind, Outcome, Severity, Status, StepSource};
+pub use incident::*;
+pub use time::{FuzzyTime, Precision};

@@ -1,0 +1,903 @@
+//! Incidents and their ordered steps. Every write runs in one transaction and
+//! bumps the incident's version; a write naming a stale version is refused.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
+
+use super::ids::new_id;
+use super::{Store, StoreError, StoreResult, now_rfc3339};
+use crate::domain::{
+    FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
+    Severity, Status, StepDraft, StepSource,
+};
+
+/// Filters, sort and page of an incident listing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentQuery {
+    pub ids: Vec<String>,
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub kinds: Vec<Kind>,
+    pub tags: Vec<String>,
+    /// Substring of the target, case-insensitive.
+    pub target: Option<String>,
+    pub techniques: Vec<String>,
+    pub tactics: Vec<String>,
+    pub occurred_from: Option<FuzzyTime>,
+    /// Inclusive: `to=2024-06` includes all of June.
+    pub occurred_to: Option<FuzzyTime>,
+    pub detected_from: Option<FuzzyTime>,
+    pub detected_to: Option<FuzzyTime>,
+    /// Words searched in title, summary, target, actor and step descriptions.
+    pub text: Option<String>,
+    pub sort: Sort,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest occurrence first (undated last).
+    #[default]
+    OccurredDesc,
+    OccurredAsc,
+    UpdatedDesc,
+    SeverityDesc,
+    TitleAsc,
+}
+
+impl Sort {
+    pub const ALL: &'static [Sort] = &[
+        Sort::OccurredDesc,
+        Sort::OccurredAsc,
+        Sort::UpdatedDesc,
+        Sort::SeverityDesc,
+        Sort::TitleAsc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::OccurredDesc => "-occurred",
+            Sort::OccurredAsc => "occurred",
+            Sort::UpdatedDesc => "-updated",
+            Sort::SeverityDesc => "-severity",
+            Sort::TitleAsc => "title",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::OccurredDesc => "Newest first",
+            Sort::OccurredAsc => "Oldest first",
+            Sort::UpdatedDesc => "Recently updated",
+            Sort::SeverityDesc => "Most severe",
+            Sort::TitleAsc => "Title",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::ALL.iter().copied().find(|x| x.as_str() == s)
+    }
+
+    /// Always ends with the ID, so pages are stable when keys tie.
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::OccurredDesc => " ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id",
+            Sort::OccurredAsc => " ORDER BY (i.occurred_at IS NULL), i.occurred_at ASC, i.id",
+            Sort::UpdatedDesc => " ORDER BY i.updated_at DESC, i.id",
+            Sort::SeverityDesc => {
+                " ORDER BY CASE i.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END DESC, (i.occurred_at IS NULL), i.occurred_at DESC, i.id"
+            }
+            Sort::TitleAsc => " ORDER BY LOWER(i.title), i.id",
+        }
+    }
+}
+
+/// One row of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentSummary {
+    pub incident: Incident,
+    pub step_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        let per = i64::from(self.per_page.max(1));
+        ((self.total + per - 1) / per).max(1) as u32
+    }
+}
+
+#[derive(FromRow)]
+struct IncidentRow {
+    id: String,
+    title: String,
+    summary: String,
+    kind: String,
+    severity: String,
+    status: String,
+    occurred_at: Option<String>,
+    occurred_precision: Option<String>,
+    detected_at: Option<String>,
+    detected_precision: Option<String>,
+    resolved_at: Option<String>,
+    resolved_precision: Option<String>,
+    target: String,
+    actor: String,
+    reporter: String,
+    atlas_release: String,
+    source_ref: Option<String>,
+    created_at: String,
+    updated_at: String,
+    version: i64,
+}
+
+const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.kind, i.severity, i.status, i.occurred_at, \
+     i.occurred_precision, i.detected_at, i.detected_precision, i.resolved_at, i.resolved_precision, i.target, \
+     i.actor, i.reporter, i.atlas_release, i.source_ref, i.created_at, i.updated_at, i.version";
+
+#[derive(FromRow)]
+struct StepRow {
+    id: String,
+    incident_id: String,
+    position: i64,
+    tactic_id: String,
+    technique_id: String,
+    observed_at: Option<String>,
+    observed_precision: Option<String>,
+    description: String,
+    evidence: String,
+    confidence: Option<i64>,
+    outcome: String,
+    source: String,
+    created_at: String,
+    updated_at: String,
+}
+
+const STEP_COLUMNS: &str = "id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision, \
+     description, evidence, confidence, outcome, source, created_at, updated_at";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
+}
+
+impl IncidentRow {
+    fn into_incident(self, tags: Vec<String>, references: Vec<Reference>) -> StoreResult<Incident> {
+        Ok(Incident {
+            kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
+            severity: Severity::parse(&self.severity)
+                .ok_or_else(|| corrupt("severity", &self.severity))?,
+            status: Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            occurred: FuzzyTime::from_stored(
+                self.occurred_at.as_deref(),
+                self.occurred_precision.as_deref(),
+            ),
+            detected: FuzzyTime::from_stored(
+                self.detected_at.as_deref(),
+                self.detected_precision.as_deref(),
+            ),
+            resolved: FuzzyTime::from_stored(
+                self.resolved_at.as_deref(),
+                self.resolved_precision.as_deref(),
+            ),
+            id: self.id,
+            title: self.title,
+            summary: self.summary,
+            target: self.target,
+            actor: self.actor,
+            reporter: self.reporter,
+            tags,
+            references,
+            atlas_release: self.atlas_release,
+            source_ref: self.source_ref,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+impl StepRow {
+    fn into_observation(self) -> StoreResult<Observation> {
+        Ok(Observation {
+            outcome: Outcome::parse(&self.outcome)
+                .ok_or_else(|| corrupt("outcome", &self.outcome))?,
+            source: StepSource::parse(&self.source)
+                .ok_or_else(|| corrupt("source", &self.source))?,
+            observed: FuzzyTime::from_stored(
+                self.observed_at.as_deref(),
+                self.observed_precision.as_deref(),
+            ),
+            id: self.id,
+            incident_id: self.incident_id,
+            position: self.position,
+            tactic_id: self.tactic_id,
+            technique_id: self.technique_id,
+            description: self.description,
+            evidence: self.evidence,
+            confidence: self.confidence,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn time_parts(t: &Option<FuzzyTime>) -> (Option<String>, Option<&'static str>) {
+    match t {
+        Some(t) => (Some(t.rfc3339()), Some(t.precision.as_str())),
+        None => (None, None),
+    }
+}
+
+/// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Store {
+    /// Creates an incident with its steps; returns its ID.
+    pub async fn create_incident(
+        &self,
+        draft: &IncidentDraft,
+        atlas_release: &str,
+        source_ref: Option<&str>,
+        steps: &[StepDraft],
+    ) -> StoreResult<String> {
+        let id = new_id("inc-");
+        let now = now_rfc3339();
+        let mut tx = self.pool.begin().await?;
+        let (occ, occ_p) = time_parts(&draft.occurred);
+        let (det, det_p) = time_parts(&draft.detected);
+        let (res, res_p) = time_parts(&draft.resolved);
+        sqlx::query(
+            "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
+                 detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
+                 atlas_release, source_ref, created_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)",
+        )
+        .bind(&id)
+        .bind(&draft.title)
+        .bind(&draft.summary)
+        .bind(draft.kind.as_str())
+        .bind(draft.severity.as_str())
+        .bind(draft.status.as_str())
+        .bind(occ)
+        .bind(occ_p)
+        .bind(det)
+        .bind(det_p)
+        .bind(res)
+        .bind(res_p)
+        .bind(&draft.target)
+        .bind(&draft.actor)
+        .bind(&draft.reporter)
+        .bind(atlas_release)
+        .bind(source_ref)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        write_tags_and_references(&mut tx, &id, draft).await?;
+        for (i, step) in steps.iter().enumerate() {
+            insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An incident with its steps in order.
+    pub async fn get_incident(&self, id: &str) -> StoreResult<Option<IncidentDetail>> {
+        let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $1");
+        let row: Option<IncidentRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let tags = self
+            .tags_of(&[id.to_string()])
+            .await?
+            .remove(id)
+            .unwrap_or_default();
+        let references: Vec<(String, String)> = sqlx::query_as(
+            "SELECT title, url FROM incident_references WHERE incident_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let references = references
+            .into_iter()
+            .map(|(title, url)| Reference { title, url })
+            .collect();
+        let incident = row.into_incident(tags, references)?;
+        let steps = self.steps_of(id).await?;
+        Ok(Some(IncidentDetail { incident, steps }))
+    }
+
+    async fn steps_of(&self, incident_id: &str) -> StoreResult<Vec<Observation>> {
+        let sql = format!(
+            "SELECT {STEP_COLUMNS} FROM observations WHERE incident_id = $1 ORDER BY position, id"
+        );
+        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(StepRow::into_observation).collect()
+    }
+
+    async fn tags_of(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
+        let mut map: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(map);
+        }
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT incident_id, tag FROM incident_tags WHERE incident_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id);
+        }
+        qb.push(") ORDER BY incident_id, tag");
+        let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        for (id, tag) in rows {
+            map.entry(id).or_default().push(tag);
+        }
+        Ok(map)
+    }
+
+    /// Replaces an incident's fields; `expected_version` must be current.
+    pub async fn update_incident(
+        &self,
+        id: &str,
+        draft: &IncidentDraft,
+        atlas_release: &str,
+        expected_version: i64,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let version = bump_version(&mut tx, id, Some(expected_version)).await?;
+        update_fields(&mut tx, id, draft, atlas_release).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Deletes an incident and its steps. With a version, it must be current.
+    pub async fn delete_incident(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        bump_version(&mut tx, id, expected_version).await?;
+        sqlx::query("DELETE FROM incidents WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts a step at `position` (1-based; at the end when `None` or past it).
+    /// Returns the step's ID and the incident's new version.
+    pub async fn add_step(
+        &self,
+        incident_id: &str,
+        step: &StepDraft,
+        position: Option<i64>,
+        expected_version: Option<i64>,
+    ) -> StoreResult<(String, i64)> {
+        let mut tx = self.pool.begin().await?;
+        let version = bump_version(&mut tx, incident_id, expected_version).await?;
+        let mut order = step_order(&mut tx, incident_id).await?;
+        if order.len() >= crate::domain::limits::STEPS {
+            return Err(StoreError::Conflict(format!(
+                "an incident has at most {} steps",
+                crate::domain::limits::STEPS
+            )));
+        }
+        let now = now_rfc3339();
+        let id = insert_step(&mut tx, incident_id, order.len() as i64 + 1, step, &now).await?;
+        let at = position
+            .map(|p| (p.max(1) - 1) as usize)
+            .unwrap_or(order.len())
+            .min(order.len());
+        order.insert(at, id.clone());
+        renumber(&mut tx, &order).await?;
+        tx.commit().await?;
+        Ok((id, version))
+    }
+
+    /// Replaces a step's content, and moves it when `position` is given.
+    pub async fn update_step(
+        &self,
+        incident_id: &str,
+        step_id: &str,
+        step: &StepDraft,
+        position: Option<i64>,
+        expected_version: Option<i64>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let version = bump_version(&mut tx, incident_id, expected_version).await?;
+        let (occ, occ_p) = time_parts(&step.observed);
+        let done = sqlx::query(
+            "UPDATE observations SET tactic_id = $1, technique_id = $2, observed_at = $3, observed_precision = $4,
+                 description = $5, evidence = $6, confidence = $7, outcome = $8, source = $9, updated_at = $10
+             WHERE id = $11 AND incident_id = $12",
+        )
+        .bind(&step.tactic_id)
+        .bind(&step.technique_id)
+        .bind(occ)
+        .bind(occ_p)
+        .bind(&step.description)
+        .bind(&step.evidence)
+        .bind(step.confidence)
+        .bind(step.outcome.as_str())
+        .bind(step.source.as_str())
+        .bind(now_rfc3339())
+        .bind(step_id)
+        .bind(incident_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "step {step_id} of incident {incident_id}"
+            )));
+        }
+        if let Some(p) = position {
+            let mut order = step_order(&mut tx, incident_id).await?;
+            order.retain(|x| x != step_id);
+            let at = ((p.max(1) - 1) as usize).min(order.len());
+            order.insert(at, step_id.to_string());
+            renumber(&mut tx, &order).await?;
+        }
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    pub async fn delete_step(
+        &self,
+        incident_id: &str,
+        step_id: &str,
+        expected_version: Option<i64>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let version = bump_version(&mut tx, incident_id, expected_version).await?;
+        let done = sqlx::query("DELETE FROM observations WHERE id = $1 AND incident_id = $2")
+            .bind(step_id)
+            .bind(incident_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "step {step_id} of incident {incident_id}"
+            )));
+        }
+        let order = step_order(&mut tx, incident_id).await?;
+        renumber(&mut tx, &order).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Puts the steps in the given order; `order` must name every step once.
+    pub async fn reorder_steps(
+        &self,
+        incident_id: &str,
+        order: &[String],
+        expected_version: Option<i64>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let version = bump_version(&mut tx, incident_id, expected_version).await?;
+        let mut current = step_order(&mut tx, incident_id).await?;
+        let mut wanted = order.to_vec();
+        current.sort();
+        wanted.sort();
+        if current != wanted {
+            return Err(StoreError::Conflict(
+                "the new order must list every step of the incident exactly once".to_string(),
+            ));
+        }
+        renumber(&mut tx, order).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Creates or refreshes the incident imported from `source_ref`. Returns its
+    /// ID and whether anything changed (re-importing the same data changes nothing).
+    pub async fn upsert_imported_incident(
+        &self,
+        source_ref: &str,
+        draft: &IncidentDraft,
+        atlas_release: &str,
+        steps: &[StepDraft],
+    ) -> StoreResult<(String, bool)> {
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM incidents WHERE source_ref = $1")
+                .bind(source_ref)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((id,)) = existing else {
+            let id = self
+                .create_incident(draft, atlas_release, Some(source_ref), steps)
+                .await?;
+            return Ok((id, true));
+        };
+        let Some(current) = self.get_incident(&id).await? else {
+            return Err(StoreError::NotFound(format!("incident {id}")));
+        };
+        if same_content(&current, draft, atlas_release, steps) {
+            return Ok((id, false));
+        }
+        // One transaction: the fields and the steps change together or not at all.
+        let mut tx = self.pool.begin().await?;
+        bump_version(&mut tx, &id, Some(current.incident.version)).await?;
+        update_fields(&mut tx, &id, draft, atlas_release).await?;
+        sqlx::query("DELETE FROM observations WHERE incident_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        let now = now_rfc3339();
+        for (i, step) in steps.iter().enumerate() {
+            insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
+        }
+        tx.commit().await?;
+        Ok((id, true))
+    }
+
+    /// A filtered, sorted page of incidents.
+    pub async fn list_incidents(&self, q: &IncidentQuery) -> StoreResult<Page<IncidentSummary>> {
+        let per_page = q.per_page.clamp(1, 200);
+        let page = q.page.max(1);
+        let mut count: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut count, q);
+        let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
+
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {INCIDENT_COLUMNS}, (SELECT COUNT(*) FROM observations o WHERE o.incident_id = i.id) AS step_count
+             FROM incidents i WHERE 1 = 1"
+        ));
+        push_filters(&mut select, q);
+        select.push(q.sort.order_by());
+        select.push(" LIMIT ").push_bind(i64::from(per_page));
+        select
+            .push(" OFFSET ")
+            .push_bind(i64::from(page - 1) * i64::from(per_page));
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            incident: IncidentRow,
+            step_count: i64,
+        }
+        let rows: Vec<Row> = select.build_query_as().fetch_all(&self.pool).await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.incident.id.clone()).collect();
+        let mut tags = self.tags_of(&ids).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let t = tags.remove(&row.incident.id).unwrap_or_default();
+            items.push(IncidentSummary {
+                incident: row.incident.into_incident(t, Vec::new())?,
+                step_count: row.step_count,
+            });
+        }
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Every tag in use, for filter menus.
+    pub async fn all_tags(&self) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT tag FROM incident_tags ORDER BY tag")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(t,)| t).collect())
+    }
+
+    /// Number of incidents and steps stored (for tests and the CLI).
+    pub async fn incident_counts(&self) -> StoreResult<(i64, i64)> {
+        let (incidents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM incidents")
+            .fetch_one(&self.pool)
+            .await?;
+        let (steps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM observations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((incidents, steps))
+    }
+}
+
+fn push_in<'a, T: AsRef<str>>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, values: &'a [T]) {
+    if values.is_empty() {
+        return;
+    }
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.as_ref());
+    }
+    qb.push(")");
+}
+
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) {
+    push_in(qb, "i.id", &q.ids);
+    let statuses: Vec<&'static str> = q.statuses.iter().map(|s| s.as_str()).collect();
+    let severities: Vec<&'static str> = q.severities.iter().map(|s| s.as_str()).collect();
+    let kinds: Vec<&'static str> = q.kinds.iter().map(|s| s.as_str()).collect();
+    for (column, values) in [
+        ("i.status", statuses),
+        ("i.severity", severities),
+        ("i.kind", kinds),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        qb.push(format!(" AND {column} IN ("));
+        let mut sep = qb.separated(", ");
+        for v in values {
+            sep.push_bind(v);
+        }
+        qb.push(")");
+    }
+    if !q.tags.is_empty() {
+        qb.push(" AND EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = i.id");
+        push_in(qb, "t.tag", &q.tags);
+        qb.push(")");
+    }
+    if !q.techniques.is_empty() {
+        qb.push(" AND EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id");
+        push_in(qb, "o.technique_id", &q.techniques);
+        qb.push(")");
+    }
+    if !q.tactics.is_empty() {
+        qb.push(" AND EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id");
+        push_in(qb, "o.tactic_id", &q.tactics);
+        qb.push(")");
+    }
+    if let Some(target) = &q.target {
+        qb.push(" AND LOWER(i.target) LIKE ")
+            .push_bind(like_pattern(target))
+            .push(" ESCAPE '\\'");
+    }
+    for (column, from, to) in [
+        ("i.occurred_at", &q.occurred_from, &q.occurred_to),
+        ("i.detected_at", &q.detected_from, &q.detected_to),
+    ] {
+        if let Some(from) = from {
+            qb.push(format!(" AND {column} >= "))
+                .push_bind(from.rfc3339());
+        }
+        if let Some(to) = to {
+            let end = to.end().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            qb.push(format!(" AND {column} < ")).push_bind(end);
+        }
+    }
+    if let Some(text) = &q.text {
+        for word in text.split_whitespace().take(8) {
+            let p = like_pattern(word);
+            qb.push(" AND (LOWER(i.title) LIKE ")
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+            for column in ["i.summary", "i.target", "i.actor", "i.id"] {
+                qb.push(format!(" OR LOWER({column}) LIKE "))
+                    .push_bind(p.clone())
+                    .push(" ESCAPE '\\'");
+            }
+            qb.push(" OR EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id AND LOWER(o.description) LIKE ")
+                .push_bind(p)
+                .push(" ESCAPE '\\'))");
+        }
+    }
+}
+
+fn same_content(
+    current: &IncidentDetail,
+    draft: &IncidentDraft,
+    release: &str,
+    steps: &[StepDraft],
+) -> bool {
+    let i = &current.incident;
+    let fields_same = i.title == draft.title
+        && i.summary == draft.summary
+        && i.kind == draft.kind
+        && i.severity == draft.severity
+        && i.status == draft.status
+        && i.occurred == draft.occurred
+        && i.detected == draft.detected
+        && i.resolved == draft.resolved
+        && i.target == draft.target
+        && i.actor == draft.actor
+        && i.reporter == draft.reporter
+        && i.tags == draft.tags
+        && i.references == draft.references
+        && i.atlas_release == release;
+    fields_same
+        && current.steps.len() == steps.len()
+        && current.steps.iter().zip(steps).all(|(a, b)| {
+            a.tactic_id == b.tactic_id
+                && a.technique_id == b.technique_id
+                && a.observed == b.observed
+                && a.description == b.description
+                && a.evidence == b.evidence
+                && a.confidence == b.confidence
+                && a.outcome == b.outcome
+                && a.source == b.source
+        })
+}
+
+/// Bumps the version (checking it when `expected` is given); tells a missing
+/// incident (404) from a stale version (409).
+async fn bump_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    expected: Option<i64>,
+) -> StoreResult<i64> {
+    let current: Option<(i64,)> = sqlx::query_as("SELECT version FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((current,)) = current else {
+        return Err(StoreError::NotFound(format!("incident {id}")));
+    };
+    if let Some(expected) = expected
+        && expected != current
+    {
+        return Err(StoreError::Conflict(format!(
+            "incident {id} was changed by someone else (you edited version {expected}, it is now at version {current}); reload and apply your change again"
+        )));
+    }
+    let done = sqlx::query("UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+        .bind(now_rfc3339())
+        .bind(id)
+        .bind(current)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!(
+            "incident {id} was changed concurrently; reload and try again"
+        )));
+    }
+    Ok(current + 1)
+}
+
+async fn update_fields(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    draft: &IncidentDraft,
+    atlas_release: &str,
+) -> StoreResult<()> {
+    let (occ, occ_p) = time_parts(&draft.occurred);
+    let (det, det_p) = time_parts(&draft.detected);
+    let (res, res_p) = time_parts(&draft.resolved);
+    sqlx::query(
+            "UPDATE incidents SET title = $1, summary = $2, kind = $3, severity = $4, status = $5,
+                 occurred_at = $6, occurred_precision = $7, detected_at = $8, detected_precision = $9,
+                 resolved_at = $10, resolved_precision = $11, target = $12, actor = $13, reporter = $14,
+                 atlas_release = $15
+             WHERE id = $16",
+        )
+        .bind(&draft.title)
+        .bind(&draft.summary)
+        .bind(draft.kind.as_str())
+        .bind(draft.severity.as_str())
+        .bind(draft.status.as_str())
+        .bind(occ)
+        .bind(occ_p)
+        .bind(det)
+        .bind(det_p)
+        .bind(res)
+        .bind(res_p)
+        .bind(&draft.target)
+        .bind(&draft.actor)
+        .bind(&draft.reporter)
+        .bind(atlas_release)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM incident_tags WHERE incident_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM incident_references WHERE incident_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    write_tags_and_references(tx, id, draft).await?;
+    Ok(())
+}
+
+async fn step_order(
+    tx: &mut Transaction<'_, Sqlite>,
+    incident_id: &str,
+) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM observations WHERE incident_id = $1 ORDER BY position, id")
+            .bind(incident_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+async fn renumber(tx: &mut Transaction<'_, Sqlite>, order: &[String]) -> StoreResult<()> {
+    for (i, id) in order.iter().enumerate() {
+        sqlx::query("UPDATE observations SET position = $1 WHERE id = $2")
+            .bind(i as i64 + 1)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_step(
+    tx: &mut Transaction<'_, Sqlite>,
+    incident_id: &str,
+    position: i64,
+    step: &StepDraft,
+    now: &str,
+) -> StoreResult<String> {
+    let id = new_id("step-");
+    let (occ, occ_p) = time_parts(&step.observed);
+    sqlx::query(
+        "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
+             description, evidence, confidence, outcome, source, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&id)
+    .bind(incident_id)
+    .bind(position)
+    .bind(&step.tactic_id)
+    .bind(&step.technique_id)
+    .bind(occ)
+    .bind(occ_p)
+    .bind(&step.description)
+    .bind(&step.evidence)
+    .bind(step.confidence)
+    .bind(step.outcome.as_str())
+    .bind(step.source.as_str())
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+async fn write_tags_and_references(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    draft: &IncidentDraft,
+) -> StoreResult<()> {
+    for tag in &draft.tags {
+        sqlx::query("INSERT INTO incident_tags (incident_id, tag) VALUES ($1, $2)")
+            .bind(id)
+            .bind(tag)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (i, r) in draft.references.iter().enumerate() {
+        sqlx::query("INSERT INTO incident_references (incident_id, position, title, url) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(&r.title)
+            .bind(&r.url)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

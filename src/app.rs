@@ -22,7 +22,9 @@ pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
         return Ok(active);
     }
     let release = catalog::embedded_release();
-    store.import_release(&release, catalog::EMBEDDED_SOURCE).await?;
+    store
+        .import_release(&release, catalog::EMBEDDED_SOURCE)
+        .await?;
     tracing::info!(version = %release.version, "seeded the embedded ATLAS catalog");
     store
         .load_active()
@@ -44,9 +46,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = web::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -2,5 +2,8 @@
 
 pub mod app;
 pub mod atlas;
+pub mod domain;
+pub mod render;
+pub mod service;
 pub mod store;
 pub mod web;

@@ -10,7 +10,11 @@ use atlasview::app;
 use atlasview::atlas::{catalog, fetch};
 
 #[derive(Parser)]
-#[command(name = "atlasview", version, about = "AI incidents on the MITRE ATLAS matrix")]
+#[command(
+    name = "atlasview",
+    version,
+    about = "AI incidents on the MITRE ATLAS matrix"
+)]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
@@ -21,7 +25,12 @@ struct Cli {
 #[derive(Args)]
 struct DbArgs {
     /// SQLite database: a file path or a `sqlite://` URL. Created on first use.
-    #[arg(long, env = "DATABASE_URL", default_value = "atlasview.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "atlasview.db",
+        global = true
+    )]
     database_url: String,
 }
 
@@ -69,7 +78,10 @@ enum AtlasCommand {
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -100,9 +112,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { addr } => {
             let (store, active) = app::open(db).await.context("opening the database")?;
-            let listener = TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+            let listener = TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, database = %db, release = %active.version(), "atlasview listening");
-            app::serve(listener, app::state(store.clone(), active), app::shutdown_signal()).await?;
+            app::serve(
+                listener,
+                app::state(store.clone(), active),
+                app::shutdown_signal(),
+            )
+            .await?;
             store.close().await;
             Ok(())
         }
@@ -150,8 +169,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = catalog::to_json(&catalog::export(&release));
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote the catalog of release {} to {}", release.version, path.display());
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!(
+                        "wrote the catalog of release {} to {}",
+                        release.version,
+                        path.display()
+                    );
                 }
                 None => print!("{text}"),
             }

@@ -61,13 +61,18 @@ impl ActiveAtlas {
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
         for t in &release.techniques {
             if let Some(parent) = &t.parent {
-                children.entry(parent.clone()).or_default().push(t.id.clone());
+                children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(t.id.clone());
             }
         }
         let mut mitigations_by_technique: HashMap<String, Vec<String>> = HashMap::new();
         for m in &release.mitigations {
             for u in &m.techniques {
-                let list = mitigations_by_technique.entry(u.technique.clone()).or_default();
+                let list = mitigations_by_technique
+                    .entry(u.technique.clone())
+                    .or_default();
                 if !list.contains(&m.id) {
                     list.push(m.id.clone());
                 }
@@ -102,11 +107,15 @@ impl ActiveAtlas {
     }
 
     pub fn technique(&self, id: &str) -> Option<&Technique> {
-        self.technique_index.get(id).map(|&i| &self.release.techniques[i])
+        self.technique_index
+            .get(id)
+            .map(|&i| &self.release.techniques[i])
     }
 
     pub fn mitigation(&self, id: &str) -> Option<&Mitigation> {
-        self.mitigation_index.get(id).map(|&i| &self.release.mitigations[i])
+        self.mitigation_index
+            .get(id)
+            .map(|&i| &self.release.mitigations[i])
     }
 
     /// Sub-techniques of a parent, in source order.

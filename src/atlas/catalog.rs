@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{AttackRef, Mitigation, MitigationUse, Release, SourceFormat, Tactic, Technique};
+use super::model::{
+    AttackRef, Mitigation, MitigationUse, Release, SourceFormat, Tactic, Technique,
+};
 
 /// `source` recorded for the release seeded from the embedded catalog.
 pub const EMBEDDED_SOURCE: &str = "embedded catalog";
@@ -140,7 +142,10 @@ impl Catalog {
                     techniques: m
                         .techniques
                         .into_iter()
-                        .map(|technique| MitigationUse { technique, usage: None })
+                        .map(|technique| MitigationUse {
+                            technique,
+                            usage: None,
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -152,7 +157,8 @@ impl Catalog {
 /// The embedded catalog as a release. The file is part of the build and checked
 /// by tests, so a parse failure is a build defect.
 pub fn embedded_catalog() -> Catalog {
-    serde_json::from_str(EMBEDDED_JSON).expect("the embedded ATLAS catalog is valid JSON (checked by tests)")
+    serde_json::from_str(EMBEDDED_JSON)
+        .expect("the embedded ATLAS catalog is valid JSON (checked by tests)")
 }
 
 pub fn embedded_release() -> Release {
@@ -168,12 +174,23 @@ mod tests {
         let release = embedded_release();
         assert_eq!(release.tactics.len(), 16);
         assert_eq!(release.techniques.len(), 170);
-        assert_eq!(release.techniques.iter().filter(|t| t.parent.is_some()).count(), 69);
+        assert_eq!(
+            release
+                .techniques
+                .iter()
+                .filter(|t| t.parent.is_some())
+                .count(),
+            69
+        );
         assert_eq!(release.mitigations.len(), 35);
         for t in &release.techniques {
             assert!(!t.tactics.is_empty(), "{} serves no tactic", t.id);
             for tactic in &t.tactics {
-                assert!(release.tactic(tactic).is_some(), "{} names unknown tactic {tactic}", t.id);
+                assert!(
+                    release.tactic(tactic).is_some(),
+                    "{} names unknown tactic {tactic}",
+                    t.id
+                );
             }
         }
     }

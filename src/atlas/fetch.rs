@@ -8,7 +8,8 @@ use reqwest::Url;
 use super::parse::MAX_RELEASE_BYTES;
 
 /// Where `atlas sync` looks by default: the `dist/` folder of MITRE's atlas-data repository.
-pub const DEFAULT_SYNC_URL: &str = "https://raw.githubusercontent.com/mitre-atlas/atlas-data/main/dist/";
+pub const DEFAULT_SYNC_URL: &str =
+    "https://raw.githubusercontent.com/mitre-atlas/atlas-data/main/dist/";
 
 /// How many pointer files `sync` follows before giving up (a loop guard).
 const MAX_POINTER_HOPS: usize = 5;
@@ -49,14 +50,23 @@ pub async fn read_source(source: &str) -> Result<Fetched, FetchError> {
     if is_url(source) {
         let url = parse_url(source)?;
         let bytes = get(&client()?, &url).await?;
-        return Ok(Fetched { bytes, source: url.to_string() });
+        return Ok(Fetched {
+            bytes,
+            source: url.to_string(),
+        });
     }
     let bytes = read_file(Path::new(source)).await?;
-    Ok(Fetched { bytes, source: source.to_string() })
+    Ok(Fetched {
+        bytes,
+        source: source.to_string(),
+    })
 }
 
 async fn read_file(path: &Path) -> Result<Vec<u8>, FetchError> {
-    let io = |source| FetchError::Io { path: path.display().to_string(), source };
+    let io = |source| FetchError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let meta = tokio::fs::metadata(path).await.map_err(io)?;
     if meta.len() > MAX_RELEASE_BYTES as u64 {
         return Err(FetchError::TooLarge {
@@ -86,7 +96,10 @@ pub async fn sync(base: &str) -> Result<Fetched, FetchError> {
             let legacy = join(&base_url, "ATLAS.yaml")?;
             tracing::info!(url = %legacy, "no ATLAS-latest.yaml pointer; using the legacy single file");
             let bytes = get(&client, &legacy).await?;
-            Ok(Fetched { bytes, source: legacy.to_string() })
+            Ok(Fetched {
+                bytes,
+                source: legacy.to_string(),
+            })
         }
         Err(e) => Err(e),
     }
@@ -101,10 +114,17 @@ async fn follow_pointers(client: &reqwest::Client, start: Url) -> Result<Fetched
                 tracing::info!(from = %url, to = %target, "following release pointer");
                 url = join(&url, &target)?;
             }
-            None => return Ok(Fetched { bytes, source: url.to_string() }),
+            None => {
+                return Ok(Fetched {
+                    bytes,
+                    source: url.to_string(),
+                });
+            }
         }
     }
-    Err(FetchError::PointerLoop { start: start.to_string() })
+    Err(FetchError::PointerLoop {
+        start: start.to_string(),
+    })
 }
 
 /// A pointer file holds one relative path to another YAML file and nothing else.
@@ -119,16 +139,24 @@ fn pointer_target(bytes: &[u8]) -> Option<String> {
 }
 
 fn parse_url(s: &str) -> Result<Url, FetchError> {
-    let url = Url::parse(s).map_err(|e| FetchError::BadUrl { url: s.to_string(), message: e.to_string() })?;
+    let url = Url::parse(s).map_err(|e| FetchError::BadUrl {
+        url: s.to_string(),
+        message: e.to_string(),
+    })?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(FetchError::BadUrl { url: s.to_string(), message: format!("scheme {other} is not http or https") }),
+        other => Err(FetchError::BadUrl {
+            url: s.to_string(),
+            message: format!("scheme {other} is not http or https"),
+        }),
     }
 }
 
 fn join(base: &Url, relative: &str) -> Result<Url, FetchError> {
-    base.join(relative)
-        .map_err(|e| FetchError::BadUrl { url: relative.to_string(), message: e.to_string() })
+    base.join(relative).map_err(|e| FetchError::BadUrl {
+        url: relative.to_string(),
+        message: e.to_string(),
+    })
 }
 
 fn client() -> Result<reqwest::Client, FetchError> {
@@ -137,19 +165,32 @@ fn client() -> Result<reqwest::Client, FetchError> {
         .connect_timeout(std::time::Duration::from_secs(15))
         .timeout(std::time::Duration::from_secs(120))
         .build()
-        .map_err(|e| FetchError::Http { url: String::new(), message: e.to_string() })
+        .map_err(|e| FetchError::Http {
+            url: String::new(),
+            message: e.to_string(),
+        })
 }
 
 /// GET with a streaming size limit, so a hostile server cannot fill memory.
 async fn get(client: &reqwest::Client, url: &Url) -> Result<Vec<u8>, FetchError> {
-    let http = |e: reqwest::Error| FetchError::Http { url: url.to_string(), message: e.to_string() };
+    let http = |e: reqwest::Error| FetchError::Http {
+        url: url.to_string(),
+        message: e.to_string(),
+    };
     let mut response = client.get(url.clone()).send().await.map_err(http)?;
     let status = response.status();
     if !status.is_success() {
-        return Err(FetchError::Status { url: url.to_string(), status: status.as_u16() });
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status: status.as_u16(),
+        });
     }
     let limit = MAX_RELEASE_BYTES as u64;
-    let too_large = |size| FetchError::TooLarge { what: url.to_string(), size, limit };
+    let too_large = |size| FetchError::TooLarge {
+        what: url.to_string(),
+        size,
+        limit,
+    };
     if let Some(len) = response.content_length()
         && len > limit
     {
@@ -171,8 +212,14 @@ mod tests {
 
     #[test]
     fn pointer_files_are_recognised() {
-        assert_eq!(pointer_target(b"v6/ATLAS-2026.09.yaml\n").as_deref(), Some("v6/ATLAS-2026.09.yaml"));
-        assert_eq!(pointer_target(b"ATLAS-2026.05.yaml").as_deref(), Some("ATLAS-2026.05.yaml"));
+        assert_eq!(
+            pointer_target(b"v6/ATLAS-2026.09.yaml\n").as_deref(),
+            Some("v6/ATLAS-2026.09.yaml")
+        );
+        assert_eq!(
+            pointer_target(b"ATLAS-2026.05.yaml").as_deref(),
+            Some("ATLAS-2026.05.yaml")
+        );
         assert_eq!(pointer_target(b"id: ATLAS\nname: x\n"), None);
         assert_eq!(pointer_target(b"---\nversion: 5.6.0"), None);
         assert_eq!(pointer_target(b""), None);

@@ -4,6 +4,7 @@
 pub mod active;
 pub mod catalog;
 pub mod fetch;
+pub mod markdown;
 pub mod model;
 
 pub use active::{ActiveAtlas, ReleaseInfo};

@@ -86,8 +86,8 @@ fn line_column(prefix: &[u8]) -> (usize, usize) {
 // ---------------------------------------------------------------------------
 
 /// Decide which reader a document needs: `format-version` 6.x, or top-level
-/// `tactics`/`techniques`/`relationships`, mean v6; a top-level `matrices`
-/// list whose first matrix holds `techniques` means legacy.
+/// `techniques`/`relationships`, mean v6; otherwise a top-level `matrices`
+/// list means legacy; otherwise top-level `tactics` means v6.
 pub(crate) fn detect_format(root: &Node) -> Result<SourceFormat, ImportError> {
     let top = Obj::new(root, "")?;
     if let Some(fv) = top.get("format-version") {
@@ -109,18 +109,18 @@ pub(crate) fn detect_format(root: &Node) -> Result<SourceFormat, ImportError> {
             })
         };
     }
+    let has = |key: &str| top.get(key).is_some();
+    if has("techniques") || has("relationships") {
+        return Ok(SourceFormat::V6);
+    }
     if let Some(Node {
-        value: Value::Seq(items),
+        value: Value::Seq(_),
         ..
     }) = top.get("matrices")
-        && items.first().and_then(|m| m.get("techniques")).is_some()
     {
         return Ok(SourceFormat::Legacy);
     }
-    if ["techniques", "tactics", "relationships"]
-        .iter()
-        .any(|k| top.get(k).is_some())
-    {
+    if has("tactics") {
         return Ok(SourceFormat::V6);
     }
     Err(ImportError::UnknownFormat {
@@ -201,15 +201,28 @@ pub fn validate_release(release: &Release) -> Result<(), ImportError> {
         return Err(shape("version", "must not be empty"));
     }
 
+    // Where the objects sit in the source, for messages.
+    let matrix = match release.format {
+        SourceFormat::Legacy => "matrices[0].",
+        _ => "",
+    };
     for (i, t) in release.tactics.iter().enumerate() {
-        check_id(|| format!("tactics[{i}].id"), &t.id, &[IdKind::Tactic])?;
+        check_id(
+            || format!("{matrix}tactics[{i}].id"),
+            &t.id,
+            &[IdKind::Tactic],
+        )?;
     }
     for (i, t) in release.techniques.iter().enumerate() {
-        check_id(|| format!("techniques[{i}].id"), &t.id, TECHNIQUE_KINDS)?;
+        check_id(
+            || format!("{matrix}techniques[{i}].id"),
+            &t.id,
+            TECHNIQUE_KINDS,
+        )?;
     }
     for (i, m) in release.mitigations.iter().enumerate() {
         check_id(
-            || format!("mitigations[{i}].id"),
+            || format!("{matrix}mitigations[{i}].id"),
             &m.id,
             &[IdKind::Mitigation],
         )?;
@@ -467,6 +480,7 @@ impl Node {
                 if let Some((off, len)) = self.raw.take()
                     && let Some(written) = off.checked_add(len).and_then(|end| src.get(off..end))
                     && !written.trim().is_empty()
+                    && !written.starts_with(['"', '\'', '!', '&', '*'])
                 {
                     *text = written.trim().to_string();
                 }
@@ -524,7 +538,6 @@ fn yaml_options() -> serde_saphyr::Options {
             max_events: 4_000_000,
             max_nodes: 2_000_000,
             max_depth: 64,
-            max_documents: 1,
             max_aliases: 10_000,
             max_anchors: 10_000,
             max_recorded_anchor_events: 200_000,
@@ -646,12 +659,27 @@ pub(crate) struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
+    /// Wrap a mapping; anything else, or a mapping that repeats a key, is a
+    /// shape error.
     pub fn new(node: &'a Node, path: &str) -> Result<Self, ImportError> {
-        match node.value {
-            Value::Map(_) => Ok(Obj {
-                node,
-                path: path.to_string(),
-            }),
+        match &node.value {
+            Value::Map(entries) => {
+                let mut seen: HashMap<&str, &Node> = HashMap::new();
+                for (key, _) in entries {
+                    if let Some(k) = key.as_str()
+                        && let Some(first) = seen.insert(k, key)
+                    {
+                        return Err(shape(
+                            join(path, k),
+                            format!("given twice ({} and {})", first.at(), key.at()),
+                        ));
+                    }
+                }
+                Ok(Obj {
+                    node,
+                    path: path.to_string(),
+                })
+            }
             _ => Err(shape(
                 path,
                 format!(
@@ -827,7 +855,8 @@ pub(crate) fn read_mitigation(obj: &Obj, id: String) -> Result<Mitigation, Impor
                     )
                 }
             };
-            add_mitigation_use(&mut techniques, technique, usage);
+            // Kept as written: the same technique may appear twice with two usages.
+            techniques.push(MitigationUse { technique, usage });
         }
     }
     Ok(Mitigation {
@@ -838,18 +867,28 @@ pub(crate) fn read_mitigation(obj: &Obj, id: String) -> Result<Mitigation, Impor
     })
 }
 
+/// Add a technique use coming from a `mitigates` edge: an entry for the same
+/// technique absorbs it when it adds nothing new; a different usage text for
+/// the same technique is kept as its own entry, as inline lists may also do.
 pub(crate) fn add_mitigation_use(
     uses: &mut Vec<MitigationUse>,
     technique: String,
     usage: Option<String>,
 ) {
-    if let Some(existing) = uses.iter_mut().find(|u| u.technique == technique) {
-        if existing.usage.is_none() {
-            existing.usage = usage;
+    let mut same: Vec<&mut MitigationUse> = uses
+        .iter_mut()
+        .filter(|u| u.technique == technique)
+        .collect();
+    if !same.is_empty() {
+        if usage.is_none() || same.iter().any(|u| u.usage == usage) {
+            return;
         }
-    } else {
-        uses.push(MitigationUse { technique, usage });
+        if let Some(blank) = same.iter_mut().find(|u| u.usage.is_none()) {
+            blank.usage = usage;
+            return;
+        }
     }
+    uses.push(MitigationUse { technique, usage });
 }
 
 pub(crate) fn push_unique(list: &mut Vec<String>, item: String) {

@@ -40,12 +40,10 @@ pub(crate) fn release_from_tree(root: &Node) -> Result<Release, ImportError> {
         .opt_str(&["name"])?
         .unwrap_or_else(|| "ATLAS".to_string());
 
-    let mut tactics = keyed_objects(&top, &["tactics"], |o, id| read_tactic(o, id))?;
-    let mut techniques = keyed_objects(&top, &["techniques"], |o, id| read_technique(o, id))?;
-    let mut mitigations = keyed_objects(&top, &["mitigations"], |o, id| read_mitigation(o, id))?;
-    let mut case_studies = keyed_objects(&top, &["case-studies", "case_studies"], |o, id| {
-        read_case_study(o, id)
-    })?;
+    let mut tactics = keyed_objects(&top, &["tactics"], read_tactic)?;
+    let mut techniques = keyed_objects(&top, &["techniques"], read_technique)?;
+    let mut mitigations = keyed_objects(&top, &["mitigations"], read_mitigation)?;
+    let mut case_studies = keyed_objects(&top, &["case-studies", "case_studies"], read_case_study)?;
 
     let technique_at: HashMap<String, usize> = first_index(techniques.iter().map(|t| &t.id));
     let mitigation_at: HashMap<String, usize> = first_index(mitigations.iter().map(|m| &m.id));
@@ -399,8 +397,15 @@ fn read_edges<'a>(top: &Obj<'a>) -> Result<Vec<Edge<'a>>, ImportError> {
                             edges.extend(read_edge(item, index(&path, i), Some(section))?);
                         }
                     }
-                    Value::Map(_) => {
+                    // One edge, or edges keyed by their own IDs.
+                    Value::Map(_) if value.get("source").is_some() => {
                         edges.extend(read_edge(value, path, Some(section))?);
+                    }
+                    Value::Map(inner) => {
+                        for (edge_key, edge) in inner {
+                            let p = format!("{path}[{}]", edge_key.as_str().unwrap_or("?"));
+                            edges.extend(read_edge(edge, p, Some(section))?);
+                        }
                     }
                     Value::Scalar(_) => {
                         return Err(shape(

@@ -258,7 +258,18 @@ impl Store {
         source_ref: Option<&str>,
         steps: &[StepDraft],
     ) -> StoreResult<String> {
-        let id = new_id("inc-");
+        self.insert_incident(&new_id("inc-"), draft, atlas_release, source_ref, steps).await
+    }
+
+    async fn insert_incident(
+        &self,
+        id: &str,
+        draft: &IncidentDraft,
+        atlas_release: &str,
+        source_ref: Option<&str>,
+        steps: &[StepDraft],
+    ) -> StoreResult<String> {
+        let id = id.to_string();
         let now = now_rfc3339();
         let mut tx = self.pool.begin().await?;
         let (occ, occ_p) = time_parts(&draft.occurred);
@@ -516,31 +527,31 @@ impl Store {
         Ok(version)
     }
 
-    /// Creates or refreshes the incident imported from `source_ref`. Returns its
-    /// ID and whether anything changed (re-importing the same data changes nothing).
+    /// Creates (as `new_id`) or refreshes the incident imported from `source_ref`.
+    /// Returns its ID, whether anything changed (re-importing the same data
+    /// changes nothing) and whether it was created.
     pub async fn upsert_imported_incident(
         &self,
+        new_id: &str,
         source_ref: &str,
         draft: &IncidentDraft,
         atlas_release: &str,
         steps: &[StepDraft],
-    ) -> StoreResult<(String, bool)> {
+    ) -> StoreResult<(String, bool, bool)> {
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT id FROM incidents WHERE source_ref = $1")
                 .bind(source_ref)
                 .fetch_optional(&self.pool)
                 .await?;
         let Some((id,)) = existing else {
-            let id = self
-                .create_incident(draft, atlas_release, Some(source_ref), steps)
-                .await?;
-            return Ok((id, true));
+            let id = self.insert_incident(new_id, draft, atlas_release, Some(source_ref), steps).await?;
+            return Ok((id, true, true));
         };
         let Some(current) = self.get_incident(&id).await? else {
             return Err(StoreError::NotFound(format!("incident {id}")));
         };
         if same_content(&current, draft, atlas_release, steps) {
-            return Ok((id, false));
+            return Ok((id, false, false));
         }
         // One transaction: the fields and the steps change together or not at all.
         let mut tx = self.pool.begin().await?;
@@ -555,7 +566,7 @@ impl Store {
             insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
         }
         tx.commit().await?;
-        Ok((id, true))
+        Ok((id, true, false))
     }
 
     /// A filtered, sorted page of incidents.

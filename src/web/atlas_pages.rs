@@ -1,9 +1,488 @@
-//! Knowledge-base pages: matrix, techniques, tactics, mitigations, releases.
+//! Knowledge-base pages: the matrix, technique, tactic, mitigation and case
+//! study pages, and the stored releases. Every page reads the in-memory active
+//! release; only a technique that left the active release and the release list
+//! go to the store.
+//!
+//! Each page struct is its template's data and is built by a plain function
+//! from `&ActiveAtlas`, so handlers stay three lines: parse, build, return.
+//! Description text reaches templates only through [`markdown::render`], the
+//! one thing they mark `|safe`.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use serde::Deserialize;
 
-use super::AppState;
+use super::{AppError, AppState};
+use crate::atlas::ids::{is_case_study_id, is_mitigation_id, is_tactic_id, is_technique_id};
+use crate::atlas::{ActiveAtlas, CaseStudy, Mitigation, ReleaseInfo, Tactic, Technique, markdown};
+use crate::render::{
+    ExternalRef, Link, MatrixColumn, MatrixOptions, MatrixView, SubtechniqueMode, http_url,
+    incident_date, maturity_class, timestamp,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/matrix", get(matrix))
+        .route("/techniques/{id}", get(technique))
+        .route("/tactics/{id}", get(tactic))
+        .route("/mitigations/{id}", get(mitigation))
+        .route("/studies", get(studies))
+        .route("/studies/{id}", get(study))
+        .route("/atlas/releases", get(releases))
+}
+
+// ---------------------------------------------------------------- handlers
+
+#[derive(Debug, Deserialize)]
+struct MatrixQuery {
+    subtechniques: Option<String>,
+    expand: Option<String>,
+    ids: Option<String>,
+}
+
+async fn matrix(
+    State(state): State<AppState>,
+    query: Result<Query<MatrixQuery>, QueryRejection>,
+) -> Result<MatrixPage, AppError> {
+    let Query(q) = query.map_err(|e| AppError::bad_request("query", e.body_text()))?;
+    let options = MatrixOptions::from_query(q.subtechniques.as_deref(), q.expand.as_deref(), q.ids.as_deref())
+        .map_err(|e| AppError::bad_request(e.field, e.message))?;
+    Ok(MatrixPage::build(&state.atlas.get(), options))
+}
+
+async fn technique(State(state): State<AppState>, Path(id): Path<String>) -> Result<TechniquePage, AppError> {
+    let atlas = state.atlas.get();
+    if let Some(t) = atlas.technique(&id).filter(|_| is_technique_id(&id)) {
+        return Ok(TechniquePage::build(&atlas, &atlas, t, None));
+    }
+    let former = former_release(&state, &id).await?.ok_or_else(|| not_found("Technique", &id))?;
+    let t = former.technique(&id).ok_or_else(|| not_found("Technique", &id))?;
+    Ok(TechniquePage::build(&atlas, &former, t, Some(former.info.version.clone())))
+}
+
+async fn tactic(State(state): State<AppState>, Path(id): Path<String>) -> Result<TacticPage, AppError> {
+    let atlas = state.atlas.get();
+    let t = atlas.tactic(&id).filter(|_| is_tactic_id(&id)).ok_or_else(|| not_found("Tactic", &id))?;
+    Ok(TacticPage::build(&atlas, t))
+}
+
+async fn mitigation(State(state): State<AppState>, Path(id): Path<String>) -> Result<MitigationPage, AppError> {
+    let atlas = state.atlas.get();
+    let m = atlas.mitigation(&id).filter(|_| is_mitigation_id(&id)).ok_or_else(|| not_found("Mitigation", &id))?;
+    Ok(MitigationPage::build(&atlas, m))
+}
+
+async fn studies(State(state): State<AppState>) -> StudiesPage {
+    StudiesPage::build(&state.atlas.get())
+}
+
+async fn study(State(state): State<AppState>, Path(id): Path<String>) -> Result<StudyPage, AppError> {
+    let atlas = state.atlas.get();
+    let cs = is_case_study_id(&id)
+        .then(|| atlas.release.case_studies.iter().find(|c| c.id == id))
+        .flatten()
+        .ok_or_else(|| not_found("Case study", &id))?;
+    Ok(StudyPage::build(&atlas, cs))
+}
+
+async fn releases(State(state): State<AppState>) -> Result<ReleasesPage, AppError> {
+    let stored = state.store.list_releases().await?;
+    Ok(ReleasesPage::build(state.atlas.get().info.clone(), stored))
+}
+
+/// The newest stored release that still has a technique the active release
+/// lacks, loaded whole so its page can name tactics, parent and mitigations.
+async fn former_release(state: &AppState, id: &str) -> Result<Option<ActiveAtlas>, AppError> {
+    if !is_technique_id(id) {
+        return Ok(None);
+    }
+    let Some((version, _)) = state.store.find_technique_anywhere(id).await? else {
+        return Ok(None);
+    };
+    let Some(release) = state.store.load_release(&version).await? else {
+        return Ok(None);
+    };
+    let info = state.store.list_releases().await?.into_iter().find(|r| r.version == version);
+    Ok(info.map(|info| ActiveAtlas::new(info, release)))
+}
+
+fn not_found(kind: &str, id: &str) -> AppError {
+    let shown: String = id.chars().take(40).collect();
+    AppError::NotFound(format!("{kind} “{shown}”"))
+}
+
+/// Markdown to sanitized HTML, `None` for missing or blank text.
+fn md(text: Option<&str>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty()).map(markdown::render)
+}
+
+/// What the footer line of every knowledge-base page says about the release.
+struct ReleaseLine {
+    version: String,
+    source: String,
+    has_descriptions: bool,
+}
+
+impl ReleaseLine {
+    fn of(info: &ReleaseInfo) -> Self {
+        ReleaseLine {
+            version: info.version.clone(),
+            source: info.source.clone(),
+            has_descriptions: info.has_descriptions,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ matrix
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/matrix.html")]
+pub struct MatrixPage {
+    info: ReleaseInfo,
+    imported_at: String,
+    matrix: MatrixView,
+    collapsed_href: String,
+    all_href: String,
+    ids_on_href: String,
+    ids_off_href: String,
+}
+
+impl MatrixPage {
+    fn build(atlas: &ActiveAtlas, options: MatrixOptions) -> Self {
+        MatrixPage {
+            info: atlas.info.clone(),
+            imported_at: timestamp(&atlas.info.imported_at),
+            collapsed_href: options.with_subtechniques(SubtechniqueMode::Collapsed).href(),
+            all_href: options.with_subtechniques(SubtechniqueMode::All).href(),
+            ids_on_href: options.with_ids(true).href(),
+            ids_off_href: options.with_ids(false).href(),
+            matrix: MatrixView::build(atlas, &options),
+        }
+    }
+
+    fn all_expanded(&self) -> bool {
+        self.matrix.options.subtechniques.is_all()
+    }
+}
+
+// --------------------------------------------------------------- technique
+
+struct MitigationUseView {
+    mitigation: Link,
+    usage_html: Option<String>,
+}
+
+struct StudyUseView {
+    study: Link,
+    date: Option<String>,
+    /// The sub-technique the study used, when it was one of this technique's.
+    via: Option<Link>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/technique.html")]
+pub struct TechniquePage {
+    release: ReleaseLine,
+    /// Set when the technique is not in the active release: the version it was last seen in.
+    former_version: Option<String>,
+    active_version: String,
+    id: String,
+    name: String,
+    is_sub: bool,
+    maturity: Option<String>,
+    maturity_class: &'static str,
+    tactics: Vec<Link>,
+    parent: Option<Link>,
+    subtechniques: Vec<Link>,
+    mitigations: Vec<MitigationUseView>,
+    case_studies: Vec<StudyUseView>,
+    attack: Option<ExternalRef>,
+    description_html: Option<String>,
+    has_descriptions: bool,
+}
+
+impl TechniquePage {
+    /// `source` is the release the technique is read from: the active one, or
+    /// the former release it was last seen in (`former_version`).
+    fn build(active: &ActiveAtlas, source: &ActiveAtlas, t: &Technique, former_version: Option<String>) -> Self {
+        let mitigations = source
+            .mitigations_for(&t.id)
+            .map(|m| MitigationUseView {
+                mitigation: Link::mitigation(source, &m.id),
+                usage_html: md(m.techniques.iter().filter(|u| u.technique == t.id).find_map(|u| u.usage.as_deref())),
+            })
+            .collect();
+        let case_studies = if former_version.is_some() { Vec::new() } else { studies_using(source, &t.id) };
+        TechniquePage {
+            release: ReleaseLine::of(&active.info),
+            active_version: active.info.version.clone(),
+            former_version,
+            id: t.id.clone(),
+            name: source.display_name(t),
+            is_sub: t.parent.is_some(),
+            maturity_class: t.maturity.as_deref().map_or("maturity-other", maturity_class),
+            maturity: t.maturity.clone(),
+            tactics: t.tactics.iter().map(|id| Link::tactic(source, id)).collect(),
+            parent: t.parent.as_deref().map(|p| Link::technique(source, p)),
+            subtechniques: source.subtechniques(&t.id).map(|s| Link::subtechnique(source, &s.id)).collect(),
+            mitigations,
+            case_studies,
+            attack: ExternalRef::attack(t.attack_ref.as_ref()),
+            description_html: md(t.description.as_deref()),
+            has_descriptions: source.info.has_descriptions,
+        }
+    }
+}
+
+/// Case studies of the release whose procedure uses the technique or one of its sub-techniques.
+fn studies_using(atlas: &ActiveAtlas, technique_id: &str) -> Vec<StudyUseView> {
+    let sub_prefix = format!("{technique_id}.");
+    atlas
+        .release
+        .case_studies
+        .iter()
+        .filter_map(|cs| {
+            let exact = cs.procedure.iter().any(|s| s.technique == technique_id);
+            let via = cs.procedure.iter().find(|s| s.technique.starts_with(&sub_prefix));
+            (exact || via.is_some()).then(|| StudyUseView {
+                study: Link::study(&cs.id, &cs.name),
+                date: study_date(cs),
+                via: if exact { None } else { via.map(|s| Link::technique(atlas, &s.technique)) },
+            })
+        })
+        .collect()
+}
+
+fn study_date(cs: &CaseStudy) -> Option<String> {
+    cs.incident_date.as_deref().map(|d| incident_date(d, cs.incident_date_granularity.as_deref()))
+}
+
+// ------------------------------------------------------------------ tactic
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/tactic.html")]
+pub struct TacticPage {
+    release: ReleaseLine,
+    id: String,
+    name: String,
+    /// 1-based column in the matrix, of `column_total`.
+    position: usize,
+    column_total: usize,
+    previous: Option<Link>,
+    next: Option<Link>,
+    attack: Option<ExternalRef>,
+    description_html: Option<String>,
+    has_descriptions: bool,
+    column: MatrixColumn,
+}
+
+impl TacticPage {
+    fn build(atlas: &ActiveAtlas, t: &Tactic) -> Self {
+        let tactics = atlas.tactics();
+        let index = atlas.tactic_position(&t.id).unwrap_or(0);
+        let link = |i: usize| tactics.get(i).map(|x| Link::tactic(atlas, &x.id));
+        let options = MatrixOptions { subtechniques: SubtechniqueMode::All, show_ids: true };
+        let column = MatrixView::build(atlas, &options)
+            .columns
+            .into_iter()
+            .nth(index)
+            .filter(|c| c.tactic_id == t.id)
+            .unwrap_or_else(|| MatrixColumn {
+                tactic_id: t.id.clone(),
+                name: t.name.clone(),
+                technique_count: 0,
+                subtechnique_count: 0,
+                cells: Vec::new(),
+            });
+        TacticPage {
+            release: ReleaseLine::of(&atlas.info),
+            id: t.id.clone(),
+            name: t.name.clone(),
+            position: index + 1,
+            column_total: tactics.len(),
+            previous: index.checked_sub(1).and_then(link),
+            next: link(index + 1),
+            attack: ExternalRef::attack(t.attack_ref.as_ref()),
+            description_html: md(t.description.as_deref()),
+            has_descriptions: atlas.info.has_descriptions,
+            column,
+        }
+    }
+}
+
+// -------------------------------------------------------------- mitigation
+
+struct AddressedView {
+    technique: Link,
+    tactics: Vec<Link>,
+    usage_html: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/mitigation.html")]
+pub struct MitigationPage {
+    release: ReleaseLine,
+    id: String,
+    name: String,
+    description_html: Option<String>,
+    has_descriptions: bool,
+    addresses: Vec<AddressedView>,
+}
+
+impl MitigationPage {
+    fn build(atlas: &ActiveAtlas, m: &Mitigation) -> Self {
+        let addresses = m
+            .techniques
+            .iter()
+            .map(|u| AddressedView {
+                technique: Link::technique(atlas, &u.technique),
+                tactics: atlas
+                    .technique(&u.technique)
+                    .map(|t| t.tactics.iter().map(|id| Link::tactic(atlas, id)).collect())
+                    .unwrap_or_default(),
+                usage_html: md(u.usage.as_deref()),
+            })
+            .collect();
+        MitigationPage {
+            release: ReleaseLine::of(&atlas.info),
+            id: m.id.clone(),
+            name: m.name.clone(),
+            description_html: md(m.description.as_deref()),
+            has_descriptions: atlas.info.has_descriptions,
+            addresses,
+        }
+    }
+}
+
+// ------------------------------------------------------------ case studies
+
+struct StudyRow {
+    study: Link,
+    date: Option<String>,
+    kind: Option<String>,
+    target: Option<String>,
+    steps: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/studies.html")]
+pub struct StudiesPage {
+    release: ReleaseLine,
+    studies: Vec<StudyRow>,
+}
+
+impl StudiesPage {
+    fn build(atlas: &ActiveAtlas) -> Self {
+        let mut studies: Vec<StudyRow> = atlas
+            .release
+            .case_studies
+            .iter()
+            .map(|cs| StudyRow {
+                study: Link::study(&cs.id, &cs.name),
+                date: study_date(cs),
+                kind: cs.case_study_type.clone(),
+                target: cs.target.clone(),
+                steps: cs.procedure.len(),
+            })
+            .collect();
+        // Newest first; undated last, then by ID.
+        studies.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.study.id.cmp(&b.study.id)));
+        StudiesPage { release: ReleaseLine::of(&atlas.info), studies }
+    }
+}
+
+struct StepView {
+    tactic: Link,
+    technique: Link,
+    description_html: Option<String>,
+}
+
+struct ReferenceView {
+    title: String,
+    /// http(s) only; anything else is shown as text.
+    url: Option<String>,
+    other_url: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/study.html")]
+pub struct StudyPage {
+    release: ReleaseLine,
+    id: String,
+    name: String,
+    summary_html: Option<String>,
+    date: Option<String>,
+    kind: Option<String>,
+    target: Option<String>,
+    actor: Option<String>,
+    reporter: Option<String>,
+    steps: Vec<StepView>,
+    references: Vec<ReferenceView>,
+}
+
+impl StudyPage {
+    fn build(atlas: &ActiveAtlas, cs: &CaseStudy) -> Self {
+        let nonblank = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
+        StudyPage {
+            release: ReleaseLine::of(&atlas.info),
+            id: cs.id.clone(),
+            name: cs.name.clone(),
+            summary_html: md(cs.summary.as_deref()),
+            date: study_date(cs),
+            kind: nonblank(&cs.case_study_type),
+            target: nonblank(&cs.target),
+            actor: nonblank(&cs.actor),
+            reporter: nonblank(&cs.reporter),
+            steps: cs
+                .procedure
+                .iter()
+                .map(|s| StepView {
+                    tactic: Link::tactic(atlas, &s.tactic),
+                    technique: Link::technique(atlas, &s.technique),
+                    description_html: md(s.description.as_deref()),
+                })
+                .collect(),
+            references: cs
+                .references
+                .iter()
+                .map(|r| {
+                    let url = r.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+                    let link = url.and_then(http_url).map(str::to_string);
+                    ReferenceView {
+                        title: nonblank(&r.title).or_else(|| url.map(str::to_string)).unwrap_or_default(),
+                        other_url: if link.is_none() { url.map(str::to_string) } else { None },
+                        url: link,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- releases
+
+struct StoredRelease {
+    info: ReleaseInfo,
+    imported_at: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/releases.html")]
+pub struct ReleasesPage {
+    active: ReleaseInfo,
+    releases: Vec<StoredRelease>,
+}
+
+impl ReleasesPage {
+    fn build(active: ReleaseInfo, stored: Vec<ReleaseInfo>) -> Self {
+        let releases = stored
+            .into_iter()
+            .map(|info| StoredRelease { imported_at: timestamp(&info.imported_at), info })
+            .collect();
+        ReleasesPage { active, releases }
+    }
 }

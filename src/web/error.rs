@@ -35,6 +35,21 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<crate::domain::ValidationError> for AppError {
+    fn from(e: crate::domain::ValidationError) -> Self {
+        AppError::Invalid { message: e.message, field: e.field }
+    }
+}
+
+impl From<crate::service::ServiceError> for AppError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        match e {
+            crate::service::ServiceError::Invalid(v) => v.into(),
+            crate::service::ServiceError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl AppError {
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::BadRequest {

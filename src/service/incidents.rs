@@ -1,0 +1,153 @@
+//! Writing incidents and steps: shape validation (domain), ATLAS rules against
+//! the incident's release, then the store.
+
+use std::borrow::Cow;
+
+use super::ServiceError;
+use crate::atlas::{ActiveAtlas, Release};
+use crate::domain::rules::check_step;
+use crate::domain::{IncidentDraft, IncidentInput, StepDraft, StepInput, ValidationError};
+use crate::store::Store;
+
+/// The release an incident is mapped against: the one it names, else the active one.
+pub async fn resolve_release<'a>(
+    store: &Store,
+    active: &'a ActiveAtlas,
+    version: Option<&str>,
+) -> Result<Cow<'a, Release>, ServiceError> {
+    match version {
+        None => Ok(Cow::Borrowed(&active.release)),
+        Some(v) if v == active.version() => Ok(Cow::Borrowed(&active.release)),
+        Some(v) => match store.load_release(v).await? {
+            Some(r) => Ok(Cow::Owned(r)),
+            None => Err(ValidationError::new("atlas_release", format!("ATLAS release {v} is not stored")).into()),
+        },
+    }
+}
+
+/// Checks steps against the release; a technique missing from it is looked up
+/// in the other stored releases (it may have vanished upstream).
+pub async fn check_steps(
+    store: &Store,
+    release: &Release,
+    steps: &[(&StepDraft, String)],
+) -> Result<(), ServiceError> {
+    for (step, prefix) in steps {
+        let elsewhere = match release.technique(&step.technique_id) {
+            Some(_) => None,
+            None => store.find_technique_anywhere(&step.technique_id).await?.map(|(_, t)| t),
+        };
+        check_step(step, release, elsewhere.as_ref(), prefix)?;
+    }
+    Ok(())
+}
+
+/// An incident with optional initial steps, as the API creates it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewIncident {
+    #[serde(flatten)]
+    pub incident: IncidentInput,
+    #[serde(default)]
+    pub steps: Vec<StepInput>,
+}
+
+pub async fn create(
+    store: &Store,
+    active: &ActiveAtlas,
+    incident: &IncidentInput,
+    steps: &[StepInput],
+) -> Result<String, ServiceError> {
+    let draft = incident.validate()?;
+    if steps.len() > crate::domain::limits::STEPS {
+        return Err(ValidationError::new("steps", format!("at most {} steps", crate::domain::limits::STEPS)).into());
+    }
+    let drafts = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.validate(&format!("steps[{i}].")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let release = resolve_release(store, active, draft.atlas_release.as_deref()).await?;
+    let labelled: Vec<(&StepDraft, String)> =
+        drafts.iter().enumerate().map(|(i, d)| (d, format!("steps[{i}]."))).collect();
+    check_steps(store, &release, &labelled).await?;
+    Ok(store.create_incident(&draft, &release.version, None, &drafts).await?)
+}
+
+/// Replaces an incident's fields. The version is required: a stale one is a 409.
+pub async fn update(
+    store: &Store,
+    active: &ActiveAtlas,
+    id: &str,
+    input: &IncidentInput,
+) -> Result<i64, ServiceError> {
+    let draft: IncidentDraft = input.validate()?;
+    let Some(expected) = input.version else {
+        return Err(ValidationError::new("version", "is required: send the version you last read").into());
+    };
+    let current = store
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| crate::store::StoreError::NotFound(format!("incident {id}")))?;
+    // Without an explicit release the incident stays on the one it was mapped to.
+    let version = draft.atlas_release.clone().unwrap_or(current.incident.atlas_release.clone());
+    let release = resolve_release(store, active, Some(&version)).await?;
+    if release.version != current.incident.atlas_release {
+        // Re-mapping to another release: every existing step must still hold there.
+        let steps: Vec<StepDraft> = current.steps.iter().map(step_draft_of).collect();
+        let labelled: Vec<(&StepDraft, String)> =
+            steps.iter().enumerate().map(|(i, d)| (d, format!("steps[{i}]."))).collect();
+        check_steps(store, &release, &labelled).await?;
+    }
+    Ok(store.update_incident(id, &draft, &release.version, expected).await?)
+}
+
+fn step_draft_of(o: &crate::domain::Observation) -> StepDraft {
+    StepDraft {
+        tactic_id: o.tactic_id.clone(),
+        technique_id: o.technique_id.clone(),
+        observed: o.observed,
+        description: o.description.clone(),
+        evidence: o.evidence.clone(),
+        confidence: o.confidence,
+        outcome: o.outcome,
+        source: o.source,
+    }
+}
+
+async fn validated_step(
+    store: &Store,
+    active: &ActiveAtlas,
+    incident_id: &str,
+    input: &StepInput,
+) -> Result<StepDraft, ServiceError> {
+    let draft = input.validate("")?;
+    let current = store
+        .get_incident(incident_id)
+        .await?
+        .ok_or_else(|| crate::store::StoreError::NotFound(format!("incident {incident_id}")))?;
+    let release = resolve_release(store, active, Some(&current.incident.atlas_release)).await?;
+    check_steps(store, &release, &[(&draft, String::new())]).await?;
+    Ok(draft)
+}
+
+/// Adds a step; returns its ID and the incident's new version.
+pub async fn add_step(
+    store: &Store,
+    active: &ActiveAtlas,
+    incident_id: &str,
+    input: &StepInput,
+) -> Result<(String, i64), ServiceError> {
+    let draft = validated_step(store, active, incident_id, input).await?;
+    Ok(store.add_step(incident_id, &draft, input.position, input.version).await?)
+}
+
+pub async fn update_step(
+    store: &Store,
+    active: &ActiveAtlas,
+    incident_id: &str,
+    step_id: &str,
+    input: &StepInput,
+) -> Result<i64, ServiceError> {
+    let draft = validated_step(store, active, incident_id, input).await?;
+    Ok(store.update_step(incident_id, step_id, &draft, input.position, input.version).await?)
+}

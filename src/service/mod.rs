@@ -1,0 +1,16 @@
+//! Use cases shared by the JSON API, the HTML pages and the CLI: each takes
+//! the store and the active release, validates, and writes in one transaction.
+
+pub mod case_studies;
+pub mod incidents;
+
+use crate::domain::ValidationError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -45,6 +45,16 @@ enum Command {
     /// Manage the ATLAS knowledge base.
     #[command(subcommand)]
     Atlas(AtlasCommand),
+    /// Import incidents.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Turn every case study of the active ATLAS release into an incident of
+    /// kind "case study" (idempotent: re-running updates, never duplicates).
+    CaseStudies,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +148,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("fetched {}", fetched.source);
             let outcome = app::import_release(&store, &fetched).await?;
             println!("{outcome}");
+            Ok(())
+        }
+        Command::Import(ImportCommand::CaseStudies) => {
+            let (store, active) = app::open(db).await?;
+            let summary =
+                atlasview::service::case_studies::import_release_case_studies(&store, &active).await?;
+            println!("release {}: {summary}", active.version());
             Ok(())
         }
         Command::Atlas(AtlasCommand::List) => {

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use super::error::ImportError;
 use super::ids::{IdKind, classify_id};
-use super::model::{ProcedureStep, Release, SourceFormat};
+use super::model::{ProcedureStep, Release, SourceFormat, Tactic};
 use super::parse::{
     Node, Obj, Value, add_mitigation_use, id_ref, index, join, push_unique, read_case_study,
     read_mitigation, read_tactic, read_technique, shape,
@@ -139,7 +139,7 @@ pub(crate) fn release_from_tree(root: &Node) -> Result<Release, ImportError> {
             }
             match tactics.iter().position(|t| t.id == id) {
                 Some(p) => ordered.push(tactics.remove(p)),
-                None if ordered.iter().any(|t: &super::model::Tactic| t.id == id) => {}
+                None if ordered.iter().any(|t: &Tactic| t.id == id) => {}
                 None => {
                     return Err(ImportError::UnknownTacticRef {
                         context: format!("the matrix column list {field}"),

@@ -27,6 +27,12 @@ pub enum AppError {
     /// A stale version or a clash with existing data (409).
     #[error("{0}")]
     Conflict(String),
+    /// The body is over the limit for this route (413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is not of a content type this route reads (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Storage failed; details are logged, not shown (500).
     #[error("internal error")]
     Store(#[from] StoreError),
@@ -71,6 +77,8 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,7 +1,9 @@
 //! HTTP: the router, handlers by area, errors and middleware.
 
+pub mod api;
 pub mod atlas_pages;
 pub mod error;
+pub mod filters;
 pub mod state;
 
 use std::time::Duration;
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/matrix") }))
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
+        .nest("/api/v1", api::routes())
         .nest_service("/static", ServeDir::new(STATIC_DIR))
         .fallback(not_found)
         .with_state(state)

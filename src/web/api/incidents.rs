@@ -1,0 +1,216 @@
+//! `/api/v1/incidents`: incidents and their steps.
+
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::body::{ApiJson, read_body, require_content_type};
+use super::views::{detail_json, page_json, step_json};
+use crate::domain::{IncidentDetail, IncidentInput, StepInput};
+use crate::service::incidents::{self as uc, NewIncident};
+use crate::service::case_studies;
+use crate::store::StoreError;
+use crate::web::filters::FilterParams;
+use crate::web::{ApiError, AppError, AppState};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
+    state
+        .store
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
+}
+
+/// 201 with a Location header and the incident as now stored.
+async fn created(state: &AppState, id: &str) -> ApiResult<Response> {
+    let detail = load(state, id).await?;
+    let body = detail_json(&detail, &state.atlas.get());
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/incidents/{id}"))], Json(body)).into_response())
+}
+
+async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
+    let detail = load(state, id).await?;
+    Ok(Json(detail_json(&detail, &state.atlas.get())).into_response())
+}
+
+pub async fn list_handler(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
+    let page = state.store.list_incidents(&query).await?;
+    Ok(Json(page_json(page)).into_response())
+}
+
+pub async fn create_handler(State(state): State<AppState>, ApiJson(body): ApiJson<NewIncident>) -> ApiResult<Response> {
+    let id = uc::create(&state.store, &state.atlas.get(), &body.incident, &body.steps).await?;
+    created(&state, &id).await
+}
+
+pub async fn get_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    current(&state, &id).await
+}
+
+pub async fn update_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<IncidentInput>,
+) -> ApiResult<Response> {
+    uc::update(&state.store, &state.atlas.get(), &id, &body).await?;
+    current(&state, &id).await
+}
+
+#[derive(Deserialize)]
+pub struct VersionParam {
+    version: Option<String>,
+}
+
+fn version_of(p: &VersionParam) -> Result<Option<i64>, AppError> {
+    match p.version.as_deref() {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::bad_request("version", format!("version: `{v}` is not a whole number"))),
+    }
+}
+
+fn version_query(raw: Option<&str>) -> Result<Option<i64>, AppError> {
+    let p: VersionParam = serde_html_form::from_str(raw.unwrap_or(""))
+        .map_err(|e| AppError::BadRequest { message: format!("invalid query string: {e}"), field: None })?;
+    version_of(&p)
+}
+
+pub async fn delete_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    state.store.delete_incident(&id, version_query(raw.as_deref())?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_steps_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let detail = load(&state, &id).await?;
+    let atlas = state.atlas.get();
+    let steps: Vec<_> = detail.steps.iter().map(|s| step_json(s, &atlas)).collect();
+    Ok(Json(steps).into_response())
+}
+
+pub async fn add_step_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StepInput>,
+) -> ApiResult<Response> {
+    let (step_id, _) = uc::add_step(&state.store, &state.atlas.get(), &id, &body).await?;
+    let detail = load(&state, &id).await?;
+    let step = detail
+        .steps
+        .iter()
+        .find(|s| s.id == step_id)
+        .ok_or_else(|| AppError::Internal(format!("step {step_id} vanished after insert")))?;
+    let location = format!("/api/v1/incidents/{id}/steps/{step_id}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(step_json(step, &state.atlas.get()))).into_response())
+}
+
+pub async fn get_step_handler(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let detail = load(&state, &id).await?;
+    let step = detail
+        .steps
+        .iter()
+        .find(|s| s.id == step_id)
+        .ok_or_else(|| AppError::NotFound(format!("step {step_id} of incident {id}")))?;
+    Ok(Json(step_json(step, &state.atlas.get())).into_response())
+}
+
+pub async fn update_step_handler(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<StepInput>,
+) -> ApiResult<Response> {
+    uc::update_step(&state.store, &state.atlas.get(), &id, &step_id, &body).await?;
+    get_step_handler(State(state), Path((id, step_id))).await
+}
+
+pub async fn delete_step_handler(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    state.store.delete_step(&id, &step_id, version_query(raw.as_deref())?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderBody {
+    order: Vec<String>,
+    version: Option<i64>,
+}
+
+pub async fn reorder_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReorderBody>,
+) -> ApiResult<Response> {
+    if body.order.len() > crate::domain::limits::STEPS {
+        return Err(AppError::invalid("order", "lists more steps than an incident can have").into());
+    }
+    match state.store.reorder_steps(&id, &body.order, body.version).await {
+        // A wrong list of IDs is the client's mistake, not a version clash.
+        Err(StoreError::Conflict(m)) if m.starts_with("the new order") => {
+            return Err(AppError::invalid("order", m).into());
+        }
+        other => {
+            other?;
+        }
+    }
+    current(&state, &id).await
+}
+
+pub async fn export_case_study_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let detail = load(&state, &id).await?;
+    let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.yaml\"")),
+        ],
+        yaml,
+    )
+        .into_response())
+}
+
+pub async fn import_case_study_handler(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    require_content_type(&req, &["application/yaml", "application/x-yaml", "text/yaml", "text/plain"])?;
+    let bytes = read_body(req).await?;
+    let doc = case_studies::parse_case_study(&bytes)?;
+    let id = case_studies::import_case_study(&state.store, &state.atlas.get(), &doc).await?;
+    created(&state, &id).await
+}
+
+#[derive(serde::Serialize)]
+pub struct CaseStudyImportJson {
+    release: String,
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    steps: usize,
+}
+
+pub async fn import_release_case_studies_handler(State(state): State<AppState>) -> ApiResult<Response> {
+    let atlas = state.atlas.get();
+    let r = case_studies::import_release_case_studies(&state.store, &atlas).await?;
+    Ok(Json(CaseStudyImportJson {
+        release: atlas.version().to_string(),
+        created: r.created,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        steps: r.steps,
+    })
+    .into_response())
+}

@@ -153,7 +153,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::CaseStudies) => {
             let (store, active) = app::open(db).await?;
             let summary =
-                atlasview::service::case_studies::import_release_case_studies(&store, &active).await?;
+                atlasview::service::case_studies::import_release_case_studies(&store, &active)
+                    .await?;
             println!("release {}: {summary}", active.version());
             Ok(())
         }

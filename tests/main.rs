@@ -2,6 +2,7 @@
 
 mod support;
 
+mod api_incidents;
 mod importers;
 mod knowledge_base;
 mod web_atlas;

@@ -10,12 +10,16 @@ use tokio::sync::oneshot;
 
 /// The shared read-only ATLAS data beside the repository (`../shared/atlas`).
 pub fn shared_atlas(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/atlas").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/atlas")
+        .join(file)
 }
 
 /// A fixture of ours in `tests/fixtures`.
 pub fn fixture(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file)
 }
 
 pub struct TestApp {
@@ -33,7 +37,9 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("test.db");
-        let (store, active) = app::open(db_path.to_str().expect("utf-8 path")).await.expect("open store");
+        let (store, active) = app::open(db_path.to_str().expect("utf-8 path"))
+            .await
+            .expect("open store");
         let state = app::state(store.clone(), active);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -49,7 +55,15 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base, client, store, state, db_path, _dir: dir, _stop: stop }
+        TestApp {
+            base,
+            client,
+            store,
+            state,
+            db_path,
+            _dir: dir,
+            _stop: stop,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -58,7 +72,12 @@ impl TestApp {
 
     /// GET a path; returns status and body text.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let res = self.client.get(self.url(path)).send().await.expect("request");
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = res.status().as_u16();
         (status, res.text().await.expect("body"))
     }
@@ -68,7 +87,9 @@ impl TestApp {
         let fetched = atlasview::atlas::fetch::read_source(path.to_str().expect("utf-8 path"))
             .await
             .expect("read release");
-        let outcome = app::import_release(&self.store, &fetched).await.expect("import");
+        let outcome = app::import_release(&self.store, &fetched)
+            .await
+            .expect("import");
         self.reload().await;
         outcome
     }

@@ -58,7 +58,11 @@ struct Adjust<'a, I: Iterator<Item = Event<'a>>> {
 
 impl<'a, I: Iterator<Item = Event<'a>>> Adjust<'a, I> {
     fn new(inner: I) -> Self {
-        Adjust { inner, in_image: None, pending: None }
+        Adjust {
+            inner,
+            in_image: None,
+            pending: None,
+        }
     }
 }
 
@@ -80,13 +84,31 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Adjust<'a, I> {
         }
         let event = self.inner.next()?;
         Some(match event {
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                Event::Start(Tag::Heading { level: demote(level), id, classes, attrs })
-            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => Event::Start(Tag::Heading {
+                level: demote(level),
+                id,
+                classes,
+                attrs,
+            }),
             Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(demote(level))),
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 self.in_image = Some(false);
-                Event::Start(Tag::Link { link_type, dest_url, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::End(TagEnd::Image) => {
                 let had_text = self.in_image.take().unwrap_or(true);
@@ -98,7 +120,8 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Adjust<'a, I> {
                 }
             }
             other => {
-                if let (Some(seen), Event::Text(_) | Event::Code(_)) = (&mut self.in_image, &other) {
+                if let (Some(seen), Event::Text(_) | Event::Code(_)) = (&mut self.in_image, &other)
+                {
                     *seen = true;
                 }
                 other
@@ -122,7 +145,11 @@ fn root_relative_only(url: &str) -> Option<Cow<'_, str>> {
 }
 
 /// `href`s pointing at atlas.mitre.org pages we serve ourselves become relative.
-fn localize_atlas_links<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+fn localize_atlas_links<'u>(
+    element: &str,
+    attribute: &str,
+    value: &'u str,
+) -> Option<Cow<'u, str>> {
     if element == "a"
         && attribute == "href"
         && let Some(local) = local_atlas_path(value)
@@ -161,7 +188,16 @@ mod tests {
 
     fn assert_inert(html: &str) {
         let lower = html.to_ascii_lowercase();
-        for bad in ["<script", "onerror", "onload", "onclick", "javascript:", "data:", "<img", "style="] {
+        for bad in [
+            "<script",
+            "onerror",
+            "onload",
+            "onclick",
+            "javascript:",
+            "data:",
+            "<img",
+            "style=",
+        ] {
             assert!(!lower.contains(bad), "{bad:?} survived in {html:?}");
         }
     }
@@ -176,7 +212,8 @@ mod tests {
 
     #[test]
     fn script_tags_are_removed_with_their_content() {
-        let html = render("Hello <script>alert('x')</script> world\n\n<script>\nalert(1)\n</script>");
+        let html =
+            render("Hello <script>alert('x')</script> world\n\n<script>\nalert(1)\n</script>");
         assert_inert(&html);
         assert!(!html.contains("alert"), "{html}");
         assert!(html.contains("Hello"), "{html}");
@@ -184,7 +221,8 @@ mod tests {
 
     #[test]
     fn event_handlers_and_images_are_removed() {
-        let html = render(r#"Look <img src=x onerror="alert(1)"> and <b onclick="steal()">bold</b>"#);
+        let html =
+            render(r#"Look <img src=x onerror="alert(1)"> and <b onclick="steal()">bold</b>"#);
         assert_inert(&html);
         assert!(html.contains("<b>bold</b>"), "{html}");
         let block = render("<div onmouseover=\"alert(1)\"><img src=x onerror=alert(1)></div>");
@@ -229,7 +267,9 @@ mod tests {
         ] {
             let html = render(&format!("See [this]({path})."));
             assert!(
-                html.contains(&format!(r#"<a href="{path}" rel="noopener noreferrer">this</a>"#)),
+                html.contains(&format!(
+                    r#"<a href="{path}" rel="noopener noreferrer">this</a>"#
+                )),
                 "{path}: {html}"
             );
         }
@@ -239,7 +279,9 @@ mod tests {
     fn external_links_get_rel_noopener() {
         let html = render("[paper](https://arxiv.org/abs/1802.03162)");
         assert!(
-            html.contains(r#"<a href="https://arxiv.org/abs/1802.03162" rel="noopener noreferrer">paper</a>"#),
+            html.contains(
+                r#"<a href="https://arxiv.org/abs/1802.03162" rel="noopener noreferrer">paper</a>"#
+            ),
             "{html}"
         );
         let raw = render(r#"<a href="https://example.org" rel="opener" target="_blank">x</a>"#);
@@ -250,20 +292,47 @@ mod tests {
 
     #[test]
     fn atlas_site_links_become_local() {
-        let html = render("[x](https://atlas.mitre.org/techniques/AML.T0051.001/) [y](https://atlas.mitre.org/resources/info)");
-        assert!(html.contains(r#"href="/techniques/AML.T0051.001""#), "{html}");
-        assert!(html.contains(r#"href="https://atlas.mitre.org/resources/info""#), "{html}");
-        assert_eq!(local_atlas_path("https://atlas.mitre.org/tactics/AML.TA0002"), Some("/tactics/AML.TA0002".into()));
-        assert_eq!(local_atlas_path("https://atlas.mitre.org/tactics/AML.T0002"), None);
-        assert_eq!(local_atlas_path("https://evil.example/techniques/AML.T0002"), None);
+        let html = render(
+            "[x](https://atlas.mitre.org/techniques/AML.T0051.001/) [y](https://atlas.mitre.org/resources/info)",
+        );
+        assert!(
+            html.contains(r#"href="/techniques/AML.T0051.001""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="https://atlas.mitre.org/resources/info""#),
+            "{html}"
+        );
+        assert_eq!(
+            local_atlas_path("https://atlas.mitre.org/tactics/AML.TA0002"),
+            Some("/tactics/AML.TA0002".into())
+        );
+        assert_eq!(
+            local_atlas_path("https://atlas.mitre.org/tactics/AML.T0002"),
+            None
+        );
+        assert_eq!(
+            local_atlas_path("https://evil.example/techniques/AML.T0002"),
+            None
+        );
     }
 
     #[test]
     fn markdown_images_become_links() {
         let html = render("![diagram](https://example.org/a.png) ![](https://example.org/b.png)");
         assert_inert(&html);
-        assert!(html.contains(r#"<a href="https://example.org/a.png" rel="noopener noreferrer">diagram</a>"#), "{html}");
-        assert!(html.contains(r#"<a href="https://example.org/b.png" rel="noopener noreferrer">image</a>"#), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="https://example.org/a.png" rel="noopener noreferrer">diagram</a>"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<a href="https://example.org/b.png" rel="noopener noreferrer">image</a>"#
+            ),
+            "{html}"
+        );
     }
 
     #[test]
@@ -283,7 +352,9 @@ mod tests {
 
     #[test]
     fn nested_svg_and_iframe_tricks_are_inert() {
-        let html = render(r#"<svg><iframe><a title="</iframe><img src onerror=alert(1)>">t</a></iframe></svg><iframe src="https://evil.example"></iframe><object data="x"></object><form action="/x"><input></form>"#);
+        let html = render(
+            r#"<svg><iframe><a title="</iframe><img src onerror=alert(1)>">t</a></iframe></svg><iframe src="https://evil.example"></iframe><object data="x"></object><form action="/x"><input></form>"#,
+        );
         assert_inert(&html);
         for tag in ["<svg", "<iframe", "<object", "<form", "<input"] {
             assert!(!html.contains(tag), "{tag} survived: {html}");

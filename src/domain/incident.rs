@@ -273,8 +273,9 @@ impl IncidentInput {
         let occurred = optional_time("occurred_at", self.occurred_at.as_deref())?;
         let detected = optional_time("detected_at", self.detected_at.as_deref())?;
         let resolved = optional_time("resolved_at", self.resolved_at.as_deref())?;
+        // Compared by period: detected "2025-03-14" fits an occurrence at 09:30 that day.
         if let (Some(o), Some(d)) = (occurred, detected)
-            && d.at < o.at
+            && d.end() <= o.at
         {
             return Err(ValidationError::new(
                 "detected_at",
@@ -282,7 +283,7 @@ impl IncidentInput {
             ));
         }
         if let (Some(d), Some(r)) = (detected, resolved)
-            && r.at < d.at
+            && r.end() <= d.at
         {
             return Err(ValidationError::new(
                 "resolved_at",

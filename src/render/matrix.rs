@@ -71,7 +71,9 @@ impl MatrixOptions {
             other => {
                 return Err(OptionError {
                     field: "subtechniques",
-                    message: format!("subtechniques must be \"collapsed\" or \"all\", not {other:?}"),
+                    message: format!(
+                        "subtechniques must be \"collapsed\" or \"all\", not {other:?}"
+                    ),
                 });
             }
         };
@@ -81,7 +83,9 @@ impl MatrixOptions {
                 if !is_technique_id(id) {
                     return Err(OptionError {
                         field: "expand",
-                        message: format!("expand lists technique IDs such as AML.T0051, not {id:?}"),
+                        message: format!(
+                            "expand lists technique IDs such as AML.T0051, not {id:?}"
+                        ),
                     });
                 }
                 set.insert(id.to_string());
@@ -100,7 +104,10 @@ impl MatrixOptions {
                 });
             }
         };
-        Ok(MatrixOptions { subtechniques: mode, show_ids })
+        Ok(MatrixOptions {
+            subtechniques: mode,
+            show_ids,
+        })
     }
 
     /// The `/matrix` URL that asks for these options (defaults left out).
@@ -110,7 +117,10 @@ impl MatrixOptions {
             SubtechniqueMode::Collapsed => {}
             SubtechniqueMode::All => params.push("subtechniques=all".to_string()),
             SubtechniqueMode::Expanded(set) => {
-                params.push(format!("expand={}", set.iter().cloned().collect::<Vec<_>>().join(",")));
+                params.push(format!(
+                    "expand={}",
+                    set.iter().cloned().collect::<Vec<_>>().join(",")
+                ));
             }
         }
         if self.show_ids {
@@ -124,11 +134,17 @@ impl MatrixOptions {
     }
 
     pub fn with_subtechniques(&self, mode: SubtechniqueMode) -> Self {
-        MatrixOptions { subtechniques: mode, ..self.clone() }
+        MatrixOptions {
+            subtechniques: mode,
+            ..self.clone()
+        }
     }
 
     pub fn with_ids(&self, show_ids: bool) -> Self {
-        MatrixOptions { show_ids, ..self.clone() }
+        MatrixOptions {
+            show_ids,
+            ..self.clone()
+        }
     }
 }
 
@@ -172,7 +188,11 @@ impl Highlight {
             let ratio = (score / max).clamp(0.0, 1.0);
             ((ratio * f64::from(HEAT_LEVELS)).ceil() as u8).clamp(1, HEAT_LEVELS)
         };
-        Highlight { level, score, ..Highlight::default() }
+        Highlight {
+            level,
+            score,
+            ..Highlight::default()
+        }
     }
 
     /// The CSS class for the level (`heat-0` … `heat-5`).
@@ -273,11 +293,15 @@ impl MatrixView {
                 if technique.tactics[..n].contains(tactic_id) {
                     continue; // listed twice upstream
                 }
-                let Some(col) = atlas.tactic_position(tactic_id) else { continue };
+                let Some(col) = atlas.tactic_position(tactic_id) else {
+                    continue;
+                };
                 let cell = match (&technique.parent, parent) {
                     (None, _) => {
                         let cell = top_cell(atlas, technique, tactic_id, options);
-                        subs.extend(subs_serving(atlas, &technique.id, tactic_id).map(|s| s.id.as_str()));
+                        subs.extend(
+                            subs_serving(atlas, &technique.id, tactic_id).map(|s| s.id.as_str()),
+                        );
                         top_level.insert(&technique.id);
                         cell
                     }
@@ -311,7 +335,11 @@ impl MatrixView {
 
     /// The tallest column's number of cells.
     pub fn max_rows(&self) -> usize {
-        self.columns.iter().map(|c| c.cells.len()).max().unwrap_or(0)
+        self.columns
+            .iter()
+            .map(|c| c.cells.len())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn cell(&self, tactic_id: &str, technique_id: &str) -> Option<&MatrixCell> {
@@ -365,10 +393,18 @@ fn serves(technique: &Technique, tactic_id: &str) -> bool {
 }
 
 fn key(tactic_id: &str, technique_id: &str) -> CellKey {
-    CellKey { tactic_id: tactic_id.to_string(), technique_id: technique_id.to_string() }
+    CellKey {
+        tactic_id: tactic_id.to_string(),
+        technique_id: technique_id.to_string(),
+    }
 }
 
-fn top_cell(atlas: &ActiveAtlas, t: &Technique, tactic_id: &str, options: &MatrixOptions) -> MatrixCell {
+fn top_cell(
+    atlas: &ActiveAtlas,
+    t: &Technique,
+    tactic_id: &str,
+    options: &MatrixOptions,
+) -> MatrixCell {
     let subtechniques: Vec<SubCell> = subs_serving(atlas, &t.id, tactic_id)
         .map(|s| SubCell {
             key: key(tactic_id, &s.id),
@@ -409,7 +445,12 @@ mod tests {
     use crate::atlas::{Release, ReleaseInfo, SourceFormat, Tactic};
 
     fn tactic(id: &str, name: &str) -> Tactic {
-        Tactic { id: id.into(), name: name.into(), description: None, attack_ref: None }
+        Tactic {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            attack_ref: None,
+        }
     }
 
     fn technique(id: &str, name: &str, parent: Option<&str>, tactics: &[&str]) -> Technique {
@@ -438,13 +479,38 @@ mod tests {
             ],
             techniques: vec![
                 technique("AML.T0000", "Search", None, &["AML.TA0002"]),
-                technique("AML.T0000.000", "Journals", Some("AML.T0000"), &["AML.TA0002"]),
+                technique(
+                    "AML.T0000.000",
+                    "Journals",
+                    Some("AML.T0000"),
+                    &["AML.TA0002"],
+                ),
                 technique("AML.T0000.001", "Pre-Print", Some("AML.T0000"), &[]),
-                technique("AML.T0051", "Prompt Injection", None, &["AML.TA0000", "AML.TA0011"]),
-                technique("AML.T0051.000", "Direct", Some("AML.T0051"), &["AML.TA0000", "AML.TA0011"]),
-                technique("AML.T0051.001", "Indirect", Some("AML.T0051"), &["AML.TA0000"]),
+                technique(
+                    "AML.T0051",
+                    "Prompt Injection",
+                    None,
+                    &["AML.TA0000", "AML.TA0011"],
+                ),
+                technique(
+                    "AML.T0051.000",
+                    "Direct",
+                    Some("AML.T0051"),
+                    &["AML.TA0000", "AML.TA0011"],
+                ),
+                technique(
+                    "AML.T0051.001",
+                    "Indirect",
+                    Some("AML.T0051"),
+                    &["AML.TA0000"],
+                ),
                 technique("AML.T0052", "Lonely", None, &["AML.TA0011", "AML.TA0011"]),
-                technique("AML.T0052.000", "Elsewhere", Some("AML.T0052"), &["AML.TA0002"]),
+                technique(
+                    "AML.T0052.000",
+                    "Elsewhere",
+                    Some("AML.T0052"),
+                    &["AML.TA0002"],
+                ),
                 technique("AML.T0099", "Unplaced", None, &["AML.TA9999"]),
             ],
             mitigations: vec![],
@@ -481,7 +547,10 @@ mod tests {
         assert_eq!(ids(&view.columns[2].cells), ["AML.T0051", "AML.T0052"]);
         let counts: Vec<usize> = view.columns.iter().map(|c| c.technique_count).collect();
         assert_eq!(counts, [2, 1, 2]);
-        assert_eq!(view.technique_count, 3, "T0000, T0051, T0052 (T0099 has no known tactic)");
+        assert_eq!(
+            view.technique_count, 3,
+            "T0000, T0051, T0052 (T0099 has no known tactic)"
+        );
         assert_eq!(view.subtechnique_count, 5);
         assert_eq!(view.max_rows(), 2);
     }
@@ -489,16 +558,27 @@ mod tests {
     #[test]
     fn multi_tactic_technique_is_in_each_column() {
         let view = MatrixView::build(&atlas(), &MatrixOptions::default());
-        let a = view.cell("AML.TA0000", "AML.T0051").expect("in AI Model Access");
+        let a = view
+            .cell("AML.TA0000", "AML.T0051")
+            .expect("in AI Model Access");
         let b = view.cell("AML.TA0011", "AML.T0051").expect("in Impact");
-        assert_eq!(a.key, CellKey { tactic_id: "AML.TA0000".into(), technique_id: "AML.T0051".into() });
+        assert_eq!(
+            a.key,
+            CellKey {
+                tactic_id: "AML.TA0000".into(),
+                technique_id: "AML.T0051".into()
+            }
+        );
         assert_eq!(b.key.tactic_id, "AML.TA0011");
         // Sub-techniques follow their own tactic lists.
         let a_subs: Vec<&str> = a.subtechniques.iter().map(|s| s.id.as_str()).collect();
         let b_subs: Vec<&str> = b.subtechniques.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(a_subs, ["AML.T0051.000", "AML.T0051.001"]);
         assert_eq!(b_subs, ["AML.T0051.000"]);
-        assert_eq!(a.subtechniques[1].display_name, "Prompt Injection: Indirect");
+        assert_eq!(
+            a.subtechniques[1].display_name,
+            "Prompt Injection: Indirect"
+        );
         assert_eq!(a.subtechniques[1].name, "Indirect");
         assert_eq!(a.subtechniques[1].key.tactic_id, "AML.TA0000");
     }
@@ -507,12 +587,22 @@ mod tests {
     fn inheriting_and_orphan_subtechniques() {
         let view = MatrixView::build(&atlas(), &MatrixOptions::default());
         let search = view.cell("AML.TA0002", "AML.T0000").expect("search");
-        assert_eq!(search.sub_count(), 2, "a sub-technique without tactics inherits");
-        let orphan = view.cell("AML.TA0002", "AML.T0052.000").expect("orphan shown on its own");
+        assert_eq!(
+            search.sub_count(),
+            2,
+            "a sub-technique without tactics inherits"
+        );
+        let orphan = view
+            .cell("AML.TA0002", "AML.T0052.000")
+            .expect("orphan shown on its own");
         assert_eq!(orphan.display_name, "Lonely: Elsewhere");
         assert_eq!(orphan.sub_count(), 0);
         let lonely = view.cell("AML.TA0011", "AML.T0052").expect("lonely");
-        assert_eq!(lonely.sub_count(), 0, "its sub-technique does not serve Impact");
+        assert_eq!(
+            lonely.sub_count(),
+            0,
+            "its sub-technique does not serve Impact"
+        );
     }
 
     #[test]
@@ -520,9 +610,23 @@ mod tests {
         let atlas = atlas();
         let collapsed = MatrixView::build(&atlas, &MatrixOptions::default());
         assert!(collapsed.cells().all(|c| !c.expanded));
-        let all = MatrixView::build(&atlas, &MatrixOptions { subtechniques: SubtechniqueMode::All, show_ids: true });
-        assert!(all.cells().filter(|c| c.sub_count() > 0).all(|c| c.expanded));
-        assert!(all.cells().filter(|c| c.sub_count() == 0).all(|c| !c.expanded));
+        let all = MatrixView::build(
+            &atlas,
+            &MatrixOptions {
+                subtechniques: SubtechniqueMode::All,
+                show_ids: true,
+            },
+        );
+        assert!(
+            all.cells()
+                .filter(|c| c.sub_count() > 0)
+                .all(|c| c.expanded)
+        );
+        assert!(
+            all.cells()
+                .filter(|c| c.sub_count() == 0)
+                .all(|c| !c.expanded)
+        );
         assert!(all.show_ids());
         let some = MatrixView::build(
             &atlas,
@@ -531,7 +635,11 @@ mod tests {
                 show_ids: false,
             },
         );
-        let open: Vec<&str> = some.cells().filter(|c| c.expanded).map(|c| c.key.tactic_id.as_str()).collect();
+        let open: Vec<&str> = some
+            .cells()
+            .filter(|c| c.expanded)
+            .map(|c| c.key.tactic_id.as_str())
+            .collect();
         assert_eq!(open, ["AML.TA0000", "AML.TA0011"]);
     }
 
@@ -539,12 +647,20 @@ mod tests {
     fn highlights_attach_by_key() {
         let mut view = MatrixView::build(&atlas(), &MatrixOptions::default());
         view.apply_highlights(|k| {
-            (k.technique_id == "AML.T0051.001" || (k.technique_id == "AML.T0052" && k.tactic_id == "AML.TA0011"))
+            (k.technique_id == "AML.T0051.001"
+                || (k.technique_id == "AML.T0052" && k.tactic_id == "AML.TA0011"))
                 .then(|| Highlight::heat(2.0, 4.0))
         });
         let lonely = view.cell("AML.TA0011", "AML.T0052").expect("cell");
         assert_eq!(lonely.highlight.as_ref().map(|h| h.level), Some(3));
-        assert_eq!(lonely.highlight.as_ref().map(Highlight::heat_class).as_deref(), Some("heat-3"));
+        assert_eq!(
+            lonely
+                .highlight
+                .as_ref()
+                .map(Highlight::heat_class)
+                .as_deref(),
+            Some("heat-3")
+        );
         let pi = view.cell("AML.TA0000", "AML.T0051").expect("cell");
         assert!(pi.highlight.is_none());
         assert!(pi.expanded, "a highlighted sub-technique opens its list");
@@ -564,19 +680,38 @@ mod tests {
 
     #[test]
     fn query_options_parse_and_round_trip() {
-        assert_eq!(MatrixOptions::from_query(None, None, None), Ok(MatrixOptions::default()));
+        assert_eq!(
+            MatrixOptions::from_query(None, None, None),
+            Ok(MatrixOptions::default())
+        );
         let all = MatrixOptions::from_query(Some("all"), None, Some("1")).expect("valid");
         assert_eq!(all.subtechniques, SubtechniqueMode::All);
         assert!(all.show_ids);
         assert_eq!(all.href(), "/matrix?subtechniques=all&ids=1");
-        let some = MatrixOptions::from_query(None, Some("AML.T0051, AML.T0000"), Some("off")).expect("valid");
+        let some = MatrixOptions::from_query(None, Some("AML.T0051, AML.T0000"), Some("off"))
+            .expect("valid");
         assert_eq!(some.href(), "/matrix?expand=AML.T0000,AML.T0051");
-        assert_eq!(MatrixOptions::from_query(Some("collapsed"), Some(""), Some("0")), Ok(MatrixOptions::default()));
+        assert_eq!(
+            MatrixOptions::from_query(Some("collapsed"), Some(""), Some("0")),
+            Ok(MatrixOptions::default())
+        );
         assert_eq!(MatrixOptions::default().href(), "/matrix");
         assert_eq!(all.with_ids(false).href(), "/matrix?subtechniques=all");
-        assert_eq!(all.with_subtechniques(SubtechniqueMode::Collapsed).href(), "/matrix?ids=1");
-        assert_eq!(MatrixOptions::from_query(Some("bogus"), None, None).map_err(|e| e.field), Err("subtechniques"));
-        assert_eq!(MatrixOptions::from_query(None, Some("AML.TA0002"), None).map_err(|e| e.field), Err("expand"));
-        assert_eq!(MatrixOptions::from_query(None, None, Some("maybe")).map_err(|e| e.field), Err("ids"));
+        assert_eq!(
+            all.with_subtechniques(SubtechniqueMode::Collapsed).href(),
+            "/matrix?ids=1"
+        );
+        assert_eq!(
+            MatrixOptions::from_query(Some("bogus"), None, None).map_err(|e| e.field),
+            Err("subtechniques")
+        );
+        assert_eq!(
+            MatrixOptions::from_query(None, Some("AML.TA0002"), None).map_err(|e| e.field),
+            Err("expand")
+        );
+        assert_eq!(
+            MatrixOptions::from_query(None, None, Some("maybe")).map_err(|e| e.field),
+            Err("ids")
+        );
     }
 }

@@ -4,8 +4,8 @@
 pub mod matrix;
 
 pub use matrix::{
-    CellKey, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView, SubCell,
-    SubtechniqueMode,
+    CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,
+    OptionError, SubCell, SubtechniqueMode,
 };
 
 use crate::atlas::{ActiveAtlas, AttackRef};
@@ -105,7 +105,10 @@ pub fn maturity_class(maturity: &str) -> &'static str {
 /// link from release data (a crafted release may carry `javascript:` URLs).
 pub fn http_url(url: &str) -> Option<&str> {
     let url = url.trim();
-    let lower_prefix = |p: &str| url.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let lower_prefix = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     let scheme_len = if lower_prefix("https://") {
         8
     } else if lower_prefix("http://") {
@@ -135,7 +138,10 @@ pub fn incident_date(date: &str, granularity: Option<&str>) -> String {
 /// An RFC 3339 timestamp for people: `2025-01-31 14:05 UTC`.
 pub fn timestamp(rfc3339: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(t) => t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string(),
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
         Err(_) => rfc3339.to_string(),
     }
 }
@@ -146,7 +152,10 @@ mod tests {
 
     #[test]
     fn http_url_accepts_only_web_links() {
-        assert_eq!(http_url("https://arxiv.org/abs/1"), Some("https://arxiv.org/abs/1"));
+        assert_eq!(
+            http_url("https://arxiv.org/abs/1"),
+            Some("https://arxiv.org/abs/1")
+        );
         assert_eq!(http_url(" HTTP://example.org "), Some("HTTP://example.org"));
         for bad in [
             "javascript:alert(1)",

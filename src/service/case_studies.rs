@@ -8,8 +8,8 @@ use super::ServiceError;
 use super::incidents::{check_steps, resolve_release};
 use crate::atlas::{ActiveAtlas, CaseStudy};
 use crate::domain::{
-    FuzzyTime, IncidentDetail, IncidentDraft, IncidentInput, Kind, Outcome, Precision, Reference, Severity, Status,
-    StepDraft, StepInput, StepSource, ValidationError,
+    FuzzyTime, IncidentDetail, IncidentDraft, IncidentInput, Kind, Outcome, Precision, Reference,
+    Severity, Status, StepDraft, StepInput, StepSource, ValidationError,
 };
 use crate::store::Store;
 
@@ -47,17 +47,29 @@ pub fn incident_id_for(case_study_id: &str) -> String {
 }
 
 fn precision_of(granularity: Option<&str>) -> Precision {
-    granularity.and_then(Precision::from_atlas).unwrap_or(Precision::Day)
+    granularity
+        .and_then(Precision::from_atlas)
+        .unwrap_or(Precision::Day)
 }
 
-fn date_of(date: Option<&str>, granularity: Option<&str>) -> Result<Option<FuzzyTime>, ValidationError> {
-    let Some(date) = date.map(str::trim).filter(|d| !d.is_empty()) else { return Ok(None) };
+fn date_of(
+    date: Option<&str>,
+    granularity: Option<&str>,
+) -> Result<Option<FuzzyTime>, ValidationError> {
+    let Some(date) = date.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
     let day = FuzzyTime::parse(date).map_err(|m| ValidationError::new("incident-date", m))?;
-    Ok(Some(FuzzyTime { at: day.at, precision: precision_of(granularity) }))
+    Ok(Some(FuzzyTime {
+        at: day.at,
+        precision: precision_of(granularity),
+    }))
 }
 
 /// An ATLAS case study as an incident of kind "case study" with its steps.
-pub fn draft_from_case_study(cs: &CaseStudy) -> Result<(IncidentDraft, Vec<StepDraft>), ValidationError> {
+pub fn draft_from_case_study(
+    cs: &CaseStudy,
+) -> Result<(IncidentDraft, Vec<StepDraft>), ValidationError> {
     let mut tags = vec![CASE_STUDY_TAG.to_string()];
     if let Some(t) = cs.case_study_type.as_deref().filter(|t| !t.is_empty()) {
         tags.push(t.to_ascii_lowercase());
@@ -75,12 +87,18 @@ pub fn draft_from_case_study(cs: &CaseStudy) -> Result<(IncidentDraft, Vec<StepD
         references: cs
             .references
             .iter()
-            .map(|r| Reference { title: r.title.clone().unwrap_or_default(), url: r.url.clone().unwrap_or_default() })
+            .map(|r| Reference {
+                title: r.title.clone().unwrap_or_default(),
+                url: r.url.clone().unwrap_or_default(),
+            })
             .collect(),
         ..IncidentInput::default()
     };
     let mut draft = input.validate()?;
-    draft.occurred = date_of(cs.incident_date.as_deref(), cs.incident_date_granularity.as_deref())?;
+    draft.occurred = date_of(
+        cs.incident_date.as_deref(),
+        cs.incident_date_granularity.as_deref(),
+    )?;
     let steps = cs
         .procedure
         .iter()
@@ -101,7 +119,10 @@ pub fn draft_from_case_study(cs: &CaseStudy) -> Result<(IncidentDraft, Vec<StepD
 
 /// Turns every case study of the active release into an incident. Idempotent:
 /// a second run updates what changed and duplicates nothing.
-pub async fn import_release_case_studies(store: &Store, active: &ActiveAtlas) -> Result<CaseStudyImport, ServiceError> {
+pub async fn import_release_case_studies(
+    store: &Store,
+    active: &ActiveAtlas,
+) -> Result<CaseStudyImport, ServiceError> {
     if active.release.case_studies.is_empty() {
         return Err(ValidationError::new(
             "release",
@@ -115,11 +136,12 @@ pub async fn import_release_case_studies(store: &Store, active: &ActiveAtlas) ->
     }
     let mut summary = CaseStudyImport::default();
     for cs in &active.release.case_studies {
-        let (draft, steps) = draft_from_case_study(cs).map_err(|e| {
-            ValidationError::new(format!("{}.{}", cs.id, e.field), e.message)
-        })?;
+        let (draft, steps) = draft_from_case_study(cs)
+            .map_err(|e| ValidationError::new(format!("{}.{}", cs.id, e.field), e.message))?;
         let id = incident_id_for(&cs.id);
-        let (_, changed, created) = store.upsert_imported_incident(&id, &cs.id, &draft, active.version(), &steps).await?;
+        let (_, changed, created) = store
+            .upsert_imported_incident(&id, &cs.id, &draft, active.version(), &steps)
+            .await?;
         summary.steps += steps.len();
         match (created, changed) {
             (true, _) => summary.created += 1,
@@ -233,7 +255,10 @@ pub fn export_case_study(detail: &IncidentDetail) -> CaseStudyFile {
             references: i
                 .references
                 .iter()
-                .map(|r| CaseStudyReference { title: r.title.clone(), url: r.url.clone() })
+                .map(|r| CaseStudyReference {
+                    title: r.title.clone(),
+                    url: r.url.clone(),
+                })
                 .collect(),
         },
     }
@@ -251,10 +276,14 @@ pub fn parse_case_study(bytes: &[u8]) -> Result<CaseStudyDoc, ValidationError> {
     if bytes.len() > MAX_CASE_STUDY_BYTES {
         return Err(ValidationError::new(
             "file",
-            format!("is {} bytes; the limit is {MAX_CASE_STUDY_BYTES}", bytes.len()),
+            format!(
+                "is {} bytes; the limit is {MAX_CASE_STUDY_BYTES}",
+                bytes.len()
+            ),
         ));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| ValidationError::new("file", "is not UTF-8 text"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ValidationError::new("file", "is not UTF-8 text"))?;
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! { max_aliases: 100, max_anchors: 100, max_depth: 32, max_nodes: 200_000 },
         alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: 10_000, max_replay_stack_depth: 8 },
@@ -262,17 +291,30 @@ pub fn parse_case_study(bytes: &[u8]) -> Result<CaseStudyDoc, ValidationError> {
     let value: serde_json::Value = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| ValidationError::new("file", format!("is not valid YAML: {e}")))?;
     let doc = match value {
-        serde_json::Value::Object(mut map) if map.contains_key("study") => map.remove("study").unwrap_or_default(),
+        serde_json::Value::Object(mut map) if map.contains_key("study") => {
+            map.remove("study").unwrap_or_default()
+        }
         other => other,
     };
     serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
-        ValidationError::new(if path == "." { "study".to_string() } else { format!("study.{path}") }, e.into_inner().to_string())
+        ValidationError::new(
+            if path == "." {
+                "study".to_string()
+            } else {
+                format!("study.{path}")
+            },
+            e.into_inner().to_string(),
+        )
     })
 }
 
 /// Creates an incident from a case-study document; returns its ID.
-pub async fn import_case_study(store: &Store, active: &ActiveAtlas, doc: &CaseStudyDoc) -> Result<String, ServiceError> {
+pub async fn import_case_study(
+    store: &Store,
+    active: &ActiveAtlas,
+    doc: &CaseStudyDoc,
+) -> Result<String, ServiceError> {
     let kind = match doc.case_study_type.as_deref().map(str::trim) {
         None | Some("") | Some("incident") => Kind::Incident,
         Some("exercise") => Kind::Exercise,
@@ -291,16 +333,30 @@ pub async fn import_case_study(store: &Store, active: &ActiveAtlas, doc: &CaseSt
         target: Some(doc.target.clone()),
         actor: Some(doc.actor.clone()),
         reporter: Some(doc.reporter.clone()),
-        references: doc.references.iter().map(|r| Reference { title: r.title.clone(), url: r.url.clone() }).collect(),
+        references: doc
+            .references
+            .iter()
+            .map(|r| Reference {
+                title: r.title.clone(),
+                url: r.url.clone(),
+            })
+            .collect(),
         ..IncidentInput::default()
     };
     let mut draft = input.validate()?;
     if let Some(g) = doc.incident_date_granularity.as_deref()
         && Precision::from_atlas(g).is_none()
     {
-        return Err(ValidationError::new("incident-date-granularity", format!("`{g}` is not one of YEAR, MONTH, DATE")).into());
+        return Err(ValidationError::new(
+            "incident-date-granularity",
+            format!("`{g}` is not one of YEAR, MONTH, DATE"),
+        )
+        .into());
     }
-    draft.occurred = date_of(doc.incident_date.as_deref(), doc.incident_date_granularity.as_deref())?;
+    draft.occurred = date_of(
+        doc.incident_date.as_deref(),
+        doc.incident_date_granularity.as_deref(),
+    )?;
     let steps = doc
         .procedure
         .iter()
@@ -318,8 +374,13 @@ pub async fn import_case_study(store: &Store, active: &ActiveAtlas, doc: &CaseSt
         })
         .collect::<Result<Vec<_>, _>>()?;
     let release = resolve_release(store, active, None).await?;
-    let labelled: Vec<(&StepDraft, String)> =
-        steps.iter().enumerate().map(|(i, d)| (d, format!("procedure[{i}]."))).collect();
+    let labelled: Vec<(&StepDraft, String)> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d, format!("procedure[{i}].")))
+        .collect();
     check_steps(store, &release, &labelled).await?;
-    Ok(store.create_incident(&draft, &release.version, None, &steps).await?)
+    Ok(store
+        .create_incident(&draft, &release.version, None, &steps)
+        .await?)
 }

@@ -20,7 +20,11 @@ pub async fn resolve_release<'a>(
         Some(v) if v == active.version() => Ok(Cow::Borrowed(&active.release)),
         Some(v) => match store.load_release(v).await? {
             Some(r) => Ok(Cow::Owned(r)),
-            None => Err(ValidationError::new("atlas_release", format!("ATLAS release {v} is not stored")).into()),
+            None => Err(ValidationError::new(
+                "atlas_release",
+                format!("ATLAS release {v} is not stored"),
+            )
+            .into()),
         },
     }
 }
@@ -35,20 +39,14 @@ pub async fn check_steps(
     for (step, prefix) in steps {
         let elsewhere = match release.technique(&step.technique_id) {
             Some(_) => None,
-            None => store.find_technique_anywhere(&step.technique_id).await?.map(|(_, t)| t),
+            None => store
+                .find_technique_anywhere(&step.technique_id)
+                .await?
+                .map(|(_, t)| t),
         };
         check_step(step, release, elsewhere.as_ref(), prefix)?;
     }
     Ok(())
-}
-
-/// An incident with optional initial steps, as the API creates it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct NewIncident {
-    #[serde(flatten)]
-    pub incident: IncidentInput,
-    #[serde(default)]
-    pub steps: Vec<StepInput>,
 }
 
 pub async fn create(
@@ -59,7 +57,11 @@ pub async fn create(
 ) -> Result<String, ServiceError> {
     let draft = incident.validate()?;
     if steps.len() > crate::domain::limits::STEPS {
-        return Err(ValidationError::new("steps", format!("at most {} steps", crate::domain::limits::STEPS)).into());
+        return Err(ValidationError::new(
+            "steps",
+            format!("at most {} steps", crate::domain::limits::STEPS),
+        )
+        .into());
     }
     let drafts = steps
         .iter()
@@ -67,10 +69,15 @@ pub async fn create(
         .map(|(i, s)| s.validate(&format!("steps[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
     let release = resolve_release(store, active, draft.atlas_release.as_deref()).await?;
-    let labelled: Vec<(&StepDraft, String)> =
-        drafts.iter().enumerate().map(|(i, d)| (d, format!("steps[{i}]."))).collect();
+    let labelled: Vec<(&StepDraft, String)> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d, format!("steps[{i}].")))
+        .collect();
     check_steps(store, &release, &labelled).await?;
-    Ok(store.create_incident(&draft, &release.version, None, &drafts).await?)
+    Ok(store
+        .create_incident(&draft, &release.version, None, &drafts)
+        .await?)
 }
 
 /// Replaces an incident's fields. The version is required: a stale one is a 409.
@@ -82,23 +89,33 @@ pub async fn update(
 ) -> Result<i64, ServiceError> {
     let draft: IncidentDraft = input.validate()?;
     let Some(expected) = input.version else {
-        return Err(ValidationError::new("version", "is required: send the version you last read").into());
+        return Err(
+            ValidationError::new("version", "is required: send the version you last read").into(),
+        );
     };
     let current = store
         .get_incident(id)
         .await?
         .ok_or_else(|| crate::store::StoreError::NotFound(format!("incident {id}")))?;
     // Without an explicit release the incident stays on the one it was mapped to.
-    let version = draft.atlas_release.clone().unwrap_or(current.incident.atlas_release.clone());
+    let version = draft
+        .atlas_release
+        .clone()
+        .unwrap_or(current.incident.atlas_release.clone());
     let release = resolve_release(store, active, Some(&version)).await?;
     if release.version != current.incident.atlas_release {
         // Re-mapping to another release: every existing step must still hold there.
         let steps: Vec<StepDraft> = current.steps.iter().map(step_draft_of).collect();
-        let labelled: Vec<(&StepDraft, String)> =
-            steps.iter().enumerate().map(|(i, d)| (d, format!("steps[{i}]."))).collect();
+        let labelled: Vec<(&StepDraft, String)> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d, format!("steps[{i}].")))
+            .collect();
         check_steps(store, &release, &labelled).await?;
     }
-    Ok(store.update_incident(id, &draft, &release.version, expected).await?)
+    Ok(store
+        .update_incident(id, &draft, &release.version, expected)
+        .await?)
 }
 
 fn step_draft_of(o: &crate::domain::Observation) -> StepDraft {
@@ -138,7 +155,9 @@ pub async fn add_step(
     input: &StepInput,
 ) -> Result<(String, i64), ServiceError> {
     let draft = validated_step(store, active, incident_id, input).await?;
-    Ok(store.add_step(incident_id, &draft, input.position, input.version).await?)
+    Ok(store
+        .add_step(incident_id, &draft, input.position, input.version)
+        .await?)
 }
 
 pub async fn update_step(
@@ -149,5 +168,7 @@ pub async fn update_step(
     input: &StepInput,
 ) -> Result<i64, ServiceError> {
     let draft = validated_step(store, active, incident_id, input).await?;
-    Ok(store.update_step(incident_id, step_id, &draft, input.position, input.version).await?)
+    Ok(store
+        .update_step(incident_id, step_id, &draft, input.position, input.version)
+        .await?)
 }

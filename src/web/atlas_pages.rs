@@ -49,30 +49,58 @@ async fn matrix(
     query: Result<Query<MatrixQuery>, QueryRejection>,
 ) -> Result<MatrixPage, AppError> {
     let Query(q) = query.map_err(|e| AppError::bad_request("query", e.body_text()))?;
-    let options = MatrixOptions::from_query(q.subtechniques.as_deref(), q.expand.as_deref(), q.ids.as_deref())
-        .map_err(|e| AppError::bad_request(e.field, e.message))?;
+    let options = MatrixOptions::from_query(
+        q.subtechniques.as_deref(),
+        q.expand.as_deref(),
+        q.ids.as_deref(),
+    )
+    .map_err(|e| AppError::bad_request(e.field, e.message))?;
     Ok(MatrixPage::build(&state.atlas.get(), options))
 }
 
-async fn technique(State(state): State<AppState>, Path(id): Path<String>) -> Result<TechniquePage, AppError> {
+async fn technique(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<TechniquePage, AppError> {
     let atlas = state.atlas.get();
     if let Some(t) = atlas.technique(&id).filter(|_| is_technique_id(&id)) {
         return Ok(TechniquePage::build(&atlas, &atlas, t, None));
     }
-    let former = former_release(&state, &id).await?.ok_or_else(|| not_found("Technique", &id))?;
-    let t = former.technique(&id).ok_or_else(|| not_found("Technique", &id))?;
-    Ok(TechniquePage::build(&atlas, &former, t, Some(former.info.version.clone())))
+    let former = former_release(&state, &id)
+        .await?
+        .ok_or_else(|| not_found("Technique", &id))?;
+    let t = former
+        .technique(&id)
+        .ok_or_else(|| not_found("Technique", &id))?;
+    Ok(TechniquePage::build(
+        &atlas,
+        &former,
+        t,
+        Some(former.info.version.clone()),
+    ))
 }
 
-async fn tactic(State(state): State<AppState>, Path(id): Path<String>) -> Result<TacticPage, AppError> {
+async fn tactic(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<TacticPage, AppError> {
     let atlas = state.atlas.get();
-    let t = atlas.tactic(&id).filter(|_| is_tactic_id(&id)).ok_or_else(|| not_found("Tactic", &id))?;
+    let t = atlas
+        .tactic(&id)
+        .filter(|_| is_tactic_id(&id))
+        .ok_or_else(|| not_found("Tactic", &id))?;
     Ok(TacticPage::build(&atlas, t))
 }
 
-async fn mitigation(State(state): State<AppState>, Path(id): Path<String>) -> Result<MitigationPage, AppError> {
+async fn mitigation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<MitigationPage, AppError> {
     let atlas = state.atlas.get();
-    let m = atlas.mitigation(&id).filter(|_| is_mitigation_id(&id)).ok_or_else(|| not_found("Mitigation", &id))?;
+    let m = atlas
+        .mitigation(&id)
+        .filter(|_| is_mitigation_id(&id))
+        .ok_or_else(|| not_found("Mitigation", &id))?;
     Ok(MitigationPage::build(&atlas, m))
 }
 
@@ -80,7 +108,10 @@ async fn studies(State(state): State<AppState>) -> StudiesPage {
     StudiesPage::build(&state.atlas.get())
 }
 
-async fn study(State(state): State<AppState>, Path(id): Path<String>) -> Result<StudyPage, AppError> {
+async fn study(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StudyPage, AppError> {
     let atlas = state.atlas.get();
     let cs = is_case_study_id(&id)
         .then(|| atlas.release.case_studies.iter().find(|c| c.id == id))
@@ -106,7 +137,12 @@ async fn former_release(state: &AppState, id: &str) -> Result<Option<ActiveAtlas
     let Some(release) = state.store.load_release(&version).await? else {
         return Ok(None);
     };
-    let info = state.store.list_releases().await?.into_iter().find(|r| r.version == version);
+    let info = state
+        .store
+        .list_releases()
+        .await?
+        .into_iter()
+        .find(|r| r.version == version);
     Ok(info.map(|info| ActiveAtlas::new(info, release)))
 }
 
@@ -156,7 +192,9 @@ impl MatrixPage {
         MatrixPage {
             info: atlas.info.clone(),
             imported_at: timestamp(&atlas.info.imported_at),
-            collapsed_href: options.with_subtechniques(SubtechniqueMode::Collapsed).href(),
+            collapsed_href: options
+                .with_subtechniques(SubtechniqueMode::Collapsed)
+                .href(),
             all_href: options.with_subtechniques(SubtechniqueMode::All).href(),
             ids_on_href: options.with_ids(true).href(),
             ids_off_href: options.with_ids(false).href(),
@@ -208,15 +246,28 @@ pub struct TechniquePage {
 impl TechniquePage {
     /// `source` is the release the technique is read from: the active one, or
     /// the former release it was last seen in (`former_version`).
-    fn build(active: &ActiveAtlas, source: &ActiveAtlas, t: &Technique, former_version: Option<String>) -> Self {
+    fn build(
+        active: &ActiveAtlas,
+        source: &ActiveAtlas,
+        t: &Technique,
+        former_version: Option<String>,
+    ) -> Self {
         let mitigations = source
             .mitigations_for(&t.id)
             .map(|m| MitigationUseView {
                 mitigation: Link::mitigation(source, &m.id),
-                usage_html: md(m.techniques.iter().filter(|u| u.technique == t.id).find_map(|u| u.usage.as_deref())),
+                usage_html: md(m
+                    .techniques
+                    .iter()
+                    .filter(|u| u.technique == t.id)
+                    .find_map(|u| u.usage.as_deref())),
             })
             .collect();
-        let case_studies = if former_version.is_some() { Vec::new() } else { studies_using(source, &t.id) };
+        let case_studies = if former_version.is_some() {
+            Vec::new()
+        } else {
+            studies_using(source, &t.id)
+        };
         TechniquePage {
             release: ReleaseLine::of(&active.info),
             active_version: active.info.version.clone(),
@@ -224,11 +275,21 @@ impl TechniquePage {
             id: t.id.clone(),
             name: source.display_name(t),
             is_sub: t.parent.is_some(),
-            maturity_class: t.maturity.as_deref().map_or("maturity-other", maturity_class),
+            maturity_class: t
+                .maturity
+                .as_deref()
+                .map_or("maturity-other", maturity_class),
             maturity: t.maturity.clone(),
-            tactics: t.tactics.iter().map(|id| Link::tactic(source, id)).collect(),
+            tactics: t
+                .tactics
+                .iter()
+                .map(|id| Link::tactic(source, id))
+                .collect(),
             parent: t.parent.as_deref().map(|p| Link::technique(source, p)),
-            subtechniques: source.subtechniques(&t.id).map(|s| Link::subtechnique(source, &s.id)).collect(),
+            subtechniques: source
+                .subtechniques(&t.id)
+                .map(|s| Link::subtechnique(source, &s.id))
+                .collect(),
             mitigations,
             case_studies,
             attack: ExternalRef::attack(t.attack_ref.as_ref()),
@@ -247,18 +308,27 @@ fn studies_using(atlas: &ActiveAtlas, technique_id: &str) -> Vec<StudyUseView> {
         .iter()
         .filter_map(|cs| {
             let exact = cs.procedure.iter().any(|s| s.technique == technique_id);
-            let via = cs.procedure.iter().find(|s| s.technique.starts_with(&sub_prefix));
+            let via = cs
+                .procedure
+                .iter()
+                .find(|s| s.technique.starts_with(&sub_prefix));
             (exact || via.is_some()).then(|| StudyUseView {
                 study: Link::study(&cs.id, &cs.name),
                 date: study_date(cs),
-                via: if exact { None } else { via.map(|s| Link::technique(atlas, &s.technique)) },
+                via: if exact {
+                    None
+                } else {
+                    via.map(|s| Link::technique(atlas, &s.technique))
+                },
             })
         })
         .collect()
 }
 
 fn study_date(cs: &CaseStudy) -> Option<String> {
-    cs.incident_date.as_deref().map(|d| incident_date(d, cs.incident_date_granularity.as_deref()))
+    cs.incident_date
+        .as_deref()
+        .map(|d| incident_date(d, cs.incident_date_granularity.as_deref()))
 }
 
 // ------------------------------------------------------------------ tactic
@@ -285,7 +355,10 @@ impl TacticPage {
         let tactics = atlas.tactics();
         let index = atlas.tactic_position(&t.id).unwrap_or(0);
         let link = |i: usize| tactics.get(i).map(|x| Link::tactic(atlas, &x.id));
-        let options = MatrixOptions { subtechniques: SubtechniqueMode::All, show_ids: true };
+        let options = MatrixOptions {
+            subtechniques: SubtechniqueMode::All,
+            show_ids: true,
+        };
         let column = MatrixView::build(atlas, &options)
             .columns
             .into_iter()
@@ -390,8 +463,15 @@ impl StudiesPage {
             })
             .collect();
         // Newest first; undated last, then by ID.
-        studies.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.study.id.cmp(&b.study.id)));
-        StudiesPage { release: ReleaseLine::of(&atlas.info), studies }
+        studies.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.study.id.cmp(&b.study.id))
+        });
+        StudiesPage {
+            release: ReleaseLine::of(&atlas.info),
+            studies,
+        }
     }
 }
 
@@ -453,8 +533,14 @@ impl StudyPage {
                     let url = r.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
                     let link = url.and_then(http_url).map(str::to_string);
                     ReferenceView {
-                        title: nonblank(&r.title).or_else(|| url.map(str::to_string)).unwrap_or_default(),
-                        other_url: if link.is_none() { url.map(str::to_string) } else { None },
+                        title: nonblank(&r.title)
+                            .or_else(|| url.map(str::to_string))
+                            .unwrap_or_default(),
+                        other_url: if link.is_none() {
+                            url.map(str::to_string)
+                        } else {
+                            None
+                        },
                         url: link,
                     }
                 })
@@ -481,7 +567,10 @@ impl ReleasesPage {
     fn build(active: ReleaseInfo, stored: Vec<ReleaseInfo>) -> Self {
         let releases = stored
             .into_iter()
-            .map(|info| StoredRelease { imported_at: timestamp(&info.imported_at), info })
+            .map(|info| StoredRelease {
+                imported_at: timestamp(&info.imported_at),
+                info,
+            })
             .collect();
         ReleasesPage { active, releases }
     }

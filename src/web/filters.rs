@@ -46,23 +46,43 @@ fn split(field: &str, values: &[String]) -> Result<Vec<String>, AppError> {
         .map(str::to_string)
         .collect();
     if out.len() > MAX_FILTER_VALUES {
-        return Err(AppError::bad_request(field, format!("{field}: at most {MAX_FILTER_VALUES} values")));
+        return Err(AppError::bad_request(
+            field,
+            format!("{field}: at most {MAX_FILTER_VALUES} values"),
+        ));
     }
     Ok(out)
 }
 
-fn vocabulary<T>(field: &str, values: &[String], parse: fn(&str) -> Option<T>, expected: String) -> Result<Vec<T>, AppError> {
+fn vocabulary<T>(
+    field: &str,
+    values: &[String],
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> Result<Vec<T>, AppError> {
     split(field, values)?
         .iter()
-        .map(|v| parse(v).ok_or_else(|| AppError::bad_request(field, format!("{field}: `{v}` is not {expected}"))))
+        .map(|v| {
+            parse(v).ok_or_else(|| {
+                AppError::bad_request(field, format!("{field}: `{v}` is not {expected}"))
+            })
+        })
         .collect()
 }
 
-fn ids(field: &str, values: &[String], check: fn(&str) -> bool, example: &str) -> Result<Vec<String>, AppError> {
+fn ids(
+    field: &str,
+    values: &[String],
+    check: fn(&str) -> bool,
+    example: &str,
+) -> Result<Vec<String>, AppError> {
     let list = split(field, values)?;
     for v in &list {
         if !check(v) {
-            return Err(AppError::bad_request(field, format!("{field}: `{v}` is not an ATLAS ID like {example}")));
+            return Err(AppError::bad_request(
+                field,
+                format!("{field}: `{v}` is not an ATLAS ID like {example}"),
+            ));
         }
     }
     Ok(list)
@@ -71,16 +91,19 @@ fn ids(field: &str, values: &[String], check: fn(&str) -> bool, example: &str) -
 fn time(field: &str, value: &Option<String>) -> Result<Option<FuzzyTime>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => FuzzyTime::parse(v).map(Some).map_err(|m| AppError::bad_request(field, format!("{field}: {m}"))),
+        Some(v) => FuzzyTime::parse(v)
+            .map(Some)
+            .map_err(|m| AppError::bad_request(field, format!("{field}: {m}"))),
     }
 }
 
 fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) if v.chars().count() > 200 => {
-            Err(AppError::bad_request(field, format!("{field}: at most 200 characters")))
-        }
+        Some(v) if v.chars().count() > 200 => Err(AppError::bad_request(
+            field,
+            format!("{field}: at most 200 characters"),
+        )),
         Some(v) => Ok(Some(v.to_string())),
     }
 }
@@ -90,7 +113,10 @@ fn number(field: &str, value: &Option<String>, default: u32, max: u32) -> Result
         None | Some("") => Ok(default),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(AppError::bad_request(field, format!("{field}: `{v}` is not a whole number from 1 to {max}"))),
+            _ => Err(AppError::bad_request(
+                field,
+                format!("{field}: `{v}` is not a whole number from 1 to {max}"),
+            )),
         },
     }
 }
@@ -98,17 +124,27 @@ fn number(field: &str, value: &Option<String>, default: u32, max: u32) -> Result
 impl FilterParams {
     /// Parses a raw query string (`None` = no query).
     pub fn from_query(raw: Option<&str>) -> Result<Self, AppError> {
-        serde_html_form::from_str(raw.unwrap_or(""))
-            .map_err(|e| AppError::BadRequest { message: format!("invalid query string: {e}"), field: None })
+        serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+            message: format!("invalid query string: {e}"),
+            field: None,
+        })
     }
 
     pub fn to_query(&self) -> Result<IncidentQuery, AppError> {
         let q = IncidentQuery {
             ids: split("incident", &self.incident)?,
             statuses: vocabulary("status", &self.status, Status::parse, Status::expected())?,
-            severities: vocabulary("severity", &self.severity, Severity::parse, Severity::expected())?,
+            severities: vocabulary(
+                "severity",
+                &self.severity,
+                Severity::parse,
+                Severity::expected(),
+            )?,
             kinds: vocabulary("kind", &self.kind, Kind::parse, Kind::expected())?,
-            tags: split("tag", &self.tag)?.into_iter().map(|t| t.to_lowercase()).collect(),
+            tags: split("tag", &self.tag)?
+                .into_iter()
+                .map(|t| t.to_lowercase())
+                .collect(),
             target: text("target", &self.target)?,
             techniques: ids("technique", &self.technique, is_technique_id, "AML.T0051")?,
             tactics: ids("tactic", &self.tactic, is_tactic_id, "AML.TA0002")?,
@@ -121,7 +157,10 @@ impl FilterParams {
                 None | Some("") => Sort::default(),
                 Some(s) => Sort::parse(s).ok_or_else(|| {
                     let names: Vec<&str> = Sort::ALL.iter().map(|s| s.as_str()).collect();
-                    AppError::bad_request("sort", format!("sort: `{s}` is not one of {}", names.join(", ")))
+                    AppError::bad_request(
+                        "sort",
+                        format!("sort: `{s}` is not one of {}", names.join(", ")),
+                    )
                 })?,
             },
             page: number("page", &self.page, 1, 100_000)?,
@@ -130,7 +169,10 @@ impl FilterParams {
         if let (Some(from), Some(to)) = (&q.occurred_from, &q.occurred_to)
             && to.end() <= from.at
         {
-            return Err(AppError::bad_request("to", "to: the end of the range is before its start"));
+            return Err(AppError::bad_request(
+                "to",
+                "to: the end of the range is before its start",
+            ));
         }
         Ok(q)
     }

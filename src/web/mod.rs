@@ -4,6 +4,7 @@ pub mod api;
 pub mod atlas_pages;
 pub mod error;
 pub mod filters;
+pub mod incident_pages;
 pub mod state;
 
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/matrix") }))
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
+        .merge(incident_pages::routes())
         .nest("/api/v1", api::routes())
         .nest_service("/static", ServeDir::new(STATIC_DIR))
         .fallback(not_found)

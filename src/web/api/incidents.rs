@@ -1,16 +1,17 @@
 //! `/api/v1/incidents`: incidents and their steps.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
+use serde_json::Value;
 
-use super::body::{ApiJson, read_body, require_content_type};
+use super::body::{ApiJson, from_value, read_body, require_content_type};
 use super::views::{detail_json, page_json, step_json};
 use crate::domain::{IncidentDetail, IncidentInput, StepInput};
-use crate::service::incidents::{self as uc, NewIncident};
 use crate::service::case_studies;
+use crate::service::incidents as uc;
 use crate::store::StoreError;
 use crate::web::filters::FilterParams;
 use crate::web::{ApiError, AppError, AppState};
@@ -29,7 +30,12 @@ async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
 async fn created(state: &AppState, id: &str) -> ApiResult<Response> {
     let detail = load(state, id).await?;
     let body = detail_json(&detail, &state.atlas.get());
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/incidents/{id}"))], Json(body)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/incidents/{id}"))],
+        Json(body),
+    )
+        .into_response())
 }
 
 async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
@@ -37,18 +43,34 @@ async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
     Ok(Json(detail_json(&detail, &state.atlas.get())).into_response())
 }
 
-pub async fn list_handler(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+pub async fn list_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
     let page = state.store.list_incidents(&query).await?;
     Ok(Json(page_json(page)).into_response())
 }
 
-pub async fn create_handler(State(state): State<AppState>, ApiJson(body): ApiJson<NewIncident>) -> ApiResult<Response> {
-    let id = uc::create(&state.store, &state.atlas.get(), &body.incident, &body.steps).await?;
+/// Body: the incident's fields plus an optional `steps` list.
+pub async fn create_handler(
+    State(state): State<AppState>,
+    ApiJson(mut body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    // Split before typing, so that an error names `title` or `steps[2].tactic`.
+    let steps = match body.as_object_mut().and_then(|o| o.remove("steps")) {
+        Some(steps) => from_value::<Vec<StepInput>>(steps, "steps")?,
+        None => Vec::new(),
+    };
+    let incident: IncidentInput = from_value(body, "")?;
+    let id = uc::create(&state.store, &state.atlas.get(), &incident, &steps).await?;
     created(&state, &id).await
 }
 
-pub async fn get_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn get_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     current(&state, &id).await
 }
 
@@ -69,16 +91,18 @@ pub struct VersionParam {
 fn version_of(p: &VersionParam) -> Result<Option<i64>, AppError> {
     match p.version.as_deref() {
         None | Some("") => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::bad_request("version", format!("version: `{v}` is not a whole number"))),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            AppError::bad_request("version", format!("version: `{v}` is not a whole number"))
+        }),
     }
 }
 
 fn version_query(raw: Option<&str>) -> Result<Option<i64>, AppError> {
-    let p: VersionParam = serde_html_form::from_str(raw.unwrap_or(""))
-        .map_err(|e| AppError::BadRequest { message: format!("invalid query string: {e}"), field: None })?;
+    let p: VersionParam =
+        serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+            message: format!("invalid query string: {e}"),
+            field: None,
+        })?;
     version_of(&p)
 }
 
@@ -87,11 +111,17 @@ pub async fn delete_handler(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_incident(&id, version_query(raw.as_deref())?).await?;
+    state
+        .store
+        .delete_incident(&id, version_query(raw.as_deref())?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_steps_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn list_steps_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let detail = load(&state, &id).await?;
     let atlas = state.atlas.get();
     let steps: Vec<_> = detail.steps.iter().map(|s| step_json(s, &atlas)).collect();
@@ -111,7 +141,12 @@ pub async fn add_step_handler(
         .find(|s| s.id == step_id)
         .ok_or_else(|| AppError::Internal(format!("step {step_id} vanished after insert")))?;
     let location = format!("/api/v1/incidents/{id}/steps/{step_id}");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(step_json(step, &state.atlas.get()))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(step_json(step, &state.atlas.get())),
+    )
+        .into_response())
 }
 
 pub async fn get_step_handler(
@@ -141,7 +176,10 @@ pub async fn delete_step_handler(
     Path((id, step_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_step(&id, &step_id, version_query(raw.as_deref())?).await?;
+    state
+        .store
+        .delete_step(&id, &step_id, version_query(raw.as_deref())?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -158,9 +196,15 @@ pub async fn reorder_handler(
     ApiJson(body): ApiJson<ReorderBody>,
 ) -> ApiResult<Response> {
     if body.order.len() > crate::domain::limits::STEPS {
-        return Err(AppError::invalid("order", "lists more steps than an incident can have").into());
+        return Err(
+            AppError::invalid("order", "lists more steps than an incident can have").into(),
+        );
     }
-    match state.store.reorder_steps(&id, &body.order, body.version).await {
+    match state
+        .store
+        .reorder_steps(&id, &body.order, body.version)
+        .await
+    {
         // A wrong list of IDs is the client's mistake, not a version clash.
         Err(StoreError::Conflict(m)) if m.starts_with("the new order") => {
             return Err(AppError::invalid("order", m).into());
@@ -172,21 +216,41 @@ pub async fn reorder_handler(
     current(&state, &id).await
 }
 
-pub async fn export_case_study_handler(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn export_case_study_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let detail = load(&state, &id).await?;
     let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.yaml\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.yaml\""),
+            ),
         ],
         yaml,
     )
         .into_response())
 }
 
-pub async fn import_case_study_handler(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    require_content_type(&req, &["application/yaml", "application/x-yaml", "text/yaml", "text/plain"])?;
+pub async fn import_case_study_handler(
+    State(state): State<AppState>,
+    req: Request,
+) -> ApiResult<Response> {
+    require_content_type(
+        &req,
+        &[
+            "application/yaml",
+            "application/x-yaml",
+            "text/yaml",
+            "text/plain",
+        ],
+    )?;
     let bytes = read_body(req).await?;
     let doc = case_studies::parse_case_study(&bytes)?;
     let id = case_studies::import_case_study(&state.store, &state.atlas.get(), &doc).await?;
@@ -202,7 +266,9 @@ pub struct CaseStudyImportJson {
     steps: usize,
 }
 
-pub async fn import_release_case_studies_handler(State(state): State<AppState>) -> ApiResult<Response> {
+pub async fn import_release_case_studies_handler(
+    State(state): State<AppState>,
+) -> ApiResult<Response> {
     let atlas = state.atlas.get();
     let r = case_studies::import_release_case_studies(&state.store, &atlas).await?;
     Ok(Json(CaseStudyImportJson {

@@ -18,16 +18,33 @@ pub fn routes() -> Router<AppState> {
     use incidents::*;
     Router::new()
         .route("/incidents", get(list_handler).post(create_handler))
-        .route("/incidents/import/case-study", post(import_case_study_handler))
-        .route("/incidents/{id}", get(get_handler).put(update_handler).delete(delete_handler))
-        .route("/incidents/{id}/case-study.yaml", get(export_case_study_handler))
-        .route("/incidents/{id}/steps", get(list_steps_handler).post(add_step_handler))
+        .route(
+            "/incidents/import/case-study",
+            post(import_case_study_handler),
+        )
+        .route(
+            "/incidents/{id}",
+            get(get_handler).put(update_handler).delete(delete_handler),
+        )
+        .route(
+            "/incidents/{id}/case-study.yaml",
+            get(export_case_study_handler),
+        )
+        .route(
+            "/incidents/{id}/steps",
+            get(list_steps_handler).post(add_step_handler),
+        )
         .route("/incidents/{id}/steps/order", put(reorder_handler))
         .route(
             "/incidents/{id}/steps/{step_id}",
-            get(get_step_handler).put(update_step_handler).delete(delete_step_handler),
+            get(get_step_handler)
+                .put(update_step_handler)
+                .delete(delete_step_handler),
         )
-        .route("/case-studies/import", post(import_release_case_studies_handler))
+        .route(
+            "/case-studies/import",
+            post(import_release_case_studies_handler),
+        )
         .fallback(|| async { ApiError(AppError::NotFound("this API endpoint".to_string())) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
 }

@@ -109,7 +109,9 @@ pub fn step_json(s: &Observation, atlas: &ActiveAtlas) -> StepJson {
         tactic: s.tactic_id.clone(),
         tactic_name: atlas.tactic(&s.tactic_id).map(|t| t.name.clone()),
         technique: s.technique_id.clone(),
-        technique_name: atlas.technique(&s.technique_id).map(|t| atlas.display_name(t)),
+        technique_name: atlas
+            .technique(&s.technique_id)
+            .map(|t| atlas.display_name(t)),
         observed_at: at(&s.observed),
         observed_precision: precision(&s.observed),
         description: s.description.clone(),

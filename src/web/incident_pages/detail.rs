@@ -1,0 +1,198 @@
+//! One incident: its page with the step timeline, the case-study download,
+//! and deleting it (a confirmation page, then a POST naming the version).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{Badge, Failure, HtmlForm, TimeView, load, md, parse_version, see_other, with_status};
+use crate::atlas::ActiveAtlas;
+use crate::atlas::ids::is_case_study_id;
+use crate::domain::{IncidentDetail, Observation};
+use crate::render::{Link, timestamp};
+use crate::service::case_studies;
+use crate::web::{AppError, AppState};
+
+pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<DetailPage, AppError> {
+    let detail = load(&state, &id).await?;
+    Ok(DetailPage::build(&state.atlas.get(), detail))
+}
+
+pub async fn case_study_yaml(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let detail = load(&state, &id).await?;
+    let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
+    let file: String = detail
+        .incident
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.yaml\"")),
+        ],
+        yaml,
+    )
+        .into_response())
+}
+
+pub async fn delete_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<DeletePage, AppError> {
+    let detail = load(&state, &id).await?;
+    Ok(DeletePage::build(&detail, None))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VersionForm {
+    pub version: String,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<VersionForm>,
+) -> Result<Response, AppError> {
+    let version = parse_version(&form.version)?
+        .ok_or_else(|| AppError::bad_request("version", "version: is required to delete an incident"))?;
+    match state.store.delete_incident(&id, Some(version)).await.map_err(Failure::from) {
+        Ok(()) => Ok(see_other("/incidents")),
+        Err(Failure::Conflict(message)) => {
+            let detail = load(&state, &id).await?;
+            Ok(with_status(StatusCode::CONFLICT, DeletePage::build(&detail, Some(message))))
+        }
+        Err(Failure::Invalid(v)) => Err(v.into()),
+        Err(Failure::Other(e)) => Err(e),
+    }
+}
+
+pub struct RefView {
+    title: String,
+    url: String,
+    linkable: bool,
+}
+
+pub struct StepView {
+    id: String,
+    number: i64,
+    tactic: Link,
+    technique: Link,
+    observed: Option<TimeView>,
+    outcome: Badge,
+    confidence: Option<i64>,
+    source: &'static str,
+    description_html: Option<String>,
+    evidence: String,
+    first: bool,
+    last: bool,
+}
+
+impl StepView {
+    fn of(atlas: &ActiveAtlas, s: &Observation, count: usize) -> StepView {
+        StepView {
+            id: s.id.clone(),
+            number: s.position,
+            tactic: Link::tactic(atlas, &s.tactic_id),
+            technique: Link::technique(atlas, &s.technique_id),
+            observed: TimeView::opt(&s.observed),
+            outcome: Badge::outcome(s.outcome),
+            confidence: s.confidence,
+            source: s.source.label(),
+            description_html: md(&s.description),
+            evidence: s.evidence.clone(),
+            first: s.position <= 1,
+            last: s.position >= count as i64,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incidents/detail.html")]
+pub struct DetailPage {
+    id: String,
+    title: String,
+    version: i64,
+    kind: Badge,
+    severity: Badge,
+    status: Badge,
+    occurred: Option<TimeView>,
+    detected: Option<TimeView>,
+    resolved: Option<TimeView>,
+    target: String,
+    actor: String,
+    reporter: String,
+    tags: Vec<String>,
+    references: Vec<RefView>,
+    summary_html: Option<String>,
+    atlas_release: String,
+    release_is_active: bool,
+    /// The ATLAS case study the incident was imported from, linked when it is one.
+    source: Option<Link>,
+    created: String,
+    updated: String,
+    steps: Vec<StepView>,
+}
+
+impl DetailPage {
+    fn build(atlas: &ActiveAtlas, detail: IncidentDetail) -> Self {
+        let count = detail.steps.len();
+        let steps = detail.steps.iter().map(|s| StepView::of(atlas, s, count)).collect();
+        let i = detail.incident;
+        let source = i.source_ref.as_deref().map(|r| {
+            let known = is_case_study_id(r) && atlas.release.case_studies.iter().any(|c| c.id == r);
+            Link { id: r.to_string(), name: r.to_string(), href: format!("/studies/{r}"), known }
+        });
+        DetailPage {
+            kind: Badge::kind(i.kind),
+            severity: Badge::severity(i.severity),
+            status: Badge::status(i.status),
+            occurred: TimeView::opt(&i.occurred),
+            detected: TimeView::opt(&i.detected),
+            resolved: TimeView::opt(&i.resolved),
+            references: i
+                .references
+                .iter()
+                .map(|r| RefView { linkable: r.is_linkable(), title: r.title.clone(), url: r.url.trim().to_string() })
+                .collect(),
+            summary_html: md(&i.summary),
+            release_is_active: i.atlas_release == atlas.version(),
+            source,
+            created: timestamp(&i.created_at),
+            updated: timestamp(&i.updated_at),
+            steps,
+            id: i.id,
+            title: i.title,
+            version: i.version,
+            target: i.target,
+            actor: i.actor,
+            reporter: i.reporter,
+            tags: i.tags,
+            atlas_release: i.atlas_release,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incidents/delete.html")]
+pub struct DeletePage {
+    id: String,
+    title: String,
+    version: i64,
+    step_count: usize,
+    conflict: Option<String>,
+}
+
+impl DeletePage {
+    fn build(detail: &IncidentDetail, conflict: Option<String>) -> Self {
+        DeletePage {
+            id: detail.incident.id.clone(),
+            title: detail.incident.title.clone(),
+            version: detail.incident.version,
+            step_count: detail.steps.len(),
+            conflict,
+        }
+    }
+}

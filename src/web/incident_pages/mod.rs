@@ -1,0 +1,389 @@
+//! HTML pages for incidents and their steps, plus the small admin page.
+//!
+//! Every page works without JavaScript: forms are plain GET (filters) or POST
+//! (writes) forms, every write answers 303 to the page to show next
+//! (POST-redirect-GET), and a rejected form is re-rendered with the user's
+//! input and the message beside the field it is about (422). A write naming a
+//! stale incident version answers 409 and says someone else changed it.
+//!
+//! Handlers stay short: parse, call the service or the store, render. The view
+//! models below turn domain values into what templates print, so templates
+//! only loop and print; their only `|safe` is [`markdown::render`] output.
+
+mod admin;
+mod detail;
+mod forms;
+mod list;
+mod steps;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+
+use super::{AppError, AppState};
+use crate::atlas::markdown;
+use crate::domain::{
+    FuzzyTime, IncidentDetail, Kind, Outcome, Precision, Severity, Status, ValidationError,
+};
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// Largest body of the case-study paste form: the YAML limit of
+/// [`crate::service::case_studies::MAX_CASE_STUDY_BYTES`] once percent-encoded.
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Largest body of every other form (two long texts of 20 000 characters,
+/// percent-encoded, fit with room to spare).
+const FORM_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    let forms = Router::new()
+        .route("/incidents", get(list::page).post(forms::create))
+        .route("/incidents/new", get(forms::new_page))
+        .route("/incidents/{id}", get(detail::page).post(forms::update))
+        .route("/incidents/{id}/edit", get(forms::edit_page))
+        .route("/incidents/{id}/delete", get(detail::delete_page).post(detail::delete))
+        .route("/incidents/{id}/case-study.yaml", get(detail::case_study_yaml))
+        .route("/incidents/{id}/steps", get(steps::steps_anchor).post(steps::create))
+        .route("/incidents/{id}/steps/new", get(steps::new_page))
+        .route("/incidents/{id}/steps/{step}", get(steps::step_anchor).post(steps::update))
+        .route("/incidents/{id}/steps/{step}/edit", get(steps::edit_page))
+        .route("/incidents/{id}/steps/{step}/delete", post(steps::delete))
+        .route("/incidents/{id}/steps/{step}/move", post(steps::move_step))
+        .route("/admin", get(admin::page))
+        .route(
+            "/admin/case-studies/import",
+            get(|| async { Redirect::to("/admin") }).post(admin::import),
+        )
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
+    let import = Router::new()
+        .route("/incidents/import", get(forms::import_page).post(forms::import))
+        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+    forms.merge(import)
+}
+
+// ------------------------------------------------------------ request side
+
+/// An `application/x-www-form-urlencoded` body parsed with `serde_html_form`.
+/// Every failure is an HTML error page: 415 for another content type, 413 over
+/// the route's limit, 400 for a body that is not a form of the expected shape.
+pub(crate) struct HtmlForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HtmlForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if content_type != "application/x-www-form-urlencoded" {
+            return Err(AppError::UnsupportedMediaType(
+                "This page accepts only HTML form submissions (application/x-www-form-urlencoded)."
+                    .to_string(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge("The form is larger than this page accepts.".to_string())
+            } else {
+                AppError::BadRequest {
+                    message: format!("The form could not be read: {}", rejection.body_text()),
+                    field: None,
+                }
+            }
+        })?;
+        serde_html_form::from_bytes(&bytes).map(HtmlForm).map_err(|e| AppError::BadRequest {
+            message: format!("The form could not be read: {e}"),
+            field: None,
+        })
+    }
+}
+
+/// A query string parsed into a form struct (the GET half of a two-stage form).
+pub(crate) fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, AppError> {
+    serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+        message: format!("The query string could not be read: {e}"),
+        field: None,
+    })
+}
+
+/// The hidden `version` field: empty is none, anything but a number is a 400.
+pub(crate) fn parse_version(raw: &str) -> Result<Option<i64>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| {
+            AppError::bad_request("version", format!("version: `{}` is not a whole number", shorten(v, 20)))
+        }),
+    }
+}
+
+/// At most `max` characters of a user-supplied text, for messages.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max).collect();
+        s.push('…');
+        s
+    }
+}
+
+// ----------------------------------------------------------- response side
+
+/// 303 See Other. Locations are built from IDs the store generated; a value
+/// that is not a valid header still never panics (it falls back to the list).
+pub(crate) fn see_other(location: &str) -> Response {
+    let value = HeaderValue::try_from(location).unwrap_or(HeaderValue::from_static("/incidents"));
+    (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response()
+}
+
+pub(crate) async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
+    state
+        .store
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Incident “{}”", shorten(id, 60))))
+}
+
+/// Markdown to sanitized HTML; `None` for blank text.
+pub(crate) fn md(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| markdown::render(text))
+}
+
+/// What went wrong with a submitted form: the form field it is about (if it is
+/// one shown on the form) and a sentence for people.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub field: Option<String>,
+    pub text: String,
+}
+
+impl Problem {
+    pub fn general(text: impl Into<String>) -> Self {
+        Problem { field: None, text: text.into() }
+    }
+
+    /// `field` is a form field name; `label` its human name.
+    pub fn on(field: &str, label: &str, message: &str) -> Self {
+        Problem { field: Some(field.to_string()), text: sentence(label, message) }
+    }
+
+    /// The message for `field`, if the problem is about it.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        (self.field.as_deref() == Some(field)).then_some(self.text.as_str())
+    }
+
+    /// The anchor of the field in the form, for the summary's link.
+    pub fn anchor(&self) -> Option<String> {
+        self.field.as_ref().map(|f| format!("#f-{f}"))
+    }
+}
+
+/// "Title is required", "Severity: `urgent` is not one of …".
+pub(crate) fn sentence(label: &str, message: &str) -> String {
+    let starts_lower = message.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    if starts_lower {
+        format!("{label} {message}")
+    } else {
+        format!("{label}: {message}")
+    }
+}
+
+/// The index in a validation field name such as `tags[3]` or `references[0].url`.
+pub(crate) fn index_of(field: &str) -> Option<usize> {
+    let open = field.find('[')?;
+    let close = field[open..].find(']')? + open;
+    field[open + 1..close].parse().ok()
+}
+
+/// How a handler that re-renders its form on failure sees a service error.
+pub(crate) enum Failure {
+    /// A rule broken by the input: re-render with the message (422).
+    Invalid(ValidationError),
+    /// Someone else changed the incident (409): re-render with an explanation.
+    Conflict(String),
+    /// Anything else becomes the ordinary error page.
+    Other(AppError),
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => Failure::Invalid(v),
+            ServiceError::Store(StoreError::Conflict(m)) => Failure::Conflict(m),
+            ServiceError::Store(s) => Failure::Other(s.into()),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Store(e).into()
+    }
+}
+
+/// A page answered with a status other than 200.
+pub(crate) fn with_status(status: StatusCode, page: impl IntoResponse) -> Response {
+    (status, page).into_response()
+}
+
+// -------------------------------------------------------------- view models
+
+/// A coloured label that also says what it means in words.
+#[derive(Debug, Clone)]
+pub(crate) struct Badge {
+    pub label: &'static str,
+    pub class: String,
+}
+
+impl Badge {
+    pub fn severity(s: Severity) -> Badge {
+        Badge { label: s.label(), class: format!("inc-badge inc-sev-{}", s.as_str()) }
+    }
+
+    pub fn status(s: Status) -> Badge {
+        Badge { label: s.label(), class: format!("inc-badge inc-status-{}", s.as_str()) }
+    }
+
+    pub fn outcome(o: Outcome) -> Badge {
+        Badge { label: o.label(), class: format!("inc-badge inc-outcome-{}", o.as_str()) }
+    }
+
+    pub fn kind(k: Kind) -> Badge {
+        Badge { label: k.label(), class: format!("inc-badge inc-kind-{}", k.as_str()) }
+    }
+}
+
+/// A time as precise as it is known, with a machine-readable `datetime`.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeView {
+    pub text: String,
+    pub datetime: String,
+    /// "to the year", … for the reader; empty for an exact time.
+    pub precision: &'static str,
+}
+
+impl TimeView {
+    pub fn of(t: &FuzzyTime) -> TimeView {
+        TimeView {
+            text: t.display(),
+            datetime: t.input_value(),
+            precision: match t.precision {
+                Precision::Year => "to the year",
+                Precision::Month => "to the month",
+                Precision::Day => "to the day",
+                Precision::Time => "",
+            },
+        }
+    }
+
+    pub fn opt(t: &Option<FuzzyTime>) -> Option<TimeView> {
+        t.as_ref().map(TimeView::of)
+    }
+}
+
+/// One `<option>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+        let value = value.into();
+        let selected = value == current;
+        Opt { value, label: label.into(), selected }
+    }
+}
+
+/// Options of a closed vocabulary; `current` (the submitted text) is selected.
+pub(crate) fn vocabulary_options<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    current: &str,
+) -> Vec<Opt> {
+    let current = current.trim();
+    let mut opts: Vec<Opt> = all.iter().map(|&v| Opt::new(as_str(v), label(v), current)).collect();
+    if !current.is_empty() && !opts.iter().any(|o| o.selected) {
+        // Keep an unknown submitted value visible (its error is shown beside it).
+        opts.insert(0, Opt { value: current.to_string(), label: shorten(current, 40), selected: true });
+    }
+    opts
+}
+
+/// A form input: its name, the text to put back in it and its error, if any.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub name: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(name: &'static str, value: &str, problem: Option<&Problem>) -> Field {
+        Field {
+            name,
+            value: value.to_string(),
+            error: problem.and_then(|p| p.for_field(name)).map(str::to_string),
+        }
+    }
+}
+
+/// A `<select>`: its name, options and error.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub name: &'static str,
+    pub options: Vec<Opt>,
+    pub error: Option<String>,
+}
+
+impl Choice {
+    pub fn new(name: &'static str, options: Vec<Opt>, problem: Option<&Problem>) -> Choice {
+        Choice { name, options, error: problem.and_then(|p| p.for_field(name)).map(str::to_string) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_read_naturally() {
+        assert_eq!(sentence("Title", "is required"), "Title is required");
+        assert_eq!(sentence("Severity", "`urgent` is not one of low"), "Severity: `urgent` is not one of low");
+    }
+
+    #[test]
+    fn indexes_are_read_from_field_names() {
+        assert_eq!(index_of("tags[3]"), Some(3));
+        assert_eq!(index_of("references[12].url"), Some(12));
+        assert_eq!(index_of("title"), None);
+    }
+
+    #[test]
+    fn unknown_values_stay_selected() {
+        let opts = vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, "urgent");
+        assert_eq!(opts[0].value, "urgent");
+        assert!(opts[0].selected);
+        let opts = vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, "high");
+        assert_eq!(opts.iter().filter(|o| o.selected).count(), 1);
+    }
+
+    #[test]
+    fn bad_versions_are_refused() {
+        assert_eq!(parse_version(" 3 ").unwrap(), Some(3));
+        assert_eq!(parse_version("").unwrap(), None);
+        assert!(parse_version("3; drop").is_err());
+    }
+}

@@ -1,0 +1,498 @@
+//! The steps of an incident: adding and editing one (a two-stage form without
+//! JavaScript: choose the tactic, then one of its techniques), deleting one,
+//! and moving one up or down the attack path.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::detail::VersionForm;
+use super::{
+    Choice, Failure, Field, HtmlForm, Opt, Problem, load, parse_query, parse_version, see_other, sentence, shorten,
+    vocabulary_options, with_status,
+};
+use crate::atlas::ActiveAtlas;
+use crate::domain::{IncidentDetail, Observation, Outcome, StepInput, StepSource, ValidationError};
+use crate::service::incidents as uc;
+use crate::store::StoreError;
+use crate::web::{AppError, AppState};
+
+/// The step form as submitted (or as carried through the tactic reload).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct StepForm {
+    pub tactic: String,
+    pub technique: String,
+    pub observed_at: String,
+    pub description: String,
+    pub evidence: String,
+    pub confidence: String,
+    pub outcome: String,
+    pub source: String,
+    pub position: String,
+    pub version: String,
+}
+
+fn some(text: &str) -> Option<String> {
+    Some(text.to_string())
+}
+
+/// A whole number from a form input; `None` when blank.
+fn number(field: &str, text: &str, what: &str) -> Result<Option<i64>, ValidationError> {
+    let t = text.trim().trim_end_matches('%').trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse().map(Some).map_err(|_| ValidationError::new(field, format!("`{}` is not {what}", shorten(text.trim(), 20))))
+}
+
+impl StepForm {
+    fn from_observation(o: &Observation, version: i64) -> Self {
+        StepForm {
+            tactic: o.tactic_id.clone(),
+            technique: o.technique_id.clone(),
+            observed_at: o.observed.map(|t| t.input_value()).unwrap_or_default(),
+            description: o.description.clone(),
+            evidence: o.evidence.clone(),
+            confidence: o.confidence.map(|c| c.to_string()).unwrap_or_default(),
+            outcome: o.outcome.as_str().to_string(),
+            source: o.source.as_str().to_string(),
+            position: o.position.to_string(),
+            version: version.to_string(),
+        }
+    }
+
+    /// Defaults for a new step; values carried through the tactic reload win.
+    fn or_defaults(mut self, version: i64) -> Self {
+        if self.outcome.trim().is_empty() {
+            self.outcome = Outcome::Unknown.as_str().to_string();
+        }
+        if self.source.trim().is_empty() {
+            self.source = StepSource::Manual.as_str().to_string();
+        }
+        if self.version.trim().is_empty() {
+            self.version = version.to_string();
+        }
+        self
+    }
+
+    /// After the tactic reload: a technique chosen for another tactic is dropped.
+    fn for_tactic(mut self, atlas: &ActiveAtlas) -> Self {
+        let tactic = self.tactic.trim();
+        if atlas.tactic(tactic).is_some() && !atlas.serves(self.technique.trim(), tactic) {
+            self.technique.clear();
+        }
+        self
+    }
+
+    /// The service's input; a number that does not parse is a validation error
+    /// on its field. (The version was checked by the handler.)
+    fn to_input(&self, version: Option<i64>) -> Result<StepInput, ValidationError> {
+        Ok(StepInput {
+            tactic: some(&self.tactic),
+            technique: some(&self.technique),
+            observed_at: some(&self.observed_at),
+            description: some(&self.description),
+            evidence: some(&self.evidence),
+            confidence: number("confidence", &self.confidence, "a whole number from 0 to 100")?,
+            outcome: some(&self.outcome),
+            source: some(&self.source),
+            position: number("position", &self.position, "a step number")?,
+            version,
+        })
+    }
+}
+
+fn problem_of(e: &ValidationError) -> Problem {
+    let label = match e.field.as_str() {
+        "tactic" => "Tactic",
+        "technique" => "Technique",
+        "observed_at" => "Observed",
+        "description" => "Description",
+        "evidence" => "Evidence",
+        "confidence" => "Confidence",
+        "outcome" => "Outcome",
+        "source" => "Source",
+        "position" => "Position",
+        other => return Problem::general(sentence(other, &e.message)),
+    };
+    Problem::on(&e.field, label, &e.message)
+}
+
+/// The techniques of one tactic, as an `<optgroup>`.
+pub struct TechniqueGroup {
+    tactic_id: String,
+    label: String,
+    options: Vec<Opt>,
+}
+
+/// Top-level techniques of `tactic_id` in source order, each followed by its
+/// sub-techniques that serve the tactic, named "Parent: Child".
+fn technique_group(atlas: &ActiveAtlas, tactic_id: &str, label: String, current: &str) -> TechniqueGroup {
+    let mut options = Vec::new();
+    for t in atlas.techniques_for_tactic(tactic_id) {
+        options.push(Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), current));
+        for sub in atlas.subtechniques(&t.id).filter(|s| s.tactics.iter().any(|x| x == tactic_id)) {
+            options.push(Opt::new(sub.id.clone(), format!("{} ({})", atlas.display_name(sub), sub.id), current));
+        }
+    }
+    TechniqueGroup { tactic_id: tactic_id.to_string(), label, options }
+}
+
+/// Whether the form is for a new step or an existing one.
+pub struct StepRef {
+    number: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incidents/step_form.html")]
+pub struct StepFormPage {
+    incident_id: String,
+    incident_title: String,
+    step: Option<StepRef>,
+    action: String,
+    reload_action: String,
+    problem: Option<Problem>,
+    conflict: Option<String>,
+    tactic: Choice,
+    /// The chosen tactic's name, once a known tactic is chosen.
+    tactic_name: Option<String>,
+    technique: Choice,
+    groups: Vec<TechniqueGroup>,
+    /// Every tactic's group is listed (no tactic chosen yet): the script may filter them.
+    all_groups: bool,
+    observed_at: Field,
+    description: Field,
+    evidence: Field,
+    confidence: Field,
+    outcome: Choice,
+    source: Choice,
+    position: Choice,
+    version: String,
+    active_version: String,
+    release_note: Option<String>,
+}
+
+impl StepFormPage {
+    fn build(
+        atlas: &ActiveAtlas,
+        detail: &IncidentDetail,
+        step: Option<&Observation>,
+        form: &StepForm,
+        problem: Option<Problem>,
+        conflict: Option<String>,
+    ) -> Self {
+        let p = problem.as_ref();
+        let id = &detail.incident.id;
+        let tactic_id = form.tactic.trim();
+        let technique_id = form.technique.trim();
+        let chosen = atlas.tactic(tactic_id);
+
+        let mut tactic_options = vec![Opt::new("", "Choose a tactic", tactic_id)];
+        tactic_options.extend(atlas.tactics().iter().map(|t| Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), tactic_id)));
+        if !tactic_id.is_empty() && chosen.is_none() {
+            tactic_options.push(Opt { value: tactic_id.to_string(), label: shorten(tactic_id, 40), selected: true });
+        }
+
+        let mut groups: Vec<TechniqueGroup> = match chosen {
+            Some(t) => vec![technique_group(atlas, &t.id, t.name.clone(), technique_id)],
+            None => atlas
+                .tactics()
+                .iter()
+                .map(|t| technique_group(atlas, &t.id, t.name.clone(), technique_id))
+                .collect(),
+        };
+        // One option selected even when a technique serves several tactics.
+        let mut seen = false;
+        for o in groups.iter_mut().flat_map(|g| g.options.iter_mut()) {
+            o.selected = o.selected && !seen;
+            seen |= o.selected;
+        }
+        if !technique_id.is_empty() && !seen {
+            // Keep what the user chose (or what is stored) even when it is not listed here.
+            let name = atlas.technique(technique_id).map(|t| atlas.display_name(t));
+            let label = match name {
+                Some(n) => format!("{n} ({technique_id})"),
+                None => shorten(technique_id, 40),
+            };
+            groups.insert(
+                0,
+                TechniqueGroup {
+                    tactic_id: String::new(),
+                    label: "Current choice".to_string(),
+                    options: vec![Opt { value: technique_id.to_string(), label, selected: true }],
+                },
+            );
+        }
+        let placeholder = if chosen.is_some() { "Choose a technique" } else { "Choose a tactic first, or a technique below" };
+        let technique = Choice::new("technique", vec![Opt::new("", placeholder, technique_id)], p);
+
+        let count = detail.steps.len();
+        let name_of = |o: &Observation| technique_name(atlas, &o.technique_id);
+        let position_options = match step {
+            None => {
+                let mut opts = vec![Opt::new("", format!("At the end (step {})", count + 1), form.position.trim())];
+                opts.extend(detail.steps.iter().map(|s| {
+                    Opt::new(s.position.to_string(), format!("Before step {}: {}", s.position, name_of(s)), form.position.trim())
+                }));
+                opts
+            }
+            Some(current) => detail
+                .steps
+                .iter()
+                .map(|s| {
+                    let label = if s.id == current.id {
+                        format!("Step {} (where it is now)", s.position)
+                    } else {
+                        format!("Step {} (now {})", s.position, name_of(s))
+                    };
+                    Opt::new(s.position.to_string(), label, form.position.trim())
+                })
+                .collect(),
+        };
+
+        let (action, reload_action) = match step {
+            Some(s) => (format!("/incidents/{id}/steps/{}", s.id), format!("/incidents/{id}/steps/{}/edit", s.id)),
+            None => (format!("/incidents/{id}/steps"), format!("/incidents/{id}/steps/new")),
+        };
+        let release_note = (detail.incident.atlas_release != atlas.version()).then(|| {
+            format!(
+                "This incident is mapped to ATLAS {}; the lists show the active release, {}. A technique is accepted when it serves the tactic in ATLAS {}.",
+                detail.incident.atlas_release,
+                atlas.version(),
+                detail.incident.atlas_release
+            )
+        });
+        StepFormPage {
+            incident_id: id.clone(),
+            incident_title: detail.incident.title.clone(),
+            step: step.map(|s| StepRef { number: s.position }),
+            action,
+            reload_action,
+            tactic: Choice::new("tactic", tactic_options, p),
+            tactic_name: chosen.map(|t| t.name.clone()),
+            technique,
+            all_groups: chosen.is_none(),
+            groups,
+            observed_at: Field::new("observed_at", &form.observed_at, p),
+            description: Field::new("description", &form.description, p),
+            evidence: Field::new("evidence", &form.evidence, p),
+            confidence: Field::new("confidence", &form.confidence, p),
+            outcome: Choice::new(
+                "outcome",
+                vocabulary_options(Outcome::ALL, Outcome::as_str, Outcome::label, &form.outcome),
+                p,
+            ),
+            source: Choice::new(
+                "source",
+                vocabulary_options(StepSource::ALL, StepSource::as_str, StepSource::label, &form.source),
+                p,
+            ),
+            position: Choice::new("position", position_options, p),
+            version: match (&conflict, detail.incident.version) {
+                // After the notice, submitting again applies the step to the current version.
+                (Some(_), v) => v.to_string(),
+                (None, _) => form.version.clone(),
+            },
+            active_version: atlas.version().to_string(),
+            release_note,
+            problem,
+            conflict,
+        }
+    }
+}
+
+/// A technique's display name ("Parent: Child"), the bare ID when unknown.
+fn technique_name(atlas: &ActiveAtlas, id: &str) -> String {
+    atlas.technique(id).map_or_else(|| id.to_string(), |t| atlas.display_name(t))
+}
+
+fn find_step<'a>(detail: &'a IncidentDetail, step_id: &str) -> Result<&'a Observation, AppError> {
+    detail
+        .steps
+        .iter()
+        .find(|s| s.id == step_id)
+        .ok_or_else(|| AppError::NotFound(format!("Step “{}” of this incident", shorten(step_id, 40))))
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<StepFormPage, AppError> {
+    let detail = load(&state, &id).await?;
+    let atlas = state.atlas.get();
+    let form = parse_query::<StepForm>(raw.as_deref())?.or_defaults(detail.incident.version).for_tactic(&atlas);
+    Ok(StepFormPage::build(&atlas, &detail, None, &form, None, None))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<StepFormPage, AppError> {
+    let detail = load(&state, &id).await?;
+    let step = find_step(&detail, &step_id)?;
+    // A query string is the form carried through the tactic reload.
+    let atlas = state.atlas.get();
+    let form = match raw.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => parse_query::<StepForm>(Some(q))?.or_defaults(detail.incident.version).for_tactic(&atlas),
+        None => StepForm::from_observation(step, detail.incident.version),
+    };
+    Ok(StepFormPage::build(&atlas, &detail, Some(step), &form, None, None))
+}
+
+/// Re-renders the form after a failed write.
+fn rejected(
+    atlas: &ActiveAtlas,
+    detail: &IncidentDetail,
+    step: Option<&Observation>,
+    form: &StepForm,
+    failure: Failure,
+) -> Result<Response, AppError> {
+    match failure {
+        Failure::Invalid(e) => {
+            let page = StepFormPage::build(atlas, detail, step, form, Some(problem_of(&e)), None);
+            Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, page))
+        }
+        Failure::Conflict(m) => {
+            let page = StepFormPage::build(atlas, detail, step, form, None, Some(m));
+            Ok(with_status(StatusCode::CONFLICT, page))
+        }
+        Failure::Other(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<StepForm>,
+) -> Result<Response, AppError> {
+    let atlas = state.atlas.get();
+    let version = parse_version(&form.version)?;
+    let result = match form.to_input(version) {
+        Ok(input) => uc::add_step(&state.store, &atlas, &id, &input).await.map_err(Failure::from),
+        Err(e) => Err(Failure::Invalid(e)),
+    };
+    match result {
+        Ok((step_id, _)) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
+        Err(failure) => {
+            let detail = load(&state, &id).await?;
+            rejected(&atlas, &detail, None, &form, failure)
+        }
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    HtmlForm(form): HtmlForm<StepForm>,
+) -> Result<Response, AppError> {
+    let atlas = state.atlas.get();
+    let version = parse_version(&form.version)?;
+    let result = match form.to_input(version) {
+        Ok(input) => uc::update_step(&state.store, &atlas, &id, &step_id, &input).await.map_err(Failure::from),
+        Err(e) => Err(Failure::Invalid(e)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
+        Err(failure) => {
+            let detail = load(&state, &id).await?;
+            let step = find_step(&detail, &step_id)?;
+            rejected(&atlas, &detail, Some(step), &form, failure)
+        }
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    HtmlForm(form): HtmlForm<VersionForm>,
+) -> Result<Response, AppError> {
+    let version = parse_version(&form.version)?;
+    match state.store.delete_step(&id, &step_id, version).await {
+        Ok(_) => Ok(see_other(&format!("/incidents/{id}#steps"))),
+        Err(StoreError::Conflict(m)) => conflict_page(&state, &id, "The step was not deleted.", m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MoveForm {
+    direction: String,
+    version: String,
+}
+
+pub async fn move_step(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    HtmlForm(form): HtmlForm<MoveForm>,
+) -> Result<Response, AppError> {
+    let version = parse_version(&form.version)?;
+    let detail = load(&state, &id).await?;
+    find_step(&detail, &step_id)?;
+    let mut order: Vec<String> = detail.steps.iter().map(|s| s.id.clone()).collect();
+    let at = order.iter().position(|s| *s == step_id).unwrap_or_default();
+    let to = match form.direction.trim() {
+        "up" => at.checked_sub(1),
+        "down" => Some(at + 1).filter(|&t| t < order.len()),
+        other => {
+            return Err(AppError::bad_request(
+                "direction",
+                format!("direction: `{}` is not one of up, down", shorten(other, 20)),
+            ));
+        }
+    };
+    let back = format!("/incidents/{id}#step-{step_id}");
+    let Some(to) = to else {
+        // Already first (or last): nothing to do.
+        return Ok(see_other(&back));
+    };
+    order.swap(at, to);
+    match state.store.reorder_steps(&id, &order, version).await {
+        Ok(_) => Ok(see_other(&back)),
+        Err(StoreError::Conflict(m)) => conflict_page(&state, &id, "The step was not moved.", m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /incidents/{id}/steps`: the steps live on the incident's page.
+pub async fn steps_anchor(Path(id): Path<String>) -> Response {
+    see_other(&format!("/incidents/{id}#steps"))
+}
+
+/// `GET /incidents/{id}/steps/{step}`: the step's place on the incident's page.
+pub async fn step_anchor(Path((id, step_id)): Path<(String, String)>) -> Response {
+    see_other(&format!("/incidents/{id}#step-{step_id}"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incidents/conflict.html")]
+pub struct ConflictPage {
+    id: String,
+    title: String,
+    what: &'static str,
+    message: String,
+}
+
+async fn conflict_page(state: &AppState, id: &str, what: &'static str, message: String) -> Result<Response, AppError> {
+    let detail = load(state, id).await?;
+    let page = ConflictPage { id: detail.incident.id, title: detail.incident.title, what, message };
+    Ok(with_status(StatusCode::CONFLICT, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_leniently_but_checked() {
+        assert_eq!(number("confidence", " 80 % ", "x").unwrap(), Some(80));
+        assert_eq!(number("confidence", "", "x").unwrap(), None);
+        assert_eq!(number("confidence", "high", "x").unwrap_err().field, "confidence");
+    }
+}

@@ -27,7 +27,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub state: AppState,
-    pub db_path: PathBuf,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -60,7 +59,6 @@ impl TestApp {
             client,
             store,
             state,
-            db_path,
             _dir: dir,
             _stop: stop,
         }

@@ -33,7 +33,7 @@ pub fn check_step(
             ),
         ));
     }
-    if !technique.tactics.iter().any(|t| *t == step.tactic_id) {
+    if !technique.tactics.contains(&step.tactic_id) {
         return Err(ValidationError::new(
             format!("{prefix}technique"),
             format!(

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::atlas::{ActiveAtlas, catalog};
 use crate::store::{Store, StoreError};
-use crate::web::{self, AppState, AtlasCell};
+use crate::web::{self, AppState, WebConfig};
 
 /// Opens the database and loads the active release, seeding the embedded
 /// catalog when no release is stored yet, so a fresh install works offline.
@@ -32,11 +32,8 @@ pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
 }
 
-pub fn state(store: Store, active: ActiveAtlas) -> AppState {
-    AppState {
-        store,
-        atlas: AtlasCell::new(active),
-    }
+pub fn state(store: Store, active: ActiveAtlas, config: WebConfig) -> AppState {
+    AppState::new(store, active, config)
 }
 
 /// Serves on an already bound listener until `shutdown` resolves.

@@ -8,6 +8,8 @@ use tokio::net::TcpListener;
 
 use atlasview::app;
 use atlasview::atlas::{catalog, fetch};
+use atlasview::domain::auth::Role;
+use atlasview::service::accounts;
 
 #[derive(Parser)]
 #[command(
@@ -41,13 +43,142 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "ATLASVIEW_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
+        #[command(flatten)]
+        web: WebArgs,
     },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Manage the ATLAS knowledge base.
     #[command(subcommand)]
     Atlas(AtlasCommand),
     /// Import incidents.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Args)]
+struct WebArgs {
+    /// Let anonymous visitors read (for wall dashboards); writing still needs an account.
+    #[arg(long, env = "ATLASVIEW_PUBLIC_READ")]
+    public_read: bool,
+    /// Served over HTTPS (directly or behind a TLS proxy): Secure cookies and HSTS.
+    #[arg(long, env = "ATLASVIEW_HTTPS")]
+    https: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "ATLASVIEW_SESSION_IDLE_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    session_idle_minutes: u32,
+    /// Hours after which a session ends whatever its activity.
+    #[arg(long, env = "ATLASVIEW_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=8_760))]
+    session_max_hours: u32,
+    /// Sign-in attempts allowed per client address per minute (0: no limit).
+    #[arg(long, env = "ATLASVIEW_LOGIN_RATE_LIMIT", default_value_t = 10)]
+    login_rate_limit: u32,
+}
+
+impl WebArgs {
+    fn config(&self) -> atlasview::web::WebConfig {
+        atlasview::web::WebConfig {
+            public_read: self.public_read,
+            https: self.https,
+            session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
+            login_attempts_per_minute: self.login_rate_limit,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is prompted for, or read from standard input
+    /// when that is not a terminal (never from a flag).
+    Add {
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: Role,
+        name: String,
+    },
+    /// List users.
+    List,
+    /// Change a user's role.
+    SetRole {
+        name: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Disable a user (ends their sessions; their tokens stop working).
+    Disable { name: String },
+    /// Enable a disabled user.
+    Enable { name: String },
+    /// Set a new password (prompted, or from standard input).
+    Password { name: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints only the token.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Days until it expires; never when absent.
+        #[arg(long)]
+        expires: Option<u32>,
+        /// A label shown in token lists.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List tokens (prefixes, never secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its prefix (the 8 characters after `atv_`).
+    Revoke { prefix: String },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role: use viewer, analyst or admin"))
+}
+
+/// A password from the terminal (asked twice) or one line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        anyhow::ensure!(first == second, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+async fn cli_audit(
+    store: &atlasview::store::Store,
+    action: &'static str,
+    target: String,
+    detail: String,
+) -> anyhow::Result<()> {
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    store
+        .audit(atlasview::store::AuditEvent {
+            actor,
+            action,
+            target,
+            detail,
+            ip: String::new(),
+        })
+        .await?;
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -120,15 +251,20 @@ fn init_tracing() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = &cli.db.database_url;
     match cli.command {
-        Command::Serve { addr } => {
+        Command::Serve { addr, web } => {
             let (store, active) = app::open(db).await.context("opening the database")?;
+            if store.count_users().await? == 0 && !web.public_read {
+                tracing::warn!(
+                    "no user accounts yet: create the first admin with `atlasview user add --role admin NAME`"
+                );
+            }
             let listener = TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, database = %db, release = %active.version(), "atlasview listening");
             app::serve(
                 listener,
-                app::state(store.clone(), active),
+                app::state(store.clone(), active, web.config()),
                 app::shutdown_signal(),
             )
             .await?;
@@ -148,6 +284,123 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("fetched {}", fetched.source);
             let outcome = app::import_release(&store, &fetched).await?;
             println!("{outcome}");
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let store = app::open(db).await?.0;
+            match cmd {
+                UserCommand::Add { role, name } => {
+                    let password = read_password()?;
+                    let user = accounts::create_user(&store, &name, &password, role).await?;
+                    cli_audit(
+                        &store,
+                        "user.create",
+                        user.username.clone(),
+                        format!("role {role}"),
+                    )
+                    .await?;
+                    println!("added {} ({})", user.username, user.role);
+                }
+                UserCommand::List => {
+                    for u in store.list_users().await? {
+                        let state = if u.disabled { "disabled" } else { "active" };
+                        println!(
+                            "{:<24} {:<8} {:<9} last sign-in {}",
+                            u.username,
+                            u.role,
+                            state,
+                            u.last_login_at.as_deref().unwrap_or("never")
+                        );
+                    }
+                }
+                UserCommand::SetRole { name, role } => {
+                    let u = store.update_user(&name, Some(role), None).await?;
+                    cli_audit(
+                        &store,
+                        "user.update",
+                        u.username.clone(),
+                        format!("role {role}"),
+                    )
+                    .await?;
+                    println!("{} is now {}", u.username, u.role);
+                }
+                UserCommand::Disable { name } => {
+                    let u = store.update_user(&name, None, Some(true)).await?;
+                    cli_audit(&store, "user.update", u.username.clone(), "disabled".into()).await?;
+                    println!("{} is disabled", u.username);
+                }
+                UserCommand::Enable { name } => {
+                    let u = store.update_user(&name, None, Some(false)).await?;
+                    cli_audit(&store, "user.update", u.username.clone(), "enabled".into()).await?;
+                    println!("{} is enabled", u.username);
+                }
+                UserCommand::Password { name } => {
+                    let password = read_password()?;
+                    accounts::change_password(&store, &name, &password).await?;
+                    cli_audit(&store, "user.password", name.clone(), String::new()).await?;
+                    println!("password of {name} changed");
+                }
+            }
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let store = app::open(db).await?.0;
+            match cmd {
+                TokenCommand::Create {
+                    user,
+                    role,
+                    expires,
+                    name,
+                } => {
+                    let u = store
+                        .user_by_name(&user)
+                        .await?
+                        .with_context(|| format!("no user named {user}"))?;
+                    let (token, prefix) =
+                        accounts::create_token(&store, &u, role, &name, expires).await?;
+                    cli_audit(
+                        &store,
+                        "token.create",
+                        format!("atv_{prefix}"),
+                        format!("for {user} as {role}"),
+                    )
+                    .await?;
+                    println!("{token}");
+                }
+                TokenCommand::List { user } => {
+                    let now = atlasview::store::now_rfc3339();
+                    for t in store.list_tokens(user.as_deref()).await? {
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else if t.is_active(&now) {
+                            "active"
+                        } else {
+                            "expired"
+                        };
+                        println!(
+                            "atv_{} {:<16} {:<8} {:<8} expires {}  {}",
+                            t.prefix,
+                            t.username,
+                            t.role,
+                            state,
+                            t.expires_at.as_deref().unwrap_or("never"),
+                            t.name
+                        );
+                    }
+                }
+                TokenCommand::Revoke { prefix } => {
+                    let prefix = prefix.trim_start_matches("atv_").to_string();
+                    let t = store.revoke_token(&prefix, None).await?;
+                    cli_audit(
+                        &store,
+                        "token.revoke",
+                        format!("atv_{}", t.prefix),
+                        format!("of {}", t.username),
+                    )
+                    .await?;
+                    println!("revoked atv_{}", t.prefix);
+                }
+            }
             Ok(())
         }
         Command::Import(ImportCommand::CaseStudies) => {

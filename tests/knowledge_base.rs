@@ -357,19 +357,42 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
         .env("RUST_LOG", "warn")
         .spawn()
         .expect("start server");
-    let client = reqwest::Client::new();
-    let mut body = None;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut first = None;
     for _ in 0..100 {
-        if let Ok(r) = client
-            .get(format!("http://{addr}/matrix?subtechniques=all"))
-            .send()
-            .await
-        {
-            body = Some((r.status().as_u16(), r.text().await.unwrap()));
+        if let Ok(r) = client.get(format!("http://{addr}/matrix")).send().await {
+            first = Some(r.url().path().to_string());
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // A fresh install sends the first visitor to create the admin account.
+    assert_eq!(
+        first.as_deref(),
+        Some("/setup"),
+        "first visit goes to the setup page"
+    );
+    let setup = client
+        .post(format!("http://{addr}/setup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=admin&password=a+long+first+password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        setup.url().path(),
+        "/matrix",
+        "setup signs in and lands on the matrix"
+    );
+    let r = client
+        .get(format!("http://{addr}/matrix?subtechniques=all"))
+        .send()
+        .await
+        .unwrap();
+    let body = Some((r.status().as_u16(), r.text().await.unwrap()));
     let health = client
         .get(format!("http://{addr}/healthz"))
         .send()

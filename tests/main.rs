@@ -4,5 +4,6 @@ mod support;
 
 mod api_incidents;
 mod importers;
+mod incident_pages;
 mod knowledge_base;
 mod web_atlas;

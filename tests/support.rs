@@ -3,10 +3,27 @@
 use std::path::{Path, PathBuf};
 
 use atlasview::app;
+use atlasview::domain::auth::Role;
+use atlasview::service::accounts;
 use atlasview::store::Store;
-use atlasview::web::AppState;
+use atlasview::web::{AppState, WebConfig};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{OnceCell, oneshot};
+
+/// The password of every account a test creates.
+pub const PASSWORD: &str = "test-password-0123";
+
+/// Hashing is slow on purpose: do it once per test run.
+async fn password_hash() -> &'static str {
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        accounts::hash_password(PASSWORD.to_string())
+            .await
+            .expect("hash")
+    })
+    .await
+}
 
 /// The shared read-only ATLAS data beside the repository (`../shared/atlas`).
 pub fn shared_atlas(file: &str) -> PathBuf {
@@ -24,6 +41,7 @@ pub fn fixture(file: &str) -> PathBuf {
 
 pub struct TestApp {
     pub base: String,
+    /// Signed in as `admin` with an admin API token.
     pub client: reqwest::Client,
     pub store: Store,
     pub state: AppState,
@@ -32,14 +50,19 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// A fresh install: empty database, the embedded catalog seeded.
+    /// A fresh install (empty database, the embedded catalog seeded) with an
+    /// `admin` account whose token `client` sends.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(WebConfig::default()).await
+    }
+
+    pub async fn spawn_with(config: WebConfig) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("test.db");
         let (store, active) = app::open(db_path.to_str().expect("utf-8 path"))
             .await
             .expect("open store");
-        let state = app::state(store.clone(), active);
+        let state = app::state(store.clone(), active, config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -50,10 +73,7 @@ impl TestApp {
             })
             .await;
         });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let client = client_with_token(Some(&user_with_token(&store, "admin", Role::Admin).await));
         TestApp {
             base,
             client,
@@ -62,6 +82,18 @@ impl TestApp {
             _dir: dir,
             _stop: stop,
         }
+    }
+
+    /// A client holding a token for a new user of `role` (named after the role).
+    pub async fn client_as(&self, role: Role) -> reqwest::Client {
+        client_with_token(Some(
+            &user_with_token(&self.store, role.as_str(), role).await,
+        ))
+    }
+
+    /// A client with no credentials and a cookie jar (for sign-in flows).
+    pub fn anonymous(&self) -> reqwest::Client {
+        client_with_token(None)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -97,4 +129,35 @@ impl TestApp {
         let active = app::load_or_seed(&self.store).await.expect("load active");
         self.state.atlas.set(active);
     }
+}
+
+/// Creates (or reuses) a user and returns a fresh token for them.
+pub async fn user_with_token(store: &Store, name: &str, role: Role) -> String {
+    let user = match store.user_by_name(name).await.expect("lookup") {
+        Some(u) => u,
+        None => store
+            .create_user(name, password_hash().await, role)
+            .await
+            .expect("create user"),
+    };
+    accounts::create_token(store, &user, role, "tests", None)
+        .await
+        .expect("token")
+        .0
+}
+
+fn client_with_token(token: Option<&str>) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+        );
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }

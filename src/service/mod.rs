@@ -1,6 +1,7 @@
 //! Use cases shared by the JSON API, the HTML pages and the CLI: each takes
 //! the store and the active release, validates, and writes in one transaction.
 
+pub mod accounts;
 pub mod case_studies;
 pub mod incidents;
 

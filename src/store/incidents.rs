@@ -258,7 +258,8 @@ impl Store {
         source_ref: Option<&str>,
         steps: &[StepDraft],
     ) -> StoreResult<String> {
-        self.insert_incident(&new_id("inc-"), draft, atlas_release, source_ref, steps).await
+        self.insert_incident(&new_id("inc-"), draft, atlas_release, source_ref, steps)
+            .await
     }
 
     async fn insert_incident(
@@ -544,7 +545,9 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         let Some((id,)) = existing else {
-            let id = self.insert_incident(new_id, draft, atlas_release, Some(source_ref), steps).await?;
+            let id = self
+                .insert_incident(new_id, draft, atlas_release, Some(source_ref), steps)
+                .await?;
             return Ok((id, true, true));
         };
         let Some(current) = self.get_incident(&id).await? else {
@@ -646,7 +649,7 @@ fn push_in<'a, T: AsRef<str>>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, v
     qb.push(")");
 }
 
-fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) {
+pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) {
     push_in(qb, "i.id", &q.ids);
     let statuses: Vec<&'static str> = q.statuses.iter().map(|s| s.as_str()).collect();
     let severities: Vec<&'static str> = q.severities.iter().map(|s| s.as_str()).collect();

@@ -3,8 +3,11 @@
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
 mod atlas;
+mod audit;
+mod auth;
 mod ids;
 mod incidents;
+mod matrix;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,8 +16,14 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use atlas::ImportOutcome;
+pub use audit::{AuditEntry, AuditEvent, AuditQuery};
+pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
 pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
+pub use matrix::{
+    AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
+    TechniqueHits,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -74,6 +83,6 @@ impl Store {
 }
 
 /// Current time as stored: RFC 3339 UTC with seconds precision.
-pub(crate) fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -24,6 +24,15 @@ pub enum AppError {
     /// A well-formed request whose content breaks a rule (422).
     #[error("{message}")]
     Invalid { message: String, field: String },
+    /// No or invalid credentials (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; try again later (429).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A stale version or a clash with existing data (409).
     #[error("{0}")]
     Conflict(String),
@@ -43,7 +52,10 @@ pub enum AppError {
 
 impl From<crate::domain::ValidationError> for AppError {
     fn from(e: crate::domain::ValidationError) -> Self {
-        AppError::Invalid { message: e.message, field: e.field }
+        AppError::Invalid {
+            message: e.message,
+            field: e.field,
+        }
     }
 }
 
@@ -77,6 +89,9 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,

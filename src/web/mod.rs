@@ -1,25 +1,35 @@
 //! HTTP: the router, handlers by area, errors and middleware.
 
+pub mod account_pages;
+pub mod admin_security;
 pub mod api;
 pub mod atlas_pages;
+pub mod auth;
+pub mod config;
 pub mod error;
 pub mod filters;
 pub mod incident_pages;
+pub mod rate_limit;
+pub mod security;
 pub mod state;
 
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use config::WebConfig;
 pub use error::{ApiError, AppError};
 pub use state::{AppState, AtlasCell};
 
@@ -27,16 +37,32 @@ pub use state::{AppState, AtlasCell};
 /// from any working directory of a source checkout.
 const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 
-/// Every route of the application.
+/// Body limit of routes that set none of their own (HTML forms).
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// Every route of the application. Layers run from the last listed inward:
+/// panic catcher, trace, timeout, compression, security headers, CSRF check,
+/// authentication and the role policy, then the audit record of changes.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/matrix") }))
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
         .merge(incident_pages::routes())
+        .merge(account_pages::routes())
+        .merge(admin_security::routes())
         .nest("/api/v1", api::routes())
         .nest_service("/static", ServeDir::new(STATIC_DIR))
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), security::audit_changes))
+        .layer(from_fn_with_state(state.clone(), auth::guard))
+        .layer(CsrfLayer::new().with_rejection_response(security::csrf_rejection))
+        .layer(from_fn(security::exempt_token_requests_from_csrf))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

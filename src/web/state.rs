@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use super::config::WebConfig;
+use super::rate_limit::LoginLimiter;
 use crate::atlas::ActiveAtlas;
 use crate::store::Store;
 
@@ -9,6 +11,19 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub atlas: AtlasCell,
+    pub config: Arc<WebConfig>,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, atlas: ActiveAtlas, config: WebConfig) -> Self {
+        AppState {
+            store,
+            atlas: AtlasCell::new(atlas),
+            login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// The active release, swapped atomically after an import so readers never

@@ -58,7 +58,11 @@ pub struct AdminPage {
     error: Option<String>,
 }
 
-async fn build(state: &AppState, imported: Option<CaseStudyImport>, error: Option<String>) -> Result<AdminPage, AppError> {
+async fn build(
+    state: &AppState,
+    imported: Option<CaseStudyImport>,
+    error: Option<String>,
+) -> Result<AdminPage, AppError> {
     let atlas = state.atlas.get();
     let (incidents, steps) = state.store.incident_counts().await?;
     Ok(AdminPage {
@@ -77,7 +81,10 @@ async fn build(state: &AppState, imported: Option<CaseStudyImport>, error: Optio
     })
 }
 
-pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     // A malformed flash is ignored: it is only a message.
     let flash: Flash = serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     Ok(build(&state, flash.counts(), None).await?.into_response())
@@ -85,7 +92,10 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
 
 pub async fn import(State(state): State<AppState>) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
-    match case_studies::import_release_case_studies(&state.store, &atlas).await.map_err(Failure::from) {
+    match case_studies::import_release_case_studies(&state.store, &atlas)
+        .await
+        .map_err(Failure::from)
+    {
         Ok(c) => Ok(see_other(&format!(
             "/admin?imported={}&created={}&updated={}&unchanged={}&steps={}",
             c.created + c.updated + c.unchanged,
@@ -94,9 +104,10 @@ pub async fn import(State(state): State<AppState>) -> Result<Response, AppError>
             c.unchanged,
             c.steps
         ))),
-        Err(Failure::Invalid(e)) => {
-            Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, build(&state, None, Some(e.message)).await?))
-        }
+        Err(Failure::Invalid(e)) => Ok(with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            build(&state, None, Some(e.message)).await?,
+        )),
         Err(Failure::Conflict(m)) => Err(AppError::Conflict(m)),
         Err(Failure::Other(e)) => Err(e),
     }

@@ -16,12 +16,18 @@ use crate::render::{Link, timestamp};
 use crate::service::case_studies;
 use crate::web::{AppError, AppState};
 
-pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<DetailPage, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
     Ok(DetailPage::build(&state.atlas.get(), detail))
 }
 
-pub async fn case_study_yaml(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn case_study_yaml(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let detail = load(&state, &id).await?;
     let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
     let file: String = detail
@@ -32,15 +38,24 @@ pub async fn case_study_yaml(State(state): State<AppState>, Path(id): Path<Strin
         .collect();
     Ok((
         [
-            (header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.yaml\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.yaml\""),
+            ),
         ],
         yaml,
     )
         .into_response())
 }
 
-pub async fn delete_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<DeletePage, AppError> {
+pub async fn delete_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<DeletePage, AppError> {
     let detail = load(&state, &id).await?;
     Ok(DeletePage::build(&detail, None))
 }
@@ -56,13 +71,22 @@ pub async fn delete(
     Path(id): Path<String>,
     HtmlForm(form): HtmlForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    let version = parse_version(&form.version)?
-        .ok_or_else(|| AppError::bad_request("version", "version: is required to delete an incident"))?;
-    match state.store.delete_incident(&id, Some(version)).await.map_err(Failure::from) {
+    let version = parse_version(&form.version)?.ok_or_else(|| {
+        AppError::bad_request("version", "version: is required to delete an incident")
+    })?;
+    match state
+        .store
+        .delete_incident(&id, Some(version))
+        .await
+        .map_err(Failure::from)
+    {
         Ok(()) => Ok(see_other("/incidents")),
         Err(Failure::Conflict(message)) => {
             let detail = load(&state, &id).await?;
-            Ok(with_status(StatusCode::CONFLICT, DeletePage::build(&detail, Some(message))))
+            Ok(with_status(
+                StatusCode::CONFLICT,
+                DeletePage::build(&detail, Some(message)),
+            ))
         }
         Err(Failure::Invalid(v)) => Err(v.into()),
         Err(Failure::Other(e)) => Err(e),
@@ -139,11 +163,20 @@ pub struct DetailPage {
 impl DetailPage {
     fn build(atlas: &ActiveAtlas, detail: IncidentDetail) -> Self {
         let count = detail.steps.len();
-        let steps = detail.steps.iter().map(|s| StepView::of(atlas, s, count)).collect();
+        let steps = detail
+            .steps
+            .iter()
+            .map(|s| StepView::of(atlas, s, count))
+            .collect();
         let i = detail.incident;
         let source = i.source_ref.as_deref().map(|r| {
             let known = is_case_study_id(r) && atlas.release.case_studies.iter().any(|c| c.id == r);
-            Link { id: r.to_string(), name: r.to_string(), href: format!("/studies/{r}"), known }
+            Link {
+                id: r.to_string(),
+                name: r.to_string(),
+                href: format!("/studies/{r}"),
+                known,
+            }
         });
         DetailPage {
             kind: Badge::kind(i.kind),
@@ -155,7 +188,11 @@ impl DetailPage {
             references: i
                 .references
                 .iter()
-                .map(|r| RefView { linkable: r.is_linkable(), title: r.title.clone(), url: r.url.trim().to_string() })
+                .map(|r| RefView {
+                    linkable: r.is_linkable(),
+                    title: r.title.clone(),
+                    url: r.url.trim().to_string(),
+                })
                 .collect(),
             summary_html: md(&i.summary),
             release_is_active: i.atlas_release == atlas.version(),

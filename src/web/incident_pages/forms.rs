@@ -15,13 +15,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    Choice, Failure, Field, HtmlForm, Problem, index_of, load, parse_version, see_other, sentence, shorten,
-    vocabulary_options, with_status,
+    Choice, Failure, Field, HtmlForm, Problem, Problems, all_errors, index_of, load, parse_version,
+    see_other, sentence, shorten, vocabulary_options, with_status,
 };
 use crate::atlas::{ActiveAtlas, ReleaseInfo};
-use crate::domain::{
-    Incident, IncidentInput, Kind, Reference, Severity, Status, ValidationError,
-};
+use crate::domain::{Incident, IncidentInput, Kind, Reference, Severity, Status, ValidationError};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
 use crate::web::{AppError, AppState};
@@ -51,7 +49,11 @@ pub struct IncidentForm {
 
 /// Tags from the one text input: commas or new lines separate them.
 fn split_tags(text: &str) -> Vec<String> {
-    text.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The non-blank lines of the references textarea.
@@ -63,7 +65,10 @@ fn reference_lines(text: &str) -> impl Iterator<Item = &str> {
 /// else at the last bar; a trailing bar marks a title without URL. A line
 /// without a bar is a URL when it looks like one, else a title.
 fn parse_reference(line: &str) -> Reference {
-    let pair = |title: &str, url: &str| Reference { title: title.trim().to_string(), url: url.trim().to_string() };
+    let pair = |title: &str, url: &str| Reference {
+        title: title.trim().to_string(),
+        url: url.trim().to_string(),
+    };
     if let Some(title) = line.strip_suffix('|') {
         return pair(title, "");
     }
@@ -95,6 +100,29 @@ fn opt(text: &str) -> Option<String> {
     Some(text.to_string())
 }
 
+/// Replaces the field a validation error names with a value that passes, so
+/// that validation can go on to the next problem.
+fn neutralize(input: &mut IncidentInput, field: &str) -> bool {
+    match field {
+        "title" => input.title = opt("untitled"),
+        "summary" => input.summary = None,
+        "kind" => input.kind = None,
+        "severity" => input.severity = None,
+        "status" => input.status = None,
+        "occurred_at" => input.occurred_at = None,
+        "detected_at" => input.detected_at = None,
+        "resolved_at" => input.resolved_at = None,
+        "target" => input.target = None,
+        "actor" => input.actor = None,
+        "reporter" => input.reporter = None,
+        "atlas_release" => input.atlas_release = None,
+        f if f.starts_with("tags") => input.tags.clear(),
+        f if f.starts_with("references") => input.references.clear(),
+        _ => return false,
+    }
+    true
+}
+
 impl IncidentForm {
     fn defaults() -> Self {
         IncidentForm {
@@ -106,7 +134,8 @@ impl IncidentForm {
     }
 
     pub fn from_incident(i: &Incident) -> Self {
-        let time = |t: &Option<crate::domain::FuzzyTime>| t.map(|t| t.input_value()).unwrap_or_default();
+        let time =
+            |t: &Option<crate::domain::FuzzyTime>| t.map(|t| t.input_value()).unwrap_or_default();
         IncidentForm {
             title: i.title.clone(),
             summary: i.summary.clone(),
@@ -140,10 +169,20 @@ impl IncidentForm {
             actor: opt(&self.actor),
             reporter: opt(&self.reporter),
             tags: split_tags(&self.tags),
-            references: reference_lines(&self.references).map(parse_reference).collect(),
+            references: reference_lines(&self.references)
+                .map(parse_reference)
+                .collect(),
             atlas_release: opt(&self.atlas_release),
             version: parse_version(&self.version)?,
         })
+    }
+
+    /// Every shape problem of the form (empty when it validates), each on its input.
+    fn problems(&self, input: &IncidentInput) -> Problems {
+        let errors = all_errors(input, |i: &IncidentInput| i.validate(), neutralize);
+        Problems {
+            items: errors.iter().map(|e| self.problem(e)).collect(),
+        }
     }
 
     /// A validation error as the form shows it: on the input it is about.
@@ -151,14 +190,28 @@ impl IncidentForm {
         let field = e.field.as_str();
         if field.starts_with("tags") {
             return match index_of(field).and_then(|i| split_tags(&self.tags).into_iter().nth(i)) {
-                Some(tag) => Problem::on("tags", &format!("The tag “{}”", shorten(&tag, 30)), &e.message),
+                Some(tag) => Problem::on(
+                    "tags",
+                    &format!("The tag “{}”", shorten(&tag, 30)),
+                    &e.message,
+                ),
                 None => Problem::on("tags", "Tags", &e.message),
             };
         }
         if field.starts_with("references") {
-            let part = if field.ends_with(".url") { " (its URL)" } else if field.ends_with(".title") { " (its title)" } else { "" };
+            let part = if field.ends_with(".url") {
+                " (its URL)"
+            } else if field.ends_with(".title") {
+                " (its title)"
+            } else {
+                ""
+            };
             return match index_of(field) {
-                Some(i) => Problem::on("references", &format!("Reference {}{part}", i + 1), &e.message),
+                Some(i) => Problem::on(
+                    "references",
+                    &format!("Reference {}{part}", i + 1),
+                    &e.message,
+                ),
                 None => Problem::on("references", "References", &e.message),
             };
         }
@@ -232,7 +285,7 @@ pub struct Editing {
 pub struct FormPage {
     editing: Option<Editing>,
     action: String,
-    problem: Option<Problem>,
+    problems: Problems,
     conflict: Option<ConflictView>,
     title: Field,
     summary: Field,
@@ -257,17 +310,25 @@ impl FormPage {
         releases: &[ReleaseInfo],
         editing: Option<Editing>,
         form: &IncidentForm,
-        problem: Option<Problem>,
+        problems: Problems,
         conflict: Option<ConflictView>,
     ) -> Self {
-        let p = problem.as_ref();
+        let p = &problems;
         let chosen = form.atlas_release.trim();
         let mut release_options = Vec::new();
         if editing.is_none() {
-            release_options.push(super::Opt::new("", format!("The active release ({})", atlas.version()), chosen));
+            release_options.push(super::Opt::new(
+                "",
+                format!("The active release ({})", atlas.version()),
+                chosen,
+            ));
         }
         for r in releases {
-            let label = if r.is_active { format!("ATLAS {} (active)", r.version) } else { format!("ATLAS {}", r.version) };
+            let label = if r.is_active {
+                format!("ATLAS {} (active)", r.version)
+            } else {
+                format!("ATLAS {}", r.version)
+            };
             release_options.push(super::Opt::new(r.version.clone(), label, chosen));
         }
         if !release_options.iter().any(|o| o.selected) {
@@ -276,7 +337,14 @@ impl FormPage {
                     first.selected = true;
                 }
             } else {
-                release_options.insert(0, super::Opt { value: chosen.to_string(), label: shorten(chosen, 40), selected: true });
+                release_options.insert(
+                    0,
+                    super::Opt {
+                        value: chosen.to_string(),
+                        label: shorten(chosen, 40),
+                        selected: true,
+                    },
+                );
             }
         }
         FormPage {
@@ -287,13 +355,26 @@ impl FormPage {
             editing,
             title: Field::new("title", &form.title, p),
             summary: Field::new("summary", &form.summary, p),
-            kind: Choice::new("kind", vocabulary_options(Kind::ALL, Kind::as_str, Kind::label, &form.kind), p),
-            severity: Choice::new(
-                "severity",
-                vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, &form.severity),
+            kind: Choice::new(
+                "kind",
+                vocabulary_options(Kind::ALL, Kind::as_str, Kind::label, &form.kind),
                 p,
             ),
-            status: Choice::new("status", vocabulary_options(Status::ALL, Status::as_str, Status::label, &form.status), p),
+            severity: Choice::new(
+                "severity",
+                vocabulary_options(
+                    Severity::ALL,
+                    Severity::as_str,
+                    Severity::label,
+                    &form.severity,
+                ),
+                p,
+            ),
+            status: Choice::new(
+                "status",
+                vocabulary_options(Status::ALL, Status::as_str, Status::label, &form.status),
+                p,
+            ),
             occurred_at: Field::new("occurred_at", &form.occurred_at, p),
             detected_at: Field::new("detected_at", &form.detected_at, p),
             resolved_at: Field::new("resolved_at", &form.resolved_at, p),
@@ -308,7 +389,7 @@ impl FormPage {
                 Some(c) => c.current_version.to_string(),
                 None => form.version.clone(),
             },
-            problem,
+            problems,
             conflict,
         }
     }
@@ -319,36 +400,91 @@ async fn render(
     status: StatusCode,
     editing: Option<Editing>,
     form: &IncidentForm,
-    problem: Option<Problem>,
+    problems: Problems,
     conflict: Option<ConflictView>,
 ) -> Result<Response, AppError> {
     let releases = state.store.list_releases().await?;
-    let page = FormPage::build(&state.atlas.get(), &releases, editing, form, problem, conflict);
+    let page = FormPage::build(
+        &state.atlas.get(),
+        &releases,
+        editing,
+        form,
+        problems,
+        conflict,
+    );
     Ok(with_status(status, page))
 }
 
 pub async fn new_page(State(state): State<AppState>) -> Result<Response, AppError> {
-    render(&state, StatusCode::OK, None, &IncidentForm::defaults(), None, None).await
+    render(
+        &state,
+        StatusCode::OK,
+        None,
+        &IncidentForm::defaults(),
+        Problems::default(),
+        None,
+    )
+    .await
 }
 
-pub async fn create(State(state): State<AppState>, HtmlForm(form): HtmlForm<IncidentForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    HtmlForm(form): HtmlForm<IncidentForm>,
+) -> Result<Response, AppError> {
     let input = form.to_input()?;
-    match uc::create(&state.store, &state.atlas.get(), &input, &[]).await.map_err(Failure::from) {
+    let problems = form.problems(&input);
+    if !problems.is_empty() {
+        return render(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            &form,
+            problems,
+            None,
+        )
+        .await;
+    }
+    match uc::create(&state.store, &state.atlas.get(), &input, &[])
+        .await
+        .map_err(Failure::from)
+    {
         Ok(id) => Ok(see_other(&format!("/incidents/{id}"))),
         Err(Failure::Invalid(e)) => {
-            let problem = form.problem(&e);
-            render(&state, StatusCode::UNPROCESSABLE_ENTITY, None, &form, Some(problem), None).await
+            let problems = Problems::one(form.problem(&e));
+            render(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &form,
+                problems,
+                None,
+            )
+            .await
         }
         Err(Failure::Conflict(m)) => Err(AppError::Conflict(m)),
         Err(Failure::Other(e)) => Err(e),
     }
 }
 
-pub async fn edit_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let detail = load(&state, &id).await?;
     let i = &detail.incident;
-    let editing = Editing { id: i.id.clone(), title: i.title.clone() };
-    render(&state, StatusCode::OK, Some(editing), &IncidentForm::from_incident(i), None, None).await
+    let editing = Editing {
+        id: i.id.clone(),
+        title: i.title.clone(),
+    };
+    render(
+        &state,
+        StatusCode::OK,
+        Some(editing),
+        &IncidentForm::from_incident(i),
+        Problems::default(),
+        None,
+    )
+    .await
 }
 
 pub async fn update(
@@ -357,16 +493,45 @@ pub async fn update(
     HtmlForm(form): HtmlForm<IncidentForm>,
 ) -> Result<Response, AppError> {
     let current = load(&state, &id).await?;
-    let editing = Editing { id: current.incident.id.clone(), title: current.incident.title.clone() };
+    let editing = Editing {
+        id: current.incident.id.clone(),
+        title: current.incident.title.clone(),
+    };
     let input = form.to_input()?;
     if input.version.is_none() {
-        return Err(AppError::bad_request("version", "version: the form did not say which version it edits"));
+        return Err(AppError::bad_request(
+            "version",
+            "version: the form did not say which version it edits",
+        ));
     }
-    match uc::update(&state.store, &state.atlas.get(), &id, &input).await.map_err(Failure::from) {
+    let problems = form.problems(&input);
+    if !problems.is_empty() {
+        return render(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(editing),
+            &form,
+            problems,
+            None,
+        )
+        .await;
+    }
+    match uc::update(&state.store, &state.atlas.get(), &id, &input)
+        .await
+        .map_err(Failure::from)
+    {
         Ok(_) => Ok(see_other(&format!("/incidents/{id}"))),
         Err(Failure::Invalid(e)) => {
-            let problem = form.problem(&e);
-            render(&state, StatusCode::UNPROCESSABLE_ENTITY, Some(editing), &form, Some(problem), None).await
+            let problems = Problems::one(form.problem(&e));
+            render(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(editing),
+                &form,
+                problems,
+                None,
+            )
+            .await
         }
         Err(Failure::Conflict(message)) => {
             let now = load(&state, &id).await?;
@@ -375,7 +540,15 @@ pub async fn update(
                 current_version: now.incident.version,
                 differences: form.differences(&IncidentForm::from_incident(&now.incident)),
             };
-            render(&state, StatusCode::CONFLICT, Some(editing), &form, None, Some(conflict)).await
+            render(
+                &state,
+                StatusCode::CONFLICT,
+                Some(editing),
+                &form,
+                Problems::default(),
+                Some(conflict),
+            )
+            .await
         }
         Err(Failure::Other(e)) => Err(e),
     }
@@ -393,16 +566,19 @@ pub struct ImportForm {
 #[template(path = "incidents/import.html")]
 pub struct ImportPage {
     yaml: Field,
-    problem: Option<Problem>,
+    problems: Problems,
     active_version: String,
     yaml_hint: String,
 }
 
 impl ImportPage {
     fn build(atlas: &ActiveAtlas, yaml: &str, problem: Option<Problem>) -> Self {
+        let problems = Problems {
+            items: problem.into_iter().collect(),
+        };
         ImportPage {
-            yaml: Field::new("yaml", yaml, problem.as_ref()),
-            problem,
+            yaml: Field::new("yaml", yaml, &problems),
+            problems,
             active_version: atlas.version().to_string(),
             yaml_hint: format!(
                 "Paste the whole file: a `study:` object or a bare case study, at most {} KiB.",
@@ -416,22 +592,46 @@ pub async fn import_page(State(state): State<AppState>) -> ImportPage {
     ImportPage::build(&state.atlas.get(), "", None)
 }
 
-pub async fn import(State(state): State<AppState>, HtmlForm(form): HtmlForm<ImportForm>) -> Result<Response, AppError> {
+pub async fn import(
+    State(state): State<AppState>,
+    HtmlForm(form): HtmlForm<ImportForm>,
+) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
     let rejected = |e: ValidationError| {
-        let where_ = if e.field.is_empty() { String::new() } else { format!(" at `{}`", shorten(&e.field, 80)) };
-        let problem = Problem::on("yaml", "The case study", &format!("was not imported{where_}: {}", e.message));
-        Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, ImportPage::build(&atlas, &form.yaml, Some(problem))))
+        let where_ = if e.field.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{}`", shorten(&e.field, 80))
+        };
+        let problem = Problem::on(
+            "yaml",
+            "The case study",
+            &format!("was not imported{where_}: {}", e.message),
+        );
+        Ok(with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ImportPage::build(&atlas, &form.yaml, Some(problem)),
+        ))
     };
     if form.yaml.trim().is_empty() {
-        let problem = Problem::on("yaml", "The case study", "is empty: paste the YAML of an ATLAS case study");
-        return Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, ImportPage::build(&atlas, &form.yaml, Some(problem))));
+        let problem = Problem::on(
+            "yaml",
+            "The case study",
+            "is empty: paste the YAML of an ATLAS case study",
+        );
+        return Ok(with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ImportPage::build(&atlas, &form.yaml, Some(problem)),
+        ));
     }
     let doc = match case_studies::parse_case_study(form.yaml.as_bytes()) {
         Ok(doc) => doc,
         Err(e) => return rejected(e),
     };
-    match case_studies::import_case_study(&state.store, &atlas, &doc).await.map_err(Failure::from) {
+    match case_studies::import_case_study(&state.store, &atlas, &doc)
+        .await
+        .map_err(Failure::from)
+    {
         Ok(id) => Ok(see_other(&format!("/incidents/{id}"))),
         Err(Failure::Invalid(e)) => rejected(e),
         Err(Failure::Conflict(m)) => Err(AppError::Conflict(m)),
@@ -446,12 +646,30 @@ mod tests {
     #[test]
     fn references_round_trip_through_the_textarea() {
         let refs = vec![
-            Reference { title: "Paper | part 2".into(), url: "https://example.org/a|b".into() },
-            Reference { title: String::new(), url: "https://example.org/only".into() },
-            Reference { title: "Just a title".into(), url: String::new() },
-            Reference { title: "Bar | in title".into(), url: String::new() },
-            Reference { title: String::new(), url: "not a url".into() },
-            Reference { title: "see https://x.org".into(), url: String::new() },
+            Reference {
+                title: "Paper | part 2".into(),
+                url: "https://example.org/a|b".into(),
+            },
+            Reference {
+                title: String::new(),
+                url: "https://example.org/only".into(),
+            },
+            Reference {
+                title: "Just a title".into(),
+                url: String::new(),
+            },
+            Reference {
+                title: "Bar | in title".into(),
+                url: String::new(),
+            },
+            Reference {
+                title: String::new(),
+                url: "not a url".into(),
+            },
+            Reference {
+                title: "see https://x.org".into(),
+                url: String::new(),
+            },
         ];
         let text = format_references(&refs);
         let back: Vec<Reference> = reference_lines(&text).map(parse_reference).collect();
@@ -465,11 +683,26 @@ mod tests {
 
     #[test]
     fn problems_land_on_their_input() {
-        let form = IncidentForm { tags: "ok, {}".replace("{}", &"x".repeat(50)), ..IncidentForm::default() };
-        let p = form.problem(&ValidationError::new("tags[1]", "is 50 characters long; the limit is 40"));
+        let form = IncidentForm {
+            tags: "ok, {}".replace("{}", &"x".repeat(50)),
+            ..IncidentForm::default()
+        };
+        let p = form.problem(&ValidationError::new(
+            "tags[1]",
+            "is 50 characters long; the limit is 40",
+        ));
         assert_eq!(p.field.as_deref(), Some("tags"));
         assert!(p.text.starts_with("The tag “xxx"), "{}", p.text);
-        let p = form.problem(&ValidationError::new("references[2].url", "must be a single line"));
-        assert_eq!((p.field.as_deref(), p.text.as_str()), (Some("references"), "Reference 3 (its URL) must be a single line"));
+        let p = form.problem(&ValidationError::new(
+            "references[2].url",
+            "must be a single line",
+        ));
+        assert_eq!(
+            (p.field.as_deref(), p.text.as_str()),
+            (
+                Some("references"),
+                "Reference 3 (its URL) must be a single line"
+            )
+        );
     }
 }

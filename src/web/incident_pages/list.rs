@@ -13,7 +13,10 @@ use crate::store::{IncidentSummary, Page, Sort};
 use crate::web::filters::FilterParams;
 use crate::web::{AppError, AppState};
 
-pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<ListPage, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<ListPage, AppError> {
     let params = FilterParams::from_query(raw.as_deref())?;
     let query = params.to_query()?;
     let page = state.store.list_incidents(&query).await?;
@@ -28,10 +31,23 @@ pub struct Check {
     checked: bool,
 }
 
-fn checks<T: Copy>(all: &[T], as_str: fn(T) -> &'static str, label: fn(T) -> &'static str, raw: &[String]) -> Vec<Check> {
-    let chosen: Vec<&str> = raw.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+fn checks<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    raw: &[String],
+) -> Vec<Check> {
+    let chosen: Vec<&str> = raw
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
     all.iter()
-        .map(|&v| Check { value: as_str(v), label: label(v), checked: chosen.contains(&as_str(v)) })
+        .map(|&v| Check {
+            value: as_str(v),
+            label: label(v),
+            checked: chosen.contains(&as_str(v)),
+        })
         .collect()
 }
 
@@ -100,7 +116,12 @@ pub struct ListPage {
 }
 
 fn joined(values: &[String]) -> String {
-    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn text(value: &Option<String>) -> String {
@@ -109,14 +130,21 @@ fn text(value: &Option<String>) -> String {
 
 fn href(params: &FilterParams, page: Option<u32>) -> String {
     let q = params.query_string_with_page(page);
-    if q.is_empty() { "/incidents".to_string() } else { format!("/incidents?{q}") }
+    if q.is_empty() {
+        "/incidents".to_string()
+    } else {
+        format!("/incidents?{q}")
+    }
 }
 
 /// The filters in force, each with a link to the same view without it.
 fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
     let mut out = Vec::new();
     let mut push = |label: String, without: FilterParams| {
-        out.push(ActiveFilter { label, remove_href: href(&without, None) });
+        out.push(ActiveFilter {
+            label,
+            remove_href: href(&without, None),
+        });
     };
     let lists: [(&str, &Vec<String>, fn(&mut FilterParams)); 7] = [
         ("Incident", &p.incident, |x| x.incident.clear()),
@@ -134,9 +162,13 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
         }
         let shown = match name {
             "Tactic" => named(&shown, |id| atlas.tactic(id).map(|t| t.name.clone())),
-            "Technique" => named(&shown, |id| atlas.technique(id).map(|t| atlas.display_name(t))),
+            "Technique" => named(&shown, |id| {
+                atlas.technique(id).map(|t| atlas.display_name(t))
+            }),
             "Status" => named(&shown, |v| Status::parse(v).map(|s| s.label().to_string())),
-            "Severity" => named(&shown, |v| Severity::parse(v).map(|s| s.label().to_string())),
+            "Severity" => named(&shown, |v| {
+                Severity::parse(v).map(|s| s.label().to_string())
+            }),
             "Kind" => named(&shown, |v| Kind::parse(v).map(|s| s.label().to_string())),
             _ => shown,
         };
@@ -149,7 +181,9 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
         ("Target", &p.target, |x| x.target = None),
         ("Occurred from", &p.from, |x| x.from = None),
         ("Occurred to", &p.to, |x| x.to = None),
-        ("Detected from", &p.detected_from, |x| x.detected_from = None),
+        ("Detected from", &p.detected_from, |x| {
+            x.detected_from = None
+        }),
         ("Detected to", &p.detected_to, |x| x.detected_to = None),
     ];
     for (name, value, clear) in texts {
@@ -166,19 +200,36 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
 
 /// "Initial Access, Execution" for "AML.TA0004, AML.TA0005".
 fn named(list: &str, name: impl Fn(&str) -> Option<String>) -> String {
-    list.split(',').map(str::trim).map(|v| name(v).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", ")
+    list.split(',')
+        .map(str::trim)
+        .map(|v| name(v).unwrap_or_else(|| v.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl ListPage {
-    fn build(atlas: &ActiveAtlas, p: &FilterParams, page: Page<IncidentSummary>, all_tags: Vec<String>) -> Self {
+    fn build(
+        atlas: &ActiveAtlas,
+        p: &FilterParams,
+        page: Page<IncidentSummary>,
+        all_tags: Vec<String>,
+    ) -> Self {
         let pages = page.pages();
         let current = page.page;
         let first_shown = i64::from(current - 1) * i64::from(page.per_page) + 1;
         let last_shown = (first_shown + page.items.len() as i64 - 1).max(0);
-        let mut numbers: Vec<u32> = [1, current.saturating_sub(2), current.saturating_sub(1), current, current + 1, current + 2, pages]
-            .into_iter()
-            .filter(|n| (1..=pages).contains(n))
-            .collect();
+        let mut numbers: Vec<u32> = [
+            1,
+            current.saturating_sub(2),
+            current.saturating_sub(1),
+            current,
+            current + 1,
+            current + 2,
+            pages,
+        ]
+        .into_iter()
+        .filter(|n| (1..=pages).contains(n))
+        .collect();
         numbers.sort_unstable();
         numbers.dedup();
         let page_links = numbers
@@ -193,13 +244,29 @@ impl ListPage {
             .collect();
         let tactic = joined(&p.tactic);
         let mut tactic_options: Vec<Opt> = vec![Opt::new("", "Any tactic", &tactic)];
-        tactic_options.extend(atlas.tactics().iter().map(|t| Opt::new(t.id.clone(), t.name.clone(), &tactic)));
+        tactic_options.extend(
+            atlas
+                .tactics()
+                .iter()
+                .map(|t| Opt::new(t.id.clone(), t.name.clone(), &tactic)),
+        );
         if !tactic.is_empty() && !tactic_options.iter().any(|o| o.selected) {
-            tactic_options.push(Opt { label: tactic.clone(), value: tactic.clone(), selected: true });
+            tactic_options.push(Opt {
+                label: tactic.clone(),
+                value: tactic.clone(),
+                selected: true,
+            });
         }
         let sort = text(&p.sort);
-        let sort_current = if sort.is_empty() { Sort::default().as_str().to_string() } else { sort };
-        let sort_options = Sort::ALL.iter().map(|s| Opt::new(s.as_str(), s.label(), &sort_current)).collect();
+        let sort_current = if sort.is_empty() {
+            Sort::default().as_str().to_string()
+        } else {
+            sort
+        };
+        let sort_options = Sort::ALL
+            .iter()
+            .map(|s| Opt::new(s.as_str(), s.label(), &sort_current))
+            .collect();
         let rows = page
             .items
             .into_iter()
@@ -236,7 +303,12 @@ impl ListPage {
             detected_to: text(&p.detected_to),
             incident: joined(&p.incident),
             statuses: checks(Status::ALL, Status::as_str, Status::label, &p.status),
-            severities: checks(Severity::ALL, Severity::as_str, Severity::label, &p.severity),
+            severities: checks(
+                Severity::ALL,
+                Severity::as_str,
+                Severity::label,
+                &p.severity,
+            ),
             kinds: checks(Kind::ALL, Kind::as_str, Kind::label, &p.kind),
             tactic_options,
             sort_options,
@@ -245,7 +317,10 @@ impl ListPage {
                 .release
                 .techniques
                 .iter()
-                .map(|t| TechniqueOption { id: t.id.clone(), name: atlas.display_name(t) })
+                .map(|t| TechniqueOption {
+                    id: t.id.clone(),
+                    name: atlas.display_name(t),
+                })
                 .collect(),
             all_tags,
             has_release_case_studies: !atlas.release.case_studies.is_empty(),
@@ -255,8 +330,19 @@ impl ListPage {
     /// Whether "More filters" starts open: one of its filters is in force.
     fn more_open(&self) -> bool {
         self.kinds.iter().any(|c| c.checked)
-            || self.tactic_options.iter().any(|o| o.selected && !o.value.is_empty())
-            || [&self.technique, &self.tag, &self.target, &self.from, &self.to].iter().any(|v| !v.is_empty())
+            || self
+                .tactic_options
+                .iter()
+                .any(|o| o.selected && !o.value.is_empty())
+            || [
+                &self.technique,
+                &self.tag,
+                &self.target,
+                &self.from,
+                &self.to,
+            ]
+            .iter()
+            .any(|v| !v.is_empty())
     }
 
     fn past_the_end(&self) -> bool {

@@ -46,11 +46,23 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(forms::new_page))
         .route("/incidents/{id}", get(detail::page).post(forms::update))
         .route("/incidents/{id}/edit", get(forms::edit_page))
-        .route("/incidents/{id}/delete", get(detail::delete_page).post(detail::delete))
-        .route("/incidents/{id}/case-study.yaml", get(detail::case_study_yaml))
-        .route("/incidents/{id}/steps", get(steps::steps_anchor).post(steps::create))
+        .route(
+            "/incidents/{id}/delete",
+            get(detail::delete_page).post(detail::delete),
+        )
+        .route(
+            "/incidents/{id}/case-study.yaml",
+            get(detail::case_study_yaml),
+        )
+        .route(
+            "/incidents/{id}/steps",
+            get(steps::steps_anchor).post(steps::create),
+        )
         .route("/incidents/{id}/steps/new", get(steps::new_page))
-        .route("/incidents/{id}/steps/{step}", get(steps::step_anchor).post(steps::update))
+        .route(
+            "/incidents/{id}/steps/{step}",
+            get(steps::step_anchor).post(steps::update),
+        )
         .route("/incidents/{id}/steps/{step}/edit", get(steps::edit_page))
         .route("/incidents/{id}/steps/{step}/delete", post(steps::delete))
         .route("/incidents/{id}/steps/{step}/move", post(steps::move_step))
@@ -61,7 +73,10 @@ pub fn routes() -> Router<AppState> {
         )
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
     let import = Router::new()
-        .route("/incidents/import", get(forms::import_page).post(forms::import))
+        .route(
+            "/incidents/import",
+            get(forms::import_page).post(forms::import),
+        )
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     forms.merge(import)
 }
@@ -100,10 +115,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HtmlForm<T> {
                 }
             }
         })?;
-        serde_html_form::from_bytes(&bytes).map(HtmlForm).map_err(|e| AppError::BadRequest {
-            message: format!("The form could not be read: {e}"),
-            field: None,
-        })
+        serde_html_form::from_bytes(&bytes)
+            .map(HtmlForm)
+            .map_err(|e| AppError::BadRequest {
+                message: format!("The form could not be read: {e}"),
+                field: None,
+            })
     }
 }
 
@@ -120,7 +137,10 @@ pub(crate) fn parse_version(raw: &str) -> Result<Option<i64>, AppError> {
     match raw.trim() {
         "" => Ok(None),
         v => v.parse().map(Some).map_err(|_| {
-            AppError::bad_request("version", format!("version: `{}` is not a whole number", shorten(v, 20)))
+            AppError::bad_request(
+                "version",
+                format!("version: `{}` is not a whole number", shorten(v, 20)),
+            )
         }),
     }
 }
@@ -168,12 +188,18 @@ pub(crate) struct Problem {
 
 impl Problem {
     pub fn general(text: impl Into<String>) -> Self {
-        Problem { field: None, text: text.into() }
+        Problem {
+            field: None,
+            text: text.into(),
+        }
     }
 
     /// `field` is a form field name; `label` its human name.
     pub fn on(field: &str, label: &str, message: &str) -> Self {
-        Problem { field: Some(field.to_string()), text: sentence(label, message) }
+        Problem {
+            field: Some(field.to_string()),
+            text: sentence(label, message),
+        }
     }
 
     /// The message for `field`, if the problem is about it.
@@ -187,9 +213,58 @@ impl Problem {
     }
 }
 
+/// Everything wrong with a submitted form, in form order, each on its input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Problems {
+    pub items: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn one(p: Problem) -> Self {
+        Problems { items: vec![p] }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The first message about `field`, if any.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.items.iter().find_map(|p| p.for_field(field))
+    }
+}
+
+/// Runs `validate` until it passes, each time replacing the offending field
+/// with a harmless value (`neutralize`), so that a form reports every problem
+/// at once rather than one per submission. Stops when a field cannot be
+/// neutralized (or after a bound, in case one keeps failing).
+pub(crate) fn all_errors<I: Clone, T>(
+    input: &I,
+    validate: impl Fn(&I) -> Result<T, ValidationError>,
+    neutralize: impl Fn(&mut I, &str) -> bool,
+) -> Vec<ValidationError> {
+    let mut input = input.clone();
+    let mut errors: Vec<ValidationError> = Vec::new();
+    for _ in 0..32 {
+        let Err(e) = validate(&input) else { break };
+        let repeated = errors.iter().any(|x| x.field == e.field);
+        let fixed = !repeated && neutralize(&mut input, &e.field);
+        if !repeated {
+            errors.push(e);
+        }
+        if !fixed {
+            break;
+        }
+    }
+    errors
+}
+
 /// "Title is required", "Severity: `urgent` is not one of …".
 pub(crate) fn sentence(label: &str, message: &str) -> String {
-    let starts_lower = message.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let starts_lower = message
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase());
     if starts_lower {
         format!("{label} {message}")
     } else {
@@ -246,19 +321,31 @@ pub(crate) struct Badge {
 
 impl Badge {
     pub fn severity(s: Severity) -> Badge {
-        Badge { label: s.label(), class: format!("inc-badge inc-sev-{}", s.as_str()) }
+        Badge {
+            label: s.label(),
+            class: format!("inc-badge inc-sev-{}", s.as_str()),
+        }
     }
 
     pub fn status(s: Status) -> Badge {
-        Badge { label: s.label(), class: format!("inc-badge inc-status-{}", s.as_str()) }
+        Badge {
+            label: s.label(),
+            class: format!("inc-badge inc-status-{}", s.as_str()),
+        }
     }
 
     pub fn outcome(o: Outcome) -> Badge {
-        Badge { label: o.label(), class: format!("inc-badge inc-outcome-{}", o.as_str()) }
+        Badge {
+            label: o.label(),
+            class: format!("inc-badge inc-outcome-{}", o.as_str()),
+        }
     }
 
     pub fn kind(k: Kind) -> Badge {
-        Badge { label: k.label(), class: format!("inc-badge inc-kind-{}", k.as_str()) }
+        Badge {
+            label: k.label(),
+            class: format!("inc-badge inc-kind-{}", k.as_str()),
+        }
     }
 }
 
@@ -302,7 +389,11 @@ impl Opt {
     pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
         let value = value.into();
         let selected = value == current;
-        Opt { value, label: label.into(), selected }
+        Opt {
+            value,
+            label: label.into(),
+            selected,
+        }
     }
 }
 
@@ -314,10 +405,20 @@ pub(crate) fn vocabulary_options<T: Copy>(
     current: &str,
 ) -> Vec<Opt> {
     let current = current.trim();
-    let mut opts: Vec<Opt> = all.iter().map(|&v| Opt::new(as_str(v), label(v), current)).collect();
+    let mut opts: Vec<Opt> = all
+        .iter()
+        .map(|&v| Opt::new(as_str(v), label(v), current))
+        .collect();
     if !current.is_empty() && !opts.iter().any(|o| o.selected) {
         // Keep an unknown submitted value visible (its error is shown beside it).
-        opts.insert(0, Opt { value: current.to_string(), label: shorten(current, 40), selected: true });
+        opts.insert(
+            0,
+            Opt {
+                value: current.to_string(),
+                label: shorten(current, 40),
+                selected: true,
+            },
+        );
     }
     opts
 }
@@ -331,11 +432,11 @@ pub(crate) struct Field {
 }
 
 impl Field {
-    pub fn new(name: &'static str, value: &str, problem: Option<&Problem>) -> Field {
+    pub fn new(name: &'static str, value: &str, problems: &Problems) -> Field {
         Field {
             name,
             value: value.to_string(),
-            error: problem.and_then(|p| p.for_field(name)).map(str::to_string),
+            error: problems.for_field(name).map(str::to_string),
         }
     }
 }
@@ -349,8 +450,12 @@ pub(crate) struct Choice {
 }
 
 impl Choice {
-    pub fn new(name: &'static str, options: Vec<Opt>, problem: Option<&Problem>) -> Choice {
-        Choice { name, options, error: problem.and_then(|p| p.for_field(name)).map(str::to_string) }
+    pub fn new(name: &'static str, options: Vec<Opt>, problems: &Problems) -> Choice {
+        Choice {
+            name,
+            options,
+            error: problems.for_field(name).map(str::to_string),
+        }
     }
 }
 
@@ -361,7 +466,10 @@ mod tests {
     #[test]
     fn sentences_read_naturally() {
         assert_eq!(sentence("Title", "is required"), "Title is required");
-        assert_eq!(sentence("Severity", "`urgent` is not one of low"), "Severity: `urgent` is not one of low");
+        assert_eq!(
+            sentence("Severity", "`urgent` is not one of low"),
+            "Severity: `urgent` is not one of low"
+        );
     }
 
     #[test]
@@ -378,6 +486,40 @@ mod tests {
         assert!(opts[0].selected);
         let opts = vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, "high");
         assert_eq!(opts.iter().filter(|o| o.selected).count(), 1);
+    }
+
+    #[test]
+    fn every_error_is_collected_once() {
+        #[derive(Clone)]
+        struct Input(Vec<&'static str>);
+        let validate = |i: &Input| match i.0.first() {
+            Some(f) => Err(ValidationError::new(*f, "is wrong")),
+            None => Ok(()),
+        };
+        let neutralize = |i: &mut Input, f: &str| {
+            let before = i.0.len();
+            i.0.retain(|x| *x != f && *x != "stuck");
+            i.0.len() < before && f != "stuck"
+        };
+        let fields =
+            |errors: Vec<ValidationError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(all_errors(
+                &Input(vec!["a", "b", "c"]),
+                validate,
+                neutralize
+            )),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            fields(all_errors(
+                &Input(vec!["a", "stuck", "c"]),
+                validate,
+                neutralize
+            )),
+            ["a", "stuck"]
+        );
+        assert!(all_errors(&Input(vec![]), validate, neutralize).is_empty());
     }
 
     #[test]

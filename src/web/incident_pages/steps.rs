@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::detail::VersionForm;
 use super::{
-    Choice, Failure, Field, HtmlForm, Opt, Problem, load, parse_query, parse_version, see_other, sentence, shorten,
-    vocabulary_options, with_status,
+    Choice, Failure, Field, HtmlForm, Opt, Problem, Problems, all_errors, load, parse_query,
+    parse_version, see_other, sentence, shorten, vocabulary_options, with_status,
 };
 use crate::atlas::ActiveAtlas;
 use crate::domain::{IncidentDetail, Observation, Outcome, StepInput, StepSource, ValidationError};
@@ -46,7 +46,12 @@ fn number(field: &str, text: &str, what: &str) -> Result<Option<i64>, Validation
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse().map(Some).map_err(|_| ValidationError::new(field, format!("`{}` is not {what}", shorten(text.trim(), 20))))
+    t.parse().map(Some).map_err(|_| {
+        ValidationError::new(
+            field,
+            format!("`{}` is not {what}", shorten(text.trim(), 20)),
+        )
+    })
 }
 
 impl StepForm {
@@ -88,22 +93,82 @@ impl StepForm {
         self
     }
 
-    /// The service's input; a number that does not parse is a validation error
-    /// on its field. (The version was checked by the handler.)
-    fn to_input(&self, version: Option<i64>) -> Result<StepInput, ValidationError> {
-        Ok(StepInput {
+    /// The service's input and every shape problem of the form (a number that
+    /// does not parse is one, on its field). The version was checked by the handler.
+    fn to_input(&self, version: Option<i64>) -> (StepInput, Problems) {
+        let mut errors = Vec::new();
+        let mut read = |field: &str, text: &str, what: &str| {
+            number(field, text, what).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
+        };
+        let confidence = read(
+            "confidence",
+            &self.confidence,
+            "a whole number from 0 to 100",
+        );
+        let position = read("position", &self.position, "a step number");
+        let input = StepInput {
             tactic: some(&self.tactic),
             technique: some(&self.technique),
             observed_at: some(&self.observed_at),
             description: some(&self.description),
             evidence: some(&self.evidence),
-            confidence: number("confidence", &self.confidence, "a whole number from 0 to 100")?,
+            confidence,
             outcome: some(&self.outcome),
             source: some(&self.source),
-            position: number("position", &self.position, "a step number")?,
+            position,
             version,
-        })
+        };
+        errors.extend(all_errors(
+            &input,
+            |i: &StepInput| i.validate(""),
+            neutralize,
+        ));
+        errors.sort_by_key(|e| {
+            FIELD_ORDER
+                .iter()
+                .position(|f| *f == e.field)
+                .unwrap_or(FIELD_ORDER.len())
+        });
+        (
+            input,
+            Problems {
+                items: errors.iter().map(problem_of).collect(),
+            },
+        )
     }
+}
+
+/// The inputs in the order the form shows them.
+const FIELD_ORDER: [&str; 9] = [
+    "tactic",
+    "technique",
+    "observed_at",
+    "outcome",
+    "confidence",
+    "description",
+    "evidence",
+    "position",
+    "source",
+];
+
+/// Replaces the field a validation error names with a value that passes.
+fn neutralize(input: &mut StepInput, field: &str) -> bool {
+    match field {
+        // Well-formed stand-ins: only the shape is being checked here.
+        "tactic" => input.tactic = some("AML.TA0000"),
+        "technique" => input.technique = some("AML.T0000"),
+        "observed_at" => input.observed_at = None,
+        "description" => input.description = None,
+        "evidence" => input.evidence = None,
+        "confidence" => input.confidence = None,
+        "outcome" => input.outcome = None,
+        "source" => input.source = None,
+        _ => return false,
+    }
+    true
 }
 
 fn problem_of(e: &ValidationError) -> Problem {
@@ -131,15 +196,35 @@ pub struct TechniqueGroup {
 
 /// Top-level techniques of `tactic_id` in source order, each followed by its
 /// sub-techniques that serve the tactic, named "Parent: Child".
-fn technique_group(atlas: &ActiveAtlas, tactic_id: &str, label: String, current: &str) -> TechniqueGroup {
+fn technique_group(
+    atlas: &ActiveAtlas,
+    tactic_id: &str,
+    label: String,
+    current: &str,
+) -> TechniqueGroup {
     let mut options = Vec::new();
     for t in atlas.techniques_for_tactic(tactic_id) {
-        options.push(Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), current));
-        for sub in atlas.subtechniques(&t.id).filter(|s| s.tactics.iter().any(|x| x == tactic_id)) {
-            options.push(Opt::new(sub.id.clone(), format!("{} ({})", atlas.display_name(sub), sub.id), current));
+        options.push(Opt::new(
+            t.id.clone(),
+            format!("{} ({})", t.name, t.id),
+            current,
+        ));
+        for sub in atlas
+            .subtechniques(&t.id)
+            .filter(|s| s.tactics.iter().any(|x| x == tactic_id))
+        {
+            options.push(Opt::new(
+                sub.id.clone(),
+                format!("{} ({})", atlas.display_name(sub), sub.id),
+                current,
+            ));
         }
     }
-    TechniqueGroup { tactic_id: tactic_id.to_string(), label, options }
+    TechniqueGroup {
+        tactic_id: tactic_id.to_string(),
+        label,
+        options,
+    }
 }
 
 /// Whether the form is for a new step or an existing one.
@@ -155,7 +240,7 @@ pub struct StepFormPage {
     step: Option<StepRef>,
     action: String,
     reload_action: String,
-    problem: Option<Problem>,
+    problems: Problems,
     conflict: Option<String>,
     tactic: Choice,
     /// The chosen tactic's name, once a known tactic is chosen.
@@ -182,19 +267,28 @@ impl StepFormPage {
         detail: &IncidentDetail,
         step: Option<&Observation>,
         form: &StepForm,
-        problem: Option<Problem>,
+        problems: Problems,
         conflict: Option<String>,
     ) -> Self {
-        let p = problem.as_ref();
+        let p = &problems;
         let id = &detail.incident.id;
         let tactic_id = form.tactic.trim();
         let technique_id = form.technique.trim();
         let chosen = atlas.tactic(tactic_id);
 
         let mut tactic_options = vec![Opt::new("", "Choose a tactic", tactic_id)];
-        tactic_options.extend(atlas.tactics().iter().map(|t| Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), tactic_id)));
+        tactic_options.extend(
+            atlas
+                .tactics()
+                .iter()
+                .map(|t| Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), tactic_id)),
+        );
         if !tactic_id.is_empty() && chosen.is_none() {
-            tactic_options.push(Opt { value: tactic_id.to_string(), label: shorten(tactic_id, 40), selected: true });
+            tactic_options.push(Opt {
+                value: tactic_id.to_string(),
+                label: shorten(tactic_id, 40),
+                selected: true,
+            });
         }
 
         let mut groups: Vec<TechniqueGroup> = match chosen {
@@ -223,20 +317,40 @@ impl StepFormPage {
                 TechniqueGroup {
                     tactic_id: String::new(),
                     label: "Current choice".to_string(),
-                    options: vec![Opt { value: technique_id.to_string(), label, selected: true }],
+                    options: vec![Opt {
+                        value: technique_id.to_string(),
+                        label,
+                        selected: true,
+                    }],
                 },
             );
         }
-        let placeholder = if chosen.is_some() { "Choose a technique" } else { "Choose a tactic first, or a technique below" };
-        let technique = Choice::new("technique", vec![Opt::new("", placeholder, technique_id)], p);
+        let placeholder = if chosen.is_some() {
+            "Choose a technique"
+        } else {
+            "Choose a tactic first, or a technique below"
+        };
+        let technique = Choice::new(
+            "technique",
+            vec![Opt::new("", placeholder, technique_id)],
+            p,
+        );
 
         let count = detail.steps.len();
         let name_of = |o: &Observation| technique_name(atlas, &o.technique_id);
         let position_options = match step {
             None => {
-                let mut opts = vec![Opt::new("", format!("At the end (step {})", count + 1), form.position.trim())];
+                let mut opts = vec![Opt::new(
+                    "",
+                    format!("At the end (step {})", count + 1),
+                    form.position.trim(),
+                )];
                 opts.extend(detail.steps.iter().map(|s| {
-                    Opt::new(s.position.to_string(), format!("Before step {}: {}", s.position, name_of(s)), form.position.trim())
+                    Opt::new(
+                        s.position.to_string(),
+                        format!("Before step {}: {}", s.position, name_of(s)),
+                        form.position.trim(),
+                    )
                 }));
                 opts
             }
@@ -255,8 +369,14 @@ impl StepFormPage {
         };
 
         let (action, reload_action) = match step {
-            Some(s) => (format!("/incidents/{id}/steps/{}", s.id), format!("/incidents/{id}/steps/{}/edit", s.id)),
-            None => (format!("/incidents/{id}/steps"), format!("/incidents/{id}/steps/new")),
+            Some(s) => (
+                format!("/incidents/{id}/steps/{}", s.id),
+                format!("/incidents/{id}/steps/{}/edit", s.id),
+            ),
+            None => (
+                format!("/incidents/{id}/steps"),
+                format!("/incidents/{id}/steps/new"),
+            ),
         };
         let release_note = (detail.incident.atlas_release != atlas.version()).then(|| {
             format!(
@@ -288,7 +408,12 @@ impl StepFormPage {
             ),
             source: Choice::new(
                 "source",
-                vocabulary_options(StepSource::ALL, StepSource::as_str, StepSource::label, &form.source),
+                vocabulary_options(
+                    StepSource::ALL,
+                    StepSource::as_str,
+                    StepSource::label,
+                    &form.source,
+                ),
                 p,
             ),
             position: Choice::new("position", position_options, p),
@@ -299,7 +424,7 @@ impl StepFormPage {
             },
             active_version: atlas.version().to_string(),
             release_note,
-            problem,
+            problems,
             conflict,
         }
     }
@@ -307,7 +432,9 @@ impl StepFormPage {
 
 /// A technique's display name ("Parent: Child"), the bare ID when unknown.
 fn technique_name(atlas: &ActiveAtlas, id: &str) -> String {
-    atlas.technique(id).map_or_else(|| id.to_string(), |t| atlas.display_name(t))
+    atlas
+        .technique(id)
+        .map_or_else(|| id.to_string(), |t| atlas.display_name(t))
 }
 
 fn find_step<'a>(detail: &'a IncidentDetail, step_id: &str) -> Result<&'a Observation, AppError> {
@@ -315,7 +442,9 @@ fn find_step<'a>(detail: &'a IncidentDetail, step_id: &str) -> Result<&'a Observ
         .steps
         .iter()
         .find(|s| s.id == step_id)
-        .ok_or_else(|| AppError::NotFound(format!("Step “{}” of this incident", shorten(step_id, 40))))
+        .ok_or_else(|| {
+            AppError::NotFound(format!("Step “{}” of this incident", shorten(step_id, 40)))
+        })
 }
 
 pub async fn new_page(
@@ -325,8 +454,17 @@ pub async fn new_page(
 ) -> Result<StepFormPage, AppError> {
     let detail = load(&state, &id).await?;
     let atlas = state.atlas.get();
-    let form = parse_query::<StepForm>(raw.as_deref())?.or_defaults(detail.incident.version).for_tactic(&atlas);
-    Ok(StepFormPage::build(&atlas, &detail, None, &form, None, None))
+    let form = parse_query::<StepForm>(raw.as_deref())?
+        .or_defaults(detail.incident.version)
+        .for_tactic(&atlas);
+    Ok(StepFormPage::build(
+        &atlas,
+        &detail,
+        None,
+        &form,
+        Problems::default(),
+        None,
+    ))
 }
 
 pub async fn edit_page(
@@ -339,31 +477,52 @@ pub async fn edit_page(
     // A query string is the form carried through the tactic reload.
     let atlas = state.atlas.get();
     let form = match raw.as_deref().filter(|q| !q.is_empty()) {
-        Some(q) => parse_query::<StepForm>(Some(q))?.or_defaults(detail.incident.version).for_tactic(&atlas),
+        Some(q) => parse_query::<StepForm>(Some(q))?
+            .or_defaults(detail.incident.version)
+            .for_tactic(&atlas),
         None => StepForm::from_observation(step, detail.incident.version),
     };
-    Ok(StepFormPage::build(&atlas, &detail, Some(step), &form, None, None))
+    Ok(StepFormPage::build(
+        &atlas,
+        &detail,
+        Some(step),
+        &form,
+        Problems::default(),
+        None,
+    ))
 }
 
-/// Re-renders the form after a failed write.
+/// Why a step write did not happen.
+enum Refusal {
+    /// The form's own problems, found before calling the service.
+    Shape(Problems),
+    Failed(Failure),
+}
+
+/// Re-renders the form after a refused write.
 fn rejected(
     atlas: &ActiveAtlas,
     detail: &IncidentDetail,
     step: Option<&Observation>,
     form: &StepForm,
-    failure: Failure,
+    refusal: Refusal,
 ) -> Result<Response, AppError> {
-    match failure {
-        Failure::Invalid(e) => {
-            let page = StepFormPage::build(atlas, detail, step, form, Some(problem_of(&e)), None);
-            Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, page))
+    let (status, problems, conflict) = match refusal {
+        Refusal::Shape(problems) => (StatusCode::UNPROCESSABLE_ENTITY, problems, None),
+        Refusal::Failed(Failure::Invalid(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Problems::one(problem_of(&e)),
+            None,
+        ),
+        Refusal::Failed(Failure::Conflict(m)) => {
+            (StatusCode::CONFLICT, Problems::default(), Some(m))
         }
-        Failure::Conflict(m) => {
-            let page = StepFormPage::build(atlas, detail, step, form, None, Some(m));
-            Ok(with_status(StatusCode::CONFLICT, page))
-        }
-        Failure::Other(e) => Err(e),
-    }
+        Refusal::Failed(Failure::Other(e)) => return Err(e),
+    };
+    Ok(with_status(
+        status,
+        StepFormPage::build(atlas, detail, step, form, problems, conflict),
+    ))
 }
 
 pub async fn create(
@@ -373,15 +532,19 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
     let version = parse_version(&form.version)?;
-    let result = match form.to_input(version) {
-        Ok(input) => uc::add_step(&state.store, &atlas, &id, &input).await.map_err(Failure::from),
-        Err(e) => Err(Failure::Invalid(e)),
+    let (input, problems) = form.to_input(version);
+    let result = if problems.is_empty() {
+        uc::add_step(&state.store, &atlas, &id, &input)
+            .await
+            .map_err(|e| Refusal::Failed(e.into()))
+    } else {
+        Err(Refusal::Shape(problems))
     };
     match result {
         Ok((step_id, _)) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
-        Err(failure) => {
+        Err(refusal) => {
             let detail = load(&state, &id).await?;
-            rejected(&atlas, &detail, None, &form, failure)
+            rejected(&atlas, &detail, None, &form, refusal)
         }
     }
 }
@@ -393,16 +556,20 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
     let version = parse_version(&form.version)?;
-    let result = match form.to_input(version) {
-        Ok(input) => uc::update_step(&state.store, &atlas, &id, &step_id, &input).await.map_err(Failure::from),
-        Err(e) => Err(Failure::Invalid(e)),
+    let (input, problems) = form.to_input(version);
+    let result = if problems.is_empty() {
+        uc::update_step(&state.store, &atlas, &id, &step_id, &input)
+            .await
+            .map_err(|e| Refusal::Failed(e.into()))
+    } else {
+        Err(Refusal::Shape(problems))
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
-        Err(failure) => {
+        Err(refusal) => {
             let detail = load(&state, &id).await?;
             let step = find_step(&detail, &step_id)?;
-            rejected(&atlas, &detail, Some(step), &form, failure)
+            rejected(&atlas, &detail, Some(step), &form, refusal)
         }
     }
 }
@@ -415,7 +582,9 @@ pub async fn delete(
     let version = parse_version(&form.version)?;
     match state.store.delete_step(&id, &step_id, version).await {
         Ok(_) => Ok(see_other(&format!("/incidents/{id}#steps"))),
-        Err(StoreError::Conflict(m)) => conflict_page(&state, &id, "The step was not deleted.", m).await,
+        Err(StoreError::Conflict(m)) => {
+            conflict_page(&state, &id, "The step was not deleted.", m).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -455,7 +624,9 @@ pub async fn move_step(
     order.swap(at, to);
     match state.store.reorder_steps(&id, &order, version).await {
         Ok(_) => Ok(see_other(&back)),
-        Err(StoreError::Conflict(m)) => conflict_page(&state, &id, "The step was not moved.", m).await,
+        Err(StoreError::Conflict(m)) => {
+            conflict_page(&state, &id, "The step was not moved.", m).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -479,9 +650,19 @@ pub struct ConflictPage {
     message: String,
 }
 
-async fn conflict_page(state: &AppState, id: &str, what: &'static str, message: String) -> Result<Response, AppError> {
+async fn conflict_page(
+    state: &AppState,
+    id: &str,
+    what: &'static str,
+    message: String,
+) -> Result<Response, AppError> {
     let detail = load(state, id).await?;
-    let page = ConflictPage { id: detail.incident.id, title: detail.incident.title, what, message };
+    let page = ConflictPage {
+        id: detail.incident.id,
+        title: detail.incident.title,
+        what,
+        message,
+    };
     Ok(with_status(StatusCode::CONFLICT, page))
 }
 
@@ -493,6 +674,9 @@ mod tests {
     fn numbers_are_read_leniently_but_checked() {
         assert_eq!(number("confidence", " 80 % ", "x").unwrap(), Some(80));
         assert_eq!(number("confidence", "", "x").unwrap(), None);
-        assert_eq!(number("confidence", "high", "x").unwrap_err().field, "confidence");
+        assert_eq!(
+            number("confidence", "high", "x").unwrap_err().field,
+            "confidence"
+        );
     }
 }

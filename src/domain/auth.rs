@@ -1,0 +1,104 @@
+//! Roles and the rules on account names and passwords.
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+
+/// What a user or token may do; each role includes the ones below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads everything.
+    Viewer,
+    /// Also writes incidents and their steps.
+    Analyst,
+    /// Also manages users, tokens and ATLAS imports, and reads the audit log.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[Role::Viewer, Role::Analyst, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "Viewer",
+            Role::Analyst => "Analyst",
+            Role::Admin => "Admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub const MIN_PASSWORD: usize = 12;
+pub const MAX_PASSWORD: usize = 256;
+
+/// 2–40 characters: lowercase letters, digits, `.`, `_`, `-`.
+pub fn validate_username(name: &str) -> Result<String, ValidationError> {
+    let name = name.trim();
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if !(2..=40).contains(&name.len()) || !ok_chars {
+        return Err(ValidationError::new(
+            "username",
+            "use 2 to 40 characters: lowercase letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+pub fn validate_password(password: &str) -> Result<(), ValidationError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD {
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if n > MAX_PASSWORD {
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at most {MAX_PASSWORD} characters"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Viewer < Role::Analyst && Role::Analyst < Role::Admin);
+        assert_eq!(Role::parse("analyst"), Some(Role::Analyst));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn usernames_and_passwords() {
+        assert_eq!(validate_username(" alice.b ").unwrap(), "alice.b");
+        for bad in ["A", "x", "has space", "<script>", "émile"] {
+            assert!(validate_username(bad).is_err(), "{bad}");
+        }
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("correct horse battery").is_ok());
+    }
+}

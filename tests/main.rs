@@ -6,4 +6,5 @@ mod api_incidents;
 mod importers;
 mod incident_pages;
 mod knowledge_base;
+mod security;
 mod web_atlas;

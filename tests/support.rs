@@ -40,6 +40,7 @@ pub fn fixture(file: &str) -> PathBuf {
 }
 
 pub struct TestApp {
+    db_file: PathBuf,
     pub base: String,
     /// Signed in as `admin` with an admin API token.
     pub client: reqwest::Client,
@@ -75,6 +76,7 @@ impl TestApp {
         });
         let client = client_with_token(Some(&user_with_token(&store, "admin", Role::Admin).await));
         TestApp {
+            db_file: db_path,
             base,
             client,
             store,
@@ -94,6 +96,11 @@ impl TestApp {
     /// A client with no credentials and a cookie jar (for sign-in flows).
     pub fn anonymous(&self) -> reqwest::Client {
         client_with_token(None)
+    }
+
+    /// The SQLite file behind this app.
+    pub fn db_file(&self) -> &Path {
+        &self.db_file
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -137,6 +137,9 @@ fn href(params: &FilterParams, page: Option<u32>) -> String {
     }
 }
 
+/// Removes one filter from the parameters.
+type Clear = fn(&mut FilterParams);
+
 /// The filters in force, each with a link to the same view without it.
 fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
     let mut out = Vec::new();
@@ -146,7 +149,7 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
             remove_href: href(&without, None),
         });
     };
-    let lists: [(&str, &Vec<String>, fn(&mut FilterParams)); 7] = [
+    let lists: [(&str, &Vec<String>, Clear); 7] = [
         ("Incident", &p.incident, |x| x.incident.clear()),
         ("Status", &p.status, |x| x.status.clear()),
         ("Severity", &p.severity, |x| x.severity.clear()),
@@ -176,7 +179,7 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
         clear(&mut without);
         push(format!("{name}: {shown}"), without);
     }
-    let texts: [(&str, &Option<String>, fn(&mut FilterParams)); 6] = [
+    let texts: [(&str, &Option<String>, Clear); 6] = [
         ("Search", &p.q, |x| x.q = None),
         ("Target", &p.target, |x| x.target = None),
         ("Occurred from", &p.from, |x| x.from = None),

@@ -1,0 +1,754 @@
+//! Accounts, roles, tokens, sessions, CSRF, headers, limits and the audit log.
+
+use atlasview::domain::auth::Role;
+use atlasview::store::AuditQuery;
+use atlasview::web::WebConfig;
+use atlasview::web::security::CONTENT_SECURITY_POLICY;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, TestApp, shared_atlas};
+
+fn incident() -> Value {
+    json!({"title": "Model theft attempt", "steps": [{"tactic": "AML.TA0005", "technique": "AML.T0051"}]})
+}
+
+/// Signs in through the form; returns the client (holding the session cookie).
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> (reqwest::Client, StatusCode) {
+    let client = app.anonymous();
+    let res = client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username={username}&password={password}&next=%2Fincidents"
+        ))
+        .send()
+        .await
+        .unwrap();
+    (client, res.status())
+}
+
+#[tokio::test]
+async fn each_role_can_do_exactly_what_it_may() {
+    let app = TestApp::spawn().await;
+    let viewer = app.client_as(Role::Viewer).await;
+    let analyst = app.client_as(Role::Analyst).await;
+    let admin = &app.client;
+
+    // Reading: everyone.
+    for client in [&viewer, &analyst, admin] {
+        for path in [
+            "/matrix",
+            "/incidents",
+            "/api/v1/incidents",
+            "/techniques/AML.T0051",
+            "/account",
+        ] {
+            let s = client.get(app.url(path)).send().await.unwrap().status();
+            assert_eq!(s, StatusCode::OK, "{path}");
+        }
+    }
+    // Writing incidents: analyst and admin; the viewer gets a JSON 403.
+    let res = viewer
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("analyst"),
+        "{body}"
+    );
+    let res = viewer.get(app.url("/incidents/new")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.text().await.unwrap().contains("needs the analyst role"));
+    for client in [&analyst, admin] {
+        let s = client
+            .post(app.url("/api/v1/incidents"))
+            .json(&incident())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    // Administration: admin only.
+    for (client, expected) in [(&viewer, 403), (&analyst, 403), (admin, 200)] {
+        for path in [
+            "/admin",
+            "/admin/users",
+            "/admin/audit",
+            "/admin/audit.jsonl",
+        ] {
+            let s = client.get(app.url(path)).send().await.unwrap().status();
+            assert_eq!(s.as_u16(), expected, "{path}");
+        }
+    }
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    let s = analyst
+        .post(app.url("/api/v1/case-studies/import"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let s = admin
+        .post(app.url("/api/v1/case-studies/import"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn anonymous_requests_are_sent_to_sign_in_or_get_401() {
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let res = anon.get(app.url("/matrix?ids=1")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fmatrix%3Fids%3D1");
+    let res = anon.get(app.url("/api/v1/incidents")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().contains_key("www-authenticate"));
+    assert!(
+        res.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("Bearer")
+    );
+    // Public: the login page, static files and the health check.
+    for path in ["/login", "/static/app.css", "/healthz"] {
+        assert_eq!(
+            anon.get(app.url(path)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    // The setup page only exists while there is no account.
+    let res = anon.get(app.url("/setup")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login");
+}
+
+#[tokio::test]
+async fn public_read_lets_anonymous_visitors_read_but_not_write() {
+    let app = TestApp::spawn_with(WebConfig {
+        public_read: true,
+        ..WebConfig::default()
+    })
+    .await;
+    let anon = app.anonymous();
+    assert_eq!(
+        anon.get(app.url("/matrix")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        anon.get(app.url("/api/v1/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let s = anon
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anon.get(app.url("/admin")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
+    let app = TestApp::spawn().await;
+    let analyst_user = app.store.user_by_name("admin").await.unwrap().unwrap();
+    let bearer = |t: &str| format!("Bearer {t}");
+    let (token, prefix) = atlasview::service::accounts::create_token(
+        &app.store,
+        &analyst_user,
+        Role::Viewer,
+        "ci",
+        None,
+    )
+    .await
+    .unwrap();
+    let anon = app.anonymous();
+    let get = |t: String| {
+        anon.get(app.url("/api/v1/incidents"))
+            .header("authorization", t)
+            .send()
+    };
+    assert_eq!(get(bearer(&token)).await.unwrap().status(), StatusCode::OK);
+    // Viewer token of an admin user: still only a viewer.
+    let s = anon
+        .post(app.url("/api/v1/incidents"))
+        .header("authorization", bearer(&token))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    app.store.revoke_token(&prefix, None).await.unwrap();
+    assert_eq!(
+        get(bearer(&token)).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(bearer("atv_deadbeef_nope")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A bad token on an HTML page is a 401 too, not a redirect to sign in.
+    let s = anon
+        .get(app.url("/matrix"))
+        .header("authorization", bearer("nope"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let expired = "atv_expired0_secretsecretsecret";
+    app.store
+        .create_token(
+            &analyst_user.id,
+            "old",
+            "expired0",
+            &atlasview::service::accounts::secret_hash(expired),
+            Role::Admin,
+            Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        get(bearer(expired)).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A viewer cannot mint an analyst token for themselves.
+    let viewer = app.client_as(Role::Viewer).await;
+    let res = viewer
+        .post(app.url("/account/tokens"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=x&role=analyst&expires=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = viewer
+        .post(app.url("/account/tokens"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=mine&role=viewer&expires=30")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let page = res.text().await.unwrap();
+    let start = page.find("atv_").unwrap();
+    let shown: String = page[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    assert!(shown.len() > 30, "the new token is shown once: {shown}");
+    assert_eq!(get(bearer(&shown)).await.unwrap().status(), StatusCode::OK);
+    // Listed by prefix only afterwards.
+    let again = viewer
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains(&shown));
+}
+
+#[tokio::test]
+async fn sign_in_renews_the_session_and_sign_out_ends_it() {
+    let app = TestApp::spawn().await;
+    let (_, status) = sign_in(&app, "admin", "wrong-password-123").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let client = app.anonymous();
+    // A session ID planted before sign-in (fixation) must not survive it.
+    let planted = "planted-session-id";
+    let res = client
+        .post(app.url("/login"))
+        .header("cookie", format!("atlasview_session={planted}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username=admin&password={PASSWORD}&next=%2Fincidents"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/incidents");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains(planted),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "not over HTTPS here");
+    assert_eq!(
+        client
+            .get(app.url("/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // Open redirects are not followed.
+    let (evil, _) = {
+        let c = app.anonymous();
+        let r = c
+            .post(app.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "username=admin&password={PASSWORD}&next=%2F%2Fevil.example"
+            ))
+            .send()
+            .await
+            .unwrap();
+        (r.headers()["location"].to_str().unwrap().to_string(), c)
+    };
+    assert_eq!(evil, "/");
+
+    let res = client.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client
+            .get(app.url("/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let (entries, _) = app
+        .store
+        .audit_entries(&AuditQuery {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"login.failed")
+            && actions.contains(&"login")
+            && actions.contains(&"logout"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn https_mode_sets_secure_cookies_and_hsts() {
+    let app = TestApp::spawn_with(WebConfig {
+        https: true,
+        ..WebConfig::default()
+    })
+    .await;
+    let client = app.anonymous();
+    let res = client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=admin&password={PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited_per_client() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute: 3,
+        ..WebConfig::default()
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            sign_in(&app, "admin", "wrong-password-123").await.1,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused_and_same_site_ones_pass() {
+    let app = TestApp::spawn().await;
+    let (client, _) = sign_in(&app, "admin", PASSWORD).await;
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut req = client
+            .post(app.url("/incidents"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("title=Forged&kind=incident&severity=low&status=open");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    let res = post(vec![
+        ("origin", "http://evil.example".into()),
+        ("sec-fetch-site", "cross-site".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("another site"));
+    let res = post(vec![("origin", "http://evil.example".into())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post(vec![
+        ("origin", app.base.clone()),
+        ("sec-fetch-site", "same-origin".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "a same-origin form post works"
+    );
+    // Token-authenticated API calls are exempt (the token is not an ambient credential).
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .header("origin", "http://integration.example")
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn every_html_response_carries_the_security_headers_and_no_inline_code() {
+    let app = TestApp::spawn().await;
+    let (_, created) = {
+        let r = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .json(&incident())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    let id = created["id"].as_str().unwrap();
+    assert!(
+        !CONTENT_SECURITY_POLICY.contains("unsafe-inline")
+            && !CONTENT_SECURITY_POLICY.contains("unsafe-eval")
+    );
+    for directive in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+    ] {
+        assert!(CONTENT_SECURITY_POLICY.contains(directive), "{directive}");
+    }
+    let anon = app.anonymous();
+    let pages: Vec<(reqwest::Client, String)> = [
+        "/matrix",
+        "/matrix?subtechniques=all",
+        "/incidents",
+        "/incidents/new",
+        &format!("/incidents/{id}"),
+        &format!("/incidents/{id}/edit"),
+        "/techniques/AML.T0051",
+        "/tactics/AML.TA0002",
+        "/mitigations/AML.M0000",
+        "/atlas/releases",
+        "/admin",
+        "/admin/users",
+        "/admin/audit",
+        "/account",
+        "/no/such/page",
+    ]
+    .iter()
+    .map(|p| (app.client.clone(), p.to_string()))
+    .chain(["/login"].iter().map(|p| (anon.clone(), p.to_string())))
+    .collect();
+    for (client, path) in pages {
+        let res = client.get(app.url(&path)).send().await.unwrap();
+        let h = res.headers().clone();
+        assert_eq!(
+            h["content-security-policy"], CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "no HSTS over plain HTTP"
+        );
+        let html = res.text().await.unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        let inline_scripts = doc
+            .select(&scraper::Selector::parse("script:not([src])").unwrap())
+            .count();
+        let styled = doc
+            .select(&scraper::Selector::parse("[style], style").unwrap())
+            .count();
+        assert_eq!(
+            (inline_scripts, styled),
+            (0, 0),
+            "{path} has inline script or style"
+        );
+        let handlers =
+            html.contains(" onload=") || html.contains(" onclick=") || html.contains(" onerror=");
+        assert!(!handlers, "{path} has inline event handlers");
+    }
+}
+
+#[tokio::test]
+async fn oversize_bodies_get_413() {
+    let app = TestApp::spawn().await;
+    let big_form = format!("title=x&summary={}", "a".repeat(2 * 1024 * 1024));
+    let res = app
+        .client
+        .post(app.url("/incidents"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let big_json = json!({"title": "x", "summary": "b".repeat(2 * 1024 * 1024)});
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .json(&big_json)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_audit_log_records_who_changed_what_and_is_append_only() {
+    let app = TestApp::spawn().await;
+    let analyst = app.client_as(Role::Analyst).await;
+    let created: Value = analyst
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let s = analyst
+        .delete(app.url(&format!("/api/v1/incidents/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // A refused write is not recorded as a change.
+    let viewer = app.client_as(Role::Viewer).await;
+    let _ = viewer
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+
+    let (entries, _) = app
+        .store
+        .audit_entries(&AuditQuery {
+            action: Some("incident.".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let summary: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.target.as_str()))
+        .collect();
+    assert_eq!(summary, [("incident.delete", id), ("incident.create", id)]);
+    let create = &entries[1];
+    assert!(
+        create.actor.starts_with("analyst (token "),
+        "{}",
+        create.actor
+    );
+    assert!(
+        create.at.ends_with('Z') && create.at.len() >= 20,
+        "{}",
+        create.at
+    );
+    assert_eq!(create.ip, "127.0.0.1");
+
+    // Admins read and export it.
+    let page = app
+        .client
+        .get(app.url("/admin/audit?action=incident.create"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(id) && page.contains("analyst (token"));
+    let jsonl = app
+        .client
+        .get(app.url("/admin/audit.jsonl?actor=admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["actor"], "admin");
+    }
+    let s = app
+        .client
+        .get(app.url("/admin/audit?from=yesterday"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // The database itself refuses to rewrite history.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("UPDATE audit_log SET actor = 'nobody'")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn admins_manage_users_from_the_admin_pages() {
+    let app = TestApp::spawn().await;
+    let form = |body: String| {
+        app.client
+            .post(app.url("/admin/users"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let res = form("username=bob&role=analyst&password=short".into())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("at least 12"));
+    let res = form(format!("username=bob&role=analyst&password={PASSWORD}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (bob, status) = sign_in(&app, "bob", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        bob.get(app.url("/incidents/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let change = |body: &'static str| {
+        app.client
+            .post(app.url("/admin/users/bob"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        change("role=viewer&disabled=false").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        bob.get(app.url("/incidents/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        change("role=viewer&disabled=true").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        bob.get(app.url("/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER,
+        "disabled: signed out"
+    );
+    assert_eq!(
+        sign_in(&app, "bob", PASSWORD).await.1,
+        StatusCode::UNAUTHORIZED
+    );
+    // Admins cannot lock themselves out.
+    let res = app
+        .client
+        .post(app.url("/admin/users/admin"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("role=viewer&disabled=false")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

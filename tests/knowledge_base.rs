@@ -415,3 +415,116 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
     let last = body.find("AML.TA0011").expect("Impact column");
     assert!(first < last, "columns in ATLAS order");
 }
+
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "atlasview-test-boundary-7d1f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/yaml\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn admins_import_releases_from_the_admin_page_and_the_api() {
+    use atlasview::domain::auth::Role;
+    let app = TestApp::spawn().await;
+    assert!(
+        !app.state.atlas.get().info.has_descriptions,
+        "fresh install runs on the catalog"
+    );
+
+    // API: an older release is stored but does not take over.
+    let old = std::fs::read(shared_atlas("ATLAS-4.8.0.yaml")).unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/atlas/releases"))
+        .body(old.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(app.state.atlas.get().version(), "5.6.0");
+    let analyst = app.client_as(Role::Analyst).await;
+    let res = analyst
+        .post(app.url("/api/v1/atlas/releases"))
+        .body(old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+
+    // Upload form: the full 5.6.0 replaces the catalog and is live at once.
+    let (ct, body) = multipart(
+        "ATLAS-5.6.0.yaml",
+        &std::fs::read(shared_atlas("ATLAS-5.6.0.yaml")).unwrap(),
+    );
+    let res = app
+        .client
+        .post(app.url("/admin/atlas/upload"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/admin/atlas?done=")
+    );
+    let active = app.state.atlas.get();
+    assert!(active.info.has_descriptions && active.release.case_studies.len() == 57);
+    let (_, page) = app.get("/matrix").await;
+    assert!(!page.contains("Facts only"), "the catalog notice is gone");
+
+    // A broken upload is refused with the position and changes nothing.
+    let before = app.store.list_releases().await.unwrap();
+    let (ct, body) = multipart(
+        "bad.yaml",
+        &std::fs::read(fixture("bad-not-yaml.yaml")).unwrap(),
+    );
+    let res = app
+        .client
+        .post(app.url("/admin/atlas/upload"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("line"));
+    assert_eq!(app.store.list_releases().await.unwrap(), before);
+
+    // Switching the active release back is immediate too.
+    let res = app
+        .client
+        .post(app.url("/admin/atlas/activate"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("version=4.8.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        app.state.atlas.get().tactic("AML.TA0001").unwrap().name,
+        "ML Attack Staging"
+    );
+    let (entries, _) = app
+        .store
+        .audit_entries(&atlasview::store::AuditQuery {
+            action: Some("import.atlas".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.len(),
+        3,
+        "API import, upload and activation are audited"
+    );
+}

@@ -1,6 +1,7 @@
 //! HTTP: the router, handlers by area, errors and middleware.
 
 pub mod account_pages;
+pub mod admin_atlas;
 pub mod admin_security;
 pub mod api;
 pub mod atlas_pages;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod filters;
 pub mod incident_pages;
+pub mod matrix_pages;
 pub mod rate_limit;
 pub mod security;
 pub mod state;
@@ -49,8 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
         .merge(incident_pages::routes())
+        .merge(matrix_pages::routes())
         .merge(account_pages::routes())
         .merge(admin_security::routes())
+        .merge(admin_atlas::routes())
         .nest("/api/v1", api::routes())
         .nest_service("/static", ServeDir::new(STATIC_DIR))
         .fallback(not_found)

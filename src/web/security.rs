@@ -78,18 +78,18 @@ pub fn csrf_rejection(_e: tower_http::csrf::ProtectionError) -> Response {
 }
 
 /// The audit action of a successful write, from its method and path; `None`
-/// for writes that record themselves (logins, accounts, tokens).
+/// for writes whose handlers record themselves with more detail (sign-in,
+/// accounts, users, tokens, ATLAS releases).
 pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String)> {
     let path = path.trim_end_matches('/');
     let p = path.strip_prefix("/api/v1").unwrap_or(path);
     let seg: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
     let action = match (method.as_str(), seg.as_slice()) {
-        (_, ["login" | "logout" | "account" | "admin", ..])
-            if !matches!(
-                seg.as_slice(),
-                ["admin", "case-studies", ..] | ["admin", "atlas", ..]
-            ) =>
-        {
+        (
+            _,
+            ["login" | "logout" | "setup" | "account" | "atlas", ..]
+            | ["admin", "users" | "tokens" | "atlas", ..],
+        ) => {
             return None;
         }
         ("POST", ["incidents"]) => ("incident.create", String::new()),
@@ -114,7 +114,6 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
         (_, ["case-studies", "import"] | ["admin", "case-studies", "import"]) => {
             ("import.case_studies", String::new())
         }
-        (_, ["admin", "atlas", ..] | ["atlas", ..]) => ("import.atlas", String::new()),
         _ => ("change", p.to_string()),
     };
     Some(action)
@@ -196,5 +195,7 @@ mod tests {
         );
         assert_eq!(audit_action(&post, "/login"), None);
         assert_eq!(audit_action(&post, "/admin/users"), None);
+        assert_eq!(audit_action(&post, "/admin/atlas/upload"), None);
+        assert_eq!(audit_action(&post, "/api/v1/atlas/releases"), None);
     }
 }

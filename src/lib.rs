@@ -3,6 +3,7 @@
 pub mod app;
 pub mod atlas;
 pub mod domain;
+pub mod export;
 pub mod render;
 pub mod service;
 pub mod store;

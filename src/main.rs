@@ -58,6 +58,27 @@ enum Command {
     /// Import incidents.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Demo data: synthetic incidents for trying atlasview out and for benchmarks.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Add synthetic incidents (tagged `demo`, titled "[Demo] …") with plausible
+    /// attack paths across the matrix, dates over the last two years, every
+    /// kind, severity and status.
+    Seed {
+        /// How many incidents.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        incidents: u32,
+        /// How many steps in all, spread over the incidents.
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
+        steps: u32,
+        /// Seed of the generator (the same seed and release give the same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Args)]
@@ -401,6 +422,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("revoked atv_{}", t.prefix);
                 }
             }
+            Ok(())
+        }
+        Command::Demo(DemoCommand::Seed {
+            incidents,
+            steps,
+            seed,
+        }) => {
+            use atlasview::service::demo;
+            let (store, active) = app::open(db).await?;
+            let options = demo::DemoOptions {
+                incidents: incidents as usize,
+                steps: steps as usize,
+                seed,
+            };
+            let started = std::time::Instant::now();
+            let summary = demo::seed(&store, &active, options, |n| {
+                eprintln!("  {n} incidents stored");
+            })
+            .await?;
+            println!(
+                "added {} demo incidents with {} steps (ATLAS {}) in {:.1} s; they are tagged `{}`",
+                summary.incidents,
+                summary.steps,
+                active.version(),
+                started.elapsed().as_secs_f64(),
+                demo::DEMO_TAG
+            );
             Ok(())
         }
         Command::Import(ImportCommand::CaseStudies) => {

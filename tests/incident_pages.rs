@@ -574,6 +574,10 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
         "{notice}"
     );
     assert!(notice.contains("not been saved"), "{notice}");
+    assert!(
+        notice.contains("You were working from version 1; it is now at version 2."),
+        "{notice}"
+    );
     assert!(notice.contains("Title"), "differences listed: {notice}");
     assert_eq!(
         attr(&doc, ".inc-alert-conflict a.button", "href"),

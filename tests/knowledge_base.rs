@@ -384,8 +384,8 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
         .unwrap();
     assert_eq!(
         setup.url().path(),
-        "/matrix",
-        "setup signs in and lands on the matrix"
+        "/",
+        "setup signs in and lands on the dashboard"
     );
     let r = client
         .get(format!("http://{addr}/matrix?subtechniques=all"))

@@ -3,8 +3,12 @@
 mod support;
 
 mod api_incidents;
+mod browser;
+mod dashboard;
 mod importers;
 mod incident_pages;
 mod knowledge_base;
+mod matrix;
 mod security;
+mod story;
 mod web_atlas;

@@ -116,8 +116,7 @@ impl Scores {
                 tactic_id: cell.tactic_id.clone(),
                 technique_id: cell.technique_id.clone(),
             };
-            if rollup && let Some(parent) = parent_in_column(&cell.tactic_id, &cell.technique_id)
-            {
+            if rollup && let Some(parent) = parent_in_column(&cell.tactic_id, &cell.technique_id) {
                 hits.entry(CellKey {
                     tactic_id: cell.tactic_id.clone(),
                     technique_id: parent.to_string(),
@@ -235,9 +234,9 @@ pub fn marker_kind(level: u8) -> &'static str {
 pub const MATCH_MARKER: &str = "match";
 
 /// How many incidents a cell's tooltip names before "and N more".
-pub const TOOLTIP_INCIDENTS: usize = 3;
+pub const TOOLTIP_INCIDENTS: usize = 2;
 /// Longest incident title in a tooltip, in characters.
-const TOOLTIP_TITLE: usize = 48;
+const TOOLTIP_TITLE: usize = 44;
 
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -265,7 +264,11 @@ pub fn step_list(positions: &[u32]) -> String {
     let list: Vec<String> = positions.iter().map(u32::to_string).collect();
     format!(
         "{} {}",
-        if positions.len() == 1 { "step" } else { "steps" },
+        if positions.len() == 1 {
+            "step"
+        } else {
+            "steps"
+        },
         list.join(", ")
     )
 }
@@ -312,13 +315,13 @@ pub fn cell_highlight(
         label: Some(tooltip(score, incidents)),
         markers: vec![Marker {
             kind: marker_kind(lvl),
-            label: format!("heat level {lvl} of {HEAT_LEVELS}"),
+            label: format!("{}, level {lvl} of {HEAT_LEVELS}", counts(score)),
         }],
     }
 }
 
 /// Attaches the scores to the view; cells matching `search` also get a
-/// search marker. Returns how many cells are observed.
+/// search marker.
 pub fn apply(
     view: &mut MatrixView,
     scores: &Scores,
@@ -332,10 +335,12 @@ pub fn apply(
             .filter(|s| s.value(scores.metric) > 0)
             .map(|s| cell_highlight(s, scores, incidents));
         if matches(key) {
-            h.get_or_insert_with(Highlight::default).markers.push(Marker {
-                kind: MATCH_MARKER,
-                label: "matches the technique search".to_string(),
-            });
+            h.get_or_insert_with(Highlight::default)
+                .markers
+                .push(Marker {
+                    kind: MATCH_MARKER,
+                    label: "matches the technique search".to_string(),
+                });
         }
         h
     });
@@ -528,7 +533,10 @@ mod tests {
         let one = legend(1);
         assert_eq!(one.len(), 1);
         assert_eq!((one[0].level, one[0].range()), (5, "1".to_string()));
-        assert_eq!(legend(2).iter().map(|e| e.level).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(
+            legend(2).iter().map(|e| e.level).collect::<Vec<_>>(),
+            [3, 5]
+        );
         assert!(legend(0).is_empty());
     }
 
@@ -539,7 +547,7 @@ mod tests {
         let t1 = s.get(&key("TA1", "T1")).expect("T1");
         assert_eq!(
             tooltip(t1, &agg.incidents),
-            "3 incidents, 5 steps: newest (steps 1, 3); middle (steps 1, 2); oldest (step 4)"
+            "3 incidents, 5 steps: newest (steps 1, 3); middle (steps 1, 2); and 1 more"
         );
         let many = CellScore::of((0..5).map(|i| hit(i, 1)).collect());
         let incidents: Vec<AggregateIncident> = (0..5)
@@ -550,8 +558,11 @@ mod tests {
             })
             .collect();
         let text = tooltip(&many, &incidents);
-        assert!(text.ends_with("; and 2 more"), "{text}");
-        assert!(text.contains(&format!("{}… (step 1)", "x".repeat(47))), "{text}");
+        assert!(text.ends_with("; and 3 more"), "{text}");
+        assert!(
+            text.contains(&format!("{}… (step 1)", "x".repeat(43))),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! View models: pure code that turns the in-memory ATLAS release (and later
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
+pub mod charts;
+pub mod grid;
+pub mod heat;
 pub mod matrix;
+pub mod period;
+pub mod plain;
+pub mod report;
+pub mod retrospective;
+pub mod story;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,

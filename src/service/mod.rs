@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod case_studies;
+pub mod demo;
 pub mod incidents;
+pub mod layers;
 
 use crate::domain::ValidationError;
 use crate::store::StoreError;

@@ -259,10 +259,8 @@ impl Store {
         idle: Duration,
     ) -> StoreResult<Option<Resolved>> {
         let now = Utc::now();
-        let sql = format!(
-            "SELECT u.id, u.username, u.role, u.disabled, u.created_at, u.last_login_at, s.last_seen_at, s.expires_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
-        );
+        let sql = "SELECT u.id, u.username, u.role, u.disabled, u.created_at, u.last_login_at, s.last_seen_at, s.expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
         #[derive(FromRow)]
         struct Row {
             #[sqlx(flatten)]

@@ -69,12 +69,10 @@ impl CellAggregate {
     /// Distinct incidents, in order (the hits are sorted by incident).
     pub fn incident_indexes(&self) -> impl Iterator<Item = u32> + '_ {
         let mut last = None;
-        self.hits.iter().filter_map(move |h| {
-            (last != Some(h.incident)).then(|| {
-                last = Some(h.incident);
-                h.incident
-            })
-        })
+        self.hits
+            .iter()
+            .map(|h| h.incident)
+            .filter(move |&i| last.replace(i) != Some(i))
     }
 
     pub fn incidents(&self) -> usize {

@@ -8,6 +8,8 @@ mod auth;
 mod ids;
 mod incidents;
 mod matrix;
+mod report;
+mod retrospective;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,6 +26,8 @@ pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,
 };
+pub use report::{ReportData, ReportIncident, ReportStep};
+pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

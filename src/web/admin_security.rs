@@ -44,6 +44,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "incident.delete",
     "incident.import",
     "incident.import_layer",
+    "incident.retrospective",
     "step.add",
     "step.update",
     "step.move",

@@ -1,7 +1,7 @@
-//! Knowledge-base pages: the matrix, technique, tactic, mitigation and case
-//! study pages, and the stored releases. Every page reads the in-memory active
-//! release; only a technique that left the active release and the release list
-//! go to the store.
+//! Knowledge-base pages: technique, tactic, mitigation and case study pages,
+//! and the stored releases (the matrix is in `matrix_pages`). Every page reads
+//! the in-memory active release; only a technique that left the active
+//! release, the release list and a technique's incidents go to the store.
 //!
 //! Each page struct is its template's data and is built by a plain function
 //! from `&ActiveAtlas`, so handlers stay three lines: parse, build, return.
@@ -11,11 +11,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
-use serde::Deserialize;
 
+use super::matrix_pages::technique::TechniqueIncidents;
 use super::{AppError, AppState};
 use crate::atlas::ids::{is_case_study_id, is_mitigation_id, is_tactic_id, is_technique_id};
 use crate::atlas::{ActiveAtlas, CaseStudy, Mitigation, ReleaseInfo, Tactic, Technique, markdown};
@@ -26,7 +25,6 @@ use crate::render::{
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/matrix", get(matrix))
         .route("/techniques/{id}", get(technique))
         .route("/tactics/{id}", get(tactic))
         .route("/mitigations/{id}", get(mitigation))
@@ -37,34 +35,17 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------- handlers
 
-#[derive(Debug, Deserialize)]
-struct MatrixQuery {
-    subtechniques: Option<String>,
-    expand: Option<String>,
-    ids: Option<String>,
-}
-
-async fn matrix(
-    State(state): State<AppState>,
-    query: Result<Query<MatrixQuery>, QueryRejection>,
-) -> Result<MatrixPage, AppError> {
-    let Query(q) = query.map_err(|e| AppError::bad_request("query", e.body_text()))?;
-    let options = MatrixOptions::from_query(
-        q.subtechniques.as_deref(),
-        q.expand.as_deref(),
-        q.ids.as_deref(),
-    )
-    .map_err(|e| AppError::bad_request(e.field, e.message))?;
-    Ok(MatrixPage::build(&state.atlas.get(), options))
-}
-
 async fn technique(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<TechniquePage, AppError> {
     let atlas = state.atlas.get();
     if let Some(t) = atlas.technique(&id).filter(|_| is_technique_id(&id)) {
-        return Ok(TechniquePage::build(&atlas, &atlas, t, None));
+        let incidents = TechniqueIncidents::load(&state.store, &atlas, &id, raw.as_deref()).await?;
+        let mut page = TechniquePage::build(&atlas, &atlas, t, None);
+        page.incidents = Some(incidents);
+        return Ok(page);
     }
     let former = former_release(&state, &id)
         .await?
@@ -173,40 +154,6 @@ impl ReleaseLine {
     }
 }
 
-// ------------------------------------------------------------------ matrix
-
-#[derive(Template, WebTemplate)]
-#[template(path = "atlas/matrix.html")]
-pub struct MatrixPage {
-    info: ReleaseInfo,
-    imported_at: String,
-    matrix: MatrixView,
-    collapsed_href: String,
-    all_href: String,
-    ids_on_href: String,
-    ids_off_href: String,
-}
-
-impl MatrixPage {
-    fn build(atlas: &ActiveAtlas, options: MatrixOptions) -> Self {
-        MatrixPage {
-            info: atlas.info.clone(),
-            imported_at: timestamp(&atlas.info.imported_at),
-            collapsed_href: options
-                .with_subtechniques(SubtechniqueMode::Collapsed)
-                .href(),
-            all_href: options.with_subtechniques(SubtechniqueMode::All).href(),
-            ids_on_href: options.with_ids(true).href(),
-            ids_off_href: options.with_ids(false).href(),
-            matrix: MatrixView::build(atlas, &options),
-        }
-    }
-
-    fn all_expanded(&self) -> bool {
-        self.matrix.options.subtechniques.is_all()
-    }
-}
-
 // --------------------------------------------------------------- technique
 
 struct MitigationUseView {
@@ -241,6 +188,8 @@ pub struct TechniquePage {
     attack: Option<ExternalRef>,
     description_html: Option<String>,
     has_descriptions: bool,
+    /// Incidents whose steps use it (with the matrix's filters), in the active release.
+    incidents: Option<TechniqueIncidents>,
 }
 
 impl TechniquePage {
@@ -295,6 +244,7 @@ impl TechniquePage {
             attack: ExternalRef::attack(t.attack_ref.as_ref()),
             description_html: md(t.description.as_deref()),
             has_descriptions: source.info.has_descriptions,
+            incidents: None,
         }
     }
 }

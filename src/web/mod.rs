@@ -12,8 +12,10 @@ pub mod filters;
 pub mod incident_pages;
 pub mod matrix_pages;
 pub mod rate_limit;
+pub mod report_pages;
 pub mod security;
 pub mod state;
+pub mod story_pages;
 
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -47,11 +49,12 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 /// authentication and the role policy, then the audit record of changes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/matrix") }))
+        .merge(report_pages::routes())
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
         .merge(incident_pages::routes())
         .merge(matrix_pages::routes())
+        .merge(story_pages::routes())
         .merge(account_pages::routes())
         .merge(admin_security::routes())
         .merge(admin_atlas::routes())

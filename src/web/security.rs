@@ -110,6 +110,9 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
             "PUT" | "POST",
             ["incidents", id, "steps", step] | ["incidents", id, "steps", step, "edit"],
         ) => ("step.update", format!("{id} {step}")),
+        ("POST", ["incidents", id, "retrospective", ..]) => {
+            ("incident.retrospective", id.to_string())
+        }
         ("POST", ["incidents", id, ..]) => ("incident.update", id.to_string()),
         (_, ["case-studies", "import"] | ["admin", "case-studies", "import"]) => {
             ("import.case_studies", String::new())
@@ -192,6 +195,14 @@ mod tests {
         assert_eq!(
             audit_action(&post, "/admin/case-studies/import"),
             Some(("import.case_studies", String::new()))
+        );
+        assert_eq!(
+            audit_action(&post, "/incidents/inc-1/retrospective/notes"),
+            Some(("incident.retrospective", "inc-1".into()))
+        );
+        assert_eq!(
+            audit_action(&post, "/incidents/inc-1/retrospective/checklist"),
+            Some(("incident.retrospective", "inc-1".into()))
         );
         assert_eq!(audit_action(&post, "/login"), None);
         assert_eq!(audit_action(&post, "/admin/users"), None);

@@ -3,6 +3,7 @@
 
 mod body;
 mod incidents;
+mod matrix;
 mod views;
 
 use axum::Router;
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
             "/case-studies/import",
             post(import_release_case_studies_handler),
         )
+        .route("/matrix", get(matrix::matrix_handler))
+        .route("/layers", post(matrix::import_layer_handler))
         .fallback(|| async { ApiError(AppError::NotFound("this API endpoint".to_string())) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
 }

@@ -8,7 +8,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{Badge, Failure, HtmlForm, TimeView, load, md, parse_version, see_other, with_status};
+use super::{
+    Badge, Failure, HtmlForm, TimeView, conflict_text, load, md, parse_version, see_other,
+    with_status,
+};
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_case_study_id;
 use crate::domain::{IncidentDetail, Observation};
@@ -81,8 +84,9 @@ pub async fn delete(
         .map_err(Failure::from)
     {
         Ok(()) => Ok(see_other("/incidents")),
-        Err(Failure::Conflict(message)) => {
+        Err(Failure::Conflict(_)) => {
             let detail = load(&state, &id).await?;
+            let message = conflict_text(Some(version), detail.incident.version);
             Ok(with_status(
                 StatusCode::CONFLICT,
                 DeletePage::build(&detail, Some(message)),
@@ -158,10 +162,16 @@ pub struct DetailPage {
     created: String,
     updated: String,
     steps: Vec<StepView>,
+    /// The incident on the ATLAS matrix (`templates/atlas/_incident_matrix.html`).
+    atlas_matrix: crate::render::grid::IncidentMatrix,
+    /// The attack-path story picture (`templates/story/_story.html`).
+    story: crate::render::story::StoryView,
 }
 
 impl DetailPage {
     fn build(atlas: &ActiveAtlas, detail: IncidentDetail) -> Self {
+        let story =
+            crate::render::story::StoryView::build(atlas, &detail, Default::default()).embedded();
         let count = detail.steps.len();
         let steps = detail
             .steps
@@ -200,6 +210,8 @@ impl DetailPage {
             created: timestamp(&i.created_at),
             updated: timestamp(&i.updated_at),
             steps,
+            atlas_matrix: crate::render::grid::IncidentMatrix::build(atlas, &i.id, &detail.steps),
+            story,
             id: i.id,
             title: i.title,
             version: i.version,

@@ -15,8 +15,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    Choice, Failure, Field, HtmlForm, Problem, Problems, all_errors, index_of, load, parse_version,
-    see_other, sentence, shorten, vocabulary_options, with_status,
+    Choice, Failure, Field, HtmlForm, Problem, Problems, all_errors, conflict_text, index_of, load,
+    parse_version, see_other, sentence, shorten, vocabulary_options, with_status,
 };
 use crate::atlas::{ActiveAtlas, ReleaseInfo};
 use crate::domain::{Incident, IncidentInput, Kind, Reference, Severity, Status, ValidationError};
@@ -533,10 +533,10 @@ pub async fn update(
             )
             .await
         }
-        Err(Failure::Conflict(message)) => {
+        Err(Failure::Conflict(_)) => {
             let now = load(&state, &id).await?;
             let conflict = ConflictView {
-                message,
+                message: conflict_text(input.version, now.incident.version),
                 current_version: now.incident.version,
                 differences: form.differences(&IncidentForm::from_incident(&now.incident)),
             };

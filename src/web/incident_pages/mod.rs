@@ -293,9 +293,28 @@ impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(v) => Failure::Invalid(v),
-            ServiceError::Store(StoreError::Conflict(m)) => Failure::Conflict(m),
+            ServiceError::Store(StoreError::Conflict(m)) if is_version_clash(&m) => {
+                Failure::Conflict(m)
+            }
+            // Another clash (an incident at its step limit): the error page says which.
+            ServiceError::Store(StoreError::Conflict(m)) => Failure::Other(AppError::Conflict(m)),
             ServiceError::Store(s) => Failure::Other(s.into()),
         }
+    }
+}
+
+/// Whether a store conflict is a stale version (rather than, say, a limit).
+pub(crate) fn is_version_clash(message: &str) -> bool {
+    message.contains("was changed")
+}
+
+/// What a stale-version refusal tells the user, from the versions involved.
+pub(crate) fn conflict_text(yours: Option<i64>, current: i64) -> String {
+    match yours {
+        Some(v) if v < current => {
+            format!("You were working from version {v}; it is now at version {current}.")
+        }
+        _ => format!("It is now at version {current}."),
     }
 }
 
@@ -497,9 +516,11 @@ mod tests {
             None => Ok(()),
         };
         let neutralize = |i: &mut Input, f: &str| {
-            let before = i.0.len();
-            i.0.retain(|x| *x != f && *x != "stuck");
-            i.0.len() < before && f != "stuck"
+            if f == "stuck" {
+                return false;
+            }
+            i.0.retain(|x| *x != f);
+            true
         };
         let fields =
             |errors: Vec<ValidationError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();

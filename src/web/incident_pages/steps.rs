@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use super::detail::VersionForm;
 use super::{
-    Choice, Failure, Field, HtmlForm, Opt, Problem, Problems, all_errors, load, parse_query,
-    parse_version, see_other, sentence, shorten, vocabulary_options, with_status,
+    Choice, Failure, Field, HtmlForm, Opt, Problem, Problems, all_errors, conflict_text,
+    is_version_clash, load, parse_query, parse_version, see_other, sentence, shorten,
+    vocabulary_options, with_status,
 };
 use crate::atlas::ActiveAtlas;
 use crate::domain::{IncidentDetail, Observation, Outcome, StepInput, StepSource, ValidationError};
@@ -403,7 +404,12 @@ impl StepFormPage {
             confidence: Field::new("confidence", &form.confidence, p),
             outcome: Choice::new(
                 "outcome",
-                vocabulary_options(Outcome::ALL, Outcome::as_str, Outcome::label, &form.outcome),
+                vocabulary_options(
+                    Outcome::ALL,
+                    Outcome::as_str,
+                    Outcome::label,
+                    or(&form.outcome, Outcome::Unknown.as_str()),
+                ),
                 p,
             ),
             source: Choice::new(
@@ -412,7 +418,7 @@ impl StepFormPage {
                     StepSource::ALL,
                     StepSource::as_str,
                     StepSource::label,
-                    &form.source,
+                    or(&form.source, StepSource::Manual.as_str()),
                 ),
                 p,
             ),
@@ -427,6 +433,15 @@ impl StepFormPage {
             problems,
             conflict,
         }
+    }
+}
+
+/// `text`, or `default` when it is blank (a form that left the field out).
+fn or<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.trim().is_empty() {
+        default
+    } else {
+        text
     }
 }
 
@@ -514,8 +529,10 @@ fn rejected(
             Problems::one(problem_of(&e)),
             None,
         ),
-        Refusal::Failed(Failure::Conflict(m)) => {
-            (StatusCode::CONFLICT, Problems::default(), Some(m))
+        Refusal::Failed(Failure::Conflict(_)) => {
+            let yours = form.version.trim().parse().ok();
+            let message = conflict_text(yours, detail.incident.version);
+            (StatusCode::CONFLICT, Problems::default(), Some(message))
         }
         Refusal::Failed(Failure::Other(e)) => return Err(e),
     };
@@ -582,8 +599,8 @@ pub async fn delete(
     let version = parse_version(&form.version)?;
     match state.store.delete_step(&id, &step_id, version).await {
         Ok(_) => Ok(see_other(&format!("/incidents/{id}#steps"))),
-        Err(StoreError::Conflict(m)) => {
-            conflict_page(&state, &id, "The step was not deleted.", m).await
+        Err(StoreError::Conflict(m)) if is_version_clash(&m) => {
+            conflict_page(&state, &id, "The step was not deleted.", version).await
         }
         Err(e) => Err(e.into()),
     }
@@ -624,8 +641,8 @@ pub async fn move_step(
     order.swap(at, to);
     match state.store.reorder_steps(&id, &order, version).await {
         Ok(_) => Ok(see_other(&back)),
-        Err(StoreError::Conflict(m)) => {
-            conflict_page(&state, &id, "The step was not moved.", m).await
+        Err(StoreError::Conflict(m)) if is_version_clash(&m) => {
+            conflict_page(&state, &id, "The step was not moved.", version).await
         }
         Err(e) => Err(e.into()),
     }
@@ -654,14 +671,14 @@ async fn conflict_page(
     state: &AppState,
     id: &str,
     what: &'static str,
-    message: String,
+    yours: Option<i64>,
 ) -> Result<Response, AppError> {
     let detail = load(state, id).await?;
     let page = ConflictPage {
+        message: conflict_text(yours, detail.incident.version),
         id: detail.incident.id,
         title: detail.incident.title,
         what,
-        message,
     };
     Ok(with_status(StatusCode::CONFLICT, page))
 }

@@ -1,0 +1,808 @@
+//! What the dashboard and the executive briefing say about a set of
+//! incidents: counts by severity and status, the stage each attack reached,
+//! the techniques and tactics seen most, how the controls fared, and trends
+//! against the period before. Pure: built from [`ReportData`] and the active
+//! release.
+
+use std::collections::HashMap;
+
+use super::plain;
+use super::story::{Icon, StorySummary, step_list};
+use crate::atlas::ActiveAtlas;
+use crate::domain::{
+    Incident, IncidentDetail, Kind, Observation, Outcome, Severity, Status, StepSource,
+};
+use crate::store::{ReportData, ReportIncident};
+
+/// Severities from the most serious down.
+pub const SEVERITIES_DOWN: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
+
+/// Whether an incident still needs work (open or contained).
+pub fn is_open(status: Status) -> bool {
+    matches!(status, Status::Open | Status::Contained)
+}
+
+/// The furthest stage an incident's steps reached, and its path in brief.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    pub steps: usize,
+    /// Tactic ID and matrix position of the furthest stage.
+    pub furthest: Option<(String, usize)>,
+    pub reached_impact: bool,
+    pub prevented: usize,
+    pub detected: usize,
+    pub missed: usize,
+    /// Story summary in plain words ("Reached Exfiltration; …").
+    pub sentence: String,
+}
+
+fn observation(index: usize, tactic: &str, technique: &str, outcome: Outcome) -> Observation {
+    Observation {
+        id: format!("step-{index}"),
+        incident_id: String::new(),
+        position: index as i64 + 1,
+        tactic_id: tactic.to_string(),
+        technique_id: technique.to_string(),
+        observed: None,
+        description: String::new(),
+        evidence: String::new(),
+        confidence: None,
+        outcome,
+        source: StepSource::Manual,
+        created_at: String::new(),
+        updated_at: String::new(),
+    }
+}
+
+impl Reach {
+    /// From steps in story order: (tactic, technique, outcome).
+    pub fn of<'a>(
+        atlas: &ActiveAtlas,
+        steps: impl Iterator<Item = (&'a str, &'a str, Outcome)>,
+    ) -> Reach {
+        let owned: Vec<Observation> = steps
+            .enumerate()
+            .map(|(i, (tactic, technique, outcome))| observation(i, tactic, technique, outcome))
+            .collect();
+        let refs: Vec<&Observation> = owned.iter().collect();
+        let summary = StorySummary::of(atlas, &refs);
+        Reach {
+            steps: owned.len(),
+            furthest: summary.furthest.as_ref().and_then(|f| {
+                atlas
+                    .tactic_position(&f.tactic_id)
+                    .map(|p| (f.tactic_id.clone(), p))
+            }),
+            reached_impact: summary.impact.is_some(),
+            prevented: summary.prevented.len(),
+            detected: summary.detected.len(),
+            missed: summary.missed.len(),
+            sentence: summary.sentence,
+        }
+    }
+
+    pub fn of_detail(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Reach {
+        let mut steps: Vec<&Observation> = detail.steps.iter().collect();
+        steps.sort_by_key(|s| s.position);
+        Reach::of(
+            atlas,
+            steps
+                .iter()
+                .map(|s| (s.tactic_id.as_str(), s.technique_id.as_str(), s.outcome)),
+        )
+    }
+
+    /// "Exfiltration (taking data out)", or a note when unknown.
+    pub fn stage_words(&self, atlas: &ActiveAtlas) -> String {
+        match &self.furthest {
+            Some((tactic, _)) => plain::stage_words(atlas, tactic),
+            None if self.steps == 0 => "no steps recorded yet".to_string(),
+            None => "an unknown stage".to_string(),
+        }
+    }
+
+    /// "our controls stopped 1 step, caught 2 and missed 3", or a note.
+    pub fn controls_words(&self) -> String {
+        let mut parts = Vec::new();
+        let steps = |n: usize| if n == 1 { "step" } else { "steps" };
+        if self.prevented > 0 {
+            parts.push(format!(
+                "stopped {} {}",
+                self.prevented,
+                steps(self.prevented)
+            ));
+        }
+        if self.detected > 0 {
+            parts.push(format!("caught {}", self.detected));
+        }
+        if self.missed > 0 {
+            parts.push(format!("missed {}", self.missed));
+        }
+        match parts.len() {
+            0 if self.steps == 0 => String::new(),
+            0 => "no control outcome is recorded".to_string(),
+            _ => {
+                let last = parts.pop().unwrap_or_default();
+                if parts.is_empty() {
+                    format!("our controls {last}")
+                } else {
+                    format!("our controls {} and {last}", parts.join(", "))
+                }
+            }
+        }
+    }
+}
+
+/// A technique (sub-techniques counted with their parent) and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechniqueCount {
+    pub technique_id: String,
+    /// The tactic it was seen under most often.
+    pub tactic_id: String,
+    pub incidents: usize,
+    pub steps: usize,
+}
+
+/// A tactic and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TacticCount {
+    pub tactic_id: String,
+    pub incidents: usize,
+    pub steps: usize,
+}
+
+/// Everything counted over one period's incidents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub total: usize,
+    /// All incidents by severity, [`SEVERITIES_DOWN`] order.
+    pub by_severity: [usize; 4],
+    /// Open or contained incidents by severity, [`SEVERITIES_DOWN`] order.
+    pub open_by_severity: [usize; 4],
+    /// One per incident, in [`ReportData::incidents`] order.
+    pub reach: Vec<Reach>,
+    pub steps: usize,
+    pub prevented: usize,
+    pub detected: usize,
+    pub missed: usize,
+    /// Most incidents first (then most steps, then ID).
+    pub techniques: Vec<TechniqueCount>,
+    /// Most incidents first.
+    pub tactics: Vec<TacticCount>,
+    /// Furthest stage reached: (tactic ID, incidents), most first.
+    pub stages: Vec<(String, usize)>,
+}
+
+fn severity_index(s: Severity) -> usize {
+    SEVERITIES_DOWN.iter().position(|x| *x == s).unwrap_or(3)
+}
+
+/// The parent technique of a sub-technique ID (`AML.T0051.001` → `AML.T0051`).
+pub fn top_level(technique_id: &str) -> &str {
+    match technique_id.match_indices('.').nth(1) {
+        Some((i, _)) => &technique_id[..i],
+        None => technique_id,
+    }
+}
+
+impl Facts {
+    pub fn of(atlas: &ActiveAtlas, data: &ReportData) -> Facts {
+        let mut by_severity = [0; 4];
+        let mut open_by_severity = [0; 4];
+        for i in &data.incidents {
+            by_severity[severity_index(i.severity)] += 1;
+            if is_open(i.status) {
+                open_by_severity[severity_index(i.severity)] += 1;
+            }
+        }
+        let mut reach = Vec::with_capacity(data.incidents.len());
+        let mut by_incident: Vec<Vec<&crate::store::ReportStep>> =
+            vec![Vec::new(); data.incidents.len()];
+        for s in &data.steps {
+            if let Some(list) = by_incident.get_mut(s.incident) {
+                list.push(s);
+            }
+        }
+        for steps in &by_incident {
+            reach.push(Reach::of(
+                atlas,
+                steps
+                    .iter()
+                    .map(|s| (s.tactic_id.as_str(), s.technique_id.as_str(), s.outcome)),
+            ));
+        }
+
+        // Techniques: incidents (distinct) and steps; the tactic seen most under it.
+        struct Tally {
+            incidents: usize,
+            steps: usize,
+            last: Option<usize>,
+            tactics: HashMap<String, usize>,
+        }
+        let mut techniques: HashMap<String, Tally> = HashMap::new();
+        let mut tactics: HashMap<String, (usize, usize, Option<usize>)> = HashMap::new();
+        for s in &data.steps {
+            let t = techniques
+                .entry(top_level(&s.technique_id).to_string())
+                .or_insert(Tally {
+                    incidents: 0,
+                    steps: 0,
+                    last: None,
+                    tactics: HashMap::new(),
+                });
+            t.steps += 1;
+            if t.last != Some(s.incident) {
+                t.incidents += 1;
+                t.last = Some(s.incident);
+            }
+            *t.tactics.entry(s.tactic_id.clone()).or_default() += 1;
+            let x = tactics.entry(s.tactic_id.clone()).or_default();
+            x.1 += 1;
+            if x.2 != Some(s.incident) {
+                x.0 += 1;
+                x.2 = Some(s.incident);
+            }
+        }
+        let mut technique_counts: Vec<TechniqueCount> = techniques
+            .into_iter()
+            .map(|(id, t)| {
+                let mut tactics: Vec<(String, usize)> = t.tactics.into_iter().collect();
+                tactics.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                TechniqueCount {
+                    technique_id: id,
+                    tactic_id: tactics.into_iter().next().map(|t| t.0).unwrap_or_default(),
+                    incidents: t.incidents,
+                    steps: t.steps,
+                }
+            })
+            .collect();
+        technique_counts.sort_by(|a, b| {
+            b.incidents
+                .cmp(&a.incidents)
+                .then(b.steps.cmp(&a.steps))
+                .then_with(|| a.technique_id.cmp(&b.technique_id))
+        });
+        let mut tactic_counts: Vec<TacticCount> = tactics
+            .into_iter()
+            .map(|(id, (incidents, steps, _))| TacticCount {
+                tactic_id: id,
+                incidents,
+                steps,
+            })
+            .collect();
+        let position = |id: &str| atlas.tactic_position(id).unwrap_or(usize::MAX);
+        tactic_counts.sort_by(|a, b| {
+            b.incidents
+                .cmp(&a.incidents)
+                .then(b.steps.cmp(&a.steps))
+                .then_with(|| position(&a.tactic_id).cmp(&position(&b.tactic_id)))
+        });
+        let mut stages: HashMap<String, usize> = HashMap::new();
+        for r in &reach {
+            if let Some((tactic, _)) = &r.furthest {
+                *stages.entry(tactic.clone()).or_default() += 1;
+            }
+        }
+        let mut stages: Vec<(String, usize)> = stages.into_iter().collect();
+        stages.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| position(&b.0).cmp(&position(&a.0)))
+        });
+        let count = |o: Outcome| data.steps.iter().filter(|s| s.outcome == o).count();
+        Facts {
+            total: data.incidents.len(),
+            by_severity,
+            open_by_severity,
+            steps: data.steps.len(),
+            prevented: count(Outcome::Prevented),
+            detected: count(Outcome::Detected),
+            missed: count(Outcome::Missed),
+            reach,
+            techniques: technique_counts,
+            tactics: tactic_counts,
+            stages,
+        }
+    }
+
+    pub fn serious(&self) -> usize {
+        self.by_severity[0] + self.by_severity[1]
+    }
+
+    pub fn open(&self) -> usize {
+        self.open_by_severity.iter().sum()
+    }
+
+    pub fn reached_impact(&self) -> usize {
+        self.reach.iter().filter(|r| r.reached_impact).count()
+    }
+
+    /// Share of steps with a known outcome that were prevented or detected (0–100).
+    pub fn caught_percent(&self) -> Option<f64> {
+        let known = self.prevented + self.detected + self.missed;
+        (known > 0).then(|| 100.0 * (self.prevented + self.detected) as f64 / known as f64)
+    }
+
+    /// Indexes of the most serious incidents: highest severity, then open
+    /// before closed, then the furthest stage, then the newest.
+    pub fn most_serious(&self, data: &ReportData, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..data.incidents.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ia, ib) = (&data.incidents[a], &data.incidents[b]);
+            let stage = |i: usize| {
+                self.reach
+                    .get(i)
+                    .and_then(|r| r.furthest.as_ref().map(|f| f.1))
+            };
+            ib.severity
+                .cmp(&ia.severity)
+                .then(is_open(ib.status).cmp(&is_open(ia.status)))
+                .then(
+                    self.reach
+                        .get(b)
+                        .map(|r| r.reached_impact)
+                        .cmp(&self.reach.get(a).map(|r| r.reached_impact)),
+                )
+                .then(stage(b).cmp(&stage(a)))
+                .then_with(|| {
+                    let at = |i: &ReportIncident| i.occurred.map(|t| t.at);
+                    at(ib).cmp(&at(ia))
+                })
+                .then_with(|| ia.id.cmp(&ib.id))
+        });
+        order.truncate(n);
+        order
+    }
+}
+
+/// Which way a number moved, and whether that is good news.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trend {
+    /// "▲", "▼", "▶" or "" (nothing to compare).
+    pub arrow: &'static str,
+    /// "up 3 from 5 the 90 days before", "no change from …", "no earlier period to compare".
+    pub words: String,
+    /// `trend-worse`, `trend-better`, `trend-flat` or `trend-none`.
+    pub class: &'static str,
+}
+
+impl Trend {
+    /// A count now against before; `higher_is_better` picks the colour.
+    pub fn count(
+        now: usize,
+        before: Option<usize>,
+        higher_is_better: bool,
+        before_words: &str,
+    ) -> Trend {
+        Trend::of(
+            now as f64,
+            before.map(|b| b as f64),
+            higher_is_better,
+            before_words,
+            |v| format!("{}", v.round() as i64),
+            "",
+        )
+    }
+
+    /// A percentage now against before (differences in points).
+    pub fn percent(
+        now: Option<f64>,
+        before: Option<f64>,
+        higher_is_better: bool,
+        before_words: &str,
+    ) -> Trend {
+        match now {
+            None => Trend {
+                arrow: "",
+                words: "no control outcomes recorded".to_string(),
+                class: "trend-none",
+            },
+            Some(now) => Trend::of(
+                now,
+                before,
+                higher_is_better,
+                before_words,
+                |v| format!("{}%", v.round() as i64),
+                " points",
+            ),
+        }
+    }
+
+    fn of(
+        now: f64,
+        before: Option<f64>,
+        higher_is_better: bool,
+        before_words: &str,
+        show: impl Fn(f64) -> String,
+        unit: &str,
+    ) -> Trend {
+        let Some(before) = before else {
+            return Trend {
+                arrow: "",
+                words: "no earlier period to compare".to_string(),
+                class: "trend-none",
+            };
+        };
+        let diff = (now - before).round();
+        if diff == 0.0 {
+            return Trend {
+                arrow: "▶",
+                words: format!("no change from {before_words} ({})", show(before)),
+                class: "trend-flat",
+            };
+        }
+        let up = diff > 0.0;
+        let amount = format!("{}", diff.abs() as i64);
+        Trend {
+            arrow: if up { "▲" } else { "▼" },
+            words: format!(
+                "{} {amount}{unit} from {} {before_words}",
+                if up { "up" } else { "down" },
+                show(before)
+            ),
+            class: if up == higher_is_better {
+                "trend-better"
+            } else {
+                "trend-worse"
+            },
+        }
+    }
+}
+
+/// One sentence about an incident for leadership.
+pub fn incident_sentence(atlas: &ActiveAtlas, incident: &ReportIncident, reach: &Reach) -> String {
+    let mut s = String::new();
+    if reach.steps == 0 {
+        s.push_str("No attack steps are recorded yet");
+    } else {
+        s.push_str(&format!(
+            "The attacker got as far as {} in {} {}",
+            reach.stage_words(atlas),
+            reach.steps,
+            if reach.steps == 1 { "step" } else { "steps" }
+        ));
+        let controls = reach.controls_words();
+        if !controls.is_empty() {
+            s.push_str("; ");
+            s.push_str(&controls);
+        }
+    }
+    s.push_str(match incident.status {
+        Status::Open => ". Still open.",
+        Status::Contained => ". Contained, not yet resolved.",
+        Status::Resolved => ". Resolved.",
+        Status::Closed => ". Closed.",
+    });
+    s
+}
+
+/// The incident of a report as the story renderer wants it (no descriptions).
+pub fn as_detail(data: &ReportData, index: usize) -> Option<IncidentDetail> {
+    let i = data.incidents.get(index)?;
+    let steps = data
+        .steps_of(index)
+        .enumerate()
+        .map(|(n, s)| {
+            let mut o = observation(n, &s.tactic_id, &s.technique_id, s.outcome);
+            o.position = s.position;
+            o.incident_id = i.id.clone();
+            o
+        })
+        .collect();
+    Some(IncidentDetail {
+        incident: Incident {
+            id: i.id.clone(),
+            title: i.title.clone(),
+            summary: String::new(),
+            kind: i.kind,
+            severity: i.severity,
+            status: i.status,
+            occurred: i.occurred,
+            detected: i.detected,
+            resolved: None,
+            target: String::new(),
+            actor: String::new(),
+            reporter: String::new(),
+            tags: Vec::new(),
+            references: Vec::new(),
+            atlas_release: String::new(),
+            source_ref: None,
+            created_at: i.created_at.clone(),
+            updated_at: i.created_at.clone(),
+            version: 0,
+        },
+        steps,
+    })
+}
+
+/// One step in a path stage: its number and outcome shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStep {
+    pub number: usize,
+    pub icon: Icon,
+    /// "Step 3: missed".
+    pub label: String,
+}
+
+/// A run of consecutive steps in one tactic: a stage of the attack path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStage {
+    pub name: String,
+    pub href: String,
+    /// The tactic's plain meaning ("getting in").
+    pub plain: String,
+    /// "steps 2–3".
+    pub steps_words: String,
+    pub steps: Vec<PathStep>,
+    /// The furthest stage of the path.
+    pub furthest: bool,
+    /// Stands for stages left out of a long path ("… 4 more stages …").
+    pub gap: usize,
+}
+
+/// The attack path as stages for people: consecutive steps in the same
+/// tactic form one stage. A path longer than `max` stages keeps its first
+/// and last stages around one placeholder saying how many are left out.
+pub fn path_stages(atlas: &ActiveAtlas, detail: &IncidentDetail, max: usize) -> Vec<PathStage> {
+    let mut steps: Vec<&Observation> = detail.steps.iter().collect();
+    steps.sort_by_key(|s| s.position);
+    let reach = Reach::of_detail(atlas, detail);
+    let furthest = reach.furthest.map(|(t, _)| t);
+    let mut stages: Vec<(String, Vec<PathStep>)> = Vec::new();
+    for (n, s) in steps.iter().enumerate() {
+        let step = PathStep {
+            number: n + 1,
+            icon: Icon::new(s.outcome, 8, 8),
+            label: format!("Step {}: {}", n + 1, s.outcome.label().to_lowercase()),
+        };
+        match stages.last_mut() {
+            Some((tactic, list)) if *tactic == s.tactic_id => list.push(step),
+            _ => stages.push((s.tactic_id.clone(), vec![step])),
+        }
+    }
+    let mut furthest_marked = false;
+    let mut out: Vec<PathStage> = stages
+        .into_iter()
+        .map(|(tactic, list)| {
+            let link = super::Link::tactic(atlas, &tactic);
+            let numbers: Vec<usize> = list.iter().map(|s| s.number).collect();
+            let is_furthest = !furthest_marked && furthest.as_deref() == Some(tactic.as_str());
+            furthest_marked |= is_furthest;
+            PathStage {
+                name: link.name,
+                href: link.href,
+                plain: plain::stage(&tactic).unwrap_or_default().to_string(),
+                steps_words: step_list(&numbers),
+                steps: list,
+                furthest: is_furthest,
+                gap: 0,
+            }
+        })
+        .collect();
+    if max >= 3 && out.len() > max {
+        let head = (max - 1) / 2;
+        let tail = max - 1 - head;
+        let left_out = out.len() - head - tail;
+        let rest = out.split_off(out.len() - tail);
+        out.truncate(head);
+        out.push(PathStage {
+            name: String::new(),
+            href: String::new(),
+            plain: String::new(),
+            steps_words: String::new(),
+            steps: Vec::new(),
+            furthest: false,
+            gap: left_out,
+        });
+        out.extend(rest);
+    }
+    out
+}
+
+/// The kinds a report counts: incidents and exercises, plus ATLAS case studies when asked.
+pub fn kinds(case_studies: bool) -> Vec<Kind> {
+    if case_studies {
+        Kind::ALL.to_vec()
+    } else {
+        vec![Kind::Incident, Kind::Exercise]
+    }
+}
+
+/// "steps 3–5" (re-exported for templates).
+pub fn steps_words(numbers: &[usize]) -> String {
+    step_list(numbers)
+}
+
+/// The embedded release as the active one, for unit tests.
+#[cfg(test)]
+pub mod tests_support {
+    use crate::atlas::{ActiveAtlas, ReleaseInfo};
+
+    pub fn atlas() -> ActiveAtlas {
+        let release = crate::atlas::catalog::embedded_release();
+        let info = ReleaseInfo {
+            version: release.version.clone(),
+            name: release.name.clone(),
+            format: "catalog".into(),
+            source: "test".into(),
+            imported_at: String::new(),
+            is_active: true,
+            has_descriptions: false,
+            tactic_count: 0,
+            technique_count: 0,
+            mitigation_count: 0,
+            case_study_count: 0,
+        };
+        ActiveAtlas::new(info, release)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::atlas;
+    use super::*;
+    use crate::domain::FuzzyTime;
+    use crate::store::ReportStep;
+
+    fn incident(id: &str, severity: Severity, status: Status, occurred: &str) -> ReportIncident {
+        ReportIncident {
+            id: id.into(),
+            title: format!("Incident {id}"),
+            kind: Kind::Incident,
+            severity,
+            status,
+            occurred: Some(FuzzyTime::parse(occurred).unwrap()),
+            detected: None,
+            created_at: "2025-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn step(
+        incident: usize,
+        position: i64,
+        tactic: &str,
+        technique: &str,
+        outcome: Outcome,
+    ) -> ReportStep {
+        ReportStep {
+            incident,
+            position,
+            tactic_id: tactic.into(),
+            technique_id: technique.into(),
+            outcome,
+        }
+    }
+
+    fn data() -> ReportData {
+        use Outcome::*;
+        ReportData {
+            incidents: vec![
+                incident("a", Severity::Medium, Status::Open, "2025-11-01"),
+                incident("b", Severity::Critical, Status::Resolved, "2025-10-01"),
+                incident("c", Severity::Critical, Status::Open, "2025-09-01"),
+                incident("d", Severity::Low, Status::Closed, "2025-08-01"),
+            ],
+            steps: vec![
+                step(0, 1, "AML.TA0004", "AML.T0052", Prevented),
+                step(1, 1, "AML.TA0000", "AML.T0040", Unknown),
+                step(1, 2, "AML.TA0005", "AML.T0051.000", Detected),
+                step(1, 3, "AML.TA0010", "AML.T0057", Missed),
+                step(2, 1, "AML.TA0005", "AML.T0051.001", Missed),
+                step(2, 2, "AML.TA0011", "AML.T0048", Missed),
+            ],
+        }
+    }
+
+    #[test]
+    fn facts_count_severities_stages_and_techniques() {
+        let atlas = atlas();
+        let d = data();
+        let f = Facts::of(&atlas, &d);
+        assert_eq!(f.total, 4);
+        assert_eq!(f.by_severity, [2, 0, 1, 1]);
+        assert_eq!(f.open_by_severity, [1, 0, 1, 0]);
+        assert_eq!(f.serious(), 2);
+        assert_eq!(f.reached_impact(), 1);
+        assert_eq!((f.prevented, f.detected, f.missed), (1, 1, 3));
+        assert_eq!(f.caught_percent().map(|p| p.round()), Some(40.0));
+        // Prompt injection: two incidents (sub-techniques roll up), under Execution.
+        assert_eq!(f.techniques[0].technique_id, "AML.T0051");
+        assert_eq!(f.techniques[0].incidents, 2);
+        assert_eq!(f.techniques[0].tactic_id, "AML.TA0005");
+        assert_eq!(f.tactics[0].tactic_id, "AML.TA0005");
+        // Furthest stages: Initial Access, Exfiltration, Impact once each;
+        // ties go to the later stage first.
+        let stages: Vec<&str> = f.stages.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(stages, ["AML.TA0011", "AML.TA0010", "AML.TA0004"]);
+        assert_eq!(f.reach[3].steps, 0);
+        assert_eq!(f.reach[3].furthest, None);
+        // Critical first, open before resolved.
+        assert_eq!(f.most_serious(&d, 3), vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn sentences_are_plain() {
+        let atlas = atlas();
+        let d = data();
+        let f = Facts::of(&atlas, &d);
+        assert_eq!(
+            incident_sentence(&atlas, &d.incidents[1], &f.reach[1]),
+            "The attacker got as far as Exfiltration (taking data out) in 3 steps; our controls caught 1 and missed 1. Resolved."
+        );
+        assert_eq!(
+            incident_sentence(&atlas, &d.incidents[3], &f.reach[3]),
+            "No attack steps are recorded yet. Closed."
+        );
+        assert_eq!(f.reach[0].controls_words(), "our controls stopped 1 step");
+    }
+
+    #[test]
+    fn trends_say_it_in_words() {
+        let t = Trend::count(5, Some(3), false, "the 90 days before");
+        assert_eq!(
+            (t.arrow, t.words.as_str(), t.class),
+            ("▲", "up 2 from 3 the 90 days before", "trend-worse")
+        );
+        let t = Trend::count(1, Some(3), false, "before");
+        assert_eq!((t.arrow, t.class), ("▼", "trend-better"));
+        assert_eq!(
+            Trend::count(3, Some(3), true, "before").words,
+            "no change from before (3)"
+        );
+        assert_eq!(Trend::count(3, None, true, "before").class, "trend-none");
+        let p = Trend::percent(Some(75.0), Some(50.0), true, "before");
+        assert_eq!(p.words, "up 25 points from 50% before");
+        assert_eq!(p.class, "trend-better");
+    }
+
+    #[test]
+    fn sub_techniques_roll_up() {
+        assert_eq!(top_level("AML.T0051.001"), "AML.T0051");
+        assert_eq!(top_level("AML.T0051"), "AML.T0051");
+    }
+
+    #[test]
+    fn paths_group_consecutive_steps_by_tactic() {
+        let atlas = atlas();
+        let d = data();
+        let mut detail = as_detail(&d, 1).unwrap();
+        let stages = path_stages(&atlas, &detail, 12);
+        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["AI Model Access", "Execution", "Exfiltration"]);
+        assert!(stages[2].furthest && !stages[0].furthest);
+        assert_eq!(stages[1].steps_words, "step 2");
+        assert_eq!(stages[2].steps[0].label, "Step 3: missed");
+        // A long path keeps its ends around one placeholder.
+        let template = detail.steps[0].clone();
+        detail.steps = (0..20)
+            .map(|i| {
+                let mut s = template.clone();
+                s.position = i + 1;
+                s.tactic_id = if i % 2 == 0 {
+                    "AML.TA0002"
+                } else {
+                    "AML.TA0003"
+                }
+                .into();
+                s
+            })
+            .collect();
+        let stages = path_stages(&atlas, &detail, 7);
+        assert_eq!(stages.len(), 7);
+        assert_eq!(stages[3].gap, 14);
+        assert_eq!(stages[6].steps[0].number, 20);
+    }
+
+    #[test]
+    fn a_report_incident_becomes_a_story() {
+        let d = data();
+        let detail = as_detail(&d, 1).unwrap();
+        assert_eq!(detail.steps.len(), 3);
+        assert_eq!(detail.steps[2].technique_id, "AML.T0057");
+        assert!(as_detail(&d, 9).is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! What the dashboard and the executive briefing read: the incidents a filter
+//! chooses (every one, no paging, only the columns a report shows) with the
+//! steps of their attack paths, and the open incidents by severity. Two plain
+//! queries each; all counting and ranking happens in `render::report`.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::incidents::push_filters;
+use super::{IncidentQuery, Store, StoreError, StoreResult};
+use crate::domain::{FuzzyTime, Kind, Outcome, Severity, Status};
+
+/// One incident as a report counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportIncident {
+    pub id: String,
+    pub title: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub status: Status,
+    pub occurred: Option<FuzzyTime>,
+    pub detected: Option<FuzzyTime>,
+    /// RFC 3339, when the record was created.
+    pub created_at: String,
+}
+
+/// One step of a reported incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportStep {
+    /// Index into [`ReportData::incidents`].
+    pub incident: usize,
+    pub position: i64,
+    pub tactic_id: String,
+    pub technique_id: String,
+    pub outcome: Outcome,
+}
+
+/// The incidents a filter chooses, newest first, and their steps in story order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportData {
+    pub incidents: Vec<ReportIncident>,
+    /// Grouped by incident, in story order.
+    pub steps: Vec<ReportStep>,
+}
+
+impl ReportData {
+    /// The steps of one incident (by index), in story order.
+    pub fn steps_of(&self, incident: usize) -> impl Iterator<Item = &ReportStep> {
+        self.steps.iter().filter(move |s| s.incident == incident)
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
+}
+
+fn incident_of(row: &SqliteRow) -> StoreResult<ReportIncident> {
+    let kind: String = row.try_get("kind")?;
+    let severity: String = row.try_get("severity")?;
+    let status: String = row.try_get("status")?;
+    let occurred_at: Option<String> = row.try_get("occurred_at")?;
+    let occurred_precision: Option<String> = row.try_get("occurred_precision")?;
+    let detected_at: Option<String> = row.try_get("detected_at")?;
+    let detected_precision: Option<String> = row.try_get("detected_precision")?;
+    Ok(ReportIncident {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        kind: Kind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+        status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        occurred: FuzzyTime::from_stored(occurred_at.as_deref(), occurred_precision.as_deref()),
+        detected: FuzzyTime::from_stored(detected_at.as_deref(), detected_precision.as_deref()),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Every incident `q` chooses (its sort and page are ignored), newest
+    /// occurrence first, with the steps of each in story order.
+    pub async fn report_data(&self, q: &IncidentQuery) -> StoreResult<ReportData> {
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT i.id, i.title, i.kind, i.severity, i.status, i.occurred_at, i.occurred_precision,
+                    i.detected_at, i.detected_precision, i.created_at
+             FROM incidents i WHERE 1 = 1",
+        );
+        push_filters(&mut select, q);
+        select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id");
+        let rows = select.build().fetch_all(&self.pool).await?;
+        let incidents = rows
+            .iter()
+            .map(incident_of)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let index: std::collections::HashMap<&str, usize> = incidents
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.id.as_str(), n))
+            .collect();
+
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, o.outcome
+             FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1",
+        );
+        push_filters(&mut select, q);
+        select.push(" ORDER BY o.incident_id, o.position, o.id");
+        let rows = select.build().fetch_all(&self.pool).await?;
+        let mut steps = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let incident_id: &str = row.try_get(0)?;
+            // A step of an incident created between the two reads: skip it.
+            let Some(&incident) = index.get(incident_id) else {
+                continue;
+            };
+            let outcome: &str = row.try_get(4)?;
+            steps.push(ReportStep {
+                incident,
+                position: row.try_get(1)?,
+                tactic_id: row.try_get(2)?,
+                technique_id: row.try_get(3)?,
+                outcome: Outcome::parse(outcome).ok_or_else(|| corrupt("outcome", outcome))?,
+            });
+        }
+        steps.sort_by_key(|s| (s.incident, s.position));
+        Ok(ReportData { incidents, steps })
+    }
+
+    /// How many incidents `q` chooses, by severity (severities with none are absent).
+    pub async fn count_by_severity(&self, q: &IncidentQuery) -> StoreResult<Vec<(Severity, i64)>> {
+        let mut select: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT i.severity, COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut select, q);
+        select.push(" GROUP BY i.severity");
+        let rows: Vec<(String, i64)> = select.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(s, n)| {
+                Severity::parse(&s)
+                    .map(|s| (s, n))
+                    .ok_or_else(|| corrupt("severity", &s))
+            })
+            .collect()
+    }
+}

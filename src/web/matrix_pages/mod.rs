@@ -1,0 +1,206 @@
+//! The highlighted matrix: `/matrix` (HTML), `/matrix.svg`,
+//! `/matrix/layer.json`, an incident's own `layer.json` and `matrix.svg`,
+//! the Navigator-layer upload form, and the shared loading that
+//! `/api/v1/matrix` uses too.
+//!
+//! Every view is a pure function of (incident data, active release, query):
+//! the aggregate is cached by filter and the finished response by URL, both
+//! keyed by the store's [`DataStamp`](crate::store::DataStamp), so a repeated
+//! view costs one primary-key read.
+
+mod cache;
+mod exports;
+mod import;
+mod page;
+pub mod params;
+pub mod technique;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+pub use cache::Cached;
+use cache::ResponseSlot;
+use params::{MatrixRequest, SubsMode};
+
+use super::{AppError, AppState};
+use crate::atlas::ActiveAtlas;
+use crate::render::MatrixView;
+use crate::render::heat::{self, Scores, TechniqueSearch};
+use crate::store::{DataStamp, MatrixAggregate};
+
+/// Largest body of the layer upload form (a 1 MB layer, percent-encoded).
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/matrix", get(page::matrix))
+        .route("/matrix.svg", get(exports::matrix_svg))
+        .route("/matrix/layer.json", get(exports::matrix_layer))
+        .route("/incidents/{id}/layer.json", get(exports::incident_layer))
+        .route("/incidents/{id}/matrix.svg", get(exports::incident_svg));
+    let import = Router::new()
+        .route(
+            "/incidents/layer/import",
+            get(import::form).post(import::submit),
+        )
+        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+    pages.merge(import)
+}
+
+/// Everything a highlighted view is drawn from.
+pub struct Loaded {
+    pub stamp: DataStamp,
+    pub atlas: Arc<ActiveAtlas>,
+    pub aggregate: Arc<MatrixAggregate>,
+    pub scores: Scores,
+}
+
+/// The aggregate of the request's filters (cached) and its scores.
+pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
+    let stamp = state.store.data_stamp().await?;
+    let atlas = state.atlas.get();
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let scores = scores_of(&atlas, &aggregate, req);
+    Ok(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+    })
+}
+
+async fn aggregate_for(
+    state: &AppState,
+    stamp: &DataStamp,
+    req: &MatrixRequest,
+) -> Result<Arc<MatrixAggregate>, AppError> {
+    let query = req.query.clone();
+    cache::aggregate(&state.store, stamp, req.filter_key(), |store| async move {
+        Ok(store.matrix_aggregate(&query).await?)
+    })
+    .await
+}
+
+/// Scores of the aggregate under the request's metric and roll-up.
+pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
+    Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
+        let parent = atlas.technique(technique)?.parent.as_deref()?;
+        atlas.serves(parent, tactic).then_some(parent)
+    })
+}
+
+/// The matrix with the scores, search marks and the requested lists open.
+pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
+    let atlas = &loaded.atlas;
+    let mut view = MatrixView::build(atlas, &req.view_options());
+    let search = req.search.as_deref().map(|text| {
+        TechniqueSearch::new(
+            text,
+            atlas
+                .release
+                .techniques
+                .iter()
+                .map(|t| (t.id.as_str(), atlas.display_name(t))),
+        )
+    });
+    heat::apply(
+        &mut view,
+        &loaded.scores,
+        &loaded.aggregate.incidents,
+        search.as_ref(),
+    );
+    if req.subs == SubsMode::Collapsed {
+        let options = req.view_options();
+        for column in &mut view.columns {
+            for cell in &mut column.cells {
+                cell.expanded =
+                    !cell.subtechniques.is_empty() && options.subtechniques.is_expanded(&cell.id);
+            }
+        }
+    }
+    view
+}
+
+/// Serves from the response cache, or renders with `render` and keeps it.
+pub async fn cached_response<F>(
+    state: &AppState,
+    req: &MatrixRequest,
+    kind: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: AsyncFnOnce(Loaded) -> Result<Cached, AppError>,
+{
+    let stamp = state.store.data_stamp().await?;
+    let atlas = state.atlas.get();
+    let slot = ResponseSlot::new(&stamp, &atlas, kind, req.query_string());
+    if let Some(hit) = slot.get() {
+        return Ok(respond(hit));
+    }
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let scores = scores_of(&atlas, &aggregate, req);
+    let fresh = render(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+    })
+    .await?;
+    slot.put(fresh.clone());
+    Ok(respond(fresh))
+}
+
+pub fn respond(c: Cached) -> Response {
+    match c.filename {
+        Some(name) => (
+            [
+                (header::CONTENT_TYPE, c.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            c.body,
+        )
+            .into_response(),
+        None => ([(header::CONTENT_TYPE, c.content_type)], c.body).into_response(),
+    }
+}
+
+/// A rendered HTML page as a cacheable body.
+pub fn html(body: String) -> Cached {
+    Cached {
+        content_type: "text/html; charset=utf-8",
+        filename: None,
+        body: Bytes::from(body),
+    }
+}
+
+/// An SVG document as a cacheable body.
+pub fn svg(body: String) -> Cached {
+    Cached {
+        content_type: "image/svg+xml",
+        filename: None,
+        body: Bytes::from(body),
+    }
+}
+
+/// A JSON document (a download when `filename` is given).
+pub fn json(body: String, filename: Option<&'static str>) -> Cached {
+    Cached {
+        content_type: "application/json",
+        filename,
+        body: Bytes::from(body),
+    }
+}
+
+/// Parses the raw query of a matrix route.
+pub fn request(raw: &Option<String>) -> Result<MatrixRequest, AppError> {
+    MatrixRequest::parse(raw.as_deref())
+}

@@ -1,0 +1,90 @@
+//! The highlighted matrix in a real browser: highlighted cells and the
+//! legend, the one-click "observed only" toggle, and a cell leading to its
+//! technique page with the incidents behind it.
+
+use fantoccini::Locator;
+use serde_json::Value;
+
+use super::Browser;
+use crate::support::{PASSWORD, TestApp, shared_atlas};
+
+fn count(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    atlasview::service::case_studies::import_release_case_studies(
+        &app.store,
+        &app.state.atlas.get(),
+    )
+    .await
+    .expect("case studies");
+    browser.sign_in(&app, "admin", PASSWORD).await;
+
+    browser.open(&app, "/matrix?metric=steps").await;
+    browser.wait_for(".matrix li.cell").await;
+    let cells = count(&browser.js("return document.querySelectorAll('li.cell').length").await);
+    let hot = count(
+        &browser
+            .js("return document.querySelectorAll('li.cell:is(.heat-1,.heat-2,.heat-3,.heat-4,.heat-5)').length")
+            .await,
+    );
+    assert!(hot > 20 && hot < cells, "{hot} highlighted of {cells}");
+    // Highlighted cells are coloured (a background other than the plain cell's).
+    let colours = browser
+        .js("const bg = s => getComputedStyle(document.querySelector(s)).backgroundColor; \
+             return [bg('li.cell.heat-1, li.cell.heat-2'), bg('li.cell:not([class*=heat-])')]")
+        .await;
+    assert_ne!(colours[0], colours[1], "{colours}");
+    // The legend: a swatch and a range per bucket, visible.
+    let legend = browser
+        .js("return [...document.querySelectorAll('.legend-item')].map(li => li.innerText.trim())")
+        .await;
+    let legend = legend.as_array().cloned().unwrap_or_default();
+    assert!(!legend.is_empty(), "legend");
+    assert!(legend[0].as_str().is_some_and(|t| t.starts_with('1')), "{legend:?}");
+    let evade = browser
+        .wait_for("section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] .badge")
+        .await;
+    assert_eq!(evade.text().await.expect("badge").trim(), "6");
+
+    // "Observed only" is one click, and every cell left has a score.
+    let toggle = browser
+        .find(Locator::XPath("//nav[contains(@class,'toolbar')]//a[normalize-space()='Observed only']"))
+        .await
+        .expect("observed-only link");
+    toggle.click().await.expect("click observed only");
+    browser.wait_for(".matrix.matrix-observed-only").await;
+    assert!(browser.path().await.contains("observed=1"), "{}", browser.path().await);
+    assert!(browser.path().await.contains("metric=steps"), "keeps the other options");
+    let left = count(&browser.js("return document.querySelectorAll('li.cell').length").await);
+    let unscored = count(
+        &browser
+            .js("return [...document.querySelectorAll('li.cell')].filter(li => !li.querySelector('.badge')).length")
+            .await,
+    );
+    assert!(left < cells, "{left} of {cells}");
+    assert_eq!(unscored, 0, "every cell left is observed");
+
+    // A cell leads to its technique page, narrowed to its tactic.
+    let link = browser
+        .wait_for("section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] a.cell-link")
+        .await;
+    let title = link.attr("title").await.expect("title").unwrap_or_default();
+    assert!(title.contains("6 incidents, 6 steps"), "{title}");
+    link.click().await.expect("click the cell");
+    browser.wait_for("#incidents .hit").await;
+    let path = browser.path().await;
+    assert!(path.starts_with("/techniques/AML.T0015?under=AML.TA0007"), "{path}");
+    let hits = count(&browser.js("return document.querySelectorAll('#incidents .hit').length").await);
+    assert_eq!(hits, 6, "the six case studies that evade the model under Defense Evasion");
+    let heading = browser.wait_for("#h-incidents").await.text().await.expect("heading");
+    assert!(heading.contains("Defense Evasion"), "{heading}");
+    browser.close().await;
+}

@@ -350,13 +350,17 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
         l.local_addr().unwrap().port()
     };
     let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["serve", "--addr", &addr])
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .expect("start server");
+    let child = KillOnDrop(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["serve", "--addr", &addr])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start server"),
+    );
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -392,15 +396,13 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
         .send()
         .await
         .unwrap();
-    let body = Some((r.status().as_u16(), r.text().await.unwrap()));
+    let (status, body) = (r.status().as_u16(), r.text().await.unwrap());
     let health = client
         .get(format!("http://{addr}/healthz"))
         .send()
         .await
         .map(|r| r.status().as_u16());
-    let _ = child.kill();
-    let _ = child.wait();
-    let (status, body) = body.expect("server answered");
+    drop(child);
     assert_eq!(status, 200);
     assert_eq!(health.ok(), Some(200));
     assert!(
@@ -527,4 +529,14 @@ async fn admins_import_releases_from_the_admin_page_and_the_api() {
         3,
         "API import, upload and activation are audited"
     );
+}
+
+/// Stops the server even when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -268,7 +268,7 @@ impl Store {
             last_seen_at: String,
             expires_at: String,
         }
-        let row: Option<Row> = sqlx::query_as(&sql)
+        let row: Option<Row> = sqlx::query_as(sql)
             .bind(id_hash)
             .fetch_optional(&self.pool)
             .await?;

@@ -29,7 +29,11 @@ async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
 
     browser.open(&app, "/matrix?metric=steps").await;
     browser.wait_for(".matrix li.cell").await;
-    let cells = count(&browser.js("return document.querySelectorAll('li.cell').length").await);
+    let cells = count(
+        &browser
+            .js("return document.querySelectorAll('li.cell').length")
+            .await,
+    );
     let hot = count(
         &browser
             .js("return document.querySelectorAll('li.cell:is(.heat-1,.heat-2,.heat-3,.heat-4,.heat-5)').length")
@@ -38,8 +42,10 @@ async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
     assert!(hot > 20 && hot < cells, "{hot} highlighted of {cells}");
     // Highlighted cells are coloured (a background other than the plain cell's).
     let colours = browser
-        .js("const bg = s => getComputedStyle(document.querySelector(s)).backgroundColor; \
-             return [bg('li.cell.heat-1, li.cell.heat-2'), bg('li.cell:not([class*=heat-])')]")
+        .js(
+            "const bg = s => getComputedStyle(document.querySelector(s)).backgroundColor; \
+             return [bg('li.cell.heat-1, li.cell.heat-2'), bg('li.cell:not([class*=heat-])')]",
+        )
         .await;
     assert_ne!(colours[0], colours[1], "{colours}");
     // The legend: a swatch and a range per bucket, visible.
@@ -48,22 +54,40 @@ async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
         .await;
     let legend = legend.as_array().cloned().unwrap_or_default();
     assert!(!legend.is_empty(), "legend");
-    assert!(legend[0].as_str().is_some_and(|t| t.starts_with('1')), "{legend:?}");
+    assert!(
+        legend[0].as_str().is_some_and(|t| t.starts_with('1')),
+        "{legend:?}"
+    );
     let evade = browser
-        .wait_for("section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] .badge")
+        .wait_for(
+            "section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] .badge",
+        )
         .await;
     assert_eq!(evade.text().await.expect("badge").trim(), "6");
 
     // "Observed only" is one click, and every cell left has a score.
     let toggle = browser
-        .find(Locator::XPath("//nav[contains(@class,'toolbar')]//a[normalize-space()='Observed only']"))
+        .find(Locator::XPath(
+            "//nav[contains(@class,'toolbar')]//a[normalize-space()='Observed only']",
+        ))
         .await
         .expect("observed-only link");
     toggle.click().await.expect("click observed only");
     browser.wait_for(".matrix.matrix-observed-only").await;
-    assert!(browser.path().await.contains("observed=1"), "{}", browser.path().await);
-    assert!(browser.path().await.contains("metric=steps"), "keeps the other options");
-    let left = count(&browser.js("return document.querySelectorAll('li.cell').length").await);
+    assert!(
+        browser.path().await.contains("observed=1"),
+        "{}",
+        browser.path().await
+    );
+    assert!(
+        browser.path().await.contains("metric=steps"),
+        "keeps the other options"
+    );
+    let left = count(
+        &browser
+            .js("return document.querySelectorAll('li.cell').length")
+            .await,
+    );
     let unscored = count(
         &browser
             .js("return [...document.querySelectorAll('li.cell')].filter(li => !li.querySelector('.badge')).length")
@@ -81,10 +105,25 @@ async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
     link.click().await.expect("click the cell");
     browser.wait_for("#incidents .hit").await;
     let path = browser.path().await;
-    assert!(path.starts_with("/techniques/AML.T0015?under=AML.TA0007"), "{path}");
-    let hits = count(&browser.js("return document.querySelectorAll('#incidents .hit').length").await);
-    assert_eq!(hits, 6, "the six case studies that evade the model under Defense Evasion");
-    let heading = browser.wait_for("#h-incidents").await.text().await.expect("heading");
+    assert!(
+        path.starts_with("/techniques/AML.T0015?under=AML.TA0007"),
+        "{path}"
+    );
+    let hits = count(
+        &browser
+            .js("return document.querySelectorAll('#incidents .hit').length")
+            .await,
+    );
+    assert_eq!(
+        hits, 6,
+        "the six case studies that evade the model under Defense Evasion"
+    );
+    let heading = browser
+        .wait_for("#h-incidents")
+        .await
+        .text()
+        .await
+        .expect("heading");
     assert!(heading.contains("Defense Evasion"), "{heading}");
     browser.close().await;
 }

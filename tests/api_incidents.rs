@@ -668,6 +668,7 @@ async fn atlas_case_studies_become_57_incidents_and_round_trip_as_case_study_yam
             "incident-date-granularity",
         ),
         ("[unclosed", "file"),
+        ("- just\n- a list\n", "study"),
     ] {
         let res = app
             .client

@@ -294,7 +294,13 @@ pub fn parse_case_study(bytes: &[u8]) -> Result<CaseStudyDoc, ValidationError> {
         serde_json::Value::Object(mut map) if map.contains_key("study") => {
             map.remove("study").unwrap_or_default()
         }
-        other => other,
+        doc @ serde_json::Value::Object(_) => doc,
+        _ => {
+            return Err(ValidationError::new(
+                "study",
+                "the file must hold a case study: a mapping with `study:` or `name:`",
+            ));
+        }
     };
     serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::auth::{Actor, SESSION_COOKIE, SignedIn, session_cookie};
-use super::incident_pages::{HtmlForm, parse_query, see_other};
+use super::forms::{HtmlForm, parse_query, see_other};
 use super::{AppError, AppState};
 use crate::domain::auth::Role;
 use crate::service::ServiceError;

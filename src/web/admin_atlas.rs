@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::auth::Actor;
-use super::incident_pages::{HtmlForm, parse_query, see_other};
+use super::forms::{HtmlForm, parse_query, see_other};
 use super::{ApiError, AppError, AppState};
 use crate::atlas::fetch::{self, DEFAULT_SYNC_URL, Fetched};
 use crate::atlas::{ImportError, MAX_RELEASE_BYTES, ReleaseInfo, parse_release};

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::account_pages::RevokeForm;
 use super::auth::Actor;
-use super::incident_pages::{HtmlForm, parse_query, see_other};
+use super::forms::{HtmlForm, parse_query, see_other};
 use super::{AppError, AppState};
 use crate::domain::FuzzyTime;
 use crate::domain::auth::Role;

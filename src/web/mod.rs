@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod filters;
+pub mod forms;
 pub mod incident_pages;
 pub mod matrix_pages;
 pub mod rate_limit;

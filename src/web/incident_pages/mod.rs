@@ -17,14 +17,12 @@ mod list;
 mod steps;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::de::DeserializeOwned;
 
+pub(crate) use super::forms::{HtmlForm, parse_query, see_other};
 use super::{AppError, AppState};
 use crate::atlas::markdown;
 use crate::domain::{
@@ -83,55 +81,6 @@ pub fn routes() -> Router<AppState> {
 
 // ------------------------------------------------------------ request side
 
-/// An `application/x-www-form-urlencoded` body parsed with `serde_html_form`.
-/// Every failure is an HTML error page: 415 for another content type, 413 over
-/// the route's limit, 400 for a body that is not a form of the expected shape.
-pub(crate) struct HtmlForm<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HtmlForm<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        if content_type != "application/x-www-form-urlencoded" {
-            return Err(AppError::UnsupportedMediaType(
-                "This page accepts only HTML form submissions (application/x-www-form-urlencoded)."
-                    .to_string(),
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge("The form is larger than this page accepts.".to_string())
-            } else {
-                AppError::BadRequest {
-                    message: format!("The form could not be read: {}", rejection.body_text()),
-                    field: None,
-                }
-            }
-        })?;
-        serde_html_form::from_bytes(&bytes)
-            .map(HtmlForm)
-            .map_err(|e| AppError::BadRequest {
-                message: format!("The form could not be read: {e}"),
-                field: None,
-            })
-    }
-}
-
-/// A query string parsed into a form struct (the GET half of a two-stage form).
-pub(crate) fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, AppError> {
-    serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
-        message: format!("The query string could not be read: {e}"),
-        field: None,
-    })
-}
-
 /// The hidden `version` field: empty is none, anything but a number is a 400.
 pub(crate) fn parse_version(raw: &str) -> Result<Option<i64>, AppError> {
     match raw.trim() {
@@ -157,13 +106,6 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 }
 
 // ----------------------------------------------------------- response side
-
-/// 303 See Other. Locations are built from IDs the store generated; a value
-/// that is not a valid header still never panics (it falls back to the list).
-pub(crate) fn see_other(location: &str) -> Response {
-    let value = HeaderValue::try_from(location).unwrap_or(HeaderValue::from_static("/incidents"));
-    (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response()
-}
 
 pub(crate) async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
     state

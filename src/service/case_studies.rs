@@ -8,8 +8,8 @@ use super::ServiceError;
 use super::incidents::{check_steps, resolve_release};
 use crate::atlas::{ActiveAtlas, CaseStudy};
 use crate::domain::{
-    FuzzyTime, IncidentDetail, IncidentDraft, IncidentInput, Kind, Outcome, Precision, Reference,
-    Severity, Status, StepDraft, StepInput, StepSource, ValidationError,
+    FuzzyTime, IncidentDetail, IncidentDraft, IncidentInput, Kind, Precision, Reference, Severity,
+    Status, StepDraft, StepInput, StepSource, ValidationError,
 };
 use crate::store::Store;
 
@@ -66,6 +66,26 @@ fn date_of(
     }))
 }
 
+/// A case study's procedure (tactic, technique, description) as validated
+/// steps of source "case study", named `procedure[i]` in messages.
+fn procedure_drafts<'a>(
+    procedure: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> Result<Vec<StepDraft>, ValidationError> {
+    procedure
+        .enumerate()
+        .map(|(i, (tactic, technique, description))| {
+            StepInput {
+                tactic: Some(tactic.to_string()),
+                technique: Some(technique.to_string()),
+                description: description.map(str::to_string),
+                source: Some(StepSource::CaseStudy.as_str().to_string()),
+                ..StepInput::default()
+            }
+            .validate(&format!("procedure[{i}]."))
+        })
+        .collect()
+}
+
 /// An ATLAS case study as an incident of kind "case study" with its steps.
 pub fn draft_from_case_study(
     cs: &CaseStudy,
@@ -99,21 +119,13 @@ pub fn draft_from_case_study(
         cs.incident_date.as_deref(),
         cs.incident_date_granularity.as_deref(),
     )?;
-    let steps = cs
-        .procedure
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            StepInput {
-                tactic: Some(p.tactic.clone()),
-                technique: Some(p.technique.clone()),
-                description: p.description.clone(),
-                source: Some(StepSource::CaseStudy.as_str().to_string()),
-                ..StepInput::default()
-            }
-            .validate(&format!("procedure[{i}]."))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let steps = procedure_drafts(cs.procedure.iter().map(|p| {
+        (
+            p.tactic.as_str(),
+            p.technique.as_str(),
+            p.description.as_deref(),
+        )
+    }))?;
     Ok((draft, steps))
 }
 
@@ -363,29 +375,15 @@ pub async fn import_case_study(
         doc.incident_date.as_deref(),
         doc.incident_date_granularity.as_deref(),
     )?;
-    let steps = doc
-        .procedure
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            StepInput {
-                tactic: Some(p.tactic.clone()),
-                technique: Some(p.technique.clone()),
-                description: Some(p.description.clone()),
-                outcome: Some(Outcome::Unknown.as_str().to_string()),
-                source: Some(StepSource::CaseStudy.as_str().to_string()),
-                ..StepInput::default()
-            }
-            .validate(&format!("procedure[{i}]."))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let steps = procedure_drafts(doc.procedure.iter().map(|p| {
+        (
+            p.tactic.as_str(),
+            p.technique.as_str(),
+            Some(p.description.as_str()),
+        )
+    }))?;
     let release = resolve_release(store, active, None).await?;
-    let labelled: Vec<(&StepDraft, String)> = steps
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d, format!("procedure[{i}].")))
-        .collect();
-    check_steps(store, &release, &labelled).await?;
+    check_steps(store, &release, &steps, "procedure").await?;
     Ok(store
         .create_incident(&draft, &release.version, None, &steps)
         .await?)

@@ -29,22 +29,35 @@ pub async fn resolve_release<'a>(
     }
 }
 
-/// Checks steps against the release; a technique missing from it is looked up
-/// in the other stored releases (it may have vanished upstream).
+/// Checks one step against the release; a technique missing from it is looked
+/// up in the other stored releases (it may have vanished upstream). `prefix`
+/// names the step in messages (`""` or `steps[3].`).
+pub async fn check_one_step(
+    store: &Store,
+    release: &Release,
+    step: &StepDraft,
+    prefix: &str,
+) -> Result<(), ServiceError> {
+    let elsewhere = match release.technique(&step.technique_id) {
+        Some(_) => None,
+        None => store
+            .find_technique_anywhere(&step.technique_id)
+            .await?
+            .map(|(_, t)| t),
+    };
+    check_step(step, release, elsewhere.as_ref(), prefix)?;
+    Ok(())
+}
+
+/// Checks a list of steps, naming a bad one as `{list}[i].field`.
 pub async fn check_steps(
     store: &Store,
     release: &Release,
-    steps: &[(&StepDraft, String)],
+    steps: &[StepDraft],
+    list: &str,
 ) -> Result<(), ServiceError> {
-    for (step, prefix) in steps {
-        let elsewhere = match release.technique(&step.technique_id) {
-            Some(_) => None,
-            None => store
-                .find_technique_anywhere(&step.technique_id)
-                .await?
-                .map(|(_, t)| t),
-        };
-        check_step(step, release, elsewhere.as_ref(), prefix)?;
+    for (i, step) in steps.iter().enumerate() {
+        check_one_step(store, release, step, &format!("{list}[{i}].")).await?;
     }
     Ok(())
 }
@@ -69,12 +82,7 @@ pub async fn create(
         .map(|(i, s)| s.validate(&format!("steps[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
     let release = resolve_release(store, active, draft.atlas_release.as_deref()).await?;
-    let labelled: Vec<(&StepDraft, String)> = drafts
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d, format!("steps[{i}].")))
-        .collect();
-    check_steps(store, &release, &labelled).await?;
+    check_steps(store, &release, &drafts, "steps").await?;
     Ok(store
         .create_incident(&draft, &release.version, None, &drafts)
         .await?)
@@ -106,12 +114,7 @@ pub async fn update(
     if release.version != current.incident.atlas_release {
         // Re-mapping to another release: every existing step must still hold there.
         let steps: Vec<StepDraft> = current.steps.iter().map(step_draft_of).collect();
-        let labelled: Vec<(&StepDraft, String)> = steps
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d, format!("steps[{i}].")))
-            .collect();
-        check_steps(store, &release, &labelled).await?;
+        check_steps(store, &release, &steps, "steps").await?;
     }
     Ok(store
         .update_incident(id, &draft, &release.version, expected)
@@ -143,7 +146,7 @@ async fn validated_step(
         .await?
         .ok_or_else(|| crate::store::StoreError::NotFound(format!("incident {incident_id}")))?;
     let release = resolve_release(store, active, Some(&current.incident.atlas_release)).await?;
-    check_steps(store, &release, &[(&draft, String::new())]).await?;
+    check_one_step(store, &release, &draft, "").await?;
     Ok(draft)
 }
 

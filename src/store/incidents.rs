@@ -273,31 +273,18 @@ impl Store {
         let id = id.to_string();
         let now = now_rfc3339();
         let mut tx = self.pool.begin().await?;
-        let (occ, occ_p) = time_parts(&draft.occurred);
-        let (det, det_p) = time_parts(&draft.detected);
-        let (res, res_p) = time_parts(&draft.resolved);
-        sqlx::query(
-            "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
-                 detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
-                 atlas_release, source_ref, created_at, updated_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)",
+        // The draft's columns come first, in `bind_draft`'s order.
+        bind_draft(
+            sqlx::query(
+                "INSERT INTO incidents (title, summary, kind, severity, status, occurred_at, occurred_precision,
+                     detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
+                     atlas_release, id, source_ref, created_at, updated_at, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)",
+            ),
+            draft,
+            atlas_release,
         )
         .bind(&id)
-        .bind(&draft.title)
-        .bind(&draft.summary)
-        .bind(draft.kind.as_str())
-        .bind(draft.severity.as_str())
-        .bind(draft.status.as_str())
-        .bind(occ)
-        .bind(occ_p)
-        .bind(det)
-        .bind(det_p)
-        .bind(res)
-        .bind(res_p)
-        .bind(&draft.target)
-        .bind(&draft.actor)
-        .bind(&draft.reporter)
-        .bind(atlas_release)
         .bind(source_ref)
         .bind(&now)
         .bind(&now)
@@ -790,22 +777,15 @@ async fn bump_version(
     Ok(current + 1)
 }
 
-async fn update_fields(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: &str,
-    draft: &IncidentDraft,
-    atlas_release: &str,
-) -> StoreResult<()> {
+type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds an incident's editable columns as `$1`..`$15`, in the order that the
+/// incident INSERT and UPDATE statements list them.
+fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q str) -> Query<'q> {
     let (occ, occ_p) = time_parts(&draft.occurred);
     let (det, det_p) = time_parts(&draft.detected);
     let (res, res_p) = time_parts(&draft.resolved);
-    sqlx::query(
-            "UPDATE incidents SET title = $1, summary = $2, kind = $3, severity = $4, status = $5,
-                 occurred_at = $6, occurred_precision = $7, detected_at = $8, detected_precision = $9,
-                 resolved_at = $10, resolved_precision = $11, target = $12, actor = $13, reporter = $14,
-                 atlas_release = $15
-             WHERE id = $16",
-        )
+    query
         .bind(&draft.title)
         .bind(&draft.summary)
         .bind(draft.kind.as_str())
@@ -821,9 +801,28 @@ async fn update_fields(
         .bind(&draft.actor)
         .bind(&draft.reporter)
         .bind(atlas_release)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+}
+
+async fn update_fields(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    draft: &IncidentDraft,
+    atlas_release: &str,
+) -> StoreResult<()> {
+    bind_draft(
+        sqlx::query(
+            "UPDATE incidents SET title = $1, summary = $2, kind = $3, severity = $4, status = $5,
+                 occurred_at = $6, occurred_precision = $7, detected_at = $8, detected_precision = $9,
+                 resolved_at = $10, resolved_precision = $11, target = $12, actor = $13, reporter = $14,
+                 atlas_release = $15
+             WHERE id = $16",
+        ),
+        draft,
+        atlas_release,
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("DELETE FROM incident_tags WHERE incident_id = $1")
         .bind(id)
         .execute(&mut **tx)

@@ -180,19 +180,23 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
+/// The audit name of whoever runs the CLI.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
 async fn cli_audit(
     store: &atlasview::store::Store,
     action: &'static str,
     target: String,
     detail: String,
 ) -> anyhow::Result<()> {
-    let actor = format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    );
     store
         .audit(atlasview::store::AuditEvent {
-            actor,
+            actor: cli_actor(),
             action,
             target,
             detail,
@@ -410,15 +414,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 TokenCommand::Revoke { prefix } => {
-                    let prefix = prefix.trim_start_matches("atv_").to_string();
-                    let t = store.revoke_token(&prefix, None).await?;
-                    cli_audit(
-                        &store,
-                        "token.revoke",
-                        format!("atv_{}", t.prefix),
-                        format!("of {}", t.username),
-                    )
-                    .await?;
+                    let t = accounts::revoke_token(&store, &prefix, None, &cli_actor(), "").await?;
                     println!("revoked atv_{}", t.prefix);
                 }
             }

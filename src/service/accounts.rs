@@ -166,6 +166,30 @@ pub async fn create_token(
     Ok((token, prefix))
 }
 
+/// Revokes a token by prefix (`owner` limits it to that user's tokens) and
+/// records who did it.
+pub async fn revoke_token(
+    store: &Store,
+    prefix: &str,
+    owner: Option<&str>,
+    actor: &str,
+    ip: &str,
+) -> Result<crate::store::TokenInfo, ServiceError> {
+    let token = store
+        .revoke_token(prefix.trim().trim_start_matches(TOKEN_PREFIX), owner)
+        .await?;
+    store
+        .audit(crate::store::AuditEvent {
+            actor: actor.to_string(),
+            action: "token.revoke",
+            target: format!("{TOKEN_PREFIX}{}", token.prefix),
+            detail: format!("of {}", token.username),
+            ip: ip.to_string(),
+        })
+        .await?;
+    Ok(token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

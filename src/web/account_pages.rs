@@ -377,20 +377,14 @@ async fn revoke_token(
     HtmlForm(form): HtmlForm<RevokeForm>,
 ) -> Result<Response, AppError> {
     let owner = who.0.0.user.username.clone();
-    let token = state
-        .store
-        .revoke_token(form.prefix.trim(), Some(&owner))
-        .await?;
-    state
-        .store
-        .audit(AuditEvent {
-            actor: actor.name,
-            action: "token.revoke",
-            target: format!("atv_{}", token.prefix),
-            detail: format!("of {}", token.username),
-            ip: actor.ip,
-        })
-        .await?;
+    accounts::revoke_token(
+        &state.store,
+        &form.prefix,
+        Some(&owner),
+        &actor.name,
+        &actor.ip,
+    )
+    .await?;
     Ok(see_other("/account"))
 }
 

@@ -216,17 +216,7 @@ async fn revoke_token(
     actor: Actor,
     HtmlForm(form): HtmlForm<RevokeForm>,
 ) -> Result<Response, AppError> {
-    let token = state.store.revoke_token(form.prefix.trim(), None).await?;
-    state
-        .store
-        .audit(AuditEvent {
-            actor: actor.name,
-            action: "token.revoke",
-            target: format!("atv_{}", token.prefix),
-            detail: format!("of {}", token.username),
-            ip: actor.ip,
-        })
-        .await?;
+    accounts::revoke_token(&state.store, &form.prefix, None, &actor.name, &actor.ip).await?;
     Ok(see_other("/admin/users?done=revoked"))
 }
 

@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::dashboard::mini_matrix;
 use super::pdf::{self, PRINT_CSP};
-use super::{Paper, ReportParams, kind_pairs, period_query, today, with_query};
+use super::{Paper, ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
 use crate::render::charts::MiniMatrix;
 use crate::render::heat::LegendEntry;
 use crate::render::period::{Period, Preset, day};
-use crate::render::report::{Facts, PathStage, Trend, incident_sentence, kinds, path_stages};
+use crate::render::report::{Facts, PathStage, Trend, incident_sentence, path_stages};
 use crate::render::story::{Icon, LaneMode, StoryOptions, StoryView};
 use crate::render::{Link, plain};
 use crate::store::ReportData;
@@ -145,19 +145,7 @@ async fn load(
     let period = params.period(today(), Preset::Days90)?;
     let case_studies = params.case_studies()?;
     let atlas = state.atlas.get();
-    let data = state
-        .store
-        .report_data(&period_query(&period, kinds(case_studies)))
-        .await?;
-    let previous = match period.previous() {
-        Some(p) => Some(
-            state
-                .store
-                .report_data(&period_query(&p, kinds(case_studies)))
-                .await?,
-        ),
-        None => None,
-    };
+    let (data, previous) = period_data(state, &period, case_studies).await?;
     let facts = Facts::of(&atlas, &data);
     let serious = facts.most_serious(&data, 3);
     // The story of the most serious incident that has steps.

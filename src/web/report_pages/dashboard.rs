@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 
-use super::{ReportParams, kind_pairs, period_query, today, with_query};
+use super::{ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
 use crate::domain::Status;
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days, share};
@@ -113,19 +113,7 @@ pub async fn page(
     let case_studies = params.case_studies()?;
     let refresh = params.refresh()?;
     let atlas = state.atlas.get();
-    let data = state
-        .store
-        .report_data(&period_query(&period, kinds(case_studies)))
-        .await?;
-    let previous = match period.previous() {
-        Some(p) => Some(
-            state
-                .store
-                .report_data(&period_query(&p, kinds(case_studies)))
-                .await?,
-        ),
-        None => None,
-    };
+    let (data, previous) = period_data(&state, &period, case_studies).await?;
     let open_anytime: i64 = state
         .store
         .count_by_severity(&IncidentQuery {

@@ -27,7 +27,7 @@ use super::{AppError, AppState};
 use crate::domain::Kind;
 use crate::render::period::{Period, Preset};
 use crate::render::report;
-use crate::store::IncidentQuery;
+use crate::store::{IncidentQuery, ReportData};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -182,6 +182,25 @@ pub fn period_query(period: &Period, kinds: Vec<Kind>) -> IncidentQuery {
         occurred_to,
         ..IncidentQuery::default()
     }
+}
+
+/// A period's report data and, where the period has one, the previous
+/// period's (for trends).
+pub async fn period_data(
+    state: &AppState,
+    period: &Period,
+    case_studies: bool,
+) -> Result<(ReportData, Option<ReportData>), AppError> {
+    let kinds = report::kinds(case_studies);
+    let data = state
+        .store
+        .report_data(&period_query(period, kinds.clone()))
+        .await?;
+    let previous = match period.previous() {
+        Some(p) => Some(state.store.report_data(&period_query(&p, kinds)).await?),
+        None => None,
+    };
+    Ok((data, previous))
 }
 
 /// `key=value&…`, percent-encoded.

@@ -3,6 +3,7 @@
 
 pub mod active;
 pub mod catalog;
+pub mod diff;
 pub mod fetch;
 pub mod markdown;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod legacy;
 pub mod parse;
+pub mod successors;
 pub mod v6;
 pub mod version;
 pub use error::ImportError;

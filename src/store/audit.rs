@@ -97,3 +97,22 @@ impl Store {
         Ok((rows, total))
     }
 }
+
+/// Appends an audit entry inside a caller's transaction, so the change and
+/// its record commit (or roll back) together.
+pub(super) async fn append_audit(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(new_id("aud-"))
+        .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
+        .bind(&event.actor)
+        .bind(event.action)
+        .bind(&event.target)
+        .bind(&event.detail)
+        .bind(&event.ip)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod incidents;
 mod matrix;
 mod report;
 mod retrospective;
+mod upgrade;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,10 @@ pub use matrix::{
 };
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
+pub use upgrade::{
+    CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
+    UpgradeCandidate, UpgradeRecord, UpgradeWrite,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

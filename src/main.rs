@@ -230,6 +230,21 @@ enum AtlasCommand {
     List,
     /// Make a stored release the active one.
     Activate { version: String },
+    /// Move incidents mapped against an older release to a newer one, with a
+    /// report per incident and step (one transaction, audited).
+    UpgradeIncidents {
+        /// The stored release to move to (e.g. `2026.09`).
+        #[arg(long)]
+        to: String,
+        /// Print the report and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Compare two stored releases: what was added, removed, renamed, re-tacticed.
+    Diff { from: String, to: String },
+    /// The successor table (shipped with atlasview, overridable by the admin).
+    #[command(subcommand)]
+    Successors(SuccessorCommand),
     /// Write the compact catalog (facts only, no descriptions) of a release file,
     /// as embedded in the binary at `catalog/atlas-catalog.json`.
     ExportCatalog {
@@ -239,6 +254,29 @@ enum AtlasCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SuccessorCommand {
+    /// List the effective table: shipped entries and overrides.
+    List,
+    /// Override the successor of a retired technique (or say it has none).
+    Set {
+        /// The retired technique.
+        technique: String,
+        /// Its successor; omit with `--none`.
+        successor: Option<String>,
+        /// The technique has no successor (hides a shipped entry).
+        #[arg(long, conflicts_with = "successor")]
+        none: bool,
+        /// The first release without the old ID.
+        #[arg(long, default_value = "")]
+        release: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove an override: the shipped entry, if any, applies again.
+    Clear { technique: String },
 }
 
 fn main() -> ExitCode {
@@ -478,6 +516,124 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("release {version} is now active");
             Ok(())
         }
+        Command::Atlas(AtlasCommand::UpgradeIncidents { to, dry_run }) => {
+            use atlasview::service::upgrade;
+            let store = app::open(db).await?.0;
+            let plan = upgrade::preview(&store, &to, progress("planned"))
+                .await
+                .map_err(service_error)?;
+            print!("{}", plan.report_text());
+            if plan.incidents.is_empty() {
+                println!("no incident is mapped to a release older than {to}: nothing to upgrade");
+                return Ok(());
+            }
+            println!(
+                "{}: {}",
+                if dry_run {
+                    "dry run, nothing written"
+                } else {
+                    "summary"
+                },
+                plan.summary
+            );
+            if !dry_run {
+                let who = upgrade::Who {
+                    actor: cli_actor(),
+                    ip: String::new(),
+                };
+                let id = upgrade::apply(&store, &plan, &who, progress("written"))
+                    .await
+                    .map_err(service_error)?;
+                if let Some(id) = id {
+                    println!(
+                        "upgraded {} incidents to {to} (upgrade {id}, recorded in the audit log)",
+                        plan.summary.incidents
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Atlas(AtlasCommand::Diff { from, to }) => {
+            let store = app::open(db).await?.0;
+            let load = |v: String| {
+                let store = store.clone();
+                async move {
+                    store
+                        .load_release(&v)
+                        .await?
+                        .with_context(|| format!("release {v} is not stored"))
+                }
+            };
+            let (a, b) = (load(from).await?, load(to).await?);
+            let table = atlasview::service::upgrade::successor_table(&store)
+                .await
+                .map_err(service_error)?;
+            let d = atlasview::atlas::diff::diff(&a, &b, &table);
+            println!("{}", serde_json::to_string_pretty(&d)?);
+            Ok(())
+        }
+        Command::Atlas(AtlasCommand::Successors(cmd)) => {
+            use atlasview::service::upgrade;
+            let store = app::open(db).await?.0;
+            let who = upgrade::Who {
+                actor: cli_actor(),
+                ip: String::new(),
+            };
+            match cmd {
+                SuccessorCommand::List => {
+                    let table = upgrade::successor_table(&store)
+                        .await
+                        .map_err(service_error)?;
+                    for e in table.entries() {
+                        println!(
+                            "{:<14} → {:<14} {:<8} {}{}",
+                            e.technique,
+                            e.successor.as_deref().unwrap_or("(none)"),
+                            e.release,
+                            e.origin.label(),
+                            if e.note.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" · {}", e.note)
+                            }
+                        );
+                    }
+                }
+                SuccessorCommand::Set {
+                    technique,
+                    successor,
+                    none,
+                    release,
+                    note,
+                } => {
+                    anyhow::ensure!(
+                        none || successor.is_some(),
+                        "name the successor, or pass --none"
+                    );
+                    let input = upgrade::SuccessorInput {
+                        technique,
+                        successor: successor.unwrap_or_default(),
+                        release,
+                        note,
+                    };
+                    let e = upgrade::set_successor(&store, &input, &who)
+                        .await
+                        .map_err(service_error)?;
+                    println!(
+                        "{} → {}",
+                        e.technique,
+                        e.successor.as_deref().unwrap_or("(no successor)")
+                    );
+                }
+                SuccessorCommand::Clear { technique } => {
+                    upgrade::clear_successor(&store, &technique, &who)
+                        .await
+                        .map_err(service_error)?;
+                    println!("removed the override of {technique}");
+                }
+            }
+            Ok(())
+        }
         Command::Atlas(AtlasCommand::ExportCatalog { source, out }) => {
             let fetched = fetch::read_source(&source).await?;
             let release = atlasview::atlas::parse_release(&fetched.bytes)?;
@@ -495,6 +651,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => print!("{text}"),
             }
             Ok(())
+        }
+    }
+}
+
+/// A service error for the terminal: validation problems name their field.
+fn service_error(e: atlasview::service::ServiceError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Progress on standard error every 500 incidents (long runs).
+fn progress(what: &'static str) -> impl FnMut(usize) {
+    move |n| {
+        if n % 500 == 0 {
+            eprintln!("  {n} incidents {what}");
         }
     }
 }

@@ -59,6 +59,12 @@ pub struct Entry {
     pub shipped: Option<String>,
 }
 
+impl Entry {
+    pub fn is_override(&self) -> bool {
+        self.origin == Origin::Override
+    }
+}
+
 /// The effective table: the shipped entries with the admin's overrides on top.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SuccessorTable {

@@ -3,6 +3,7 @@
 pub mod account_pages;
 pub mod admin_atlas;
 pub mod admin_security;
+pub mod admin_upgrade;
 pub mod api;
 pub mod atlas_pages;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod forms;
 pub mod incident_pages;
 pub mod matrix_pages;
 pub mod rate_limit;
+pub mod release_diff;
 pub mod report_pages;
 pub mod security;
 pub mod state;
@@ -59,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .merge(account_pages::routes())
         .merge(admin_security::routes())
         .merge(admin_atlas::routes())
+        .merge(admin_upgrade::routes())
+        .merge(release_diff::routes())
         .nest("/api/v1", api::routes())
         .nest_service("/static", ServeDir::new(STATIC_DIR))
         .fallback(not_found)

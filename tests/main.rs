@@ -11,4 +11,5 @@ mod knowledge_base;
 mod matrix;
 mod security;
 mod story;
+mod upgrade;
 mod web_atlas;

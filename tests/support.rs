@@ -168,3 +168,43 @@ fn client_with_token(token: Option<&str>) -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// Every row of every table of a database, in a stable order: equal strings
+/// mean nothing was written.
+pub async fn db_fingerprint(db: &Path) -> String {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open db");
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("tables");
+    let mut out = String::new();
+    for (table,) in tables {
+        let columns: Vec<(String,)> = sqlx::query_as(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .fetch_all(&pool)
+        .await
+        .expect("columns");
+        let row = columns
+            .iter()
+            .map(|(c,)| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows = sqlx::query(&format!("SELECT {row} AS r FROM \"{table}\" ORDER BY 1"))
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+        out.push_str(&format!("## {table}\n"));
+        for r in rows {
+            out.push_str(&r.get::<String, _>("r"));
+            out.push('\n');
+        }
+    }
+    pool.close().await;
+    out
+}

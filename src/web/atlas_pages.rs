@@ -53,12 +53,13 @@ async fn technique(
     let t = former
         .technique(&id)
         .ok_or_else(|| not_found("Technique", &id))?;
-    Ok(TechniquePage::build(
-        &atlas,
-        &former,
-        t,
-        Some(former.info.version.clone()),
-    ))
+    let mut page = TechniquePage::build(&atlas, &former, t, Some(former.info.version.clone()));
+    // What became of it: the successor the table names, if the active release has it.
+    let table = crate::service::upgrade::successor_table(&state.store).await?;
+    page.successor = table
+        .resolve(&id, |s| atlas.technique(s).is_some())
+        .map(|s| Link::technique(&atlas, &s));
+    Ok(page)
 }
 
 async fn tactic(
@@ -190,6 +191,8 @@ pub struct TechniquePage {
     has_descriptions: bool,
     /// Incidents whose steps use it (with the matrix's filters), in the active release.
     incidents: Option<TechniqueIncidents>,
+    /// For a technique the active release lacks: its successor there, if known.
+    successor: Option<Link>,
 }
 
 impl TechniquePage {
@@ -245,6 +248,7 @@ impl TechniquePage {
             description_html: md(t.description.as_deref()),
             has_descriptions: source.info.has_descriptions,
             incidents: None,
+            successor: None,
         }
     }
 }

@@ -507,6 +507,17 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     assert!(page.contains("Retired without a known successor"));
     let (status, page) = app.get(&format!("/incidents/{a}")).await;
     assert_eq!(status, 200, "the upgraded incident still renders: {page}");
+    assert!(
+        page.contains("2 steps flagged for review after the ATLAS upgrade"),
+        "{page}"
+    );
+    assert!(page.contains("Step 4</a>: AML.T0006 retired without a known successor"));
+    assert!(page.contains("(described by the 5.6.0 catalog)"));
+    assert!(page.contains(
+        "Step 3, 5.6.0 → 5.7.0: AML.T0019 retired: remapped to its successor AML.T0115.000"
+    ));
+    let (_, page) = app.get(&format!("/incidents/{b}")).await;
+    assert!(!page.contains("flagged for review after the ATLAS upgrade"));
 }
 
 #[tokio::test]

@@ -24,7 +24,56 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
-    Ok(DetailPage::build(&state.atlas.get(), detail))
+    let upgrade = UpgradeNotes::load(&state, &detail).await?;
+    let mut page = DetailPage::build(&state.atlas.get(), detail);
+    page.upgrade = upgrade;
+    Ok(page)
+}
+
+/// What ATLAS upgrades did to the incident's steps: the flags for review of
+/// the last one, and every step's history (old IDs kept).
+#[derive(Default)]
+pub struct UpgradeNotes {
+    /// (step number, message, the release whose catalog describes the step's technique)
+    pub flagged: Vec<(usize, String, Option<String>)>,
+    /// (step number, upgrade's releases, what happened)
+    pub history: Vec<(usize, String, String)>,
+}
+
+impl UpgradeNotes {
+    async fn load(state: &AppState, detail: &IncidentDetail) -> Result<Self, AppError> {
+        let number = |step: &str| {
+            detail
+                .steps
+                .iter()
+                .position(|s| s.id == step)
+                .map_or(0, |i| i + 1)
+        };
+        let id = &detail.incident.id;
+        let flagged = state
+            .store
+            .step_reviews(id)
+            .await?
+            .into_iter()
+            .map(|r| (number(&r.step_id), r.message, r.catalog_release))
+            .collect();
+        let history = state
+            .store
+            .step_history(id)
+            .await?
+            .into_iter()
+            .map(|h| {
+                (
+                    number(&h.step_id),
+                    format!("{} → {}", h.from_release, h.to_release),
+                    h.note,
+                )
+            })
+            .collect();
+        let mut notes = UpgradeNotes { flagged, history };
+        notes.flagged.sort_by_key(|f| f.0);
+        Ok(notes)
+    }
 }
 
 pub async fn case_study_yaml(
@@ -166,6 +215,8 @@ pub struct DetailPage {
     atlas_matrix: crate::render::grid::IncidentMatrix,
     /// The attack-path story picture (`templates/story/_story.html`).
     story: crate::render::story::StoryView,
+    /// Flags and history left by ATLAS upgrades (`templates/incidents/_upgrade_notes.html`).
+    upgrade: UpgradeNotes,
 }
 
 impl DetailPage {
@@ -220,6 +271,7 @@ impl DetailPage {
             reporter: i.reporter,
             tags: i.tags,
             atlas_release: i.atlas_release,
+            upgrade: UpgradeNotes::default(),
         }
     }
 }

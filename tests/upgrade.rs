@@ -505,6 +505,14 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     let (status, page) = app.get(&format!("/techniques/{RETIRED_WITHOUT}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Retired without a known successor"));
+    // An ID retired before any stored release still has a page, from the table.
+    let (status, page) = app.get("/techniques/AML.T0045").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("MITRE retired it in release 4.5.0"), "{page}");
+    assert!(
+        page.contains("Its successor is <a href=\"/techniques/AML.T0048.004\">"),
+        "{page}"
+    );
     let (status, page) = app.get(&format!("/incidents/{a}")).await;
     assert_eq!(status, 200, "the upgraded incident still renders: {page}");
     assert!(

@@ -12,6 +12,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::matrix_pages::technique::TechniqueIncidents;
@@ -39,27 +40,52 @@ async fn technique(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<TechniquePage, AppError> {
+) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
     if let Some(t) = atlas.technique(&id).filter(|_| is_technique_id(&id)) {
         let incidents = TechniqueIncidents::load(&state.store, &atlas, &id, raw.as_deref()).await?;
         let mut page = TechniquePage::build(&atlas, &atlas, t, None);
         page.incidents = Some(incidents);
-        return Ok(page);
+        return Ok(page.into_response());
     }
-    let former = former_release(&state, &id)
-        .await?
-        .ok_or_else(|| not_found("Technique", &id))?;
+    // What became of it: the successor the table names, if the active release has it.
+    let table = crate::service::upgrade::successor_table(&state.store).await?;
+    let successor = table
+        .resolve(&id, |s| atlas.technique(s).is_some())
+        .map(|s| Link::technique(&atlas, &s));
+    let Some(former) = former_release(&state, &id).await? else {
+        // Retired before any stored release: the successor table still knows it.
+        let entry = table
+            .get(&id)
+            .filter(|_| is_technique_id(&id))
+            .ok_or_else(|| not_found("Technique", &id))?;
+        return Ok(RetiredPage {
+            id: id.clone(),
+            release: entry.release.clone(),
+            note: entry.note.clone(),
+            successor,
+            active_version: atlas.info.version.clone(),
+        }
+        .into_response());
+    };
     let t = former
         .technique(&id)
         .ok_or_else(|| not_found("Technique", &id))?;
     let mut page = TechniquePage::build(&atlas, &former, t, Some(former.info.version.clone()));
-    // What became of it: the successor the table names, if the active release has it.
-    let table = crate::service::upgrade::successor_table(&state.store).await?;
-    page.successor = table
-        .resolve(&id, |s| atlas.technique(s).is_some())
-        .map(|s| Link::technique(&atlas, &s));
-    Ok(page)
+    page.successor = successor;
+    Ok(page.into_response())
+}
+
+/// A technique no stored release has, known only from the successor table.
+#[derive(Template, WebTemplate)]
+#[template(path = "atlas/retired.html")]
+pub struct RetiredPage {
+    id: String,
+    /// The first release without it, where the table says.
+    release: String,
+    note: String,
+    successor: Option<Link>,
+    active_version: String,
 }
 
 async fn tactic(

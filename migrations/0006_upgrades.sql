@@ -49,11 +49,14 @@ CREATE INDEX step_history_by_incident ON step_history (incident_id, at);
 
 -- Steps an upgrade flagged for review: the technique no longer serves the
 -- step's tactic, or it was retired without a successor (then
--- `catalog_release` is the release whose catalog still describes it).
+-- `catalog_release` is the release whose catalog still describes it). The
+-- flag holds while the step keeps the tactic and technique it had then.
 CREATE TABLE step_reviews (
     step_id         TEXT PRIMARY KEY REFERENCES observations (id) ON DELETE CASCADE,
     incident_id     TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
     upgrade_id      TEXT NOT NULL REFERENCES atlas_upgrades (id),
+    tactic_id       TEXT NOT NULL,
+    technique_id    TEXT NOT NULL,
     reason          TEXT NOT NULL,
     message         TEXT NOT NULL,
     catalog_release TEXT,

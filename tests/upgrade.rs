@@ -526,6 +526,26 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     ));
     let (_, page) = app.get(&format!("/incidents/{b}")).await;
     assert!(!page.contains("flagged for review after the ATLAS upgrade"));
+    // Editing a flagged step is its review: the flag goes, the history stays.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/incidents/{a}/steps/{}", steps[5].id)))
+        .json(&json!({"tactic": "AML.TA0000", "technique": RETACTICED}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let (_, page) = app.get(&format!("/incidents/{a}")).await;
+    assert!(
+        page.contains("1 step flagged for review after the ATLAS upgrade"),
+        "{page}"
+    );
+    assert!(page.contains("What ATLAS upgrades changed (7)"), "{page}");
 }
 
 #[tokio::test]

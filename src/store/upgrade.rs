@@ -105,6 +105,9 @@ pub struct StepHistoryEntry {
 pub struct StepReview {
     pub step_id: String,
     pub upgrade_id: String,
+    /// The step's tactic and technique when it was flagged.
+    pub tactic_id: String,
+    pub technique_id: String,
     pub reason: String,
     pub message: String,
     pub catalog_release: Option<String>,
@@ -320,13 +323,15 @@ impl Store {
                 .await?;
                 if let Some(r) = &s.review {
                     sqlx::query(
-                        "INSERT INTO step_reviews (step_id, incident_id, upgrade_id, reason, message, catalog_release,
-                             created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO step_reviews (step_id, incident_id, upgrade_id, tactic_id, technique_id, reason,
+                             message, catalog_release, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(&s.step_id)
                     .bind(&inc.id)
                     .bind(&w.id)
+                    .bind(&s.tactic_id)
+                    .bind(&s.new_technique_id)
                     .bind(r.reason)
                     .bind(&r.message)
                     .bind(&r.catalog_release)
@@ -384,10 +389,11 @@ impl Store {
         .await?)
     }
 
-    /// An incident's steps flagged for review by the last upgrade.
+    /// An incident's steps flagged for review by the last upgrade (the caller
+    /// drops flags of steps edited since: their tactic or technique differs).
     pub async fn step_reviews(&self, incident_id: &str) -> StoreResult<Vec<StepReview>> {
         Ok(sqlx::query_as(
-            "SELECT step_id, upgrade_id, reason, message, catalog_release, created_at
+            "SELECT step_id, upgrade_id, tactic_id, technique_id, reason, message, catalog_release, created_at
              FROM step_reviews WHERE incident_id = $1 ORDER BY step_id",
         )
         .bind(incident_id)

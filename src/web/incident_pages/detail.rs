@@ -50,25 +50,40 @@ impl UpgradeNotes {
                 .map_or(0, |i| i + 1)
         };
         let id = &detail.incident.id;
+        // A flag holds while the step is as the upgrade left it; an edit is the review.
         let flagged = state
             .store
             .step_reviews(id)
             .await?
             .into_iter()
+            .filter(|r| {
+                detail.steps.iter().any(|s| {
+                    s.id == r.step_id
+                        && s.tactic_id == r.tactic_id
+                        && s.technique_id == r.technique_id
+                })
+            })
             .map(|r| (number(&r.step_id), r.message, r.catalog_release))
             .collect();
-        let history = state
+        let mut history: Vec<(String, usize, String, String)> = state
             .store
             .step_history(id)
             .await?
             .into_iter()
             .map(|h| {
                 (
+                    h.at,
                     number(&h.step_id),
                     format!("{} → {}", h.from_release, h.to_release),
                     h.note,
                 )
             })
+            .collect();
+        // Upgrade by upgrade, steps in story order.
+        history.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let history = history
+            .into_iter()
+            .map(|(_, n, r, note)| (n, r, note))
             .collect();
         let mut notes = UpgradeNotes { flagged, history };
         notes.flagged.sort_by_key(|f| f.0);

@@ -257,6 +257,27 @@ fn assert_applied_exactly(
     }
 }
 
+/// The tables whose rows differ between two [`db_fingerprint`]s.
+fn changed_tables(a: &str, b: &str) -> Vec<String> {
+    let tables = |fp: &str| -> HashMap<String, String> {
+        fp.split("## ")
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let (name, rows) = t.split_once('\n').unwrap_or((t, ""));
+                (name.to_string(), rows.to_string())
+            })
+            .collect()
+    };
+    let (a, b) = (tables(a), tables(b));
+    let mut changed: Vec<String> = a
+        .iter()
+        .filter(|(name, rows)| b.get(*name) != Some(rows))
+        .map(|(name, _)| name.clone())
+        .collect();
+    changed.sort();
+    changed
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing() {
     let app = TestApp::spawn().await;
@@ -393,6 +414,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     assert_eq!(db_fingerprint(&db).await, before);
 
     let snap1 = snapshot(&app, &ids).await;
+    let fp1 = db_fingerprint(&db).await;
     let (status, location, body) = post_form(
         &app,
         "/admin/atlas/upgrade/apply",
@@ -412,6 +434,20 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     );
     let snap2 = snapshot(&app, &ids).await;
     assert_applied_exactly(&plan, &snap1, &snap2);
+    // Outside the incidents, their steps and the upgrade's own records, nothing changed.
+    let changed = changed_tables(&fp1, &db_fingerprint(&db).await);
+    assert_eq!(
+        changed,
+        [
+            "atlas_upgrades",
+            "audit_log",
+            "data_versions",
+            "incidents",
+            "observations",
+            "step_history",
+            "step_reviews"
+        ]
+    );
 
     // Each case as the report said.
     let steps = &snap2[&a].steps;
@@ -668,7 +704,7 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ATLAS-5.7.0.yaml");
     std::fs::write(&file, legacy_file(&release_5_7_0())).unwrap();
-    incident(
+    let scanning = incident(
         &app,
         "Scanning",
         "5.6.0",
@@ -791,4 +827,39 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     let out = cli(&db, &["atlas", "upgrade-incidents", "--to", "9.9.9"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("to: ATLAS release 9.9.9 is not stored"));
+
+    // A plan made before someone edits an incident is refused whole, even when
+    // the edited incident comes last: nothing written.
+    use atlasview::service::upgrade;
+    let other = incident(&app, "Another", "5.6.0", &[("AML.TA0002", RENAMED)]).await;
+    let plan = upgrade::preview(&app.store, "5.7.0", |_| {}).await.unwrap();
+    let order: Vec<&str> = plan.incidents.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(order.len(), 2);
+    assert!(order.contains(&scanning.as_str()) && order.contains(&other.as_str()));
+    let last = order[1];
+    let (status, body) = post_json(
+        &app,
+        &format!("/api/v1/incidents/{last}/steps"),
+        &json!({"tactic": "AML.TA0002", "technique": "AML.T0003"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let edited = db_fingerprint(&db).await;
+    let who = upgrade::Who {
+        actor: "test".into(),
+        ip: String::new(),
+    };
+    let err = upgrade::apply(&app.store, &plan, &who, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("was changed after the upgrade report was made"),
+        "{err}"
+    );
+    assert_eq!(
+        db_fingerprint(&db).await,
+        edited,
+        "a refused upgrade writes nothing"
+    );
 }

@@ -245,10 +245,6 @@ async fn apply_handler(
     actor: Actor,
     HtmlForm(form): HtmlForm<UpgradeForm>,
 ) -> Result<Response, AppError> {
-    let plan = match upgrade::preview(&state.store, &form.to, |_| {}).await {
-        Ok(plan) => plan,
-        Err(e) => return failed(&state, e.into()).await,
-    };
     if form.digest.trim().is_empty() {
         return failed(
             &state,
@@ -256,6 +252,10 @@ async fn apply_handler(
         )
         .await;
     }
+    let plan = match upgrade::preview(&state.store, &form.to, |_| {}).await {
+        Ok(plan) => plan,
+        Err(e) => return failed(&state, e.into()).await,
+    };
     if plan.digest() != form.digest.trim() {
         return Err(AppError::Conflict(
             "The incidents or the releases changed since the preview: nothing was upgraded. Preview the upgrade again."

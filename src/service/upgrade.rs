@@ -182,7 +182,7 @@ pub struct UpgradeSummary {
     pub remapped: usize,
     pub retired: usize,
     pub flagged: usize,
-    /// The releases the incidents move from, oldest first, with their counts.
+    /// The releases the incidents move from, with how many incidents each.
     pub from_releases: BTreeMap<String, usize>,
 }
 

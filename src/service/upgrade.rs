@@ -894,4 +894,57 @@ mod tests {
         other.incidents[0].version = 4;
         assert_ne!(p.digest(), other.digest());
     }
+
+    #[test]
+    fn a_successor_that_serves_another_tactic_is_remapped_and_flagged() {
+        let old = release(
+            "1.0.0",
+            &[("AML.TA0002", "Recon"), ("AML.TA0003", "Resources")],
+            vec![technique("AML.T0019", "Retired", &["AML.TA0003"])],
+        );
+        let new = release(
+            "3.0.0",
+            &[("AML.TA0002", "Recon"), ("AML.TA0003", "Resources")],
+            vec![technique("AML.T0200", "Twice moved", &["AML.TA0002"])],
+        );
+        // Two hops: AML.T0019 → AML.T0115 (itself gone) → AML.T0200.
+        let entry = |from: &str, to: &str| Successor {
+            technique: from.into(),
+            successor: Some(to.into()),
+            release: String::new(),
+            note: String::new(),
+        };
+        let table = SuccessorTable::new(
+            &[
+                entry("AML.T0019", "AML.T0115"),
+                entry("AML.T0115", "AML.T0200"),
+            ],
+            &[],
+        );
+        let inc = UpgradeCandidate {
+            id: "inc-1".into(),
+            title: "t".into(),
+            atlas_release: "1.0.0".into(),
+            version: 1,
+            steps: vec![step(1, "AML.TA0003", "AML.T0019")],
+        };
+        let releases = HashMap::from([("1.0.0".to_string(), old)]);
+        let p = plan(&[inc], &releases, &new, &table, &Elsewhere::new(), |_| {});
+        let s = &p.incidents[0].steps[0];
+        assert_eq!(
+            s.change,
+            StepChange::Remapped {
+                successor: "AML.T0200".into(),
+                new_name: "Twice moved".into(),
+                candidates: vec!["AML.TA0002".into()],
+            }
+        );
+        assert!(s.flagged());
+        assert_eq!(s.new_technique_id(), "AML.T0200");
+        assert!(
+            s.describe()
+                .contains("AML.T0200 does not serve AML.TA0003: flagged for review")
+        );
+        assert_eq!((p.summary.remapped, p.summary.flagged), (1, 1));
+    }
 }

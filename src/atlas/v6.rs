@@ -80,6 +80,18 @@ pub(crate) fn release_from_tree(
     let mut mitigations = keyed_objects(&top, "mitigations", read_mitigation)?;
     let mut case_studies = keyed_objects(&top, "case-studies", read_case_study)?;
 
+    // A key given twice would make every edge naming it ambiguous: say so first.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let all_ids = (tactics.iter().map(|t| &t.id))
+        .chain(techniques.iter().map(|t| &t.id))
+        .chain(mitigations.iter().map(|m| &m.id))
+        .chain(case_studies.iter().map(|c| &c.id));
+    for id in all_ids {
+        if !seen.insert(id) {
+            return Err(ImportError::DuplicateId { id: id.clone() });
+        }
+    }
+
     let tactic_at = first_index(tactics.iter().map(|t| &t.id));
     let technique_at = first_index(techniques.iter().map(|t| &t.id));
     let mitigation_at = first_index(mitigations.iter().map(|m| &m.id));

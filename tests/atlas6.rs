@@ -1,0 +1,449 @@
+//! Current ATLAS releases: the 6.0.0 format holding the complete 5.6.0
+//! content, the STIX bundle, and the platform filter.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use atlasview::atlas::{Release, SourceFormat, parse_release};
+use atlasview::store::Store;
+
+use crate::support::shared_atlas;
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn q(s: &str) -> String {
+    serde_json::to_string(s).expect("string")
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn granularity(legacy: &str) -> &'static str {
+    match legacy {
+        "YEAR" => "Year",
+        "MONTH" => "Month",
+        _ => "Day",
+    }
+}
+
+/// Writes `release` (read from a legacy file) as upstream writes format
+/// 6.0.0, from the description in `../shared/atlas/README.md`: ID-keyed maps
+/// (tactics in ID order, not matrix order), `relationships` keyed by source
+/// ID then type, `sequences` edges listed backwards, every technique with its
+/// own `achieves` edges, and each case study's `employs` edges sorted by
+/// target technique ID (steps of one technique backwards), chained by
+/// `step-id` / `leads-to`.
+pub fn v6_text(release: &Release, content_version: &str) -> String {
+    let mut y = String::new();
+    let w = &mut y;
+    let _ = writeln!(w, "format-version: 6.0.0");
+    let _ = writeln!(w, "collection:\n  id: ATLAS-collection");
+    let _ = writeln!(w, "  name: {}", q(&release.name));
+    let _ = writeln!(w, "  version: {}", q(content_version));
+    let _ = writeln!(w, "  object-type: collection");
+    let _ = writeln!(
+        w,
+        "matrix:\n  id: ATLAS-matrix\n  name: \"ATLAS Matrix\"\n  object-type: matrix"
+    );
+    let common = |w: &mut String,
+                  id: &str,
+                  name: &str,
+                  description: &Option<String>,
+                  kind: &str,
+                  references: &[atlasview::atlas::Reference]| {
+        let _ = writeln!(w, "  {id}:\n    id: {id}\n    name: {}", q(name));
+        if let Some(d) = description {
+            let _ = writeln!(w, "    description: {}", q(d));
+        }
+        if references.is_empty() {
+            let _ = writeln!(w, "    references: []");
+        } else {
+            let _ = writeln!(w, "    references:");
+            for (i, r) in references.iter().enumerate() {
+                let _ = writeln!(w, "      - id: {}", q(&format!("{id}-ref-{i}")));
+                if let Some(t) = &r.title {
+                    let _ = writeln!(w, "        title: {}", q(t));
+                }
+                if let Some(u) = &r.url {
+                    let _ = writeln!(w, "        url: {}", q(u));
+                }
+            }
+        }
+        let _ = writeln!(
+            w,
+            "    created-date: '2021-05-13'\n    modified-date: '2026-04-30'\n    uuid: {}\n    object-type: {kind}",
+            q(&format!("uuid-of-{id}"))
+        );
+    };
+    let attack = |w: &mut String, a: &Option<atlasview::atlas::AttackRef>| {
+        if let Some(a) = a {
+            let _ = writeln!(w, "    attack-reference:\n      id: {}", q(&a.id));
+            if let Some(url) = &a.url {
+                let _ = writeln!(w, "      url: {}", q(url));
+            }
+        }
+    };
+
+    let _ = writeln!(w, "tactics:");
+    let mut tactics: Vec<_> = release.tactics.iter().collect();
+    tactics.sort_by(|a, b| a.id.cmp(&b.id));
+    for t in tactics {
+        common(w, &t.id, &t.name, &t.description, "tactic", &[]);
+        attack(w, &t.attack_ref);
+    }
+    let _ = writeln!(w, "techniques:");
+    for t in &release.techniques {
+        common(w, &t.id, &t.name, &t.description, "technique", &[]);
+        if let Some(m) = &t.maturity {
+            let _ = writeln!(w, "    maturity: {}", capitalized(m));
+        }
+        attack(w, &t.attack_ref);
+    }
+    let _ = writeln!(w, "mitigations:");
+    for m in &release.mitigations {
+        common(w, &m.id, &m.name, &m.description, "mitigation", &[]);
+        let _ = writeln!(w, "    lifecycle-phases: []\n    categories: []");
+    }
+    let _ = writeln!(w, "case-studies:");
+    for c in &release.case_studies {
+        common(w, &c.id, &c.name, &c.summary, "case-study", &c.references);
+        if let Some(t) = &c.case_study_type {
+            let _ = writeln!(w, "    type: {}", capitalized(t));
+        }
+        for (key, value) in [
+            ("actor", &c.actor),
+            ("target", &c.target),
+            ("reporter", &c.reporter),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(w, "    {key}: {}", q(v));
+            }
+        }
+        if let Some(d) = &c.incident_date {
+            let _ = writeln!(w, "    date: {}", q(d));
+        }
+        if let Some(g) = &c.incident_date_granularity {
+            let _ = writeln!(w, "    date-granularity: {}", granularity(g));
+        }
+    }
+
+    let _ = writeln!(w, "relationships:\n  ATLAS-matrix:\n    sequences:");
+    for (i, t) in release.tactics.iter().enumerate().rev() {
+        let _ = writeln!(
+            w,
+            "      - {{source: ATLAS-matrix, target: {}, relationship-type: sequences, position: {}}}",
+            t.id,
+            i + 1
+        );
+    }
+    for t in &release.techniques {
+        let _ = writeln!(w, "  {}:\n    achieves:", t.id);
+        for tactic in &t.tactics {
+            let _ = writeln!(
+                w,
+                "      - {{source: {}, target: {tactic}, relationship-type: achieves}}",
+                t.id
+            );
+        }
+        if let Some(p) = &t.parent {
+            let _ = writeln!(
+                w,
+                "    specializes:\n      - {{source: {}, target: {p}, relationship-type: specializes}}",
+                t.id
+            );
+        }
+    }
+    for m in &release.mitigations {
+        if m.techniques.is_empty() {
+            continue;
+        }
+        let _ = writeln!(w, "  {}:\n    mitigates:", m.id);
+        for u in &m.techniques {
+            let _ = writeln!(
+                w,
+                "      - source: {}\n        target: {}\n        relationship-type: mitigates",
+                m.id, u.technique
+            );
+            if let Some(d) = &u.usage {
+                let _ = writeln!(w, "        description: {}", q(d));
+            }
+        }
+    }
+    for c in &release.case_studies {
+        if c.procedure.is_empty() {
+            continue;
+        }
+        let _ = writeln!(w, "  {}:\n    employs:", c.id);
+        let n = c.procedure.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| {
+            (c.procedure[a].technique.as_str(), std::cmp::Reverse(a))
+                .cmp(&(c.procedure[b].technique.as_str(), std::cmp::Reverse(b)))
+        });
+        for i in order {
+            let s = &c.procedure[i];
+            let leads = if i + 1 < n {
+                format!("[S{:02}]", i + 1)
+            } else {
+                "[]".to_string()
+            };
+            let _ = writeln!(
+                w,
+                "      - source: {}\n        target: {}\n        relationship-type: employs\n        tactic: {}\n        step-id: S{i:02}\n        leads-to: {leads}",
+                c.id, s.technique, s.tactic
+            );
+            if let Some(d) = &s.description {
+                let _ = writeln!(w, "        description: {}", q(d));
+            }
+        }
+    }
+    y
+}
+
+fn legacy_5_6_0() -> Release {
+    parse_release(&std::fs::read(shared_atlas("ATLAS-5.6.0.yaml")).expect("read 5.6.0"))
+        .expect("parse 5.6.0")
+}
+
+#[test]
+fn the_complete_5_6_0_content_in_format_6_imports_to_the_same_matrix() {
+    let legacy = legacy_5_6_0();
+    let text = v6_text(&legacy, "2026.04");
+    // The generated file is really laid out as upstream's: no top-level
+    // version, no list of tactics in the matrix, steps not in attack order.
+    assert!(!text.contains("\nversion:") && text.contains("\n  version: \"2026.04\""));
+    let v6 = parse_release(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v6.format, SourceFormat::V6);
+    assert_eq!(v6.version, "2026.04");
+
+    // 16 columns in the same order, same names and texts.
+    assert_eq!(v6.tactics.len(), 16);
+    assert_eq!(v6.tactics, legacy.tactics);
+    // 170 techniques with every tactic and parent (and all other fields).
+    assert_eq!(v6.techniques.len(), 170);
+    for (a, b) in v6.techniques.iter().zip(&legacy.techniques) {
+        assert_eq!(a, b, "technique {}", b.id);
+    }
+    assert_eq!(v6.techniques, legacy.techniques);
+    // 35 mitigations with their 246 uses and usage texts.
+    assert_eq!(v6.mitigations.len(), 35);
+    assert_eq!(v6.mitigations, legacy.mitigations);
+    // 57 case studies, 449 steps in the legacy (attack) order.
+    assert_eq!(v6.case_studies.len(), 57);
+    let steps: usize = v6.case_studies.iter().map(|c| c.procedure.len()).sum();
+    assert_eq!(steps, 449);
+    for (a, b) in v6.case_studies.iter().zip(&legacy.case_studies) {
+        assert_eq!(a, b, "case study {}", b.id);
+    }
+    // Some study really was listed out of attack order.
+    let cs0000 = &legacy.case_studies[0];
+    let listed: Vec<&str> = {
+        let start = text
+            .find("  AML.CS0000:\n    employs:")
+            .expect("CS0000 edges");
+        text[start..]
+            .lines()
+            .filter_map(|l| l.strip_prefix("        target: "))
+            .take(cs0000.procedure.len())
+            .collect()
+    };
+    let attack: Vec<&str> = cs0000
+        .procedure
+        .iter()
+        .map(|s| s.technique.as_str())
+        .collect();
+    assert_ne!(listed, attack, "the edges are in target-ID order");
+}
+
+/// (tactic, technique, description) of every step of every incident.
+async fn incident_steps(store: &Store) -> BTreeMap<String, Vec<(String, String, String)>> {
+    let active = store.load_active().await.unwrap().unwrap();
+    let summary = atlasview::service::case_studies::import_release_case_studies(store, &active)
+        .await
+        .unwrap();
+    assert_eq!(summary.created, 57);
+    assert_eq!(summary.steps, 449);
+    let mut all = BTreeMap::new();
+    for cs in &active.release.case_studies {
+        let id = atlasview::service::case_studies::incident_id_for(&cs.id);
+        let detail = store.get_incident(&id).await.unwrap().expect("incident");
+        let i = &detail.incident;
+        let steps = detail
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.tactic_id.clone(),
+                    s.technique_id.clone(),
+                    s.description.clone(),
+                )
+            })
+            .collect();
+        all.insert(
+            format!(
+                "{id} {} | {} | {:?} | {} | {} | {} | {:?}",
+                i.title,
+                i.summary,
+                i.occurred,
+                i.target,
+                i.actor,
+                i.kind.label(),
+                i.references
+            ),
+            steps,
+        );
+    }
+    all
+}
+
+#[tokio::test]
+async fn its_case_studies_become_the_same_57_incidents_with_the_same_449_steps() {
+    let legacy = legacy_5_6_0();
+    let v6 = parse_release(v6_text(&legacy, "2026.04").as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut results = Vec::new();
+    for (name, release) in [("legacy", &legacy), ("v6", &v6)] {
+        let store = Store::connect(dir.path().join(format!("{name}.db")).to_str().unwrap())
+            .await
+            .unwrap();
+        store.import_release(release, name).await.unwrap();
+        results.push(incident_steps(&store).await);
+        store.close().await;
+    }
+    assert_eq!(results[0].len(), 57);
+    let total: usize = results[1].values().map(Vec::len).sum();
+    assert_eq!(total, 449);
+    assert_eq!(results[0], results[1]);
+}
+
+// ---------------------------------------------------------------------------
+// STIX 2.1 bundle
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_stix_bundle_imports_to_the_same_matrix_as_the_5_6_0_yaml() {
+    let bytes = std::fs::read(shared_atlas("stix-atlas-5.6.0.json")).expect("read STIX");
+    // The bundle does not name its release; the file name does.
+    let options = atlasview::atlas::ParseOptions {
+        release: None,
+        source: Some(shared_atlas("stix-atlas-5.6.0.json").display().to_string()),
+    };
+    let stix = atlasview::atlas::parse_release_with(&bytes, &options)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .release;
+    let yaml = legacy_5_6_0();
+    assert_eq!(stix.format, SourceFormat::Stix);
+    assert_eq!(stix.version, "5.6.0");
+
+    // Same tactics in the same order, same names and descriptions.
+    let tactics = |r: &Release| -> Vec<(String, String, Option<String>)> {
+        r.tactics
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone(), t.description.clone()))
+            .collect()
+    };
+    assert_eq!(tactics(&stix).len(), 16);
+    assert_eq!(tactics(&stix), tactics(&yaml));
+    // Same techniques: names, parents, tactics (the bundle lists them by ID,
+    // the YAML in upstream's display order, so compare by ID).
+    let techniques =
+        |r: &Release| -> BTreeMap<String, (String, Option<String>, Vec<String>, Option<String>)> {
+            r.techniques
+                .iter()
+                .map(|t| {
+                    (
+                        t.id.clone(),
+                        (
+                            t.name.clone(),
+                            t.parent.clone(),
+                            t.tactics.clone(),
+                            t.description.clone(),
+                        ),
+                    )
+                })
+                .collect()
+        };
+    assert_eq!(techniques(&stix).len(), 170);
+    assert_eq!(techniques(&stix), techniques(&yaml));
+    // Same mitigations with the same uses in the same order.
+    let mitigations = |r: &Release| -> Vec<(String, String, Vec<(String, Option<String>)>)> {
+        r.mitigations
+            .iter()
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    m.name.clone(),
+                    m.techniques
+                        .iter()
+                        .map(|u| (u.technique.clone(), u.usage.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(mitigations(&stix).len(), 35);
+    assert_eq!(mitigations(&stix), mitigations(&yaml));
+
+    // And so the same matrix: every column holds the same cells with the
+    // same sub-techniques.
+    let matrix = |r: &Release| -> Vec<(String, BTreeSet<(String, Vec<String>)>)> {
+        let info = atlasview::atlas::ReleaseInfo {
+            version: r.version.clone(),
+            name: r.name.clone(),
+            format: r.format.as_str().into(),
+            source: "test".into(),
+            imported_at: "now".into(),
+            is_active: true,
+            has_descriptions: true,
+            tactic_count: 0,
+            technique_count: 0,
+            mitigation_count: 0,
+            case_study_count: 0,
+        };
+        let atlas = atlasview::atlas::ActiveAtlas::new(info, r.clone());
+        let view = atlasview::render::MatrixView::build(
+            &atlas,
+            &atlasview::render::MatrixOptions {
+                subtechniques: atlasview::render::SubtechniqueMode::All,
+                show_ids: true,
+            },
+        );
+        view.columns
+            .iter()
+            .map(|c| {
+                (
+                    format!("{} {}", c.tactic_id, c.name),
+                    c.cells
+                        .iter()
+                        .map(|cell| {
+                            let mut subs: Vec<String> =
+                                cell.subtechniques.iter().map(|s| s.id.clone()).collect();
+                            subs.sort();
+                            (cell.id.clone(), subs)
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(matrix(&stix), matrix(&yaml));
+}
+
+#[test]
+fn a_stix_bundle_without_a_release_is_refused_with_what_to_do() {
+    let bytes = std::fs::read(shared_atlas("stix-atlas-5.6.0.json")).expect("read STIX");
+    let err = parse_release(&bytes).unwrap_err();
+    assert!(
+        matches!(err, atlasview::atlas::ImportError::MissingRelease),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--release"), "{err}");
+    let err = parse_release(b"{\"type\": \"bundle\", \"objects\": [").unwrap_err();
+    assert!(
+        err.to_string().starts_with("not valid JSON at line 1"),
+        "{err}"
+    );
+}

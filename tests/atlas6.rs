@@ -447,3 +447,349 @@ fn a_stix_bundle_without_a_release_is_refused_with_what_to_do() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// `atlas sync` from a manifest, `--release`, `atlas remote`, the admin page
+// ---------------------------------------------------------------------------
+
+const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
+
+fn cli(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run atlasview")
+}
+
+fn out(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Serves `files` (path -> body) on a free loopback port; other paths are 404.
+async fn serve(files: Vec<(String, Vec<u8>)>) -> String {
+    let mut router = axum::Router::new();
+    for (path, body) in files {
+        router = router.route(
+            &path,
+            axum::routing::get(move || async move { body.clone() }),
+        );
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+/// What `atlas list` shows plus the active release's content.
+async fn fingerprint(db: &std::path::Path) -> String {
+    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+    let releases = store.list_releases().await.unwrap();
+    let active = store.load_active().await.unwrap().map(|a| a.release);
+    store.close().await;
+    format!("{releases:?}{active:?}")
+}
+
+/// The small 6.0.0 fixture as release `version`.
+fn small_as(version: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(crate::support::fixture("atlas-v6-small.yaml")).unwrap();
+    assert_eq!(text.matches("  version: '2026.09'\n").count(), 1);
+    text.replace(
+        "  version: '2026.09'\n",
+        &format!("  version: '{version}'\n"),
+    )
+    .into_bytes()
+}
+
+const MANIFEST: &str = "# newest first, as upstream writes it
+- release: '2026.09'
+  release-date: '2026-09-30'
+  versions:
+    - {format-version: 7.0.0, path: v7/ATLAS-2026.09.yaml}
+    - {format-version: 6.0.0, path: v6/ATLAS-2026.09.yaml}
+- release: '2026.07'
+  release-date: '2026-07-31'
+  versions:
+    - {format-version: 6.0.0, path: v6/ATLAS-2026.07.yaml}
+- release: '2026.04'
+  release-date: '2026-04-30'
+  versions:
+    - {format-version: 6.0.0, path: v6/ATLAS-2026.04.yaml}
+    - {format-version: 5.6.0, path: legacy/ATLAS-5.6.0.yaml}
+";
+
+/// A mirror with a manifest of three releases (two files for two of them);
+/// the 7.0.0 file is deliberately unreadable.
+async fn mirror() -> String {
+    serve(vec![
+        ("/dist/manifest.yaml".into(), MANIFEST.as_bytes().to_vec()),
+        (
+            "/dist/v7/ATLAS-2026.09.yaml".into(),
+            b"format-version: 7.0.0\nnot: for us\n".to_vec(),
+        ),
+        ("/dist/v6/ATLAS-2026.09.yaml".into(), small_as("2026.09")),
+        ("/dist/v6/ATLAS-2026.07.yaml".into(), small_as("2026.07")),
+        ("/dist/v6/ATLAS-2026.04.yaml".into(), small_as("2026.04")),
+        (
+            "/dist/legacy/ATLAS-5.6.0.yaml".into(),
+            std::fs::read(shared_atlas("ATLAS-5.6.0.yaml")).unwrap(),
+        ),
+        // Also a pointer, which the manifest takes precedence over.
+        (
+            "/dist/ATLAS-latest.yaml".into(),
+            b"v6/ATLAS-2026.07.yaml".to_vec(),
+        ),
+    ])
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_takes_the_newest_6_0_0_file_of_the_manifest_and_release_picks_another() {
+    let base = mirror().await;
+    let dist = format!("{base}/dist/");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sync.db");
+
+    let o = cli(&db, &["atlas", "sync", "--url", &dist]);
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let stdout = out(&o.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "fetched {dist}v6/ATLAS-2026.09.yaml (manifest: the newest release 2026.09, format 6.0.0)"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("stored release 2026.09 and made it the active release"),
+        "{stdout}"
+    );
+
+    // `atlas remote` lists the three, newest first, marking the stored one.
+    let o = cli(&db, &["atlas", "remote", "--url", &dist]);
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let lines: Vec<String> = out(&o.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("stored 2026.09"), "{lines:?}");
+    assert!(
+        lines[0].contains("6.0.0 v6/ATLAS-2026.09.yaml")
+            && lines[0].contains("7.0.0 v7/ATLAS-2026.09.yaml")
+    );
+    assert!(lines[1].starts_with("       2026.07"), "{lines:?}");
+    assert!(
+        lines[2].contains("5.6.0 legacy/ATLAS-5.6.0.yaml"),
+        "{lines:?}"
+    );
+
+    // `--release` takes an older one: stored, not made active.
+    let o = cli(
+        &db,
+        &["atlas", "sync", "--url", &dist, "--release", "2026.07"],
+    );
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let stdout = out(&o.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "fetched {dist}v6/ATLAS-2026.07.yaml (manifest: the asked-for release 2026.07"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stored release 2026.07\n"), "{stdout}");
+    let o = cli(&db, &["atlas", "remote", "--url", &dist]);
+    assert!(
+        out(&o.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("stored 2026.07")
+    );
+
+    // A release the manifest does not list: refused, nothing changes.
+    let before = fingerprint(&db).await;
+    let o = cli(
+        &db,
+        &["atlas", "sync", "--url", &dist, "--release", "2026.01"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr).contains("offers no release 2026.01 (it lists 2026.09, 2026.07, 2026.04)"),
+        "{}",
+        out(&o.stderr)
+    );
+    assert_eq!(fingerprint(&db).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_404_or_a_broken_or_wrong_file_leaves_the_database_unchanged() {
+    let broken = {
+        let mut b = small_as("2026.11");
+        // Cut off mid-way, as an interrupted download would be.
+        b.truncate(b.len() / 2);
+        b.extend_from_slice(b"\n    name: [unclosed");
+        b
+    };
+    let manifest = "- release: '2026.12'\n  versions:\n    - {format-version: 6.0.0, path: v6/ATLAS-2026.12.yaml}\n- release: '2026.11'\n  versions:\n    - {format-version: 6.0.0, path: v6/ATLAS-2026.11.yaml}\n- release: '2026.10'\n  versions:\n    - {format-version: 6.0.0, path: v6/ATLAS-2026.10.yaml}\n";
+    let base = serve(vec![
+        ("/dist/manifest.yaml".into(), manifest.as_bytes().to_vec()),
+        // 2026.12 is listed but missing (404).
+        ("/dist/v6/ATLAS-2026.11.yaml".into(), broken),
+        // The file says it is 2026.09, the manifest says 2026.10.
+        ("/dist/v6/ATLAS-2026.10.yaml".into(), small_as("2026.09")),
+    ])
+    .await;
+    let dist = format!("{base}/dist/");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb.db");
+    let o = cli(
+        &db,
+        &[
+            "atlas",
+            "import",
+            shared_atlas("ATLAS-4.8.0.yaml").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let before = fingerprint(&db).await;
+
+    let cases: [(&[&str], &str); 3] = [
+        (&[], "answered HTTP 404"),
+        (&["--release", "2026.11"], "not valid YAML at line"),
+        (
+            &["--release", "2026.10"],
+            "collection.version: the file holds release 2026.09, not the release 2026.10",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["atlas", "sync", "--url", dist.as_str()];
+        args.extend_from_slice(extra);
+        let o = cli(&db, &args);
+        assert!(!o.status.success(), "{extra:?} was accepted");
+        assert!(
+            out(&o.stderr).contains(needle),
+            "{extra:?}: {}",
+            out(&o.stderr)
+        );
+        assert_eq!(
+            fingerprint(&db).await,
+            before,
+            "{extra:?} changed the database"
+        );
+    }
+
+    // A manifest that points outside the mirror is not followed at all.
+    let hostile = serve(vec![(
+        "/dist/manifest.yaml".into(),
+        b"- release: '2026.08'\n  versions:\n    - {format-version: 6.0.0, path: ../../outside.yaml}\n".to_vec(),
+    )])
+    .await;
+    let o = cli(
+        &db,
+        &["atlas", "sync", "--url", &format!("{hostile}/dist/")],
+    );
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr).contains(
+            "[0].versions[0].path: `../../outside.yaml` is not a path inside the dist/ folder"
+        ),
+        "{}",
+        out(&o.stderr)
+    );
+    assert_eq!(fingerprint(&db).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_manifest_release_is_found_by_its_file_name() {
+    let base = serve(vec![(
+        "/dist/v6/ATLAS-2026.07.yaml".into(),
+        small_as("2026.07"),
+    )])
+    .await;
+    let dist = format!("{base}/dist");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb.db");
+    let o = cli(
+        &db,
+        &["atlas", "sync", "--url", &dist, "--release", "2026.07"],
+    );
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    assert!(
+        out(&o.stdout).contains(&format!(
+            "fetched {dist}/v6/ATLAS-2026.07.yaml (no manifest: release 2026.07 by its file name)"
+        )),
+        "{}",
+        out(&o.stdout)
+    );
+    let o = cli(&db, &["atlas", "remote", "--url", &dist]);
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr).contains("has no manifest.yaml"),
+        "{}",
+        out(&o.stderr)
+    );
+    let o = cli(
+        &db,
+        &["atlas", "sync", "--url", &dist, "--release", "2026.05"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr)
+            .contains("no manifest.yaml, no v6/ATLAS-2026.05.yaml, no legacy/ATLAS-2026.05.yaml"),
+        "{}",
+        out(&o.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_lists_the_mirror_and_syncs_a_chosen_release() {
+    let app = crate::support::TestApp::spawn().await;
+    let base = mirror().await;
+    let dist = format!("{base}/dist/");
+    let (status, page) = app
+        .get(&format!("/admin/atlas/remote?url={}", urlencode(&dist)))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    for r in ["2026.09", "2026.07", "2026.04"] {
+        assert!(
+            page.contains(&format!("name=\"release\" value=\"{r}\"")),
+            "{r} offered"
+        );
+    }
+    let res = app
+        .client
+        .post(app.url("/admin/atlas/sync"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("url={}&release=2026.07", urlencode(&dist)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        app.state.atlas.get().version(),
+        "2026.07",
+        "newer than the catalog"
+    );
+    let (_, page) = app
+        .get(&format!("/admin/atlas/remote?url={}", urlencode(&dist)))
+        .await;
+    assert!(
+        !page.contains("name=\"release\" value=\"2026.07\""),
+        "2026.07 is stored now"
+    );
+    assert!(page.contains("name=\"release\" value=\"2026.09\""));
+    // A bad release name is a 422 naming the field; nothing is fetched.
+    let res = app
+        .client
+        .post(app.url("/admin/atlas/sync"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("url={}&release=..%2Fx", urlencode(&dist)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("2026.09 or 5.6.0"));
+}
+
+fn urlencode(s: &str) -> String {
+    serde_html_form::to_string([("x", s)]).unwrap()[2..].to_string()
+}

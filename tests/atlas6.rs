@@ -323,6 +323,13 @@ async fn its_case_studies_become_the_same_57_incidents_with_the_same_449_steps()
 // STIX 2.1 bundle
 // ---------------------------------------------------------------------------
 
+/// Per technique ID: name, parent, tactics, description.
+type TechniqueFacts = BTreeMap<String, (String, Option<String>, Vec<String>, Option<String>)>;
+/// Per mitigation: ID, name, (technique, usage) uses.
+type MitigationFacts = Vec<(String, String, Vec<(String, Option<String>)>)>;
+/// Per column: tactic, and its cells with their sub-techniques.
+type MatrixFacts = Vec<(String, BTreeSet<(String, Vec<String>)>)>;
+
 #[test]
 fn the_stix_bundle_imports_to_the_same_matrix_as_the_5_6_0_yaml() {
     let bytes = std::fs::read(shared_atlas("stix-atlas-5.6.0.json")).expect("read STIX");
@@ -349,27 +356,26 @@ fn the_stix_bundle_imports_to_the_same_matrix_as_the_5_6_0_yaml() {
     assert_eq!(tactics(&stix), tactics(&yaml));
     // Same techniques: names, parents, tactics (the bundle lists them by ID,
     // the YAML in upstream's display order, so compare by ID).
-    let techniques =
-        |r: &Release| -> BTreeMap<String, (String, Option<String>, Vec<String>, Option<String>)> {
-            r.techniques
-                .iter()
-                .map(|t| {
+    let techniques = |r: &Release| -> TechniqueFacts {
+        r.techniques
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
                     (
-                        t.id.clone(),
-                        (
-                            t.name.clone(),
-                            t.parent.clone(),
-                            t.tactics.clone(),
-                            t.description.clone(),
-                        ),
-                    )
-                })
-                .collect()
-        };
+                        t.name.clone(),
+                        t.parent.clone(),
+                        t.tactics.clone(),
+                        t.description.clone(),
+                    ),
+                )
+            })
+            .collect()
+    };
     assert_eq!(techniques(&stix).len(), 170);
     assert_eq!(techniques(&stix), techniques(&yaml));
     // Same mitigations with the same uses in the same order.
-    let mitigations = |r: &Release| -> Vec<(String, String, Vec<(String, Option<String>)>)> {
+    let mitigations = |r: &Release| -> MitigationFacts {
         r.mitigations
             .iter()
             .map(|m| {
@@ -389,7 +395,7 @@ fn the_stix_bundle_imports_to_the_same_matrix_as_the_5_6_0_yaml() {
 
     // And so the same matrix: every column holds the same cells with the
     // same sub-techniques.
-    let matrix = |r: &Release| -> Vec<(String, BTreeSet<(String, Vec<String>)>)> {
+    let matrix = |r: &Release| -> MatrixFacts {
         let info = atlasview::atlas::ReleaseInfo {
             version: r.version.clone(),
             name: r.name.clone(),

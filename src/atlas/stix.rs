@@ -129,11 +129,7 @@ pub(crate) fn release_from_bundle(bundle: &Json, version: String) -> Result<Rele
                     name = n.to_string();
                 }
             }
-            "x-mitre-matrix" => {
-                if matrix.is_none() {
-                    matrix = Some((i, obj));
-                }
-            }
+            "x-mitre-matrix" if matrix.is_none() => matrix = Some((i, obj)),
             "x-mitre-tactic" => {
                 let id = atlas_id(obj, &path)?;
                 if let Some(short) = text(obj, "x_mitre_shortname") {

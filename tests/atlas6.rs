@@ -799,3 +799,161 @@ async fn the_admin_page_lists_the_mirror_and_syncs_a_chosen_release() {
 fn urlencode(s: &str) -> String {
     serde_html_form::to_string([("x", s)]).unwrap()[2..].to_string()
 }
+
+// ---------------------------------------------------------------------------
+// Platforms
+// ---------------------------------------------------------------------------
+
+/// The technique IDs the matrix page links to.
+fn linked_techniques(html: &str) -> BTreeSet<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(".matrix a[href^=\"/techniques/\"]").unwrap();
+    doc.select(&sel)
+        .filter_map(|a| a.value().attr("href"))
+        .map(|h| {
+            h.trim_start_matches("/techniques/")
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports() {
+    let app = crate::support::TestApp::spawn().await;
+    app.import(&crate::support::fixture("atlas-v6-small.yaml"))
+        .await;
+    let release = app.state.atlas.get().release.clone();
+    // Stored and read back per technique.
+    assert_eq!(
+        release.technique("AML.T0051.001").unwrap().platforms,
+        ["Generative AI", "Agentic AI"]
+    );
+
+    let (_, all) = app.get("/matrix?subtechniques=all").await;
+    assert_eq!(
+        linked_techniques(&all).len(),
+        7,
+        "every technique without a filter"
+    );
+    let cases: [(&str, &[&str]); 5] = [
+        ("platform=predictive-ai", &["AML.T0000", "AML.T0043"]),
+        (
+            "platform=generative-ai",
+            &["AML.T0000", "AML.T0051", "AML.T0051.000", "AML.T0051.001"],
+        ),
+        (
+            "platform=agentic-ai",
+            &["AML.T0000", "AML.T0051", "AML.T0051.001", "AML.T0053"],
+        ),
+        ("platform=enterprise", &["AML.T0049"]),
+        // Several platforms: their union.
+        (
+            "platform=enterprise&platform=predictive-ai",
+            &["AML.T0000", "AML.T0043", "AML.T0049"],
+        ),
+    ];
+    for (query, want) in cases {
+        let (status, page) = app.get(&format!("/matrix?subtechniques=all&{query}")).await;
+        assert_eq!(status, 200, "{query}: {page}");
+        let got = linked_techniques(&page);
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, want, "{query}");
+        // The counts agree with the release's own data.
+        let slugs: Vec<&str> = query.split('&').map(|p| &p["platform=".len()..]).collect();
+        let direct = release
+            .techniques
+            .iter()
+            .filter(|t| slugs.iter().any(|s| t.on_platform(s)))
+            .count();
+        assert_eq!(got.len(), direct, "{query}");
+    }
+
+    // The page's export links and toggles carry the filter.
+    let (_, page) = app.get("/matrix?platform=generative-ai").await;
+    assert!(
+        page.contains("href=\"/matrix/layer.json?platform=generative-ai\""),
+        "layer link"
+    );
+    assert!(
+        page.contains("href=\"/matrix.svg?platform=generative-ai\""),
+        "SVG link"
+    );
+    assert!(
+        page.contains("href=\"/matrix?platform=generative-ai&#38;subtechniques=all\""),
+        "toggles keep the platform"
+    );
+    assert!(page.contains("techniques of Generative AI"));
+
+    // The SVG draws only the platform's techniques and says so.
+    let (status, svg) = app.get("/matrix.svg?platform=enterprise&ids=1").await;
+    assert_eq!(status, 200);
+    assert!(
+        svg.contains("AML.T0049") && !svg.contains("AML.T0043"),
+        "{svg}"
+    );
+    assert!(svg.contains("techniques of Enterprise"));
+
+    // The layer: only scored techniques of the platform, and the filter named.
+    let active = app.state.atlas.get();
+    atlasview::service::case_studies::import_release_case_studies(&app.store, &active)
+        .await
+        .unwrap();
+    let layer_ids = |body: &str| -> BTreeSet<String> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["techniqueID"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, whole) = app.get("/matrix/layer.json").await;
+    assert!(layer_ids(&whole).contains("AML.T0053"));
+    let (status, body) = app.get("/matrix/layer.json?platform=predictive-ai").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        layer_ids(&body),
+        ["AML.T0000", "AML.T0043"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["description"]
+            .as_str()
+            .unwrap()
+            .contains("techniques of Predictive AI")
+    );
+    assert!(
+        v["metadata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "platforms" && m["value"] == "Predictive AI")
+    );
+
+    // Technique pages name their platforms, each linking to the filtered matrix.
+    let (_, page) = app.get("/techniques/AML.T0051.001").await;
+    assert!(page.contains("<a href=\"/matrix?platform=generative-ai\">Generative AI</a>"));
+    assert!(page.contains("<a href=\"/matrix?platform=agentic-ai\">Agentic AI</a>"));
+    let (status, page) = app.get("/techniques/AML.T0051?platform=agentic-ai").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("/matrix?platform=agentic-ai"),
+        "back to the filtered matrix"
+    );
+
+    // An unknown platform is a 400 naming the parameter.
+    let (status, body) = app.get("/matrix?platform=quantum-ai").await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("platform: must be one of predictive-ai"),
+        "{body}"
+    );
+    let (status, _) = app.get("/matrix.svg?platform=quantum-ai").await;
+    assert_eq!(status, 400);
+}

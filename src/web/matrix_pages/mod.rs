@@ -64,7 +64,7 @@ pub struct Loaded {
 /// The aggregate of the request's filters (cached) and its scores.
 pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
     let stamp = state.store.data_stamp().await?;
-    let atlas = state.atlas.get();
+    let atlas = for_platforms(state.atlas.get(), req);
     let aggregate = aggregate_for(state, &stamp, req).await?;
     let scores = scores_of(&atlas, &aggregate, req);
     Ok(Loaded {
@@ -85,6 +85,15 @@ async fn aggregate_for(
         Ok(store.matrix_aggregate(&query).await?)
     })
     .await
+}
+
+/// The active release, cut down to the request's platforms if it names any.
+fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtlas> {
+    if req.platforms.is_empty() {
+        atlas
+    } else {
+        Arc::new(atlas.for_platforms(&req.platforms))
+    }
 }
 
 /// Scores of the aggregate under the request's metric and roll-up.
@@ -144,6 +153,7 @@ where
         return Ok(respond(hit));
     }
     let aggregate = aggregate_for(state, &stamp, req).await?;
+    let atlas = for_platforms(atlas, req);
     let scores = scores_of(&atlas, &aggregate, req);
     let fresh = render(Loaded {
         stamp,

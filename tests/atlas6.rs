@@ -957,3 +957,208 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
     let (status, _) = app.get("/matrix.svg?platform=quantum-ai").await;
     assert_eq!(status, 400);
 }
+
+// ---------------------------------------------------------------------------
+// scripts/atlas-data: a clone without ../shared
+// ---------------------------------------------------------------------------
+
+/// (sha256, path under shared/atlas, first URL) of every line of the list.
+fn data_list() -> Vec<(String, String, String)> {
+    let list = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/atlas-data.sha256"
+    ))
+    .unwrap();
+    list.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            let (sha, path, url) = (parts.next(), parts.next(), parts.next());
+            (
+                sha.unwrap().to_string(),
+                path.unwrap().to_string(),
+                url.unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A mirror of MITRE's two repositories holding the shared files, except
+/// `skip` (404) and `tamper` (one byte changed).
+async fn data_mirror(skip: &[&str], tamper: &[&str]) -> String {
+    let mut files = Vec::new();
+    for (_, path, url) in data_list() {
+        if skip.contains(&path.as_str()) {
+            continue;
+        }
+        let route = url
+            .replace("${ATLAS_DATA_URL}", "/data")
+            .replace("${ATLAS_NAVIGATOR_URL}", "/nav");
+        assert!(route.starts_with('/'), "{url}");
+        let mut body = std::fs::read(shared_atlas(&path)).unwrap();
+        if tamper.contains(&path.as_str()) {
+            body[0] ^= 0x20;
+        }
+        files.push((route, body));
+    }
+    serve(files).await
+}
+
+/// Runs a copy of scripts/atlas-data in a repository without ../shared.
+fn run_atlas_data(
+    repo: &std::path::Path,
+    base: &str,
+    cache: &std::path::Path,
+) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg(repo.join("scripts/atlas-data"))
+        .env_remove("ATLASVIEW_SHARED_ATLAS")
+        .env("ATLAS_DATA_URL", format!("{base}/data"))
+        .env("ATLAS_NAVIGATOR_URL", format!("{base}/nav"))
+        .env("ATLASVIEW_DATA_CACHE", cache)
+        .output()
+        .expect("run bash")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_without_shared_fetches_the_data_with_checked_sha256_or_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the repository's scripts, with no ../shared beside it.
+    let repo = dir.path().join("clone/atlasview");
+    std::fs::create_dir_all(repo.join("scripts")).unwrap();
+    for f in ["atlas-data", "atlas-data.sha256"] {
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scripts")
+                .join(f),
+            repo.join("scripts").join(f),
+        )
+        .unwrap();
+    }
+    assert!(!repo.join("../shared").exists());
+    let list = data_list();
+    assert_eq!(
+        list.len(),
+        61,
+        "5.6.0, 4.8.0, STIX, the matrix layer, 57 case-study layers"
+    );
+
+    // Everything reachable: fetched, checked, and the folder printed.
+    let base = data_mirror(&[], &[]).await;
+    let cache = dir.path().join("cache");
+    let o = run_atlas_data(&repo, &base, &cache);
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    assert_eq!(out(&o.stdout).trim(), cache.display().to_string());
+    assert!(out(&o.stderr).contains("(61 fetched"), "{}", out(&o.stderr));
+    for (_, path, _) in &list {
+        assert_eq!(
+            std::fs::read(cache.join(path)).unwrap(),
+            std::fs::read(shared_atlas(path)).unwrap(),
+            "{path}"
+        );
+    }
+    let fetched = parse_release(&std::fs::read(cache.join("ATLAS-5.6.0.yaml")).unwrap()).unwrap();
+    assert_eq!(fetched.techniques.len(), 170);
+    // Again: nothing fetched, every file re-checked.
+    let o = run_atlas_data(&repo, &base, &cache);
+    assert!(o.status.success());
+    assert!(out(&o.stderr).contains("(0 fetched"), "{}", out(&o.stderr));
+
+    // A file missing upstream and one that does not match its SHA-256: exit 1
+    // and exactly those two named, with why.
+    let base = data_mirror(
+        &["stix-atlas-5.6.0.json"],
+        &["navigator-layers/case-studies/AML.CS0003.json"],
+    )
+    .await;
+    let cache2 = dir.path().join("cache2");
+    let o = run_atlas_data(&repo, &base, &cache2);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = out(&o.stderr);
+    assert!(
+        stderr
+            .contains("2 of the files the tests read could not be fetched with the right SHA-256"),
+        "{stderr}"
+    );
+    let missing: Vec<&str> = stderr.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(missing.len(), 2, "{stderr}");
+    assert!(
+        missing[0].starts_with(&format!(
+            "  stix-atlas-5.6.0.json ({base}/nav/dist/stix-atlas.json: "
+        )) && missing[0].contains("404"),
+        "{stderr}"
+    );
+    let cs3 = list
+        .iter()
+        .find(|(_, p, _)| p.ends_with("AML.CS0003.json"))
+        .unwrap();
+    assert!(
+        missing[1].starts_with("  navigator-layers/case-studies/AML.CS0003.json (")
+            && missing[1].contains(&format!("expected {}", cs3.0)),
+        "{stderr}"
+    );
+    assert!(!cache2.join("stix-atlas-5.6.0.json").exists());
+    assert!(
+        !cache2
+            .join("navigator-layers/case-studies/AML.CS0003.json")
+            .exists()
+    );
+}
+
+#[test]
+fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stix.db");
+    let stix = shared_atlas("stix-atlas-5.6.0.json");
+    let o = cli(&db, &["atlas", "import", stix.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    assert!(
+        out(&o.stdout).contains(
+            "replaced the stored release 5.6.0 with the new content and made it the active release"
+        ),
+        "the bundle replaces the embedded catalog: {}",
+        out(&o.stdout)
+    );
+    // The full YAML replaces it in turn; the bundle cannot take back its place
+    // (it would lose the 57 case studies).
+    let yaml = shared_atlas("ATLAS-5.6.0.yaml");
+    let o = cli(&db, &["atlas", "import", yaml.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let before = cli(&db, &["atlas", "list"]).stdout;
+    let o = cli(&db, &["atlas", "import", stix.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr).contains("release 5.6.0 is already stored (from legacy) with 57 case studies; this stix file has none"),
+        "{}",
+        out(&o.stderr)
+    );
+    assert_eq!(cli(&db, &["atlas", "list"]).stdout, before);
+    // Under upstream's own name the release must be given.
+    let plain = dir.path().join("stix-atlas.json");
+    std::fs::copy(&stix, &plain).unwrap();
+    let db2 = dir.path().join("stix2.db");
+    let o = cli(&db2, &["atlas", "import", plain.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        out(&o.stderr).contains("give it with --release"),
+        "{}",
+        out(&o.stderr)
+    );
+    let o = cli(
+        &db2,
+        &[
+            "atlas",
+            "import",
+            plain.to_str().unwrap(),
+            "--release",
+            "5.6.0",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let o = cli(&db2, &["atlas", "list"]);
+    assert!(
+        out(&o.stdout).contains("5.6.0      stix"),
+        "{}",
+        out(&o.stdout)
+    );
+}

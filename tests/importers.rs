@@ -12,23 +12,19 @@ use atlasview::atlas::parse::{
 use atlasview::atlas::version::compare_versions;
 use atlasview::atlas::{Release, SourceFormat};
 
-const ATLAS_5_6_0: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/atlas/ATLAS-5.6.0.yaml"
-);
-const ATLAS_4_8_0: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/atlas/ATLAS-4.8.0.yaml"
-);
+const ATLAS_5_6_0: &str = "ATLAS-5.6.0.yaml";
+const ATLAS_4_8_0: &str = "ATLAS-4.8.0.yaml";
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
-fn import(path: &str) -> Release {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    parse_release(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// A release file of the shared ATLAS data.
+fn import(file: &str) -> Release {
+    let path = crate::support::shared_atlas(file);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    parse_release(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 fn import_fixture(name: &str) -> Release {

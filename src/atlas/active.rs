@@ -10,7 +10,7 @@ use super::model::{Mitigation, Release, Tactic, Technique};
 pub struct ReleaseInfo {
     pub version: String,
     pub name: String,
-    /// `legacy`, `v6` or `catalog`.
+    /// `legacy`, `v6`, `stix` or `catalog`.
     pub format: String,
     /// Where it came from: a file path, a URL, or `embedded catalog`.
     pub source: String,

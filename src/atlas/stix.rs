@@ -48,7 +48,7 @@ pub fn release_from_name(source: &str) -> Option<String> {
     let name = source
         .split(['?', '#'])
         .next()?
-        .rsplit(['/', '\\'])
+        .rsplit(['/', '\\', ' '])
         .next()?;
     let version = name.strip_prefix("stix-atlas-")?.strip_suffix(".json")?;
     let ok = !version.is_empty()
@@ -322,6 +322,10 @@ mod tests {
         assert_eq!(
             release_from_name("https://x/dist/stix-atlas-2026.09.json?raw=1").as_deref(),
             Some("2026.09")
+        );
+        assert_eq!(
+            release_from_name("upload stix-atlas-5.6.0.json").as_deref(),
+            Some("5.6.0")
         );
         assert_eq!(release_from_name("stix-atlas.json"), None);
         assert_eq!(release_from_name("stix-atlas-latest.json"), None);

@@ -15,6 +15,17 @@ pub enum ReleaseError {
     /// The file is not a valid release.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// The release is stored already with case studies the new file lacks
+    /// (a STIX bundle carries none): replacing it would lose them.
+    #[error(
+        "release {version} is already stored (from {stored_format}) with {case_studies} case studies; this {format} file has none, so it does not replace it"
+    )]
+    WouldLoseCaseStudies {
+        version: String,
+        stored_format: String,
+        format: &'static str,
+        case_studies: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -41,6 +52,20 @@ pub async fn import_fetched(
     let parsed = parse_release_with(&fetched.bytes, &options)?;
     for w in &parsed.warnings {
         tracing::warn!(release = %parsed.release.version, source = %fetched.source, "{w}");
+    }
+    if parsed.release.case_studies.is_empty()
+        && let Some(stored) = store
+            .list_releases()
+            .await?
+            .into_iter()
+            .find(|r| r.version == parsed.release.version && r.case_study_count > 0)
+    {
+        return Err(ReleaseError::WouldLoseCaseStudies {
+            version: stored.version,
+            stored_format: stored.format,
+            format: parsed.release.format.as_str(),
+            case_studies: stored.case_study_count,
+        });
     }
     let outcome = store
         .import_release(&parsed.release, &fetched.source)

@@ -122,6 +122,9 @@ fn release_error(e: ReleaseError, field: &'static str) -> AppError {
         ReleaseError::Import(e) => {
             AppError::invalid(field, format!("The release was not imported: {e}"))
         }
+        e @ ReleaseError::WouldLoseCaseStudies { .. } => {
+            AppError::invalid(field, format!("The release was not imported: {e}"))
+        }
         ReleaseError::Store(e) => e.into(),
     }
 }

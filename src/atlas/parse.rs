@@ -1,6 +1,7 @@
-//! Entry point of the release importers: size check, YAML loading into an
-//! order-preserving tree with positions, format detection, dispatch to the
-//! legacy or v6 reader, then one shared validation pass over the [`Release`].
+//! Entry point of the release importers: size check, a STIX 2.1 bundle (JSON)
+//! to the STIX reader, otherwise YAML loading into an order-preserving tree
+//! with positions, format detection, dispatch to the legacy or format-6
+//! reader, then one shared validation pass over the [`Release`].
 //!
 //! The YAML is read into [`Node`]s rather than typed structs so that both
 //! formats can be read tolerantly (unknown fields are ignored, several shapes

@@ -936,6 +936,32 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
             .any(|m| m["name"] == "platforms" && m["value"] == "Predictive AI")
     );
 
+    // The heat scale is that of the techniques shown: an incident with three
+    // steps on an Agentic AI technique does not stretch the Predictive AI scale.
+    let step = serde_json::json!({"tactic": "AML.TA0005", "technique": "AML.T0053"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .json(&serde_json::json!({
+            "title": "An agent called its tools for the attacker",
+            "kind": "incident",
+            "severity": "high",
+            "status": "open",
+            "steps": [step, step, step],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
+    let max = async |query: &str| -> u64 {
+        let (_, body) = app.get(&format!("/matrix/layer.json?{query}")).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["gradient"]["maxValue"].as_u64().unwrap()
+    };
+    assert_eq!(max("metric=steps").await, 4);
+    assert_eq!(max("metric=steps&platform=agentic-ai").await, 4);
+    assert_eq!(max("metric=steps&platform=predictive-ai").await, 1);
+
     // Technique pages name their platforms, each linking to the filtered matrix.
     let (_, page) = app.get("/techniques/AML.T0051.001").await;
     assert!(page.contains("<a href=\"/matrix?platform=generative-ai\">Generative AI</a>"));

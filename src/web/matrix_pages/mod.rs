@@ -97,7 +97,19 @@ fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtla
 }
 
 /// Scores of the aggregate under the request's metric and roll-up.
+/// With a platform filter, only the cells of the techniques shown count, so
+/// the heat scale is that of the visible matrix.
 pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
+    let shown;
+    let aggregate = if req.platforms.is_empty() {
+        aggregate
+    } else {
+        let mut cut = aggregate.clone();
+        cut.cells
+            .retain(|c| atlas.technique(&c.technique_id).is_some());
+        shown = cut;
+        &shown
+    };
     Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
         let parent = atlas.technique(technique)?.parent.as_deref()?;
         atlas.serves(parent, tactic).then_some(parent)

@@ -1188,3 +1188,127 @@ fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
         out(&o.stdout)
     );
 }
+
+#[tokio::test]
+async fn bad_format_6_files_change_nothing_and_chain_problems_are_imported_with_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb.db");
+    let o = cli(
+        &db,
+        &[
+            "atlas",
+            "import",
+            shared_atlas("ATLAS-5.6.0.yaml").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o.stderr));
+    let before = fingerprint(&db).await;
+    let fixture = std::fs::read_to_string(crate::support::fixture("atlas-v6-small.yaml")).unwrap();
+    let edit = |from: &str, to: &str| {
+        assert_eq!(fixture.matches(from).count(), 1, "{from}");
+        fixture.replacen(from, to, 1)
+    };
+
+    // Refused: the database is exactly as it was.
+    let refused = [
+        (
+            edit(
+                "target: AML.T0053\n        relationship-type: employs",
+                "target: AML.T0099\n        relationship-type: employs",
+            ),
+            "case study AML.CS0001 step S03 (relationships[AML.CS0001].employs[0]) refers to the unknown technique AML.T0099",
+        ),
+        (
+            edit(
+                "collection:\n  id: ATLAS-collection",
+                "collected:\n  id: ATLAS-collection",
+            ),
+            "collection: missing",
+        ),
+    ];
+    for (i, (text, needle)) in refused.iter().enumerate() {
+        let file = dir.path().join(format!("bad-{i}.yaml"));
+        std::fs::write(&file, text).unwrap();
+        let o = cli(&db, &["atlas", "import", file.to_str().unwrap()]);
+        assert!(!o.status.success(), "{needle}: accepted");
+        assert!(out(&o.stderr).contains(needle), "{}", out(&o.stderr));
+        assert_eq!(
+            fingerprint(&db).await,
+            before,
+            "{needle}: changed the database"
+        );
+    }
+
+    // Imported with a report, every step kept: a branch, a cycle, a dangling `leads-to`.
+    let reported = [
+        (
+            "2026.10",
+            "step-id: S01\n        leads-to: [S02]",
+            "step-id: S01\n        leads-to: [S02, S03]",
+            "step S01 (relationships[AML.CS0001].employs[2]): the chain branches",
+        ),
+        (
+            "2026.11",
+            "step-id: S03\n        leads-to: []",
+            "step-id: S03\n        leads-to: [S00]",
+            "step S03 (relationships[AML.CS0001].employs[0]): `leads-to` goes back to S00",
+        ),
+        (
+            "2026.12",
+            "step-id: S01\n        leads-to: [S02]",
+            "step-id: S01\n        leads-to: [S02, S07]",
+            "step S01 (relationships[AML.CS0001].employs[2]): `leads-to` names S07",
+        ),
+    ];
+    for (version, from, to, needle) in reported {
+        let text = edit(from, to).replace(
+            "  version: '2026.09'\n",
+            &format!("  version: '{version}'\n"),
+        );
+        let file = dir.path().join(format!("{version}.yaml"));
+        std::fs::write(&file, text).unwrap();
+        let o = cli(&db, &["atlas", "import", file.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", out(&o.stderr));
+        assert!(
+            out(&o.stderr).contains(&format!("warning: case study AML.CS0001 {needle}")),
+            "{}",
+            out(&o.stderr)
+        );
+        let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+        let stored = store.load_release(version).await.unwrap().unwrap();
+        store.close().await;
+        let cs = stored
+            .case_studies
+            .iter()
+            .find(|c| c.id == "AML.CS0001")
+            .unwrap();
+        assert_eq!(cs.procedure.len(), 4, "{version}: every step stored");
+        assert_eq!(cs.procedure[0].technique, "AML.T0000");
+    }
+}
+
+#[tokio::test]
+async fn the_api_imports_a_stix_bundle_given_its_release() {
+    let app = crate::support::TestApp::spawn().await;
+    let body = std::fs::read(shared_atlas("stix-atlas-5.6.0.json")).unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/atlas/releases"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("--release"));
+    let res = app
+        .client
+        .post(app.url("/api/v1/atlas/releases?release=5.6.0"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let releases = app.store.list_releases().await.unwrap();
+    assert_eq!(releases[0].format, "stix");
+    assert_eq!(releases[0].technique_count, 170);
+}

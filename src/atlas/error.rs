@@ -105,7 +105,7 @@ pub enum ImportError {
 
     /// A STIX bundle does not say which content release it holds, and none was given.
     #[error(
-        "the STIX bundle does not say which ATLAS release it holds: give it with --release (for example --release 5.6.0), or name the file stix-atlas-<release>.json"
+        "the STIX bundle does not say which ATLAS release it holds: give it with --release (the CLI) or ?release= (the API), for example 5.6.0, or name the file stix-atlas-<release>.json"
     )]
     MissingRelease,
 }

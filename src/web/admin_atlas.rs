@@ -389,16 +389,26 @@ struct ImportJson {
     active: String,
 }
 
-/// `POST /api/v1/atlas/releases` with the YAML file as the body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportQuery {
+    release: String,
+}
+
+/// `POST /api/v1/atlas/releases[?release=5.6.0]` with the release file as
+/// the body (`release` names the release a STIX bundle holds, or the one a
+/// YAML file must hold).
 async fn import_api(
     State(state): State<AppState>,
     actor: Actor,
+    RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let q: ImportQuery = parse_query(raw.as_deref())?;
     let fetched = Fetched {
         bytes: body.to_vec(),
         source: "API upload".to_string(),
-        release: None,
+        release: release_field(&q.release)?,
     };
     let outcome = import(&state, actor, fetched, "file").await?.outcome;
     let status = match outcome {

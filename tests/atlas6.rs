@@ -838,6 +838,17 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
         7,
         "every technique without a filter"
     );
+    // The renamed AML.TA0001 heads the last column under its new name.
+    let doc = scraper::Html::parse_document(&all);
+    let heads: Vec<String> = doc
+        .select(&scraper::Selector::parse(".matrix a[href^=\"/tactics/\"]").unwrap())
+        .map(|a| a.text().collect::<String>().trim().to_string())
+        .collect();
+    assert_eq!(
+        heads.last().map(String::as_str),
+        Some("AI Attack Adaptation"),
+        "{heads:?}"
+    );
     let cases: [(&str, &[&str]); 5] = [
         ("platform=predictive-ai", &["AML.T0000", "AML.T0043"]),
         (

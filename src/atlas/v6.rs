@@ -764,7 +764,7 @@ pub(crate) fn order_steps(
             if k < next[at].len() {
                 stack.push((at, k + 1));
                 let to = next[at][k];
-                if on_path[to] || (visited[to] && to == root) {
+                if on_path[to] {
                     if cycle_reported.insert(at) {
                         warnings.push(ImportWarning {
                             case_study: Some(case_study.to_string()),

@@ -783,6 +783,14 @@ async fn the_admin_page_lists_the_mirror_and_syncs_a_chosen_release() {
         "2026.07 is stored now"
     );
     assert!(page.contains("name=\"release\" value=\"2026.09\""));
+    // Admins only.
+    let analyst = app.client_as(atlasview::domain::auth::Role::Analyst).await;
+    let res = analyst
+        .get(app.url(&format!("/admin/atlas/remote?url={}", urlencode(&dist))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
     // A bad release name is a 422 naming the field; nothing is fetched.
     let res = app
         .client

@@ -929,6 +929,12 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
             .map(|t| t["techniqueID"].as_str().unwrap().to_string())
             .collect()
     };
+    // Observed cells lead to technique pages that keep the platform.
+    let (_, page) = app.get("/matrix?platform=agentic-ai").await;
+    assert!(
+        page.contains("href=\"/techniques/AML.T0053?under=AML.TA0005&#38;platform=agentic-ai\""),
+        "observed cell link"
+    );
     let (_, whole) = app.get("/matrix/layer.json").await;
     assert!(layer_ids(&whole).contains("AML.T0053"));
     let (status, body) = app.get("/matrix/layer.json?platform=predictive-ai").await;

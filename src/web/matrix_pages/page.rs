@@ -228,10 +228,20 @@ impl MatrixPage {
             SubsMode::Collapsed => "",
         };
         let filters = req.filter_query();
-        grid.detail_query = if filters.is_empty() {
+        // Observed cells open the technique page with the same incidents and
+        // platforms, so its way back is the same matrix.
+        let platforms = serde_html_form::to_string(
+            req.platforms
+                .iter()
+                .map(|p| ("platform", p.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        let detail = join_queries(&filters, &platforms);
+        grid.detail_query = if detail.is_empty() {
             String::new()
         } else {
-            format!("&{filters}")
+            format!("&{detail}")
         };
         let metric_word = match req.metric {
             Metric::Incidents => "Incidents",

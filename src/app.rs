@@ -85,6 +85,7 @@ pub async fn import_release(
     store: &Store,
     fetched: &crate::atlas::fetch::Fetched,
 ) -> anyhow::Result<crate::store::ImportOutcome> {
-    let release = crate::atlas::parse_release(&fetched.bytes)?;
-    Ok(store.import_release(&release, &fetched.source).await?)
+    Ok(crate::service::releases::import_fetched(store, fetched)
+        .await?
+        .outcome)
 }

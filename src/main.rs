@@ -9,7 +9,15 @@ use tokio::net::TcpListener;
 use atlasview::app;
 use atlasview::atlas::{catalog, fetch};
 use atlasview::domain::auth::Role;
-use atlasview::service::accounts;
+use atlasview::service::{accounts, releases};
+
+/// The outcome of an import, and its warnings on standard error.
+fn print_import(done: &releases::ReleaseImport) {
+    for w in &done.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!("{}", done.outcome);
+}
 
 #[derive(Parser)]
 #[command(
@@ -215,14 +223,30 @@ enum ImportCommand {
 
 #[derive(Subcommand)]
 enum AtlasCommand {
-    /// Import a release from a file or an http(s) URL (legacy or format 6.0.0).
+    /// Import a release from a file or an http(s) URL: a legacy `ATLAS.yaml`
+    /// (4.x-5.6), a format 6.0.0 file, or a STIX 2.1 bundle (`stix-atlas.json`).
     Import {
-        /// Path or URL of an ATLAS release YAML file.
+        /// Path or URL of the release file.
         source: String,
+        /// The content release the file must hold; required for a STIX bundle
+        /// unless its file name says it (`stix-atlas-5.6.0.json`).
+        #[arg(long)]
+        release: Option<String>,
     },
-    /// Fetch and import the newest official release from MITRE's atlas-data repository.
+    /// Fetch and import a release from MITRE's atlas-data repository (or a
+    /// mirror): the newest 6.0.0 file its `manifest.yaml` lists, else the
+    /// `ATLAS-latest.yaml` pointer, else the legacy `ATLAS.yaml`.
     Sync {
-        /// The atlas-data `dist/` folder to read `ATLAS-latest.yaml` (or `ATLAS.yaml`) from.
+        /// The atlas-data `dist/` folder.
+        #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
+        url: String,
+        /// Take this release (e.g. 2026.07) instead of the newest.
+        #[arg(long)]
+        release: Option<String>,
+    },
+    /// List the releases the mirror's manifest offers, marking those stored here.
+    Remote {
+        /// The atlas-data `dist/` folder.
         #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
         url: String,
     },
@@ -334,19 +358,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Atlas(AtlasCommand::Import { source }) => {
+        Command::Atlas(AtlasCommand::Import { source, release }) => {
             let store = app::open(db).await?.0;
-            let fetched = fetch::read_source(&source).await?;
-            let outcome = app::import_release(&store, &fetched).await?;
-            println!("{outcome}");
+            let mut fetched = fetch::read_source(&source).await?;
+            fetched.release = release;
+            let done = releases::import_fetched(&store, &fetched).await?;
+            print_import(&done);
             Ok(())
         }
-        Command::Atlas(AtlasCommand::Sync { url }) => {
+        Command::Atlas(AtlasCommand::Sync { url, release }) => {
             let store = app::open(db).await?.0;
-            let fetched = fetch::sync(&url).await?;
-            println!("fetched {}", fetched.source);
-            let outcome = app::import_release(&store, &fetched).await?;
-            println!("{outcome}");
+            let (done, how) = releases::sync(&store, &url, release.as_deref()).await?;
+            println!("fetched {} ({how})", done.source);
+            print_import(&done);
+            Ok(())
+        }
+        Command::Atlas(AtlasCommand::Remote { url }) => {
+            let store = app::open(db).await?.0;
+            let Some(list) = releases::remote(&store, &url).await? else {
+                anyhow::bail!(
+                    "{url} has no manifest.yaml: `atlas sync` would follow ATLAS-latest.yaml there; the releases cannot be listed"
+                );
+            };
+            for r in list {
+                let formats: Vec<String> = r
+                    .release
+                    .files
+                    .iter()
+                    .map(|f| format!("{} {}", f.format_version, f.path))
+                    .collect();
+                println!(
+                    "{} {:<10} {:<10} {}",
+                    if r.stored { "stored" } else { "      " },
+                    r.release.release,
+                    r.release.release_date.as_deref().unwrap_or(""),
+                    formats.join(", ")
+                );
+            }
             Ok(())
         }
         Command::User(cmd) => {

@@ -5,27 +5,26 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use atlasview::atlas::error::ImportError;
-use atlasview::atlas::parse::{MAX_RELEASE_BYTES, parse_release, parse_release_str};
+use atlasview::atlas::parse::{
+    MAX_RELEASE_BYTES, ParseOptions, parse_release, parse_release_str, parse_release_str_with,
+    parse_release_with,
+};
 use atlasview::atlas::version::compare_versions;
 use atlasview::atlas::{Release, SourceFormat};
 
-const ATLAS_5_6_0: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/atlas/ATLAS-5.6.0.yaml"
-);
-const ATLAS_4_8_0: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/atlas/ATLAS-4.8.0.yaml"
-);
+const ATLAS_5_6_0: &str = "ATLAS-5.6.0.yaml";
+const ATLAS_4_8_0: &str = "ATLAS-4.8.0.yaml";
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
-fn import(path: &str) -> Release {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    parse_release(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// A release file of the shared ATLAS data.
+fn import(file: &str) -> Release {
+    let path = crate::support::shared_atlas(file);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    parse_release(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 fn import_fixture(name: &str) -> Release {
@@ -238,16 +237,28 @@ fn legacy_fixture_with_a_vanished_technique() {
 
 #[test]
 fn v6_small_fixture() {
-    let r = import_fixture("atlas-v6-small.yaml");
+    let parsed = parse_release_with(
+        &fixture_bytes("atlas-v6-small.yaml"),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let r = parsed.release;
     assert_eq!(r.format, SourceFormat::V6);
+    // The content release is `collection.version`, not a top-level field.
     assert_eq!(r.version, "2026.09");
     assert_eq!(r.name, "ATLAS Test Release");
 
-    // Column order from the matrix object, not from the IDs nor the written order.
+    // Columns by `sequences` position, not by the order of the edges, of the
+    // tactics map or of the IDs.
     let order: Vec<&str> = r.tactics.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
         order,
         ["AML.TA0002", "AML.TA0004", "AML.TA0005", "AML.TA0001"]
+    );
+    assert_eq!(
+        r.tactic("AML.TA0001").map(|t| t.name.as_str()),
+        Some("AI Attack Adaptation")
     );
     assert_eq!(
         r.tactic("AML.TA0002")
@@ -256,46 +267,62 @@ fn v6_small_fixture() {
         Some("TA0043")
     );
 
-    // Sub-technique names are their own part; display joins them.
+    // Sub-technique names are their own part; the parent comes from `specializes`.
     let indirect = r.technique("AML.T0051.001").expect("AML.T0051.001");
     assert_eq!(indirect.name, "Indirect");
     assert_eq!(indirect.parent.as_deref(), Some("AML.T0051"));
     assert_eq!(r.display_name(indirect), "LLM Prompt Injection: Indirect");
     let parent = r.technique("AML.T0051").unwrap();
-    assert_eq!(r.display_name(parent), "LLM Prompt Injection");
-
-    // A technique achieving two tactics; its sub-technique inherits both,
-    // a sub-technique with its own edge keeps its own.
+    assert_eq!(parent.parent, None);
+    // A technique achieving two tactics; sub-techniques carry their own edges.
     assert_eq!(parent.tactics, ["AML.TA0004", "AML.TA0005"]);
     assert_eq!(indirect.tactics, ["AML.TA0004", "AML.TA0005"]);
     assert_eq!(
         r.technique("AML.T0051.000").unwrap().tactics,
         ["AML.TA0005"]
     );
+    // Maturity as the legacy files write it; platforms and ATT&CK references kept.
+    let t0000 = r.technique("AML.T0000").unwrap();
+    assert_eq!(t0000.maturity.as_deref(), Some("demonstrated"));
     assert_eq!(
-        r.technique("AML.T0000").unwrap().maturity.as_deref(),
-        Some("demonstrated")
+        t0000.platforms,
+        ["Predictive AI", "Generative AI", "Agentic AI"]
     );
+    assert_eq!(
+        t0000.attack_ref.as_ref().map(|a| a.id.as_str()),
+        Some("T1596")
+    );
+    assert_eq!(r.technique("AML.T0049").unwrap().platforms, ["Enterprise"]);
 
-    // Mitigations: inline list and `mitigates` edges.
-    let m15 = r.mitigations.iter().find(|m| m.id == "AML.M0015").unwrap();
-    assert_eq!(m15.techniques.len(), 1);
-    assert_eq!(m15.techniques[0].technique, "AML.T0043");
+    // Mitigation uses from `mitigates` edges, their description the usage.
     let m20 = r.mitigations.iter().find(|m| m.id == "AML.M0020").unwrap();
-    assert_eq!(m20.techniques.len(), 1);
-    assert_eq!(m20.techniques[0].technique, "AML.T0051");
+    let uses: Vec<(&str, Option<&str>)> = m20
+        .techniques
+        .iter()
+        .map(|u| (u.technique.as_str(), u.usage.as_deref()))
+        .collect();
     assert_eq!(
-        m20.techniques[0].usage.as_deref(),
-        Some("Screen retrieved content for embedded instructions.")
+        uses,
+        [
+            (
+                "AML.T0051",
+                Some("Screen retrieved content for embedded instructions.")
+            ),
+            (
+                "AML.T0053",
+                Some("Ask a person before a tool call with side effects.")
+            ),
+        ]
     );
 
-    // A case study with a procedure keeps it (its employs edge adds nothing).
+    // Edges listed in reverse: the steps still come in `leads-to` order.
     assert_eq!(
         step_pairs(&r, "AML.CS0001"),
         pairs(&[
             ("AML.TA0002", "AML.T0000"),
             ("AML.TA0004", "AML.T0051.001"),
             ("AML.TA0005", "AML.T0051.001"),
+            ("AML.TA0005", "AML.T0053"),
         ])
     );
     let cs1 = r
@@ -303,76 +330,249 @@ fn v6_small_fixture() {
         .iter()
         .find(|c| c.id == "AML.CS0001")
         .unwrap();
+    assert_eq!(
+        cs1.procedure[0].description.as_deref(),
+        Some("The team read about the assistant.")
+    );
+    assert_eq!(
+        cs1.summary.as_deref(),
+        Some("A made-up story where an assistant reads a booby-trapped page.")
+    );
     assert_eq!(cs1.incident_date.as_deref(), Some("2025-03-01"));
+    assert_eq!(cs1.incident_date_granularity.as_deref(), Some("MONTH"));
+    assert_eq!(cs1.case_study_type.as_deref(), Some("exercise"));
     assert_eq!(cs1.references.len(), 1);
-
-    // One with only employs edges: steps in written order, tactic = the
-    // first tactic the technique achieves.
+    // Edges in target-ID order (as upstream writes them) are not attack order.
     assert_eq!(
         step_pairs(&r, "AML.CS0002"),
-        pairs(&[("AML.TA0001", "AML.T0043"), ("AML.TA0004", "AML.T0051")])
+        pairs(&[("AML.TA0004", "AML.T0051"), ("AML.TA0001", "AML.T0043")])
     );
     let cs2 = r
         .case_studies
         .iter()
         .find(|c| c.id == "AML.CS0002")
         .unwrap();
-    assert_eq!(
-        cs2.procedure[0].description.as_deref(),
-        Some("They tuned inputs offline.")
-    );
-    assert_eq!(cs2.incident_date.as_deref(), Some("2024"));
+    assert_eq!(cs2.incident_date_granularity.as_deref(), Some("YEAR"));
+    assert_eq!(cs2.reporter.as_deref(), Some("A test reporter"));
+}
+
+/// `text` with `from` replaced by `to` exactly once (so a test edit cannot
+/// silently miss).
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
+    text.replacen(from, to, 1)
+}
+
+fn small_fixture() -> String {
+    String::from_utf8(fixture_bytes("atlas-v6-small.yaml")).unwrap()
+}
+
+/// The AML.CS0001 chain with `S01 -> S02` replaced by `leads`.
+fn cs0001_with_s01_leading_to(leads: &str) -> String {
+    edit(
+        &small_fixture(),
+        "step-id: S01\n        leads-to: [S02]",
+        &format!("step-id: S01\n        leads-to: {leads}"),
+    )
 }
 
 #[test]
-fn v6_without_matrix_keeps_written_order() {
-    let r = import_fixture("atlas-v6-no-matrix.yaml");
-    assert_eq!(r.format, SourceFormat::V6);
-    // A float-looking version keeps its trailing zero.
-    assert_eq!(r.version, "2026.10");
-    let order: Vec<&str> = r.tactics.iter().map(|t| t.id.as_str()).collect();
-    assert_eq!(order, ["AML.TA0003", "AML.TA0001", "AML.TA0002"]);
-    // A reversed edge (tactic -> technique) reads the same, and two edges add up.
-    assert_eq!(
-        r.technique("AML.T0005").unwrap().tactics,
-        ["AML.TA0001", "AML.TA0002"]
-    );
-    let datasets = r.technique("AML.T0002.000").unwrap();
-    assert_eq!(datasets.tactics, ["AML.TA0003"]);
-    assert_eq!(
-        r.display_name(datasets),
-        "Acquire Public AI Artifacts: Datasets"
-    );
-    assert!(r.case_studies.is_empty());
-}
-
-#[test]
-fn v6_employs_edge_to_unknown_technique_is_rejected() {
-    let text = String::from_utf8(fixture_bytes("atlas-v6-small.yaml"))
-        .unwrap()
-        .replace(
-            "{source: AML.CS0002, target: AML.T0051, relationship-type: employs}",
-            "{source: AML.CS0002, target: AML.T0099, relationship-type: employs}",
+fn v6_chain_problems_are_reported_by_case_study_step_and_path_and_keep_every_step() {
+    let cases = [
+        // A branch: S01 leads to S02 and S03.
+        (
+            cs0001_with_s01_leading_to("[S02, S03]"),
+            "S01",
+            "relationships[AML.CS0001].employs[2]",
+            "branches",
+        ),
+        // A cycle: S03 leads back to S01.
+        (
+            edit(
+                &small_fixture(),
+                "step-id: S03\n        leads-to: []",
+                "step-id: S03\n        leads-to: [S01]",
+            ),
+            "S03",
+            "relationships[AML.CS0001].employs[0]",
+            "cycle",
+        ),
+        // A dangling `leads-to`.
+        (
+            cs0001_with_s01_leading_to("[S02, S09]"),
+            "S01",
+            "relationships[AML.CS0001].employs[2]",
+            "S09",
+        ),
+    ];
+    for (text, step, path, needle) in cases {
+        let parsed = parse_release_str_with(&text, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{needle}: {e}"));
+        let w = parsed
+            .warnings
+            .iter()
+            .find(|w| w.step_id.as_deref() == Some(step) && w.message.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: no warning for {step}: {:?}", parsed.warnings));
+        assert_eq!(w.case_study.as_deref(), Some("AML.CS0001"));
+        assert_eq!(w.path, path);
+        let shown = w.to_string();
+        assert!(
+            shown.starts_with(&format!("case study AML.CS0001 step {step} ({path}): ")),
+            "{shown}"
         );
+        // Never a dropped step: all four are there, S00 first.
+        let cs = parsed
+            .release
+            .case_studies
+            .iter()
+            .find(|c| c.id == "AML.CS0001")
+            .unwrap();
+        assert_eq!(cs.procedure.len(), 4, "{needle}: a step was dropped");
+        assert_eq!(cs.procedure[0].technique, "AML.T0000");
+        let mut descriptions: Vec<&str> = cs
+            .procedure
+            .iter()
+            .filter_map(|s| s.description.as_deref())
+            .collect();
+        descriptions.sort_unstable();
+        descriptions.dedup();
+        assert_eq!(descriptions.len(), 4, "{needle}: every step once");
+    }
+}
+
+#[test]
+fn v6_bad_files_are_refused_with_the_path_and_the_id() {
+    // `employs` naming a technique the release does not define.
+    let text = edit(
+        &small_fixture(),
+        "target: AML.T0053\n        relationship-type: employs",
+        "target: AML.T0099\n        relationship-type: employs",
+    );
     match parse_release_str(&text) {
         Err(e @ ImportError::UnknownTechnique { .. }) => {
             let msg = e.to_string();
             assert!(
-                msg.contains("AML.T0099") && msg.contains("AML.CS0002"),
+                msg.contains("AML.T0099")
+                    && msg.contains("case study AML.CS0001 step S03")
+                    && msg.contains("relationships[AML.CS0001].employs[0]"),
                 "{msg}"
             );
         }
         other => panic!("expected UnknownTechnique, got {other:?}"),
     }
+    // No `collection`: the content release is missing.
+    let text = edit(
+        &small_fixture(),
+        "collection:\n  id: ATLAS-collection",
+        "collected:\n  id: ATLAS-collection",
+    );
+    let err = parse_release_str(&text).unwrap_err();
+    let ImportError::Shape { path, message } = &err else {
+        panic!("expected Shape, got {err:?}");
+    };
+    assert_eq!(path, "collection");
+    assert!(message.contains("collection.version"), "{message}");
+    // A top-level `version` does not replace it (the old reader's guess).
+    let text = edit(
+        &small_fixture(),
+        "collection:\n  id: ATLAS-collection\n  name: ATLAS Test Release\n  version: '2026.09'\n",
+        "version: '2026.09'\ncollection:\n  id: ATLAS-collection\n  name: ATLAS Test Release\n",
+    );
+    let err = parse_release_str(&text).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Shape { path, .. } if path == "collection.version"),
+        "{err:?}"
+    );
+    // An edge filed under the wrong source, and a wrong ID kind.
+    let text = edit(
+        &small_fixture(),
+        "- {source: AML.T0049, target: AML.TA0004",
+        "- {source: AML.T0043, target: AML.TA0004",
+    );
+    let err = parse_release_str(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("relationships[AML.T0049].achieves[0].source"),
+        "{err}"
+    );
+    let text = edit(
+        &small_fixture(),
+        "{source: AML.T0053, target: AML.TA0005, relationship-type: achieves}",
+        "{source: AML.T0053, target: AML.T0051, relationship-type: achieves}",
+    );
+    let err = parse_release_str(&text).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::MalformedId { field, id, .. } if field == "relationships[AML.T0053].achieves[0].target" && id == "AML.T0051"),
+        "{err:?}"
+    );
+    // Two tactics in one column.
+    let text = edit(
+        &small_fixture(),
+        "target: AML.TA0001, relationship-type: sequences, position: 4",
+        "target: AML.TA0001, relationship-type: sequences, position: 3",
+    );
+    let err = parse_release_str(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("relationships[ATLAS-matrix].sequences[1].position"),
+        "{err}"
+    );
+}
+
+#[test]
+fn v6_a_tactic_without_sequences_edge_is_reported_and_shown_last() {
+    let text = edit(
+        &small_fixture(),
+        "      - {source: ATLAS-matrix, target: AML.TA0005, relationship-type: sequences, position: 3}\n",
+        "",
+    );
+    let parsed = parse_release_str_with(&text, &ParseOptions::default()).unwrap();
+    let order: Vec<&str> = parsed
+        .release
+        .tactics
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["AML.TA0002", "AML.TA0004", "AML.TA0001", "AML.TA0005"]
+    );
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .any(|w| w.path == "tactics[AML.TA0005]" && w.message.contains("sequences")),
+        "{:?}",
+        parsed.warnings
+    );
+}
+
+#[test]
+fn v6_asked_for_release_must_match_the_file() {
+    let options = ParseOptions {
+        release: Some("2026.07".into()),
+        source: None,
+    };
+    let err = parse_release_with(&fixture_bytes("atlas-v6-small.yaml"), &options).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Shape { path, message } if path == "collection.version" && message.contains("2026.09") && message.contains("2026.07")),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn v6_unsupported_format_version_is_unknown_format() {
     let err =
-        parse_release_str("format-version: 7.0.0\nversion: 2030.01\ntactics: {}\n").unwrap_err();
+        parse_release_str("format-version: 7.0.0\ncollection: {version: '2030.01'}\n").unwrap_err();
     assert!(matches!(err, ImportError::UnknownFormat { .. }), "{err:?}");
     assert!(err.to_string().contains("7.0.0"), "{err}");
     let err = parse_release_str("just: a mapping\n").unwrap_err();
+    assert!(matches!(err, ImportError::UnknownFormat { .. }), "{err:?}");
+    // The old reader guessed that ID-keyed maps without `format-version` were format 6.
+    let err = parse_release_str(
+        "version: 2026.11\ntactics:\n  AML.TA0002: {name: Reconnaissance}\ntechniques:\n  AML.T0000: {name: Search}\n",
+    )
+    .unwrap_err();
     assert!(matches!(err, ImportError::UnknownFormat { .. }), "{err:?}");
 }
 
@@ -421,11 +621,14 @@ fn wrong_type_names_path_and_line() {
 #[test]
 fn unknown_tactic_names_both_ids() {
     let err = reject_fixture("bad-unknown-tactic.yaml");
-    let ImportError::UnknownTactic { technique, tactic } = &err else {
-        panic!("expected UnknownTactic, got {err:?}");
+    let ImportError::UnknownTacticRef { context, tactic } = &err else {
+        panic!("expected UnknownTacticRef, got {err:?}");
     };
-    assert_eq!(technique, "AML.T0001");
     assert_eq!(tactic, "AML.TA0099");
+    assert_eq!(
+        context,
+        "technique AML.T0001 (relationships[AML.T0001].achieves[0])"
+    );
     let msg = err.to_string();
     assert!(
         msg.contains("AML.T0001") && msg.contains("AML.TA0099"),
@@ -445,11 +648,15 @@ fn duplicate_id_is_named() {
 
 #[test]
 fn duplicate_id_across_kinds_and_v6_keys() {
-    // The same key twice in a v6 map.
-    let text = "format-version: 6.0.0\nversion: 2026.09\ntactics:\n  AML.TA0002: {name: A}\n  AML.TA0002: {name: B}\ntechniques:\n  AML.T0000: {name: T, tactics: [AML.TA0002]}\n";
-    let err = parse_release_str(text).unwrap_err();
+    // The same key twice in a format-6 map.
+    let text = edit(
+        &small_fixture(),
+        "  AML.TA0004:\n    id: AML.TA0004\n",
+        "  AML.TA0005:\n    id: AML.TA0005\n",
+    );
+    let err = parse_release_str(&text).unwrap_err();
     assert!(
-        matches!(&err, ImportError::DuplicateId { id } if id == "AML.TA0002"),
+        matches!(&err, ImportError::DuplicateId { id } if id == "AML.TA0005"),
         "{err:?}"
     );
 }
@@ -595,18 +802,4 @@ fn a_field_given_twice_is_a_shape_error() {
         message.contains("line 8") && message.contains("line 9"),
         "{message}"
     );
-}
-
-#[test]
-fn v6_other_relationship_shapes_and_no_format_version() {
-    // No `format-version`: maps keyed by ID identify v6. Edges keyed by edge
-    // ID, inside a type section or directly under `relationships`.
-    let text = "version: 2026.11\ntactics:\n  AML.TA0002: {name: Reconnaissance}\ntechniques:\n  AML.T0000: {name: Search}\n  AML.T0000.000: {name: Journals}\nrelationships:\n  achieves:\n    rel-1: {source: AML.T0000, target: AML.TA0002}\n  rel-2: {source: AML.T0000.000, target: AML.T0000, relationship-type: specializes}\n";
-    let r = parse_release_str(text).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.format, SourceFormat::V6);
-    assert_eq!(r.version, "2026.11");
-    let journals = r.technique("AML.T0000.000").unwrap();
-    assert_eq!(journals.parent.as_deref(), Some("AML.T0000"));
-    assert_eq!(journals.tactics, ["AML.TA0002"]);
-    assert_eq!(r.display_name(journals), "Search: Journals");
 }

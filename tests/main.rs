@@ -3,6 +3,7 @@
 mod support;
 
 mod api_incidents;
+mod atlas6;
 mod browser;
 mod dashboard;
 mod importers;

@@ -25,11 +25,16 @@ async fn password_hash() -> &'static str {
     .await
 }
 
-/// The shared read-only ATLAS data beside the repository (`../shared/atlas`).
+/// The shared read-only ATLAS data: `ATLASVIEW_SHARED_ATLAS` when set (the
+/// cache `scripts/atlas-data` fills on a clone without `../shared`), else
+/// `../shared/atlas` beside the repository.
 pub fn shared_atlas(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/atlas")
-        .join(file)
+    match std::env::var_os("ATLASVIEW_SHARED_ATLAS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join(file),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/atlas")
+            .join(file),
+    }
 }
 
 /// A fixture of ours in `tests/fixtures`.

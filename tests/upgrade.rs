@@ -110,6 +110,7 @@ fn release_5_7_0() -> Release {
         parent: None,
         tactics: old.tactics.clone(),
         maturity: old.maturity.clone(),
+        platforms: old.platforms.clone(),
         attack_ref: None,
     };
     let child = Technique {

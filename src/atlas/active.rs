@@ -10,7 +10,7 @@ use super::model::{Mitigation, Release, Tactic, Technique};
 pub struct ReleaseInfo {
     pub version: String,
     pub name: String,
-    /// `legacy`, `v6` or `catalog`.
+    /// `legacy`, `v6`, `stix` or `catalog`.
     pub format: String,
     /// Where it came from: a file path, a URL, or `embedded catalog`.
     pub source: String,
@@ -153,6 +153,57 @@ impl ActiveAtlas {
             Some(parent) => format!("{}: {}", parent.name, technique.name),
             None => technique.name.clone(),
         }
+    }
+
+    /// The release cut down to the techniques of any of these platforms
+    /// (slugs such as `generative-ai`): a technique stays when it lists one
+    /// of them, a parent also when one of its sub-techniques stays, so the
+    /// sub-technique keeps its place under it. Tactics, mitigations and case
+    /// studies stay as they are. No slugs: the whole release.
+    pub fn for_platforms(&self, slugs: &[String]) -> ActiveAtlas {
+        if slugs.is_empty() {
+            return ActiveAtlas::new(self.info.clone(), self.release.clone());
+        }
+        let on = |t: &Technique| slugs.iter().any(|s| t.on_platform(s));
+        let mut keep: std::collections::HashSet<&str> = self
+            .release
+            .techniques
+            .iter()
+            .filter(|t| on(t))
+            .map(|t| t.id.as_str())
+            .collect();
+        let parents: Vec<&str> = self
+            .release
+            .techniques
+            .iter()
+            .filter(|t| keep.contains(t.id.as_str()))
+            .filter_map(|t| t.parent.as_deref())
+            .collect();
+        keep.extend(parents);
+        let mut release = self.release.clone();
+        release.techniques.retain(|t| keep.contains(t.id.as_str()));
+        ActiveAtlas::new(self.info.clone(), release)
+    }
+
+    /// Platforms the release's techniques name, in the order of
+    /// [`KNOWN_PLATFORMS`](super::model::KNOWN_PLATFORMS) and then as first met.
+    pub fn platforms(&self) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for t in &self.release.techniques {
+            for p in &t.platforms {
+                if !seen.contains(p) {
+                    seen.push(p.clone());
+                }
+            }
+        }
+        let rank = |p: &String| {
+            super::model::KNOWN_PLATFORMS
+                .iter()
+                .position(|k| k == p)
+                .unwrap_or(usize::MAX)
+        };
+        seen.sort_by_key(rank);
+        seen
     }
 
     /// Whether `technique_id` serves `tactic_id` in this release (sub-techniques

@@ -48,6 +48,8 @@ pub struct CatalogTechnique {
     pub maturity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attack: Option<AttackRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +84,7 @@ pub fn export(release: &Release) -> Catalog {
                 tactics: t.tactics.clone(),
                 maturity: t.maturity.clone(),
                 attack: t.attack_ref.clone(),
+                platforms: t.platforms.clone(),
             })
             .collect(),
         mitigations: release
@@ -130,6 +133,7 @@ impl Catalog {
                     tactics: t.tactics,
                     maturity: t.maturity,
                     attack_ref: t.attack,
+                    platforms: t.platforms,
                 })
                 .collect(),
             mitigations: self

@@ -209,6 +209,7 @@ mod tests {
             parent: parent.map(str::to_string),
             tactics: tactics.iter().map(|t| t.to_string()).collect(),
             maturity: None,
+            platforms: Vec::new(),
             attack_ref: None,
         }
     }

@@ -17,6 +17,14 @@ pub enum ImportError {
         message: String,
     },
 
+    /// Text that starts like JSON (a STIX bundle) but is not valid JSON.
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
     /// YAML aliases expand beyond the allowed budget (an alias bomb).
     #[error(
         "YAML aliases expand too much (possible alias bomb) at line {line}, column {column}: {message}"
@@ -94,4 +102,42 @@ pub enum ImportError {
     /// Valid YAML, but neither the legacy format nor format-version 6.
     #[error("not an ATLAS release in a known format: {detail}")]
     UnknownFormat { detail: String },
+
+    /// A STIX bundle does not say which content release it holds, and none was given.
+    #[error(
+        "the STIX bundle does not say which ATLAS release it holds: give it with --release (the CLI) or ?release= (the API), for example 5.6.0, or name the file stix-atlas-<release>.json"
+    )]
+    MissingRelease,
+}
+
+/// Something in a release that does not stop the import but that an
+/// operator should know about: a case study whose `leads-to` chain branches,
+/// loops or names a step that does not exist (every step is kept), or a
+/// tactic that no `sequences` edge places.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportWarning {
+    /// The case study concerned, if any.
+    pub case_study: Option<String>,
+    /// The step concerned (`S03`), if any.
+    pub step_id: Option<String>,
+    /// Where in the file (`relationships[AML.CS0001].employs[2]`).
+    pub path: String,
+    /// What is wrong and what the importer did about it.
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.case_study, &self.step_id) {
+            (Some(cs), Some(step)) => write!(f, "case study {cs} step {step}")?,
+            (Some(cs), None) => write!(f, "case study {cs}")?,
+            (None, Some(step)) => write!(f, "step {step}")?,
+            (None, None) => {}
+        }
+        if self.case_study.is_some() || self.step_id.is_some() {
+            write!(f, " ({}): {}", self.path, self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
 }

@@ -14,8 +14,11 @@ pub mod error;
 pub mod ids;
 pub mod legacy;
 pub mod parse;
+pub mod stix;
 pub mod successors;
 pub mod v6;
 pub mod version;
-pub use error::ImportError;
-pub use parse::{MAX_RELEASE_BYTES, parse_release, parse_release_str};
+pub use error::{ImportError, ImportWarning};
+pub use parse::{
+    MAX_RELEASE_BYTES, ParseOptions, Parsed, parse_release, parse_release_str, parse_release_with,
+};

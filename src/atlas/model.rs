@@ -11,6 +11,8 @@ pub enum SourceFormat {
     Legacy,
     /// format-version 6.0.0 (`dist/v6/ATLAS-<YYYY.MM>.yaml`).
     V6,
+    /// A STIX 2.1 bundle in the ATT&CK data model (`stix-atlas.json`).
+    Stix,
     /// The compact catalog embedded in the binary (facts only, no descriptions).
     Catalog,
 }
@@ -20,6 +22,7 @@ impl SourceFormat {
         match self {
             SourceFormat::Legacy => "legacy",
             SourceFormat::V6 => "v6",
+            SourceFormat::Stix => "stix",
             SourceFormat::Catalog => "catalog",
         }
     }
@@ -28,6 +31,7 @@ impl SourceFormat {
         match s {
             "legacy" => Some(SourceFormat::Legacy),
             "v6" => Some(SourceFormat::V6),
+            "stix" => Some(SourceFormat::Stix),
             "catalog" => Some(SourceFormat::Catalog),
             _ => None,
         }
@@ -80,6 +84,11 @@ pub struct Technique {
     /// `feasible`, `demonstrated`, `realized`, where the source says.
     pub maturity: Option<String>,
     pub attack_ref: Option<AttackRef>,
+    /// Platforms the technique applies to, as upstream names them
+    /// (`Predictive AI`, `Generative AI`, `Agentic AI`, `Enterprise`); empty
+    /// where the source does not say (releases before format 6.0.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +138,32 @@ pub struct ProcedureStep {
     pub tactic: String,
     pub technique: String,
     pub description: Option<String>,
+}
+
+/// The platforms upstream names in format 6.0.0, in the order filters offer them.
+pub const KNOWN_PLATFORMS: &[&str] =
+    &["Predictive AI", "Generative AI", "Agentic AI", "Enterprise"];
+
+/// The URL form of a platform name: `Generative AI` -> `generative-ai`.
+pub fn platform_slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    slug
+}
+
+impl Technique {
+    /// Whether the technique applies to the platform with this slug.
+    pub fn on_platform(&self, slug: &str) -> bool {
+        self.platforms.iter().any(|p| platform_slug(p) == slug)
+    }
 }
 
 impl Release {

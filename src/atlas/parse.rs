@@ -1,6 +1,7 @@
-//! Entry point of the release importers: size check, YAML loading into an
-//! order-preserving tree with positions, format detection, dispatch to the
-//! legacy or v6 reader, then one shared validation pass over the [`Release`].
+//! Entry point of the release importers: size check, a STIX 2.1 bundle (JSON)
+//! to the STIX reader, otherwise YAML loading into an order-preserving tree
+//! with positions, format detection, dispatch to the legacy or format-6
+//! reader, then one shared validation pass over the [`Release`].
 //!
 //! The YAML is read into [`Node`]s rather than typed structs so that both
 //! formats can be read tolerantly (unknown fields are ignored, several shapes
@@ -14,19 +15,44 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
-use super::error::ImportError;
+use super::error::{ImportError, ImportWarning};
 use super::ids::{IdKind, classify_id};
 use super::model::{
     AttackRef, CaseStudy, Mitigation, MitigationUse, ProcedureStep, Reference, Release,
     SourceFormat, Tactic, Technique,
 };
-use super::{legacy, v6};
+use super::version::compare_versions;
+use super::{legacy, stix, v6};
 
 /// The largest release file accepted (32 MiB; real releases are well under 1 MiB).
 pub const MAX_RELEASE_BYTES: usize = 32 * 1024 * 1024;
 
+/// What the caller knows about a release file beyond its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The content release the file must hold (`atlas sync --release`), and
+    /// the release of a STIX bundle, which does not say it itself.
+    pub release: Option<String>,
+    /// Where the file came from (a path or URL); a STIX bundle named
+    /// `stix-atlas-<release>.json` gives its release this way.
+    pub source: Option<String>,
+}
+
+/// A parsed and validated release with what the importer reported about it.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub release: Release,
+    /// Problems that did not stop the import (every step is kept).
+    pub warnings: Vec<ImportWarning>,
+}
+
 /// Parse and validate a release file in any supported format.
 pub fn parse_release(bytes: &[u8]) -> Result<Release, ImportError> {
+    parse_release_with(bytes, &ParseOptions::default()).map(log_warnings)
+}
+
+/// [`parse_release`] with options, keeping the warnings.
+pub fn parse_release_with(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, ImportError> {
     check_size(bytes.len())?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let src = std::str::from_utf8(bytes).map_err(|e| {
@@ -37,27 +63,72 @@ pub fn parse_release(bytes: &[u8]) -> Result<Release, ImportError> {
             message: "the file is not valid UTF-8".to_string(),
         }
     })?;
-    parse_release_str(src)
+    parse_release_str_with(src, options)
 }
 
 /// [`parse_release`] for text already in memory.
 pub fn parse_release_str(src: &str) -> Result<Release, ImportError> {
+    parse_release_str_with(src, &ParseOptions::default()).map(log_warnings)
+}
+
+fn log_warnings(parsed: Parsed) -> Release {
+    for w in &parsed.warnings {
+        tracing::warn!(release = %parsed.release.version, "{w}");
+    }
+    parsed.release
+}
+
+/// [`parse_release_with`] for text already in memory.
+pub fn parse_release_str_with(src: &str, options: &ParseOptions) -> Result<Parsed, ImportError> {
     check_size(src.len())?;
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
-    let root = load_yaml(src)?;
-    let mut release = match detect_format(&root)? {
-        SourceFormat::Legacy => legacy::release_from_tree(&root)?,
-        SourceFormat::V6 => v6::release_from_tree(&root)?,
-        SourceFormat::Catalog => {
-            return Err(ImportError::UnknownFormat {
-                detail: "the embedded catalog is not read from YAML".to_string(),
-            });
+    let mut warnings = Vec::new();
+    let mut release = match stix::bundle(src) {
+        Some(bundle) => {
+            let bundle = bundle?;
+            let version = match &options.release {
+                Some(v) => v.trim().to_string(),
+                None => options
+                    .source
+                    .as_deref()
+                    .and_then(stix::release_from_name)
+                    .ok_or(ImportError::MissingRelease)?,
+            };
+            stix::release_from_bundle(&bundle, version)?
+        }
+        None => {
+            let root = load_yaml(src)?;
+            let release = match detect_format(&root)? {
+                SourceFormat::Legacy => legacy::release_from_tree(&root)?,
+                SourceFormat::V6 => v6::release_from_tree(&root, &mut warnings)?,
+                other => {
+                    return Err(ImportError::UnknownFormat {
+                        detail: format!("{} releases are not read from YAML", other.as_str()),
+                    });
+                }
+            };
+            if let Some(wanted) = &options.release
+                && compare_versions(wanted, &release.version).is_ne()
+            {
+                let path = match release.format {
+                    SourceFormat::V6 => "collection.version",
+                    _ => "version",
+                };
+                return Err(shape(
+                    path,
+                    format!(
+                        "the file holds release {}, not the release {wanted} that was asked for",
+                        release.version
+                    ),
+                ));
+            }
+            release
         }
     };
     inherit_parent_tactics(&mut release);
     fill_step_tactics(&mut release);
     validate_release(&release)?;
-    Ok(release)
+    Ok(Parsed { release, warnings })
 }
 
 fn check_size(size: usize) -> Result<(), ImportError> {
@@ -85,9 +156,8 @@ fn line_column(prefix: &[u8]) -> (usize, usize) {
 // Format detection
 // ---------------------------------------------------------------------------
 
-/// Decide which reader a document needs: `format-version` 6.x, or top-level
-/// `techniques`/`relationships`, mean v6; otherwise a top-level `matrices`
-/// list means legacy; otherwise top-level `tactics` means v6.
+/// Decide which reader a document needs: `format-version` 6.x means format
+/// 6; a top-level `matrices` list means the legacy single file.
 pub(crate) fn detect_format(root: &Node) -> Result<SourceFormat, ImportError> {
     let top = Obj::new(root, "")?;
     if let Some(fv) = top.get("format-version") {
@@ -103,15 +173,11 @@ pub(crate) fn detect_format(root: &Node) -> Result<SourceFormat, ImportError> {
         } else {
             Err(ImportError::UnknownFormat {
                 detail: format!(
-                    "format-version {text} (line {}) is not supported; this importer reads the legacy single-file format and format-version 6",
+                    "format-version {text} (line {}) is not supported; this importer reads the legacy single-file format, format-version 6 and STIX 2.1 bundles",
                     fv.line
                 ),
             })
         };
-    }
-    let has = |key: &str| top.get(key).is_some();
-    if has("techniques") || has("relationships") {
-        return Ok(SourceFormat::V6);
     }
     if let Some(Node {
         value: Value::Seq(_),
@@ -120,11 +186,8 @@ pub(crate) fn detect_format(root: &Node) -> Result<SourceFormat, ImportError> {
     {
         return Ok(SourceFormat::Legacy);
     }
-    if has("tactics") {
-        return Ok(SourceFormat::V6);
-    }
     Err(ImportError::UnknownFormat {
-        detail: "expected either a top-level `matrices` list with tactics and techniques (legacy format) or `format-version: 6.x` with `tactics` and `techniques` maps".to_string(),
+        detail: "expected either a top-level `matrices` list (the legacy single file, releases up to 5.6) or `format-version: 6.0.0` with `collection`, `tactics`, `techniques` and `relationships`".to_string(),
     })
 }
 
@@ -206,30 +269,26 @@ pub fn validate_release(release: &Release) -> Result<(), ImportError> {
         SourceFormat::Legacy => "matrices[0].",
         _ => "",
     };
+    // Format 6 keys its objects by ID: name the place by key, not by index.
+    let at = |section: &str, i: usize, id: &str| match release.format {
+        SourceFormat::V6 => format!("{section}[{id}].id"),
+        _ => format!("{matrix}{section}[{i}].id"),
+    };
     for (i, t) in release.tactics.iter().enumerate() {
-        check_id(
-            || format!("{matrix}tactics[{i}].id"),
-            &t.id,
-            &[IdKind::Tactic],
-        )?;
+        check_id(|| at("tactics", i, &t.id), &t.id, &[IdKind::Tactic])?;
     }
     for (i, t) in release.techniques.iter().enumerate() {
-        check_id(
-            || format!("{matrix}techniques[{i}].id"),
-            &t.id,
-            TECHNIQUE_KINDS,
-        )?;
+        check_id(|| at("techniques", i, &t.id), &t.id, TECHNIQUE_KINDS)?;
     }
     for (i, m) in release.mitigations.iter().enumerate() {
-        check_id(
-            || format!("{matrix}mitigations[{i}].id"),
-            &m.id,
-            &[IdKind::Mitigation],
-        )?;
+        check_id(|| at("mitigations", i, &m.id), &m.id, &[IdKind::Mitigation])?;
     }
     for (i, c) in release.case_studies.iter().enumerate() {
         check_id(
-            || format!("case-studies[{i}].id"),
+            || match release.format {
+                SourceFormat::V6 => format!("case-studies[{}].id", c.id),
+                _ => format!("case-studies[{i}].id"),
+            },
             &c.id,
             &[IdKind::CaseStudy],
         )?;
@@ -769,7 +828,7 @@ pub(crate) fn id_ref(node: &Node, path: &str) -> Result<String, ImportError> {
 
 const ATTACK_REF_KEYS: &[&str] = &["ATT&CK-reference", "attack-reference", "attack_reference"];
 
-fn attack_ref(obj: &Obj) -> Result<Option<AttackRef>, ImportError> {
+pub(crate) fn attack_ref(obj: &Obj) -> Result<Option<AttackRef>, ImportError> {
     let Some((node, path)) = obj.get_any(ATTACK_REF_KEYS) else {
         return Ok(None);
     };
@@ -834,6 +893,7 @@ pub(crate) fn read_technique(obj: &Obj, id: String) -> Result<Technique, ImportE
         tactics,
         maturity: obj.opt_str(&["maturity"])?,
         attack_ref: attack_ref(obj)?,
+        platforms: Vec::new(),
     })
 }
 
@@ -865,30 +925,6 @@ pub(crate) fn read_mitigation(obj: &Obj, id: String) -> Result<Mitigation, Impor
         description: obj.opt_str(&["description"])?,
         techniques,
     })
-}
-
-/// Add a technique use coming from a `mitigates` edge: an entry for the same
-/// technique absorbs it when it adds nothing new; a different usage text for
-/// the same technique is kept as its own entry, as inline lists may also do.
-pub(crate) fn add_mitigation_use(
-    uses: &mut Vec<MitigationUse>,
-    technique: String,
-    usage: Option<String>,
-) {
-    let mut same: Vec<&mut MitigationUse> = uses
-        .iter_mut()
-        .filter(|u| u.technique == technique)
-        .collect();
-    if !same.is_empty() {
-        if usage.is_none() || same.iter().any(|u| u.usage == usage) {
-            return;
-        }
-        if let Some(blank) = same.iter_mut().find(|u| u.usage.is_none()) {
-            blank.usage = usage;
-            return;
-        }
-    }
-    uses.push(MitigationUse { technique, usage });
 }
 
 pub(crate) fn push_unique(list: &mut Vec<String>, item: String) {

@@ -1,155 +1,282 @@
-//! format-version 6.0.0 (`dist/v6/ATLAS-<YYYY.MM>.yaml`, content 2026.05 on).
+//! format-version 6.0.0 (`dist/v6/ATLAS-<release>.yaml`, content 2026.05 on),
+//! exactly as upstream writes it (`../shared/atlas/README.md`):
 //!
-//! `tactics`, `techniques`, `mitigations` and `case-studies` are maps keyed by
-//! ID (a list of objects with `id` is accepted too). A sub-technique's `name`
-//! is only its own part. Links between objects are edges
-//! `{source, target, relationship-type}` under a top-level `relationships`
-//! section, which may be a map keyed by relationship type (each a list of
-//! edges), a map keyed by edge ID, or a plain list. The edges read are:
+//! ```yaml
+//! format-version: 6.0.0
+//! collection: {id: ATLAS-collection, name: ..., version: '2026.09'}
+//! matrix: {id: ATLAS-matrix, name: ...}            # no list of tactics
+//! tactics:      {AML.TA0002: {id, name, description, ...}}
+//! techniques:   {AML.T0000: {id, name, maturity, platforms, attack-reference, ...}}
+//! mitigations:  {AML.M0000: {id, name, lifecycle-phases, categories, ...}}
+//! case-studies: {AML.CS0000: {id, name, description, type, date, date-granularity, ...}}
+//! relationships:
+//!   ATLAS-matrix: {sequences: [{source, target, relationship-type, position}]}
+//!   AML.T0000:    {achieves: [...], specializes: [...]}
+//!   AML.M0000:    {mitigates: [{..., description}]}
+//!   AML.CS0000:   {employs: [{..., tactic, step-id, leads-to, description}]}
+//! ```
 //!
-//! - `achieves`: technique -> tactic it serves;
-//! - `specializes` (or `subtechnique-of`): sub-technique -> parent technique;
-//! - `employs` (or `uses`): case study -> technique, in story order;
-//! - `mitigates`: mitigation -> technique (its `use`/`description` is the usage).
-//!
-//! Other edge types are ignored. Edge direction is taken from the ID kinds of
-//! the two ends, so a reversed edge still reads correctly. Inline fields
-//! (`tactics`, `subtechnique-of`, a mitigation's `techniques`) are read as
-//! well and merged with the edges.
-//!
-//! Matrix column order comes from the matrix object's `tactics` list
-//! (`matrices` as a list or a map, or a single `matrix`); tactics the matrix
-//! does not list follow in written order. Without a matrix object the written
-//! order is kept.
+//! The matrix's column order is the tactics sorted by their `sequences`
+//! position; a technique's tactics come from its `achieves` edges (a
+//! sub-technique carries its own), its parent from `specializes`; a
+//! mitigation's uses from `mitigates`; a case study's procedure from its
+//! `employs` edges, one step per edge, ordered by following `leads-to` from
+//! the step no other step names ([`order_steps`]). Unknown fields and unknown
+//! relationship types are ignored.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::error::ImportError;
+use super::error::{ImportError, ImportWarning};
 use super::ids::{IdKind, classify_id};
-use super::model::{ProcedureStep, Release, SourceFormat, Tactic};
-use super::parse::{
-    Node, Obj, Value, add_mitigation_use, id_ref, index, join, push_unique, read_case_study,
-    read_mitigation, read_tactic, read_technique, shape,
+use super::model::{
+    CaseStudy, Mitigation, MitigationUse, ProcedureStep, Reference, Release, SourceFormat, Tactic,
+    Technique,
 };
+use super::parse::{Node, Obj, Value, attack_ref, index, join, read_tactic, shape};
+
+/// The matrix ID upstream uses as the source of `sequences` edges.
+const DEFAULT_MATRIX_ID: &str = "ATLAS-matrix";
 
 /// Build a [`Release`] from a format-version 6 document (not yet validated).
-pub(crate) fn release_from_tree(root: &Node) -> Result<Release, ImportError> {
+/// Problems that do not stop the import go to `warnings`.
+pub(crate) fn release_from_tree(
+    root: &Node,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<Release, ImportError> {
     let top = Obj::new(root, "")?;
-    let version = top.req_str("version")?;
-    let name = top
-        .opt_str(&["name"])?
-        .unwrap_or_else(|| "ATLAS".to_string());
+    let collection = match top.get("collection") {
+        Some(node) => Obj::new(node, "collection")?,
+        None => {
+            return Err(shape(
+                "collection",
+                format!(
+                    "missing (in the mapping at {}): a format-version 6 file names its content release in `collection.version`",
+                    root.at()
+                ),
+            ));
+        }
+    };
+    let version = collection.req_str("version")?;
+    let matrix = match top.get("matrix") {
+        Some(node) => Some(Obj::new(node, "matrix")?),
+        None => None,
+    };
+    let matrix_id = match &matrix {
+        Some(m) => m
+            .opt_str(&["id"])?
+            .unwrap_or_else(|| DEFAULT_MATRIX_ID.to_string()),
+        None => DEFAULT_MATRIX_ID.to_string(),
+    };
+    let name = match collection.opt_str(&["name"])? {
+        Some(n) => n,
+        None => match &matrix {
+            Some(m) => m.opt_str(&["name"])?.unwrap_or_else(|| "ATLAS".to_string()),
+            None => "ATLAS".to_string(),
+        },
+    };
 
-    let mut tactics = keyed_objects(&top, &["tactics"], read_tactic)?;
-    let mut techniques = keyed_objects(&top, &["techniques"], read_technique)?;
-    let mut mitigations = keyed_objects(&top, &["mitigations"], read_mitigation)?;
-    let mut case_studies = keyed_objects(&top, &["case-studies", "case_studies"], read_case_study)?;
+    let mut tactics = keyed_objects(&top, "tactics", read_tactic)?;
+    let mut techniques = keyed_objects(&top, "techniques", read_technique)?;
+    let mut mitigations = keyed_objects(&top, "mitigations", read_mitigation)?;
+    let mut case_studies = keyed_objects(&top, "case-studies", read_case_study)?;
 
-    let technique_at: HashMap<String, usize> = first_index(techniques.iter().map(|t| &t.id));
-    let mitigation_at: HashMap<String, usize> = first_index(mitigations.iter().map(|m| &m.id));
-    let case_study_at: HashMap<String, usize> = first_index(case_studies.iter().map(|c| &c.id));
-    let mut employs: HashMap<usize, Vec<ProcedureStep>> = HashMap::new();
+    // A key given twice would make every edge naming it ambiguous: say so first.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let all_ids = (tactics.iter().map(|t| &t.id))
+        .chain(techniques.iter().map(|t| &t.id))
+        .chain(mitigations.iter().map(|m| &m.id))
+        .chain(case_studies.iter().map(|c| &c.id));
+    for id in all_ids {
+        if !seen.insert(id) {
+            return Err(ImportError::DuplicateId { id: id.clone() });
+        }
+    }
+
+    let tactic_at = first_index(tactics.iter().map(|t| &t.id));
+    let technique_at = first_index(techniques.iter().map(|t| &t.id));
+    let mitigation_at = first_index(mitigations.iter().map(|m| &m.id));
+    let case_study_at = first_index(case_studies.iter().map(|c| &c.id));
+
+    // Tactic index -> (position, path of its `sequences` edge).
+    let mut positions: HashMap<usize, (u64, String)> = HashMap::new();
+    let mut taken: HashMap<u64, (String, String)> = HashMap::new();
+    let mut steps: HashMap<usize, Vec<RawStep>> = HashMap::new();
 
     for edge in read_edges(&top)? {
-        let context = || format!("the `{}` relationship at {}", edge.kind, edge.obj.path);
         match edge.kind.as_str() {
+            "sequences" => {
+                if edge.source != matrix_id {
+                    return Err(shape(
+                        join(&edge.path, "source"),
+                        format!(
+                            "`sequences` edges start at the matrix {matrix_id}, not at {} ({})",
+                            edge.source,
+                            edge.obj.node.at()
+                        ),
+                    ));
+                }
+                let tactic = edge.target_of(IdKind::Tactic)?;
+                let i = *tactic_at
+                    .get(&tactic)
+                    .ok_or_else(|| ImportError::UnknownTacticRef {
+                        context: format!("the matrix column at {}", edge.path),
+                        tactic: tactic.clone(),
+                    })?;
+                let position = edge.position()?;
+                if let Some((_, earlier)) = positions.get(&i) {
+                    return Err(shape(
+                        edge.path.clone(),
+                        format!("{tactic} is already placed in the matrix by {earlier}"),
+                    ));
+                }
+                if let Some((other, earlier)) = taken.get(&position) {
+                    return Err(shape(
+                        join(&edge.path, "position"),
+                        format!(
+                            "column {position} is already taken by {other} ({earlier}); {tactic} needs its own"
+                        ),
+                    ));
+                }
+                taken.insert(position, (tactic, edge.path.clone()));
+                positions.insert(i, (position, edge.path.clone()));
+            }
             "achieves" => {
-                let (technique, tactic) = edge.orient(TECHNIQUE, TACTIC)?;
+                let technique = edge.source_of(TECHNIQUE_KINDS, TECHNIQUE_PATTERN)?;
                 let i =
                     *technique_at
                         .get(&technique)
                         .ok_or_else(|| ImportError::UnknownTechnique {
-                            context: context(),
+                            context: format!("the `achieves` relationship at {}", edge.path),
                             technique: technique.clone(),
                         })?;
-                push_unique(&mut techniques[i].tactics, tactic);
+                let tactic = edge.target_of(IdKind::Tactic)?;
+                if !tactic_at.contains_key(&tactic) {
+                    return Err(ImportError::UnknownTacticRef {
+                        context: format!("technique {technique} ({})", edge.path),
+                        tactic,
+                    });
+                }
+                if !techniques[i].tactics.contains(&tactic) {
+                    techniques[i].tactics.push(tactic);
+                }
             }
-            "specializes" | "subtechnique-of" | "sub-technique-of" => {
-                let (child, parent) = edge.orient(SUB_TECHNIQUE, PARENT_TECHNIQUE)?;
+            "specializes" => {
+                let child = edge.source_of(&[IdKind::SubTechnique], "AML.T0000.000")?;
                 let i = *technique_at
                     .get(&child)
                     .ok_or_else(|| ImportError::UnknownTechnique {
-                        context: context(),
+                        context: format!("the `specializes` relationship at {}", edge.path),
                         technique: child.clone(),
                     })?;
+                let parent = edge.target_of(IdKind::Technique)?;
                 match &techniques[i].parent {
                     Some(existing) if *existing != parent => {
                         return Err(shape(
-                            edge.obj.path.clone(),
+                            edge.path.clone(),
                             format!(
-                                "{child} is already a sub-technique of {existing}, this edge makes it one of {parent} too"
+                                "{child} is already a sub-technique of {existing}; this edge makes it one of {parent} too"
                             ),
                         ));
                     }
                     _ => techniques[i].parent = Some(parent),
                 }
             }
-            "employs" | "uses" => {
-                let (case_study, technique) = edge.orient(CASE_STUDY, TECHNIQUE)?;
-                let i = *case_study_at.get(&case_study).ok_or_else(|| {
+            "mitigates" => {
+                let mitigation = edge.source_of(&[IdKind::Mitigation], "AML.M0000")?;
+                let i = *mitigation_at.get(&mitigation).ok_or_else(|| {
                     shape(
-                        edge.obj.path.clone(),
-                        format!("there is no case study {case_study} in this release"),
+                        edge.path.clone(),
+                        format!("there is no mitigation {mitigation} in `mitigations`"),
                     )
                 })?;
+                let technique = edge.target_of_any(TECHNIQUE_KINDS, TECHNIQUE_PATTERN)?;
                 if !technique_at.contains_key(&technique) {
                     return Err(ImportError::UnknownTechnique {
-                        context: format!("case study {case_study} ({})", edge.obj.path),
+                        context: format!("mitigation {mitigation} ({})", edge.path),
                         technique,
                     });
                 }
-                employs.entry(i).or_default().push(ProcedureStep {
-                    // Filled with the technique's first tactic after inheritance.
-                    tactic: String::new(),
+                mitigations[i].techniques.push(MitigationUse {
                     technique,
-                    description: edge.text(&["description"])?,
+                    usage: edge.obj.opt_str(&["description"])?,
                 });
             }
-            "mitigates" => {
-                let (mitigation, technique) = edge.orient(MITIGATION, TECHNIQUE)?;
-                let i = *mitigation_at.get(&mitigation).ok_or_else(|| {
+            "employs" => {
+                let case_study = edge.source_of(&[IdKind::CaseStudy], "AML.CS0000")?;
+                let i = *case_study_at.get(&case_study).ok_or_else(|| {
                     shape(
-                        edge.obj.path.clone(),
-                        format!("there is no mitigation {mitigation} in this release"),
+                        edge.path.clone(),
+                        format!("there is no case study {case_study} in `case-studies`"),
                     )
                 })?;
-                let usage = edge.text(&["use", "usage", "description"])?;
-                add_mitigation_use(&mut mitigations[i].techniques, technique, usage);
+                let step_id = edge.obj.req_str("step-id")?;
+                let context = || format!("case study {case_study} step {step_id} ({})", edge.path);
+                let technique = edge.target_of_any(TECHNIQUE_KINDS, TECHNIQUE_PATTERN)?;
+                if !technique_at.contains_key(&technique) {
+                    return Err(ImportError::UnknownTechnique {
+                        context: context(),
+                        technique,
+                    });
+                }
+                let tactic = match edge.obj.opt_str(&["tactic"])? {
+                    // Filled with the technique's first tactic after inheritance.
+                    None => String::new(),
+                    Some(tactic) => {
+                        if classify_id(&tactic) != Some(IdKind::Tactic) {
+                            return Err(ImportError::MalformedId {
+                                field: join(&edge.path, "tactic"),
+                                id: tactic,
+                                expected: IdKind::Tactic.pattern(),
+                            });
+                        }
+                        if !tactic_at.contains_key(&tactic) {
+                            return Err(ImportError::UnknownTacticRef {
+                                context: context(),
+                                tactic,
+                            });
+                        }
+                        tactic
+                    }
+                };
+                let leads_to = text_list(&edge.obj, "leads-to")?;
+                steps.entry(i).or_default().push(RawStep {
+                    step_id,
+                    leads_to,
+                    path: edge.path.clone(),
+                    step: ProcedureStep {
+                        tactic,
+                        technique,
+                        description: edge.obj.opt_str(&["description"])?,
+                    },
+                });
             }
             _ => {}
         }
     }
 
-    for (i, steps) in employs {
-        if case_studies[i].procedure.is_empty() {
-            case_studies[i].procedure = steps;
+    // Columns: sequenced tactics by position, then any the matrix does not
+    // place, in file order (reported).
+    let mut order: Vec<usize> = (0..tactics.len()).collect();
+    order.sort_by_key(|i| positions.get(i).map_or((1, 0), |(p, _)| (0, *p)));
+    for &i in &order {
+        if !positions.contains_key(&i) {
+            warnings.push(ImportWarning {
+                case_study: None,
+                step_id: None,
+                path: format!("tactics[{}]", tactics[i].id),
+                message: format!(
+                    "no `sequences` edge places tactic {} in the matrix; it is shown after the placed columns",
+                    tactics[i].id
+                ),
+            });
         }
     }
+    let mut slots: Vec<Option<Tactic>> = tactics.drain(..).map(Some).collect();
+    tactics = order.iter().filter_map(|&i| slots[i].take()).collect();
 
-    if let Some((order, path)) = matrix_tactics(&top)? {
-        let mut ordered = Vec::with_capacity(tactics.len());
-        for (i, id) in order.into_iter().enumerate() {
-            let field = index(&path, i);
-            if classify_id(&id) != Some(IdKind::Tactic) {
-                return Err(ImportError::MalformedId {
-                    field,
-                    id,
-                    expected: IdKind::Tactic.pattern(),
-                });
-            }
-            match tactics.iter().position(|t| t.id == id) {
-                Some(p) => ordered.push(tactics.remove(p)),
-                None if ordered.iter().any(|t: &Tactic| t.id == id) => {}
-                None => {
-                    return Err(ImportError::UnknownTacticRef {
-                        context: format!("the matrix column list {field}"),
-                        tactic: id,
-                    });
-                }
-            }
-        }
-        ordered.append(&mut tactics);
-        tactics = ordered;
+    for (i, raw) in steps {
+        let id = case_studies[i].id.clone();
+        case_studies[i].procedure = order_steps(&id, raw, warnings);
     }
 
     Ok(Release {
@@ -163,6 +290,9 @@ pub(crate) fn release_from_tree(root: &Node) -> Result<Release, ImportError> {
     })
 }
 
+const TECHNIQUE_KINDS: &[IdKind] = &[IdKind::Technique, IdKind::SubTechnique];
+const TECHNIQUE_PATTERN: &str = "AML.T0000 or AML.T0000.000";
+
 fn first_index<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, usize> {
     let mut map = HashMap::new();
     for (i, id) in ids.enumerate() {
@@ -171,301 +301,627 @@ fn first_index<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, usi
     map
 }
 
-/// Objects of a section keyed by ID (`{AML.T0051: {...}}`), or a list of
-/// objects with `id`. An `id` inside a keyed object must match its key.
+/// The objects of a section keyed by ID (`{AML.T0051: {...}}`). An `id`
+/// inside an object must equal its key.
 fn keyed_objects<T>(
     top: &Obj,
-    keys: &[&str],
+    key: &str,
     mut read: impl FnMut(&Obj, String) -> Result<T, ImportError>,
 ) -> Result<Vec<T>, ImportError> {
-    let Some((node, path)) = top.get_any(keys) else {
+    let Some(node) = top.get(key) else {
         return Ok(Vec::new());
     };
-    match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .map(|(key, value)| {
-                let Some(id) = key.as_str() else {
-                    return Err(shape(
-                        path.clone(),
-                        format!("keys must be IDs, found {} ({})", key.describe(), key.at()),
-                    ));
-                };
-                let p = format!("{path}[{id}]");
-                let obj = Obj::new(value, &p)?;
-                if let Some(inner) = obj.opt_str(&["id"])?
-                    && inner != id
-                {
-                    return Err(shape(
-                        join(&p, "id"),
-                        format!("`{inner}` differs from its key `{id}` ({})", value.at()),
-                    ));
-                }
-                read(&obj, id.to_string())
-            })
-            .collect(),
-        Value::Seq(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, value)| {
-                let p = index(&path, i);
-                let obj = Obj::new(value, &p)?;
-                read(&obj, obj.req_str("id")?)
-            })
-            .collect(),
-        _ => Err(shape(
-            path,
+    let Value::Map(entries) = &node.value else {
+        return Err(shape(
+            key,
             format!(
                 "expected a mapping keyed by ID, found {} ({})",
                 node.describe(),
                 node.at()
             ),
-        )),
+        ));
+    };
+    entries
+        .iter()
+        .map(|(k, value)| {
+            let Some(id) = k.as_str() else {
+                return Err(shape(
+                    key,
+                    format!("keys must be IDs, found {} ({})", k.describe(), k.at()),
+                ));
+            };
+            let p = format!("{key}[{id}]");
+            let obj = Obj::new(value, &p)?;
+            if let Some(inner) = obj.opt_str(&["id"])?
+                && inner != id
+            {
+                return Err(shape(
+                    join(&p, "id"),
+                    format!("`{inner}` differs from its key `{id}` ({})", value.at()),
+                ));
+            }
+            read(&obj, id.to_string())
+        })
+        .collect()
+}
+
+/// A list of text items under `key` (absent or null: empty).
+fn text_list(obj: &Obj, key: &str) -> Result<Vec<String>, ImportError> {
+    let path = join(&obj.path, key);
+    let Some(node) = obj.get(key) else {
+        return Ok(Vec::new());
+    };
+    let Value::Seq(items) = &node.value else {
+        return Err(shape(
+            path,
+            format!("expected a list, found {} ({})", node.describe(), node.at()),
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.is_null())
+        .map(|(i, n)| {
+            n.as_str().map(|s| s.trim().to_string()).ok_or_else(|| {
+                shape(
+                    index(&path, i),
+                    format!("expected text, found {} ({})", n.describe(), n.at()),
+                )
+            })
+        })
+        .collect()
+}
+
+fn lower(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_ascii_lowercase())
+}
+
+/// A technique object. `tactics` and `subtechnique-of` are not fields of
+/// format 6 (edges carry them) and are ignored like any unknown field.
+fn read_technique(obj: &Obj, id: String) -> Result<Technique, ImportError> {
+    Ok(Technique {
+        id,
+        name: obj.req_str("name")?,
+        description: obj.opt_str(&["description"])?,
+        parent: None,
+        tactics: Vec::new(),
+        maturity: lower(obj.opt_str(&["maturity"])?),
+        attack_ref: attack_ref(obj)?,
+        platforms: text_list(obj, "platforms")?
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .fold(Vec::new(), |mut all, p| {
+                if !all.contains(&p) {
+                    all.push(p);
+                }
+                all
+            }),
+    })
+}
+
+fn read_mitigation(obj: &Obj, id: String) -> Result<Mitigation, ImportError> {
+    Ok(Mitigation {
+        id,
+        name: obj.req_str("name")?,
+        description: obj.opt_str(&["description"])?,
+        techniques: Vec::new(),
+    })
+}
+
+/// `Year`, `Month`, `Day` as the legacy files wrote them (`YEAR`, `MONTH`,
+/// `DATE`), so both formats store the same thing.
+fn granularity(obj: &Obj) -> Result<Option<String>, ImportError> {
+    let Some(written) = obj.opt_str(&["date-granularity"])? else {
+        return Ok(None);
+    };
+    Ok(Some(match written.trim().to_ascii_uppercase().as_str() {
+        "DAY" | "DATE" => "DATE".to_string(),
+        other => other.to_string(),
+    }))
+}
+
+fn read_case_study(obj: &Obj, id: String) -> Result<CaseStudy, ImportError> {
+    let mut references = Vec::new();
+    if let Some(node) = obj.get("references") {
+        let path = join(&obj.path, "references");
+        let Value::Seq(items) = &node.value else {
+            return Err(shape(
+                path,
+                format!("expected a list, found {} ({})", node.describe(), node.at()),
+            ));
+        };
+        for (i, n) in items.iter().enumerate() {
+            if n.is_null() {
+                continue;
+            }
+            let o = Obj::new(n, &index(&path, i))?;
+            let reference = Reference {
+                title: o.opt_str(&["title"])?,
+                url: o.opt_str(&["url"])?,
+            };
+            if reference.title.is_some() || reference.url.is_some() {
+                references.push(reference);
+            }
+        }
     }
+    Ok(CaseStudy {
+        id,
+        name: obj.req_str("name")?,
+        summary: obj.opt_str(&["description"])?,
+        incident_date: obj.opt_str(&["date"])?,
+        incident_date_granularity: granularity(obj)?,
+        target: obj.opt_str(&["target"])?,
+        actor: obj.opt_str(&["actor"])?,
+        reporter: obj.opt_str(&["reporter"])?,
+        case_study_type: lower(obj.opt_str(&["type"])?),
+        references,
+        procedure: Vec::new(),
+    })
 }
-
-/// What an edge end must be, for [`Edge::orient`].
-#[derive(Clone, Copy)]
-struct EndKind {
-    kinds: &'static [IdKind],
-    what: &'static str,
-    pattern: &'static str,
-}
-
-const TECHNIQUE: EndKind = EndKind {
-    kinds: &[IdKind::Technique, IdKind::SubTechnique],
-    what: "a technique",
-    pattern: "AML.T0000 or AML.T0000.000",
-};
-const PARENT_TECHNIQUE: EndKind = EndKind {
-    kinds: &[IdKind::Technique],
-    what: "a parent technique",
-    pattern: "AML.T0000",
-};
-const SUB_TECHNIQUE: EndKind = EndKind {
-    kinds: &[IdKind::SubTechnique],
-    what: "a sub-technique",
-    pattern: "AML.T0000.000",
-};
-const TACTIC: EndKind = EndKind {
-    kinds: &[IdKind::Tactic],
-    what: "a tactic",
-    pattern: "AML.TA0000",
-};
-const CASE_STUDY: EndKind = EndKind {
-    kinds: &[IdKind::CaseStudy],
-    what: "a case study",
-    pattern: "AML.CS0000",
-};
-const MITIGATION: EndKind = EndKind {
-    kinds: &[IdKind::Mitigation],
-    what: "a mitigation",
-    pattern: "AML.M0000",
-};
 
 struct Edge<'a> {
-    /// Relationship type, lower-case with `-` for `_`.
+    /// The relationship type (the section key).
     kind: String,
     source: String,
     target: String,
+    path: String,
     obj: Obj<'a>,
 }
 
 impl Edge<'_> {
-    /// `(a, b)` with `a` of kind `first` and `b` of kind `second`, whichever
-    /// way round the edge is written.
-    fn orient(&self, first: EndKind, second: EndKind) -> Result<(String, String), ImportError> {
-        let ks = classify_id(&self.source);
-        let kt = classify_id(&self.target);
-        let is = |k: Option<IdKind>, e: EndKind| k.is_some_and(|k| e.kinds.contains(&k));
-        if is(ks, first) && is(kt, second) {
-            return Ok((self.source.clone(), self.target.clone()));
+    fn check(
+        &self,
+        end: &str,
+        id: &str,
+        kinds: &[IdKind],
+        pattern: &'static str,
+    ) -> Result<(), ImportError> {
+        match classify_id(id) {
+            Some(k) if kinds.contains(&k) => Ok(()),
+            _ => Err(ImportError::MalformedId {
+                field: join(&self.path, end),
+                id: id.to_string(),
+                expected: pattern,
+            }),
         }
-        if is(kt, first) && is(ks, second) {
-            return Ok((self.target.clone(), self.source.clone()));
-        }
-        if ks.is_none() {
-            return Err(ImportError::MalformedId {
-                field: join(&self.obj.path, "source"),
-                id: self.source.clone(),
-                expected: first.pattern,
-            });
-        }
-        if kt.is_none() {
-            return Err(ImportError::MalformedId {
-                field: join(&self.obj.path, "target"),
-                id: self.target.clone(),
-                expected: second.pattern,
-            });
-        }
-        Err(shape(
-            self.obj.path.clone(),
-            format!(
-                "an `{}` relationship joins {} and {}, but this one joins {} and {} ({})",
-                self.kind,
-                first.what,
-                second.what,
-                self.source,
-                self.target,
-                self.obj.node.at()
-            ),
-        ))
     }
 
-    fn text(&self, keys: &[&str]) -> Result<Option<String>, ImportError> {
-        self.obj.opt_str(keys)
+    fn source_of(&self, kinds: &[IdKind], pattern: &'static str) -> Result<String, ImportError> {
+        self.check("source", &self.source, kinds, pattern)?;
+        Ok(self.source.clone())
     }
-}
 
-const TYPE_KEYS: &[&str] = &["relationship-type", "relationship_type", "type"];
-
-fn normalize_kind(s: &str) -> String {
-    s.trim().to_ascii_lowercase().replace('_', "-")
-}
-
-/// Read one edge; `kind_hint` is the section key when the edges are grouped
-/// by relationship type.
-fn read_edge<'a>(
-    node: &'a Node,
-    path: String,
-    kind_hint: Option<&str>,
-) -> Result<Option<Edge<'a>>, ImportError> {
-    if node.is_null() {
-        return Ok(None);
+    fn target_of(&self, kind: IdKind) -> Result<String, ImportError> {
+        self.target_of_any(&[kind], kind.pattern())
     }
-    let obj = Obj::new(node, &path)?;
-    // The edge's own type wins; the section key is the fallback.
-    let kind = match (obj.opt_str(TYPE_KEYS)?, kind_hint) {
-        (Some(written), _) => normalize_kind(&written),
-        (None, Some(section)) => normalize_kind(section),
-        (None, None) => {
-            return Err(shape(
-                join(&path, "relationship-type"),
-                format!("missing (in the mapping at {})", node.at()),
-            ));
-        }
-    };
-    let end = |key: &str| -> Result<String, ImportError> {
-        let p = join(&path, key);
-        match obj.get(key) {
-            Some(n) => id_ref(n, &p),
-            None => Err(shape(
-                p,
-                format!("missing (in the mapping at {})", node.at()),
+
+    fn target_of_any(
+        &self,
+        kinds: &[IdKind],
+        pattern: &'static str,
+    ) -> Result<String, ImportError> {
+        self.check("target", &self.target, kinds, pattern)?;
+        Ok(self.target.clone())
+    }
+
+    /// The 1-based column of a `sequences` edge.
+    fn position(&self) -> Result<u64, ImportError> {
+        let text = self.obj.req_str("position")?;
+        match text.trim().parse::<u64>() {
+            Ok(p) if p >= 1 => Ok(p),
+            _ => Err(shape(
+                join(&self.path, "position"),
+                format!(
+                    "expected a column number from 1, found `{text}` ({})",
+                    self.obj.node.at()
+                ),
             )),
         }
-    };
-    let source = end("source")?;
-    let target = end("target")?;
-    Ok(Some(Edge {
-        kind,
-        source,
-        target,
-        obj,
-    }))
+    }
 }
 
-/// All edges under `relationships`, in written order.
+/// Every edge under `relationships`: a map from a source ID to a map from
+/// relationship type to a list of edges. Each edge repeats its `source` and
+/// `relationship-type`, which must agree with the keys it sits under.
 fn read_edges<'a>(top: &Obj<'a>) -> Result<Vec<Edge<'a>>, ImportError> {
     let Some(node) = top.get("relationships") else {
         return Ok(Vec::new());
     };
+    let Value::Map(by_source) = &node.value else {
+        return Err(shape(
+            "relationships",
+            format!(
+                "expected a mapping from source IDs to relationship types, found {} ({})",
+                node.describe(),
+                node.at()
+            ),
+        ));
+    };
     let mut edges = Vec::new();
-    match &node.value {
-        Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                edges.extend(read_edge(item, index("relationships", i), None)?);
-            }
-        }
-        Value::Map(entries) => {
-            for (key, value) in entries {
-                let Some(section) = key.as_str() else {
-                    return Err(shape(
-                        "relationships",
-                        format!(
-                            "keys must be relationship types, found {} ({})",
-                            key.describe(),
-                            key.at()
-                        ),
-                    ));
-                };
-                let path = format!("relationships.{section}");
-                match &value.value {
-                    Value::Null => {}
-                    Value::Seq(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            edges.extend(read_edge(item, index(&path, i), Some(section))?);
-                        }
-                    }
-                    // One edge, or edges keyed by their own IDs.
-                    Value::Map(_) if value.get("source").is_some() => {
-                        edges.extend(read_edge(value, path, Some(section))?);
-                    }
-                    Value::Map(inner) => {
-                        for (edge_key, edge) in inner {
-                            let p = format!("{path}[{}]", edge_key.as_str().unwrap_or("?"));
-                            edges.extend(read_edge(edge, p, Some(section))?);
-                        }
-                    }
-                    Value::Scalar(_) => {
-                        return Err(shape(
-                            path,
-                            format!("expected a list of edges, found text ({})", value.at()),
-                        ));
-                    }
-                }
-            }
-        }
-        _ => {
+    for (source_key, by_type) in by_source {
+        let Some(source_id) = source_key.as_str() else {
             return Err(shape(
                 "relationships",
                 format!(
-                    "expected a mapping or a list of edges, found {} ({})",
-                    node.describe(),
-                    node.at()
+                    "keys must be source IDs, found {} ({})",
+                    source_key.describe(),
+                    source_key.at()
                 ),
             ));
+        };
+        let source_path = format!("relationships[{source_id}]");
+        if by_type.is_null() {
+            continue;
+        }
+        let Value::Map(types) = &by_type.value else {
+            return Err(shape(
+                source_path,
+                format!(
+                    "expected a mapping from relationship types to lists of edges, found {} ({})",
+                    by_type.describe(),
+                    by_type.at()
+                ),
+            ));
+        };
+        for (type_key, list) in types {
+            let Some(kind) = type_key.as_str() else {
+                return Err(shape(
+                    source_path,
+                    format!(
+                        "keys must be relationship types, found {} ({})",
+                        type_key.describe(),
+                        type_key.at()
+                    ),
+                ));
+            };
+            let list_path = join(&source_path, kind);
+            let items = match &list.value {
+                Value::Null => continue,
+                Value::Seq(items) => items,
+                _ => {
+                    return Err(shape(
+                        list_path,
+                        format!(
+                            "expected a list of edges, found {} ({})",
+                            list.describe(),
+                            list.at()
+                        ),
+                    ));
+                }
+            };
+            for (i, item) in items.iter().enumerate() {
+                if item.is_null() {
+                    continue;
+                }
+                let path = index(&list_path, i);
+                let obj = Obj::new(item, &path)?;
+                let source = obj.req_str("source")?;
+                if source != source_id {
+                    return Err(shape(
+                        join(&path, "source"),
+                        format!(
+                            "`{source}` differs from `{source_id}`, the ID this edge is listed under ({})",
+                            item.at()
+                        ),
+                    ));
+                }
+                if let Some(written) = obj.opt_str(&["relationship-type"])?
+                    && written != kind
+                {
+                    return Err(shape(
+                        join(&path, "relationship-type"),
+                        format!(
+                            "`{written}` differs from `{kind}`, the type this edge is listed under ({})",
+                            item.at()
+                        ),
+                    ));
+                }
+                let target = obj.req_str("target")?;
+                edges.push(Edge {
+                    kind: kind.to_string(),
+                    source,
+                    target,
+                    path,
+                    obj,
+                });
+            }
         }
     }
     Ok(edges)
 }
 
-/// The first matrix object's tactic list, if the file has one.
-fn matrix_tactics(top: &Obj) -> Result<Option<(Vec<String>, String)>, ImportError> {
-    let (matrix, path): (&Node, String) = match top.get_any(&["matrices", "matrix"]) {
-        None => return Ok(None),
-        Some((node, path)) => match &node.value {
-            Value::Seq(items) => match items.first() {
-                Some(first) => (first, index(&path, 0)),
-                None => return Ok(None),
-            },
-            // A single matrix object, or matrices keyed by matrix ID.
-            Value::Map(_) if node.get("tactics").is_some() => (node, path),
-            Value::Map(entries) => match entries.first() {
-                Some((key, value)) => (value, format!("{path}[{}]", key.as_str().unwrap_or("?"))),
-                None => return Ok(None),
-            },
-            _ => {
-                return Err(shape(
-                    path,
-                    format!(
-                        "expected a matrix object or a list of them, found {} ({})",
-                        node.describe(),
-                        node.at()
-                    ),
-                ));
+/// One `employs` edge before the steps are put in attack order.
+pub(crate) struct RawStep {
+    pub step_id: String,
+    pub leads_to: Vec<String>,
+    pub path: String,
+    pub step: ProcedureStep,
+}
+
+/// `S07` -> ("S", 7): step IDs sort by prefix, then number.
+fn step_key(id: &str) -> (String, u64, String) {
+    let digits_at = id
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map_or(id.len(), |(i, _)| i);
+    let number = id[digits_at..].parse::<u64>().unwrap_or(u64::MAX);
+    (id[..digits_at].to_string(), number, id.to_string())
+}
+
+/// A case study's steps in attack order: the chain that starts at the step
+/// no `leads-to` names and follows `leads-to`. Every step is returned exactly
+/// once, whatever the chain looks like: at a branch the targets are followed
+/// depth first in the order written, further starts and steps only reachable
+/// inside a cycle follow in step-ID order. Anything other than one linear
+/// chain is reported in `warnings` by case study, step ID and path.
+pub(crate) fn order_steps(
+    case_study: &str,
+    mut steps: Vec<RawStep>,
+    warnings: &mut Vec<ImportWarning>,
+) -> Vec<ProcedureStep> {
+    // Step-ID order first, so that every tie below is broken the same way
+    // whatever order the file lists the edges in.
+    steps.sort_by_cached_key(|s| step_key(&s.step_id));
+    let mut warn = |step: &RawStep, message: String| {
+        warnings.push(ImportWarning {
+            case_study: Some(case_study.to_string()),
+            step_id: Some(step.step_id.clone()),
+            path: step.path.clone(),
+            message,
+        });
+    };
+
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let Some(&first) = by_id.get(s.step_id.as_str()) {
+            warn(
+                s,
+                format!(
+                    "the step ID {} is also used at {}; both steps are kept, `leads-to` names the first",
+                    s.step_id, steps[first].path
+                ),
+            );
+        } else {
+            by_id.insert(&s.step_id, i);
+        }
+    }
+
+    // Resolved `leads-to` targets and who names each step.
+    let mut next: Vec<Vec<usize>> = Vec::with_capacity(steps.len());
+    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        let mut targets = Vec::new();
+        for t in &s.leads_to {
+            match by_id.get(t.as_str()) {
+                Some(&j) => {
+                    if !targets.contains(&j) {
+                        targets.push(j);
+                        named_by[j].push(i);
+                    }
+                }
+                None => warn(
+                    s,
+                    format!("`leads-to` names {t}, which is no step of this case study; ignored"),
+                ),
             }
-        },
-    };
-    let obj = Obj::new(matrix, &path)?;
-    let Some((items, list_path)) = obj.list(&["tactics"]) else {
-        return Ok(None);
-    };
-    let ids = items
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !n.is_null())
-        .map(|(i, n)| id_ref(n, &index(&list_path, i)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some((ids, list_path)))
+        }
+        if targets.len() > 1 {
+            let names: Vec<&str> = targets.iter().map(|&j| steps[j].step_id.as_str()).collect();
+            warn(
+                s,
+                format!(
+                    "the chain branches here (leads to {}); the branches are kept one after the other",
+                    names.join(", ")
+                ),
+            );
+        }
+        next.push(targets);
+    }
+    for (j, from) in named_by.iter().enumerate() {
+        if from.len() > 1 {
+            let names: Vec<&str> = from.iter().map(|&i| steps[i].step_id.as_str()).collect();
+            warn(
+                &steps[j],
+                format!("several steps lead here ({})", names.join(", ")),
+            );
+        }
+    }
+
+    let starts: Vec<usize> = (0..steps.len())
+        .filter(|&j| named_by[j].is_empty())
+        .collect();
+    if starts.len() > 1 {
+        let names: Vec<&str> = starts.iter().map(|&j| steps[j].step_id.as_str()).collect();
+        warn(
+            &steps[starts[1]],
+            format!(
+                "the chain has {} starts ({}): no other step leads to them; they are kept in step-ID order",
+                starts.len(),
+                names.join(", ")
+            ),
+        );
+    }
+
+    // Depth-first walks: from each start, then from any step left over (a
+    // cycle that no start reaches).
+    let mut visited = vec![false; steps.len()];
+    let mut order: Vec<usize> = Vec::with_capacity(steps.len());
+    let mut cycle_reported: HashSet<usize> = HashSet::new();
+    let roots = starts.iter().copied().chain(0..steps.len());
+    for root in roots {
+        if visited[root] {
+            continue;
+        }
+        let mut on_path = vec![false; steps.len()];
+        // (step, index of the next target to follow)
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        visited[root] = true;
+        on_path[root] = true;
+        order.push(root);
+        while let Some((at, k)) = stack.pop() {
+            if k < next[at].len() {
+                stack.push((at, k + 1));
+                let to = next[at][k];
+                if on_path[to] {
+                    if cycle_reported.insert(at) {
+                        warnings.push(ImportWarning {
+                            case_study: Some(case_study.to_string()),
+                            step_id: Some(steps[at].step_id.clone()),
+                            path: steps[at].path.clone(),
+                            message: format!(
+                                "`leads-to` goes back to {}: the chain is a cycle; every step is kept once",
+                                steps[to].step_id
+                            ),
+                        });
+                    }
+                } else if !visited[to] {
+                    visited[to] = true;
+                    on_path[to] = true;
+                    order.push(to);
+                    stack.push((to, 0));
+                }
+            } else {
+                on_path[at] = false;
+            }
+        }
+    }
+    if starts.is_empty() && !steps.is_empty() {
+        warnings.push(ImportWarning {
+            case_study: Some(case_study.to_string()),
+            step_id: Some(steps[0].step_id.clone()),
+            path: steps[0].path.clone(),
+            message: "every step is named by another step's `leads-to`, so the chain has no start; it is read from the lowest step ID".to_string(),
+        });
+    }
+
+    let mut slots: Vec<Option<RawStep>> = steps.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots[i].take().map(|s| s.step))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(id: &str, leads_to: &[&str], technique: &str) -> RawStep {
+        RawStep {
+            step_id: id.to_string(),
+            leads_to: leads_to.iter().map(|s| s.to_string()).collect(),
+            path: format!("relationships[AML.CS0001].employs[{id}]"),
+            step: ProcedureStep {
+                tactic: "AML.TA0002".into(),
+                technique: technique.into(),
+                description: Some(id.to_string()),
+            },
+        }
+    }
+
+    fn run(steps: Vec<RawStep>) -> (Vec<String>, Vec<ImportWarning>) {
+        let mut warnings = Vec::new();
+        let order = order_steps("AML.CS0001", steps, &mut warnings);
+        (
+            order.into_iter().filter_map(|s| s.description).collect(),
+            warnings,
+        )
+    }
+
+    #[test]
+    fn a_linear_chain_listed_in_any_order() {
+        let (order, warnings) = run(vec![
+            raw("S02", &["S03"], "AML.T0000"),
+            raw("S03", &[], "AML.T0000"),
+            raw("S00", &["S01"], "AML.T0051"),
+            raw("S01", &["S02"], "AML.T0000"),
+        ]);
+        assert_eq!(order, ["S00", "S01", "S02", "S03"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn ten_steps_and_more_sort_by_number() {
+        let mut steps: Vec<RawStep> = (0..12)
+            .map(|i| {
+                let next = format!("S{:02}", i + 1);
+                let leads: Vec<&str> = if i < 11 { vec![next.as_str()] } else { vec![] };
+                raw(&format!("S{i:02}"), &leads, "AML.T0000")
+            })
+            .collect();
+        steps.reverse();
+        let (order, warnings) = run(steps);
+        let want: Vec<String> = (0..12).map(|i| format!("S{i:02}")).collect();
+        assert_eq!(order, want);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn a_branch_keeps_every_step_and_is_reported() {
+        let (order, warnings) = run(vec![
+            raw("S00", &["S01", "S02"], "AML.T0000"),
+            raw("S01", &["S03"], "AML.T0000"),
+            raw("S02", &["S03"], "AML.T0000"),
+            raw("S03", &[], "AML.T0000"),
+        ]);
+        assert_eq!(order, ["S00", "S01", "S03", "S02"]);
+        let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|w| w.starts_with(
+                "case study AML.CS0001 step S00 (relationships[AML.CS0001].employs[S00])"
+            ) && w.contains("branches")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|w| w.contains("step S03") && w.contains("several steps lead here")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_cycle_keeps_every_step_and_is_reported() {
+        let (order, warnings) = run(vec![
+            raw("S00", &["S01"], "AML.T0000"),
+            raw("S01", &["S02"], "AML.T0000"),
+            raw("S02", &["S00"], "AML.T0000"),
+        ]);
+        assert_eq!(order, ["S00", "S01", "S02"]);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.step_id.as_deref() == Some("S02") && w.message.contains("cycle")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.message.contains("no start")),
+            "{warnings:?}"
+        );
+        // A cycle hanging off a linear start.
+        let (order, warnings) = run(vec![
+            raw("S00", &["S01"], "AML.T0000"),
+            raw("S01", &["S02"], "AML.T0000"),
+            raw("S02", &["S01"], "AML.T0000"),
+        ]);
+        assert_eq!(order, ["S00", "S01", "S02"]);
+        assert!(warnings.iter().any(|w| w.message.contains("cycle")));
+    }
+
+    #[test]
+    fn dangling_and_duplicate_step_ids() {
+        let (order, warnings) = run(vec![
+            raw("S00", &["S07"], "AML.T0000"),
+            raw("S01", &[], "AML.T0000"),
+            raw("S01", &[], "AML.T0051"),
+        ]);
+        assert_eq!(order.len(), 3, "no step is dropped");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.step_id.as_deref() == Some("S00") && w.message.contains("S07"))
+        );
+        assert!(warnings.iter().any(|w| w.message.contains("also used")));
+        assert!(warnings.iter().any(|w| w.message.contains("starts")));
+    }
 }

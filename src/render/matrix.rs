@@ -462,6 +462,7 @@ mod tests {
             tactics: tactics.iter().map(|s| s.to_string()).collect(),
             maturity: Some("feasible".into()),
             attack_ref: None,
+            platforms: Vec::new(),
         }
     }
 

@@ -1632,6 +1632,7 @@ mod tests {
             tactics: vec![tactic.to_string()],
             maturity: None,
             attack_ref: None,
+            platforms: Vec::new(),
         };
         let techniques = vec![
             technique(
@@ -2090,6 +2091,7 @@ mod tests {
             tactics: vec!["AML.TA0008".to_string()],
             maturity: None,
             attack_ref: None,
+            platforms: Vec::new(),
         });
         atlas.release.techniques.push(Technique {
             id: "AML.T0069.001".to_string(),
@@ -2100,6 +2102,7 @@ mod tests {
             tactics: vec!["AML.TA0008".to_string()],
             maturity: None,
             attack_ref: None,
+            platforms: Vec::new(),
         });
         let atlas = ActiveAtlas::new(atlas.info.clone(), atlas.release.clone());
         for lanes in [LaneMode::Reached, LaneMode::All] {

@@ -6,6 +6,7 @@ pub mod case_studies;
 pub mod demo;
 pub mod incidents;
 pub mod layers;
+pub mod releases;
 pub mod upgrade;
 
 use crate::domain::ValidationError;

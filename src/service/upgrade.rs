@@ -727,6 +727,7 @@ mod tests {
             parent: None,
             tactics: tactics.iter().map(|t| t.to_string()).collect(),
             maturity: None,
+            platforms: Vec::new(),
             attack_ref: None,
         }
     }

@@ -316,6 +316,13 @@ impl Store {
                 version,
             )
             .await?;
+        let technique_platforms = self
+            .pairs(
+                "SELECT technique_id AS owner, platform AS item, NULL AS extra FROM atlas_technique_platforms
+                 WHERE release_version = $1 ORDER BY technique_id, position",
+                version,
+            )
+            .await?;
         let mitigations: Vec<MitigationRow> = sqlx::query_as(
             "SELECT id, name, description FROM atlas_mitigations WHERE release_version = $1 ORDER BY position",
         )
@@ -355,6 +362,10 @@ impl Store {
         let mut tactics_of: HashMap<String, Vec<String>> = HashMap::new();
         for p in technique_tactics {
             tactics_of.entry(p.owner).or_default().push(p.item);
+        }
+        let mut platforms_of: HashMap<String, Vec<String>> = HashMap::new();
+        for p in technique_platforms {
+            platforms_of.entry(p.owner).or_default().push(p.item);
         }
         let mut uses_of: HashMap<String, Vec<MitigationUse>> = HashMap::new();
         for p in mitigation_uses {
@@ -399,6 +410,7 @@ impl Store {
                 .into_iter()
                 .map(|t| Technique {
                     tactics: tactics_of.remove(&t.id).unwrap_or_default(),
+                    platforms: platforms_of.remove(&t.id).unwrap_or_default(),
                     id: t.id,
                     name: t.name,
                     description: t.description,
@@ -547,6 +559,18 @@ async fn insert_release(
         .await?;
     }
     for t in &release.techniques {
+        for (pos, platform) in t.platforms.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO atlas_technique_platforms (release_version, technique_id, position, platform)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(v)
+            .bind(&t.id)
+            .bind(pos as i64)
+            .bind(platform)
+            .execute(&mut **tx)
+            .await?;
+        }
         for (pos, tactic) in t.tactics.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO atlas_technique_tactics (release_version, technique_id, tactic_id, position)

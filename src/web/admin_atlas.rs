@@ -17,7 +17,8 @@ use super::auth::Actor;
 use super::forms::{HtmlForm, parse_query, see_other};
 use super::{ApiError, AppError, AppState};
 use crate::atlas::fetch::{self, DEFAULT_SYNC_URL, Fetched};
-use crate::atlas::{ImportError, MAX_RELEASE_BYTES, ReleaseInfo, parse_release};
+use crate::atlas::{MAX_RELEASE_BYTES, ReleaseInfo};
+use crate::service::releases::{self, ReleaseError, ReleaseImport, RemoteRelease};
 use crate::store::{AuditEvent, ImportOutcome};
 
 pub fn routes() -> Router<AppState> {
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/atlas", get(page))
         .route("/admin/atlas/url", post(import_url))
         .route("/admin/atlas/sync", post(sync))
+        .route("/admin/atlas/remote", get(remote))
         .route("/admin/atlas/activate", post(activate))
         .merge(uploads)
 }
@@ -37,9 +39,13 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "admin/atlas.html")]
 struct AtlasAdminPage {
     releases: Vec<ReleaseInfo>,
-    sync_url: &'static str,
+    sync_url: String,
     notice: Option<String>,
     error: Option<String>,
+    /// What the last import reported without stopping (shown under the notice).
+    warnings: Vec<String>,
+    /// The mirror's releases, when asked for.
+    remote: Option<Vec<RemoteRelease>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -55,9 +61,11 @@ async fn view(
 ) -> Result<AtlasAdminPage, AppError> {
     Ok(AtlasAdminPage {
         releases: state.store.list_releases().await?,
-        sync_url: DEFAULT_SYNC_URL,
+        sync_url: DEFAULT_SYNC_URL.to_string(),
         notice,
         error,
+        warnings: Vec::new(),
+        remote: None,
     })
 }
 
@@ -75,24 +83,28 @@ async fn import(
     state: &AppState,
     actor: Actor,
     fetched: Fetched,
-) -> Result<ImportOutcome, AppError> {
-    let release = parse_release(&fetched.bytes).map_err(import_error)?;
-    let outcome = state
-        .store
-        .import_release(&release, &fetched.source)
-        .await?;
+    field: &'static str,
+) -> Result<ReleaseImport, AppError> {
+    let done = releases::import_fetched(&state.store, &fetched)
+        .await
+        .map_err(|e| release_error(e, field))?;
     reload(state).await?;
+    let mut detail = format!("{} (from {})", done.outcome, fetched.source);
+    for w in &done.warnings {
+        detail.push_str("; warning: ");
+        detail.push_str(&w.to_string());
+    }
     state
         .store
         .audit(AuditEvent {
             actor: actor.name,
             action: "import.atlas",
-            target: release.version.clone(),
-            detail: format!("{outcome} (from {})", fetched.source),
+            target: done.version.clone(),
+            detail,
             ip: actor.ip,
         })
         .await?;
-    Ok(outcome)
+    Ok(done)
 }
 
 async fn reload(state: &AppState) -> Result<(), AppError> {
@@ -101,12 +113,20 @@ async fn reload(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-fn import_error(e: ImportError) -> AppError {
-    AppError::invalid("file", format!("The release was not imported: {e}"))
-}
-
-fn fetch_error(e: fetch::FetchError) -> AppError {
-    AppError::invalid("url", format!("The release could not be fetched: {e}"))
+/// Fetch problems name the URL field, file problems the file field.
+fn release_error(e: ReleaseError, field: &'static str) -> AppError {
+    match e {
+        ReleaseError::Fetch(e) => {
+            AppError::invalid("url", format!("The release could not be fetched: {e}"))
+        }
+        ReleaseError::Import(e) => {
+            AppError::invalid(field, format!("The release was not imported: {e}"))
+        }
+        e @ ReleaseError::WouldLoseCaseStudies { .. } => {
+            AppError::invalid(field, format!("The release was not imported: {e}"))
+        }
+        ReleaseError::Store(e) => e.into(),
+    }
 }
 
 /// Re-renders the page with the error beside the form, status kept.
@@ -118,9 +138,16 @@ async fn failed(state: &AppState, e: AppError) -> Result<Response, AppError> {
     Ok((status, view(state, None, Some(e.public_message())).await?).into_response())
 }
 
-fn done(outcome: &ImportOutcome) -> Response {
-    let q = serde_html_form::to_string([("done", outcome.to_string())]).unwrap_or_default();
-    see_other(&format!("/admin/atlas?{q}"))
+/// Back to the page with the outcome; an import with warnings shows them at once.
+async fn done(state: &AppState, done: &ReleaseImport) -> Result<Response, AppError> {
+    if done.warnings.is_empty() {
+        let q =
+            serde_html_form::to_string([("done", done.outcome.to_string())]).unwrap_or_default();
+        return Ok(see_other(&format!("/admin/atlas?{q}")));
+    }
+    let mut page = view(state, Some(done.outcome.to_string()), None).await?;
+    page.warnings = done.warnings.iter().map(ToString::to_string).collect();
+    Ok(page.into_response())
 }
 
 async fn upload(
@@ -180,9 +207,10 @@ async fn upload(
     let fetched = Fetched {
         bytes: bytes.to_vec(),
         source: format!("upload {name}"),
+        release: None,
     };
-    match import(&state, actor, fetched).await {
-        Ok(outcome) => Ok(done(&outcome)),
+    match import(&state, actor, fetched, "file").await {
+        Ok(d) => done(&state, &d).await,
         Err(e) => failed(&state, e).await,
     }
 }
@@ -211,29 +239,113 @@ async fn import_url(
             &state,
             actor,
             fetch::read_source(url).await.map_err(fetch_error)?,
+            "url",
         )
         .await
     }
     .await;
     match result {
-        Ok(outcome) => Ok(done(&outcome)),
+        Ok(d) => done(&state, &d).await,
         Err(e) => failed(&state, e).await,
+    }
+}
+
+fn fetch_error(e: fetch::FetchError) -> AppError {
+    AppError::invalid("url", format!("The release could not be fetched: {e}"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyncForm {
+    url: String,
+    release: String,
+}
+
+/// The mirror folder of a form: blank means MITRE's; anything else must be
+/// an http(s) URL.
+fn sync_base(url: &str) -> Result<String, AppError> {
+    match url.trim() {
+        "" => Ok(DEFAULT_SYNC_URL.to_string()),
+        u if fetch::is_url(u) && u.len() <= 2000 => Ok(u.to_string()),
+        _ => Err(AppError::invalid(
+            "url",
+            "Give the http:// or https:// URL of an atlas-data dist/ folder.",
+        )),
+    }
+}
+
+/// A release name as `--release` takes it (`2026.07`, `5.6.0`).
+fn release_field(release: &str) -> Result<Option<String>, AppError> {
+    let r = release.trim();
+    if r.is_empty() {
+        return Ok(None);
+    }
+    let ok = r.len() <= 32
+        && r.starts_with(|c: char| c.is_ascii_digit())
+        && r.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if ok {
+        Ok(Some(r.to_string()))
+    } else {
+        Err(AppError::invalid(
+            "release",
+            "A release is written like 2026.09 or 5.6.0.",
+        ))
     }
 }
 
 async fn sync(
     State(state): State<AppState>,
     actor: Actor,
-    HtmlForm(form): HtmlForm<UrlForm>,
+    HtmlForm(form): HtmlForm<SyncForm>,
 ) -> Result<Response, AppError> {
-    let base = match form.url.trim() {
-        "" => DEFAULT_SYNC_URL,
-        u => u,
-    };
-    let result =
-        async { import(&state, actor, fetch::sync(base).await.map_err(fetch_error)?).await }.await;
+    let result = async {
+        let base = sync_base(&form.url)?;
+        let release = release_field(&form.release)?;
+        let synced = fetch::sync(&base, release.as_deref())
+            .await
+            .map_err(fetch_error)?;
+        import(&state, actor, synced.fetched, "url").await
+    }
+    .await;
     match result {
-        Ok(outcome) => Ok(done(&outcome)),
+        Ok(d) => done(&state, &d).await,
+        Err(e) => failed(&state, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RemoteQuery {
+    url: String,
+}
+
+/// `GET /admin/atlas/remote?url=…`: the page with the mirror's releases.
+async fn remote(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let q: RemoteQuery = parse_query(raw.as_deref())?;
+    let result = async {
+        let base = sync_base(&q.url)?;
+        let list = releases::remote(&state.store, &base)
+            .await
+            .map_err(|e| release_error(e, "url"))?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "url",
+                    format!(
+                        "{base} has no manifest.yaml, so its releases cannot be listed; Sync now follows its ATLAS-latest.yaml pointer"
+                    ),
+                )
+            })?;
+        let mut page = view(&state, None, None).await?;
+        page.sync_url = base;
+        page.remote = Some(list);
+        Ok::<_, AppError>(page.into_response())
+    }
+    .await;
+    match result {
+        Ok(r) => Ok(r),
         Err(e) => failed(&state, e).await,
     }
 }
@@ -277,17 +389,28 @@ struct ImportJson {
     active: String,
 }
 
-/// `POST /api/v1/atlas/releases` with the YAML file as the body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportQuery {
+    release: String,
+}
+
+/// `POST /api/v1/atlas/releases[?release=5.6.0]` with the release file as
+/// the body (`release` names the release a STIX bundle holds, or the one a
+/// YAML file must hold).
 async fn import_api(
     State(state): State<AppState>,
     actor: Actor,
+    RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let q: ImportQuery = parse_query(raw.as_deref())?;
     let fetched = Fetched {
         bytes: body.to_vec(),
         source: "API upload".to_string(),
+        release: release_field(&q.release)?,
     };
-    let outcome = import(&state, actor, fetched).await?;
+    let outcome = import(&state, actor, fetched, "file").await?.outcome;
     let status = match outcome {
         ImportOutcome::Unchanged { .. } => StatusCode::OK,
         _ => StatusCode::CREATED,

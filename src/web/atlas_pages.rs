@@ -207,6 +207,8 @@ pub struct TechniquePage {
     is_sub: bool,
     maturity: Option<String>,
     maturity_class: &'static str,
+    /// Platforms it applies to, each with the matrix filtered to it.
+    platforms: Vec<PlatformLink>,
     tactics: Vec<Link>,
     parent: Option<Link>,
     subtechniques: Vec<Link>,
@@ -258,6 +260,14 @@ impl TechniquePage {
                 .as_deref()
                 .map_or("maturity-other", maturity_class),
             maturity: t.maturity.clone(),
+            platforms: t
+                .platforms
+                .iter()
+                .map(|p| PlatformLink {
+                    name: p.clone(),
+                    href: format!("/matrix?platform={}", crate::atlas::platform_slug(p)),
+                })
+                .collect(),
             tactics: t
                 .tactics
                 .iter()
@@ -277,6 +287,12 @@ impl TechniquePage {
             successor: None,
         }
     }
+}
+
+/// A platform chip: its name and the matrix of its techniques.
+pub struct PlatformLink {
+    name: String,
+    href: String,
 }
 
 /// Case studies of the release whose procedure uses the technique or one of its sub-techniques.

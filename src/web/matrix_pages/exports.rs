@@ -84,13 +84,19 @@ pub async fn matrix_layer(
 ) -> Result<Response, AppError> {
     let req = request(&raw)?;
     cached_response(&state, &req, "layer", async |loaded: Loaded| {
-        let layer = navigator::matrix_layer(
+        let mut layer = navigator::matrix_layer(
             &loaded.atlas,
             &loaded.scores,
             &loaded.aggregate.incidents,
             &req.describe(),
             req.show_ids,
         );
+        if !req.platforms.is_empty() {
+            layer.metadata.push(navigator::Metadata {
+                name: "platforms".to_string(),
+                value: req.platform_names().join(", "),
+            });
+        }
         Ok(json(layer.to_json(), Some("atlasview-matrix-layer.json")))
     })
     .await

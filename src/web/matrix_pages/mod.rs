@@ -64,7 +64,7 @@ pub struct Loaded {
 /// The aggregate of the request's filters (cached) and its scores.
 pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
     let stamp = state.store.data_stamp().await?;
-    let atlas = state.atlas.get();
+    let atlas = for_platforms(state.atlas.get(), req);
     let aggregate = aggregate_for(state, &stamp, req).await?;
     let scores = scores_of(&atlas, &aggregate, req);
     Ok(Loaded {
@@ -87,8 +87,29 @@ async fn aggregate_for(
     .await
 }
 
+/// The active release, cut down to the request's platforms if it names any.
+fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtlas> {
+    if req.platforms.is_empty() {
+        atlas
+    } else {
+        Arc::new(atlas.for_platforms(&req.platforms))
+    }
+}
+
 /// Scores of the aggregate under the request's metric and roll-up.
+/// With a platform filter, only the cells of the techniques shown count, so
+/// the heat scale is that of the visible matrix.
 pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
+    let shown;
+    let aggregate = if req.platforms.is_empty() {
+        aggregate
+    } else {
+        let mut cut = aggregate.clone();
+        cut.cells
+            .retain(|c| atlas.technique(&c.technique_id).is_some());
+        shown = cut;
+        &shown
+    };
     Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
         let parent = atlas.technique(technique)?.parent.as_deref()?;
         atlas.serves(parent, tactic).then_some(parent)
@@ -144,6 +165,7 @@ where
         return Ok(respond(hit));
     }
     let aggregate = aggregate_for(state, &stamp, req).await?;
+    let atlas = for_platforms(atlas, req);
     let scores = scores_of(&atlas, &aggregate, req);
     let fresh = render(Loaded {
         stamp,

@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::params::{MatrixRequest, SubsMode, join_queries, with_query};
+use super::params::{
+    MatrixRequest, PLATFORM_SLUGS, SubsMode, join_queries, platform_name, with_query,
+};
 use super::{Loaded, cached_response, highlighted_view, html, request};
 use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
@@ -93,6 +95,7 @@ pub struct FilterForm {
     severities: Vec<Check>,
     statuses: Vec<Check>,
     kinds: Vec<Check>,
+    platforms: Vec<Check>,
     steps_metric: bool,
     rollup: bool,
     observed: bool,
@@ -149,6 +152,16 @@ impl FilterForm {
                 Kind::as_str,
                 Kind::label,
             ),
+            platforms: PLATFORM_SLUGS
+                .iter()
+                .map(|&slug| Check {
+                    name: "platform",
+                    value: slug,
+                    label: platform_name(slug).unwrap_or(slug),
+                    checked: req.platforms.iter().any(|p| p == slug),
+                    id: format!("mf-platform-{slug}"),
+                })
+                .collect(),
             steps_metric: req.metric == Metric::Steps,
             rollup: req.rollup,
             observed: req.observed_only,
@@ -178,6 +191,10 @@ pub struct MatrixPage {
     show: Vec<Choice>,
     metric: Vec<Choice>,
     rollup: Vec<Choice>,
+    platform: Vec<Choice>,
+    /// Platforms were chosen and no technique of the release is on them.
+    no_platform_data: bool,
+    reset_platform_href: String,
     form: FilterForm,
     tags: Vec<String>,
     reset_href: String,
@@ -211,10 +228,20 @@ impl MatrixPage {
             SubsMode::Collapsed => "",
         };
         let filters = req.filter_query();
-        grid.detail_query = if filters.is_empty() {
+        // Observed cells open the technique page with the same incidents and
+        // platforms, so its way back is the same matrix.
+        let platforms = serde_html_form::to_string(
+            req.platforms
+                .iter()
+                .map(|p| ("platform", p.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        let detail = join_queries(&filters, &platforms);
+        grid.detail_query = if detail.is_empty() {
             String::new()
         } else {
-            format!("&{filters}")
+            format!("&{detail}")
         };
         let metric_word = match req.metric {
             Metric::Incidents => "Incidents",
@@ -270,6 +297,23 @@ impl MatrixPage {
                 choice("Own cell", req, !req.rollup, |r| r.rollup = false),
                 choice("Rolled up", req, req.rollup, |r| r.rollup = true),
             ],
+            platform: std::iter::once(choice(
+                "All platforms",
+                req,
+                req.platforms.is_empty(),
+                |r| r.platforms.clear(),
+            ))
+            .chain(PLATFORM_SLUGS.iter().map(|&slug| {
+                choice(
+                    platform_name(slug).unwrap_or(slug),
+                    req,
+                    req.platforms.len() == 1 && req.platforms[0] == slug,
+                    |r| r.platforms = vec![slug.to_string()],
+                )
+            }))
+            .collect(),
+            no_platform_data: !req.platforms.is_empty() && atlas.release.techniques.is_empty(),
+            reset_platform_href: req.with(|r| r.platforms.clear()).href("/matrix"),
             form: FilterForm::of(req),
             tags,
             reset_href: options_only.href("/matrix"),

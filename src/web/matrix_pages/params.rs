@@ -12,6 +12,7 @@
 //! | `expand` | technique IDs | parents whose lists are open as well |
 //! | `ids` | `1`/`0` | show ATLAS IDs |
 //! | `search` | words | mark the techniques whose ID or name holds every word |
+//! | `platform` | `predictive-ai`, `generative-ai`, `agentic-ai`, `enterprise` (several allowed) | show only the techniques of these platforms |
 //!
 //! `q` keeps its meaning from the incident list (which incidents); `search`
 //! is about techniques, so one URL can say "incidents mentioning 'invoice',
@@ -22,6 +23,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use crate::atlas::ids::is_technique_id;
+use crate::atlas::{KNOWN_PLATFORMS, platform_slug};
 use crate::domain::{Kind, Severity, Status};
 use crate::render::heat::Metric;
 use crate::render::{MatrixOptions, SubtechniqueMode};
@@ -68,6 +70,7 @@ struct RawOptions {
     expand: Vec<String>,
     ids: Option<String>,
     search: Option<String>,
+    platform: Vec<String>,
 }
 
 /// A parsed matrix query.
@@ -84,6 +87,20 @@ pub struct MatrixRequest {
     pub expand: BTreeSet<String>,
     pub show_ids: bool,
     pub search: Option<String>,
+    /// Platform slugs (`generative-ai`), sorted: only their techniques are shown.
+    pub platforms: Vec<String>,
+}
+
+/// The URL forms of [`KNOWN_PLATFORMS`], in the same order.
+pub const PLATFORM_SLUGS: [&str; 4] =
+    ["predictive-ai", "generative-ai", "agentic-ai", "enterprise"];
+
+/// The platform whose slug is `slug`, as upstream names it.
+pub fn platform_name(slug: &str) -> Option<&'static str> {
+    KNOWN_PLATFORMS
+        .iter()
+        .copied()
+        .find(|p| platform_slug(p) == slug)
 }
 
 fn flag(field: &'static str, value: Option<&str>) -> Result<bool, AppError> {
@@ -179,7 +196,32 @@ impl MatrixRequest {
             }
             Some(s) => Some(s.to_string()),
         };
+        let mut platforms: Vec<String> = Vec::new();
+        for slug in o
+            .platform
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+        {
+            if platform_name(&slug).is_none() {
+                let known: Vec<String> = KNOWN_PLATFORMS.iter().map(|p| platform_slug(p)).collect();
+                return Err(AppError::bad_request(
+                    "platform",
+                    format!(
+                        "platform: must be one of {}, not {}",
+                        known.join(", "),
+                        quoted(&slug)
+                    ),
+                ));
+            }
+            if !platforms.contains(&slug) {
+                platforms.push(slug);
+            }
+        }
+        platforms.sort_by_key(|s| KNOWN_PLATFORMS.iter().position(|p| platform_slug(p) == *s));
         Ok(MatrixRequest {
+            platforms,
             filters,
             query,
             metric,
@@ -230,6 +272,9 @@ impl MatrixRequest {
         if let Some(s) = &self.search {
             pairs.push(("search", s.clone()));
         }
+        for p in &self.platforms {
+            pairs.push(("platform", p.clone()));
+        }
         if self.subs != SubsMode::default() {
             pairs.push(("subtechniques", self.subs.as_str().to_string()));
         }
@@ -258,9 +303,22 @@ impl MatrixRequest {
         copy
     }
 
-    /// The chosen incidents in words ("All incidents" when unfiltered).
+    /// The chosen incidents in words ("All incidents" when unfiltered), and
+    /// the platforms whose techniques are shown.
     pub fn describe(&self) -> String {
-        describe_filters(&self.query)
+        let incidents = describe_filters(&self.query);
+        match self.platform_names().as_slice() {
+            [] => incidents,
+            names => format!("{incidents}; techniques of {}", or_list(names)),
+        }
+    }
+
+    /// The chosen platforms as upstream names them.
+    pub fn platform_names(&self) -> Vec<&'static str> {
+        self.platforms
+            .iter()
+            .filter_map(|s| platform_name(s))
+            .collect()
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -415,9 +473,33 @@ mod tests {
         assert_eq!(field("severity=urgent").as_deref(), Some("severity"));
         assert_eq!(field("from=yesterday").as_deref(), Some("from"));
         assert_eq!(field("search=%07").as_deref(), Some("search"));
+        assert_eq!(field("platform=quantum-ai").as_deref(), Some("platform"));
         assert_eq!(
             field(&format!("search={}", "x".repeat(101))).as_deref(),
             Some("search")
+        );
+    }
+
+    #[test]
+    fn platform_slugs_match_the_names() {
+        let slugs: Vec<String> = KNOWN_PLATFORMS.iter().map(|p| platform_slug(p)).collect();
+        assert_eq!(slugs, PLATFORM_SLUGS);
+    }
+
+    #[test]
+    fn platforms_parse_in_any_form_and_come_out_canonical() {
+        let r = MatrixRequest::parse(Some(
+            "platform=agentic-ai&platform=Generative-AI,agentic-ai&ids=1",
+        ))
+        .expect("valid");
+        assert_eq!(r.platforms, ["generative-ai", "agentic-ai"]);
+        assert_eq!(
+            r.query_string(),
+            "platform=generative-ai&platform=agentic-ai&ids=1"
+        );
+        assert_eq!(
+            r.describe(),
+            "All incidents; techniques of Generative AI or Agentic AI"
         );
     }
 

@@ -1,0 +1,124 @@
+//! Importing ATLAS releases, whatever brought the file (a path, a URL, an
+//! upload, `sync` from a mirror): parse and validate everything first, then
+//! store in one transaction, so a bad or partial download changes nothing.
+
+use crate::atlas::fetch::{self, Fetched, ManifestRelease};
+use crate::atlas::{ImportError, ImportWarning, ParseOptions, parse_release_with};
+use crate::store::{ImportOutcome, Store, StoreError};
+
+/// Why a release was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// The file could not be fetched (network, HTTP status, size limit, manifest).
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
+    /// The file is not a valid release.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The release is stored already with case studies the new file lacks
+    /// (a STIX bundle carries none): replacing it would lose them.
+    #[error(
+        "release {version} is already stored (from {stored_format}) with {case_studies} case studies; this {format} file has none, so it does not replace it"
+    )]
+    WouldLoseCaseStudies {
+        version: String,
+        stored_format: String,
+        format: &'static str,
+        case_studies: i64,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import did, with what the importer reported.
+#[derive(Debug)]
+pub struct ReleaseImport {
+    pub version: String,
+    pub source: String,
+    pub outcome: ImportOutcome,
+    /// Problems that did not stop the import (every step was kept).
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// Parses, validates and stores fetched bytes (one transaction).
+pub async fn import_fetched(
+    store: &Store,
+    fetched: &Fetched,
+) -> Result<ReleaseImport, ReleaseError> {
+    let options = ParseOptions {
+        release: fetched.release.clone(),
+        source: Some(fetched.source.clone()),
+    };
+    let parsed = parse_release_with(&fetched.bytes, &options)?;
+    for w in &parsed.warnings {
+        tracing::warn!(release = %parsed.release.version, source = %fetched.source, "{w}");
+    }
+    if parsed.release.case_studies.is_empty()
+        && let Some(stored) = store
+            .list_releases()
+            .await?
+            .into_iter()
+            .find(|r| r.version == parsed.release.version && r.case_study_count > 0)
+    {
+        return Err(ReleaseError::WouldLoseCaseStudies {
+            version: stored.version,
+            stored_format: stored.format,
+            format: parsed.release.format.as_str(),
+            case_studies: stored.case_study_count,
+        });
+    }
+    let outcome = store
+        .import_release(&parsed.release, &fetched.source)
+        .await?;
+    Ok(ReleaseImport {
+        version: parsed.release.version.clone(),
+        source: fetched.source.clone(),
+        outcome,
+        warnings: parsed.warnings,
+    })
+}
+
+/// `sync` from a mirror's `dist/` folder: the newest release (or `release`).
+pub async fn sync(
+    store: &Store,
+    base: &str,
+    release: Option<&str>,
+) -> Result<(ReleaseImport, String), ReleaseError> {
+    let synced = fetch::sync(base, release).await?;
+    let done = import_fetched(store, &synced.fetched).await?;
+    Ok((done, synced.how))
+}
+
+/// A release the mirror offers, and whether it is stored here already.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RemoteRelease {
+    #[serde(flatten)]
+    pub release: ManifestRelease,
+    pub stored: bool,
+}
+
+/// The releases a mirror's manifest lists, newest first, marking those
+/// already stored; `None` when the mirror has no manifest.
+pub async fn remote(store: &Store, base: &str) -> Result<Option<Vec<RemoteRelease>>, ReleaseError> {
+    let Some(manifest) = fetch::remote(base).await? else {
+        return Ok(None);
+    };
+    let stored: Vec<String> = store
+        .list_releases()
+        .await?
+        .into_iter()
+        .filter(|r| r.format != "catalog")
+        .map(|r| r.version)
+        .collect();
+    Ok(Some(
+        manifest
+            .into_iter()
+            .map(|release| RemoteRelease {
+                stored: stored
+                    .iter()
+                    .any(|v| crate::atlas::version::compare_versions(v, &release.release).is_eq()),
+                release,
+            })
+            .collect(),
+    ))
+}

@@ -1,5 +1,6 @@
 //! Upgrading incidents across releases: 4.8.0 → 5.6.0 (the real files) → a
-//! 5.7.0 generated here from 5.6.0 in the legacy format, in which one
+//! newer release generated here from 5.6.0 (content 2026.07 in format 6.0.0
+//! for the full walk, 5.7.0 in the legacy format elsewhere), in which one
 //! technique is renamed, one retired with a successor, one retired without
 //! and one no longer serves a tactic. Also the release diff and the
 //! successor overrides.
@@ -13,6 +14,7 @@ use atlasview::service::upgrade::{StepChange, UpgradePlan};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::atlas6::v6_text;
 use crate::support::{TestApp, db_fingerprint, shared_atlas};
 
 const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
@@ -280,7 +282,7 @@ fn changed_tables(a: &str, b: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing() {
+async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_nothing() {
     let app = TestApp::spawn().await;
     app.import(&shared_atlas("ATLAS-4.8.0.yaml")).await;
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
@@ -368,16 +370,16 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     );
     assert_eq!(db_fingerprint(&db).await, again);
 
-    // ---- 5.6.0 → 5.7.0 (legacy fixture made here) on the admin page.
+    // ---- 5.6.0 → 2026.07 (format 6.0.0, written here as upstream writes it) on the admin page.
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ATLAS-5.7.0.yaml");
-    std::fs::write(&file, legacy_file(&release_5_7_0())).unwrap();
+    let file = dir.path().join("ATLAS-2026.07.yaml");
+    std::fs::write(&file, v6_text(&release_5_7_0(), "2026.07")).unwrap();
     app.import(&file).await;
-    assert_eq!(app.state.atlas.get().version(), "5.7.0");
+    assert_eq!(app.state.atlas.get().version(), "2026.07");
 
     let before = db_fingerprint(&db).await;
     let (status, _, page) =
-        post_form(&app, "/admin/atlas/upgrade/preview", &[("to", "5.7.0")]).await;
+        post_form(&app, "/admin/atlas/upgrade/preview", &[("to", "2026.07")]).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(
         db_fingerprint(&db).await,
@@ -408,7 +410,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     let (status, _, _) = post_form(
         &app,
         "/admin/atlas/upgrade/apply",
-        &[("to", "5.7.0"), ("digest", "0000")],
+        &[("to", "2026.07"), ("digest", "0000")],
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -419,7 +421,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     let (status, location, body) = post_form(
         &app,
         "/admin/atlas/upgrade/apply",
-        &[("to", "5.7.0"), ("digest", &digest)],
+        &[("to", "2026.07"), ("digest", &digest)],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -485,7 +487,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     );
     assert_eq!(
         (remap.from_release.as_str(), remap.to_release.as_str()),
-        ("5.6.0", "5.7.0")
+        ("5.6.0", "2026.07")
     );
     let reviews = app.store.step_reviews(&a).await.unwrap();
     let mut reasons: Vec<(&str, Option<&str>)> = reviews
@@ -510,7 +512,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
         .await
         .unwrap();
     assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0].target, "5.7.0");
+    assert_eq!(entries[0].target, "2026.07");
     assert!(
         entries[0].actor.starts_with("admin"),
         "{}",
@@ -559,7 +561,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_5_7_0_reports_every_case_and_loses_nothing(
     assert!(page.contains("Step 4</a>: AML.T0006 retired without a known successor"));
     assert!(page.contains("(described by the 5.6.0 catalog)"));
     assert!(page.contains(
-        "Step 3, 5.6.0 → 5.7.0: AML.T0019 retired: remapped to its successor AML.T0115.000"
+        "Step 3, 5.6.0 → 2026.07: AML.T0019 retired: remapped to its successor AML.T0115.000"
     ));
     let (_, page) = app.get(&format!("/incidents/{b}")).await;
     assert!(!page.contains("flagged for review after the ATLAS upgrade"));

@@ -5,8 +5,9 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
 use super::ids::new_id;
 use super::{Store, StoreError, StoreResult, now_rfc3339};
+use crate::domain::time::{PRECISIONS, lower_bound};
 use crate::domain::{
-    FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
+    DateRule, FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
     Severity, Status, StepDraft, StepSource,
 };
 
@@ -27,6 +28,11 @@ pub struct IncidentQuery {
     pub occurred_to: Option<FuzzyTime>,
     pub detected_from: Option<FuzzyTime>,
     pub detected_to: Option<FuzzyTime>,
+    pub resolved_from: Option<FuzzyTime>,
+    pub resolved_to: Option<FuzzyTime>,
+    /// How the time ranges choose incidents dated only to a year, a month
+    /// or a day: by overlap (lists) or by the middle of the period (trends).
+    pub dates: DateRule,
     /// Words searched in title, summary, target, actor and step descriptions.
     pub text: Option<String>,
     pub sort: Sort,
@@ -677,16 +683,15 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
             .push(" ESCAPE '\\'");
     }
     for (column, from, to) in [
-        ("i.occurred_at", &q.occurred_from, &q.occurred_to),
-        ("i.detected_at", &q.detected_from, &q.detected_to),
+        ("occurred", &q.occurred_from, &q.occurred_to),
+        ("detected", &q.detected_from, &q.detected_to),
+        ("resolved", &q.resolved_from, &q.resolved_to),
     ] {
         if let Some(from) = from {
-            qb.push(format!(" AND {column} >= "))
-                .push_bind(from.rfc3339());
+            push_time_bound(qb, column, ">=", q.dates, from.at);
         }
         if let Some(to) = to {
-            let end = to.end().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            qb.push(format!(" AND {column} < ")).push_bind(end);
+            push_time_bound(qb, column, "<", q.dates, to.end());
         }
     }
     if let Some(text) = &q.text {
@@ -705,6 +710,39 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
                 .push(" ESCAPE '\\'))");
         }
     }
+}
+
+/// ` AND i.{column}_at {op} CASE i.{column}_precision WHEN 'year' THEN … END`:
+/// the stored start of a period compared with the first start `rule` lets
+/// in at `bound`, for each precision (see [`lower_bound`]). A period
+/// overlaps `[from, to)` when it starts before `to` and at or after the
+/// start of the period holding `from`; its middle is in the range when it
+/// starts between the two middle bounds. Plain text comparison and `CASE`:
+/// SQLite and PostgreSQL alike; an unknown precision counts as an instant.
+fn push_time_bound(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    column: &str,
+    op: &str,
+    rule: DateRule,
+    bound: chrono::DateTime<chrono::Utc>,
+) {
+    let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // An overlap's upper bound is the same for every precision.
+    if op == "<" && rule == DateRule::Overlap {
+        qb.push(format!(" AND i.{column}_at < ")).push_bind(text(bound));
+        return;
+    }
+    qb.push(format!(" AND i.{column}_at {op} CASE i.{column}_precision"));
+    for p in PRECISIONS {
+        if p == crate::domain::Precision::Time {
+            continue;
+        }
+        qb.push(format!(" WHEN '{}' THEN ", p.as_str()))
+            .push_bind(text(lower_bound(rule, p, bound)));
+    }
+    qb.push(" ELSE ")
+        .push_bind(text(lower_bound(rule, crate::domain::Precision::Time, bound)))
+        .push(" END");
 }
 
 fn same_content(

@@ -4,7 +4,7 @@
 //!
 //! | parameter | values | meaning |
 //! | --- | --- | --- |
-//! | `incident`, `status`, `severity`, `kind`, `tag`, `technique`, `tactic`, `target`, `from`, `to`, `detected_from`, `detected_to`, `q` | as on `/incidents` | which incidents count (`q` searches the incidents' text) |
+//! | `incident`, `status`, `severity`, `kind`, `tag`, `technique`, `tactic`, `target`, `from`, `to`, `detected_from`, `detected_to`, `resolved_from`, `resolved_to`, `dates`, `q` | as on `/incidents` | which incidents count (`q` searches the incidents' text) |
 //! | `metric` | `incidents` (default), `steps` | the score that colours the cells |
 //! | `rollup` | `1`/`0` | add sub-technique scores to their parent |
 //! | `observed` | `1`/`0` | show only techniques with observations |
@@ -332,7 +332,12 @@ pub fn describe_filters(q: &IncidentQuery) -> String {
     for (word, from, to) in [
         ("occurred", &q.occurred_from, &q.occurred_to),
         ("detected", &q.detected_from, &q.detected_to),
+        ("resolved", &q.resolved_from, &q.resolved_to),
     ] {
+        let word = match q.dates {
+            crate::domain::DateRule::Overlap => word.to_string(),
+            crate::domain::DateRule::Middle => format!("{word} (by the middle of its date)"),
+        };
         match (from, to) {
             (Some(f), Some(t)) => parts.push(format!("{word} from {f} to {t}")),
             (Some(f), None) => parts.push(format!("{word} from {f} on")),

@@ -13,7 +13,7 @@ use axum::extract::{RawQuery, State};
 
 use super::{ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
-use crate::domain::Status;
+use crate::domain::{DateRule, Status};
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days, share};
 use crate::render::heat::{LegendEntry, Metric, Scores};
 use crate::render::period::{Period, Preset, buckets, step_for};
@@ -304,7 +304,7 @@ impl DashboardPage {
         let dated: Vec<chrono::DateTime<chrono::Utc>> = data
             .incidents
             .iter()
-            .filter_map(|i| i.occurred.map(|t| t.at))
+            .filter_map(|i| i.occurred.map(|t| t.middle()))
             .collect();
         let undated = data.incidents.len() - dated.len();
         let chart_start = period
@@ -316,7 +316,8 @@ impl DashboardPage {
         let spans = buckets(chart_start, period.end, step, 120);
         let mut counts = vec![[0usize; 4]; spans.len()];
         for i in &data.incidents {
-            let Some(at) = i.occurred.map(|t| t.at) else {
+            // Each incident in one bar: the one holding the middle of its date.
+            let Some(at) = i.occurred.map(|t| t.middle()) else {
                 continue;
             };
             if let Some(b) = spans.iter().position(|b| b.start <= at && at < b.end) {
@@ -329,7 +330,11 @@ impl DashboardPage {
         }
         let mut chart = BarChart::new(&spans, &counts, "incidents", |b| {
             let (from, to) = bucket_days(b);
-            let mut pairs = vec![("from", from), ("to", to)];
+            let mut pairs = vec![
+                ("from", from),
+                ("to", to),
+                ("dates", DateRule::Middle.as_str().to_string()),
+            ];
             if !case_studies {
                 pairs.extend(kind_pairs(false));
             }

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{AppError, AppState};
-use crate::domain::Kind;
+use crate::domain::{DateRule, Kind};
 use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::store::{IncidentQuery, ReportData};
@@ -180,6 +180,8 @@ pub fn period_query(period: &Period, kinds: Vec<Kind>) -> IncidentQuery {
         kinds,
         occurred_from,
         occurred_to,
+        // Each incident in exactly one of two adjacent periods.
+        dates: DateRule::Middle,
         ..IncidentQuery::default()
     }
 }

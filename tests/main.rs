@@ -5,6 +5,7 @@ mod support;
 mod api_incidents;
 mod browser;
 mod dashboard;
+mod dates;
 mod importers;
 mod incident_pages;
 mod knowledge_base;

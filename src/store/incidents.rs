@@ -366,6 +366,32 @@ impl Store {
         Ok(map)
     }
 
+    /// The references of the incidents `ids`, each in order.
+    async fn references_of(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<Reference>>> {
+        let mut map: std::collections::HashMap<String, Vec<Reference>> =
+            std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(map);
+        }
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT incident_id, title, url FROM incident_references WHERE incident_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id);
+        }
+        qb.push(") ORDER BY incident_id, position");
+        let rows: Vec<(String, String, String)> =
+            qb.build_query_as().fetch_all(&self.pool).await?;
+        for (id, title, url) in rows {
+            map.entry(id).or_default().push(Reference { title, url });
+        }
+        Ok(map)
+    }
+
     /// Replaces an incident's fields; `expected_version` must be current.
     pub async fn update_incident(
         &self,
@@ -593,11 +619,13 @@ impl Store {
         let rows: Vec<Row> = select.build_query_as().fetch_all(&self.pool).await?;
         let ids: Vec<String> = rows.iter().map(|r| r.incident.id.clone()).collect();
         let mut tags = self.tags_of(&ids).await?;
+        let mut references = self.references_of(&ids).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let t = tags.remove(&row.incident.id).unwrap_or_default();
+            let r = references.remove(&row.incident.id).unwrap_or_default();
             items.push(IncidentSummary {
-                incident: row.incident.into_incident(t, Vec::new())?,
+                incident: row.incident.into_incident(t, r)?,
                 step_count: row.step_count,
             });
         }

@@ -11,7 +11,7 @@ use super::{Loaded, cached_response, highlighted_view, html, request};
 use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
 use crate::render::grid::MatrixGrid;
-use crate::render::heat::{LegendEntry, Metric};
+use crate::render::heat::{LegendEntry, Metric, Scale};
 use crate::render::timestamp;
 use crate::web::{AppError, AppState};
 
@@ -118,6 +118,9 @@ impl FilterForm {
         if req.show_ids {
             hidden.push(("ids", "1".to_string()));
         }
+        if req.scale != Scale::default() {
+            hidden.push(("scale", req.scale.as_str().to_string()));
+        }
         FilterForm {
             incident: f.incident.join(","),
             tag: f.tag.join(","),
@@ -177,6 +180,7 @@ pub struct MatrixPage {
     ids: Vec<Choice>,
     show: Vec<Choice>,
     metric: Vec<Choice>,
+    scale: Vec<Choice>,
     rollup: Vec<Choice>,
     form: FilterForm,
     tags: Vec<String>,
@@ -264,6 +268,14 @@ impl MatrixPage {
                 }),
                 choice("Steps", req, req.metric == Metric::Steps, |r| {
                     r.metric = Metric::Steps
+                }),
+            ],
+            scale: vec![
+                choice("Logarithmic", req, req.scale == Scale::Log, |r| {
+                    r.scale = Scale::Log
+                }),
+                choice("Linear", req, req.scale == Scale::Linear, |r| {
+                    r.scale = Scale::Linear
                 }),
             ],
             rollup: vec![

@@ -6,6 +6,7 @@ mod api_incidents;
 mod browser;
 mod dashboard;
 mod dates;
+mod heat;
 mod importers;
 mod incident_pages;
 mod knowledge_base;

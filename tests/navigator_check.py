@@ -1,9 +1,10 @@
 """Loads atlasview's Navigator layers with mitreattack-python's `Layer`.
 
-mitreattack-python knows the ATT&CK domains only (enterprise, mobile, ICS),
-so its domain check is given the ATLAS domain, `atlas-atlas`, and nothing
-else is relaxed: the layer is loaded strictly, and every scored technique's
-colour is computed from the layer's gradient, as the library does.
+mitreattack-python knows the ATT&CK domains only (enterprise, mobile, ICS):
+its domain check is given the ATLAS domain, `atlas-atlas`, and its technique
+ID check (IDs starting with `T`) the ATLAS IDs (`AML.T0051`, `AML.T0051.000`).
+Nothing else is relaxed: the layer is loaded strictly, and every scored
+technique's colour is computed from the layer's gradient, as the library does.
 
 Usage: python navigator_check.py LAYER.json ...
 Prints one JSON object per layer, {"file", "techniques", "gradient",
@@ -13,13 +14,15 @@ exits 1 naming the first layer that does not load.
 
 import io
 import json
+import re
 import sys
 from contextlib import redirect_stdout
 
-from mitreattack.navlayers.core import exceptions, layerobj
+from mitreattack.navlayers.core import exceptions, layerobj, technique
 from mitreattack.navlayers.core.layer import Layer
 
 ATLAS_DOMAIN = "atlas-atlas"
+ATLAS_TECHNIQUE = re.compile(r"AML\.T\d{4}(\.\d{3})?")
 
 _category_checker = layerobj.categoryChecker
 
@@ -31,6 +34,18 @@ def _category_checker_with_atlas(caller, testee, valid, field):
 
 
 layerobj.categoryChecker = _category_checker_with_atlas
+
+_technique_id = technique.Technique.techniqueID
+
+
+def _set_technique_id(self, tid):
+    if isinstance(tid, str) and ATLAS_TECHNIQUE.fullmatch(tid):
+        self._Technique__techniqueID = tid
+    else:
+        _technique_id.fset(self, tid)
+
+
+technique.Technique.techniqueID = property(_technique_id.fget, _set_technique_id)
 
 
 def check(path):

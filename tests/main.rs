@@ -11,6 +11,7 @@ mod importers;
 mod incident_pages;
 mod knowledge_base;
 mod matrix;
+mod request_log;
 mod security;
 mod story;
 mod web_atlas;

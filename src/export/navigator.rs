@@ -510,6 +510,15 @@ fn short(text: &str, max: usize) -> String {
     }
 }
 
+/// A label that names the kind of thing rather than the thing (`url`, `link`).
+fn is_generic_label(label: &str) -> bool {
+    const GENERIC: [&str; 11] = [
+        "", "url", "uri", "link", "links", "href", "reference", "references", "ref", "source",
+        "website",
+    ];
+    GENERIC.contains(&label.trim().to_ascii_lowercase().as_str())
+}
+
 /// Reads a layer (4.x, one layer or a list holding one).
 pub fn parse_layer(bytes: &[u8]) -> Result<ParsedLayer, LayerError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
@@ -637,21 +646,26 @@ pub fn parse_layer(bytes: &[u8]) -> Result<ParsedLayer, LayerError> {
             annotated,
         });
     }
+    // A reference is titled by its label, unless the label only says what
+    // it is ("url", as MITRE's case-study layers write): then by the layer's
+    // name, which is what such a link points at.
+    let title_of = |label: Option<&str>| {
+        let label = label.map(|n| short(n, 200)).unwrap_or_default();
+        if is_generic_label(&label) {
+            short(&name, 200)
+        } else {
+            label
+        }
+    };
     let mut references: Vec<(String, String)> = Vec::new();
     for m in &layer.metadata {
         if let Some(url) = m.value.as_deref().and_then(web_url) {
-            let title = m.name.as_deref().map(|n| short(n, 200)).unwrap_or_default();
-            references.push((title, url));
+            references.push((title_of(m.name.as_deref()), url));
         }
     }
     for l in &layer.links {
         if let Some(url) = l.url.as_deref().and_then(web_url) {
-            let title = l
-                .label
-                .as_deref()
-                .map(|n| short(n, 200))
-                .unwrap_or_default();
-            references.push((title, url));
+            references.push((title_of(l.label.as_deref()), url));
         }
     }
     references.dedup_by(|a, b| a.1 == b.1);
@@ -694,10 +708,11 @@ mod tests {
         assert_eq!(annotated, [true, false, true]);
         assert_eq!(l.entries[0].tactic, None);
         assert_eq!(l.entries[2].comment, "seen");
+        // Titled by the layer's name, not by the word "url".
         assert_eq!(
             l.references,
             [(
-                "url".to_string(),
+                "Evasion".to_string(),
                 "https://atlas.mitre.org/studies/AML.CS0000".to_string()
             )]
         );

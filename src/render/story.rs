@@ -550,8 +550,55 @@ pub struct StorySummary {
     pub prevented: Vec<usize>,
     pub detected: Vec<usize>,
     pub missed: Vec<usize>,
+    /// Where the times run backwards: (step, the earlier step it comes
+    /// before). A step runs backwards when its whole stated period ends
+    /// before an earlier step's begins (periods that overlap are in order).
+    pub backwards: Vec<TimeReversal>,
     /// "Reached Exfiltration; AI attack staging in steps 3–5; detected at step 4."
     pub sentence: String,
+}
+
+/// A step whose time comes before an earlier step's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeReversal {
+    pub step: usize,
+    pub time: String,
+    pub earlier_step: usize,
+    pub earlier_time: String,
+}
+
+impl TimeReversal {
+    /// "Times run backwards at step 3: 2024-05-01 is before step 2 (2024-06-02)."
+    pub fn words(&self) -> String {
+        format!(
+            "Times run backwards at step {}: {} is before step {} ({}).",
+            self.step, self.time, self.earlier_step, self.earlier_time
+        )
+    }
+}
+
+/// The steps (numbered from 1, in story order) whose stated period ends
+/// before an earlier step's begins, each with the latest-starting earlier step.
+pub fn time_reversals(steps: &[&Observation]) -> Vec<TimeReversal> {
+    let mut out = Vec::new();
+    let mut latest: Option<(usize, crate::domain::FuzzyTime)> = None;
+    for (i, s) in steps.iter().enumerate() {
+        let Some(t) = s.observed else { continue };
+        if let Some((n, before)) = latest
+            && t.end() <= before.at
+        {
+            out.push(TimeReversal {
+                step: i + 1,
+                time: t.display(),
+                earlier_step: n,
+                earlier_time: before.display(),
+            });
+        }
+        if latest.is_none_or(|(_, before)| t.at > before.at) {
+            latest = Some((i + 1, t));
+        }
+    }
+    out
 }
 
 impl StorySummary {
@@ -600,6 +647,7 @@ impl StorySummary {
             prevented: with_outcome(Outcome::Prevented),
             detected: with_outcome(Outcome::Detected),
             missed: with_outcome(Outcome::Missed),
+            backwards: time_reversals(steps),
             sentence: String::new(),
         };
         summary.sentence = summary.words();

@@ -168,9 +168,10 @@ async fn the_dashboard_counts_the_period_and_leaves_case_studies_out() {
     assert!(desc.contains("1 incident (1 critical)"), "{desc}");
     let hot = select_text(&html, ".mini-matrix .mm-count");
     assert!(hot.contains(&"2".to_string()), "{hot:?}");
-    // Numbers link to the incident list with the same filters.
+    // Numbers link to the incident list with the same filters, choosing
+    // incidents by the middle of their dates as the dashboard counts them.
     let list = format!(
-        "/incidents?from={}&to={}&kind=incident&kind=exercise",
+        "/incidents?from={}&to={}&dates=middle&kind=incident&kind=exercise",
         days_ago(89),
         days_ago(0)
     );
@@ -662,4 +663,37 @@ async fn every_reporting_route_checks_its_role() {
         res.headers()["location"].to_str().unwrap(),
         format!("/incidents/{id}/retrospective")
     );
+}
+
+/// The "seen most" lists say how many they rank, and `?top=` chooses it.
+#[tokio::test]
+async fn the_dashboard_says_how_many_techniques_it_ranks_and_takes_top() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let (s, html) = app.get("/?period=all").await;
+    assert_eq!(s, 200);
+    let heads = select_text(&html, "#h-techniques");
+    assert_eq!(heads, ["Top 8 techniques seen most, 5 of 5 shown"]);
+    let (s, html) = app.get("/?period=all&top=3").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        select_text(&html, "#h-techniques"),
+        ["Top 3 techniques seen most, 3 of 5 shown"]
+    );
+    let doc = scraper::Html::parse_document(&html);
+    let rows = scraper::Selector::parse("section[aria-labelledby='h-techniques'] ol.ranked > li").unwrap();
+    assert_eq!(doc.select(&rows).count(), 3);
+    // The choice is offered, and kept by the other links of the page.
+    assert!(hrefs(&html).iter().any(|h| h.contains("top=15")), "choices");
+    assert!(
+        hrefs(&html)
+            .iter()
+            .any(|h| h.starts_with("/?period=90d") && h.contains("top=3")),
+        "the period links keep top=3"
+    );
+    for bad in ["0", "51", "many"] {
+        let (s, body) = app.get(&format!("/?top={bad}")).await;
+        assert_eq!(s, 400, "top={bad}");
+        assert!(body.contains("top"), "{body}");
+    }
 }

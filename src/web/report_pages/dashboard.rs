@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 
-use super::{ReportParams, kind_pairs, period_data, today, with_query};
+use super::{DEFAULT_TOP, ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
 use crate::domain::{DateRule, Status};
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days, share};
@@ -22,9 +22,12 @@ use crate::render::{Link, plain};
 use crate::store::{CellAggregate, IncidentQuery, MatrixAggregate, ReportData, StepHit};
 use crate::web::{AppError, AppState};
 
-/// How many rows the "most" lists and the latest incidents show.
-const TOP: usize = 8;
+/// How many latest incidents the page shows (the "seen most" lists show
+/// `top`, 8 unless the query says otherwise).
 const LATEST: usize = 8;
+/// The choices of the "seen most" length offered on the page.
+const TOP_CHOICES: [usize; 4] = [5, 8, 15, 25];
+const TOP_LABELS: [&str; 4] = ["5", "8", "15", "25"];
 
 /// A big number with its meaning.
 pub struct Tile {
@@ -74,6 +77,9 @@ pub struct DashboardPage {
     pub periods: Vec<Choice>,
     pub case_study_choices: Vec<Choice>,
     pub refresh_choices: Vec<Choice>,
+    /// Rows of the "seen most" lists, and the choices of it.
+    pub top: usize,
+    pub top_choices: Vec<Choice>,
     pub from_value: String,
     pub to_value: String,
     pub case_studies: bool,
@@ -94,6 +100,9 @@ pub struct DashboardPage {
     pub chart_step: &'static str,
     pub undated: usize,
     pub techniques: Vec<Ranked>,
+    /// How many techniques and tactics were seen in all (the lists show `top`).
+    pub techniques_total: usize,
+    pub tactics_total: usize,
     pub tactics: Vec<Ranked>,
     pub stages: Vec<Ranked>,
     pub latest: Vec<Latest>,
@@ -112,6 +121,7 @@ pub async fn page(
     let period = params.period(today(), Preset::Days90)?;
     let case_studies = params.case_studies()?;
     let refresh = params.refresh()?;
+    let top = params.top()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(&state, &period, case_studies).await?;
     let open_anytime: i64 = state
@@ -130,6 +140,7 @@ pub async fn page(
         &period,
         case_studies,
         refresh,
+        top,
         &data,
         previous.as_ref(),
         open_anytime,
@@ -206,6 +217,7 @@ impl DashboardPage {
         period: &Period,
         case_studies: bool,
         refresh: Option<u32>,
+        top: usize,
         data: &ReportData,
         previous: Option<&ReportData>,
         open_anytime: i64,
@@ -223,8 +235,31 @@ impl DashboardPage {
             if let Some(r) = refresh {
                 pairs.push(("refresh", r.to_string()));
             }
+            if top != DEFAULT_TOP {
+                pairs.push(("top", top.to_string()));
+            }
             with_query("/", &pairs)
         };
+        let top_choices = TOP_CHOICES
+            .iter()
+            .map(|&n| {
+                let mut pairs = period.query_pairs();
+                if case_studies {
+                    pairs.push(("case_studies", "1".to_string()));
+                }
+                if let Some(r) = refresh {
+                    pairs.push(("refresh", r.to_string()));
+                }
+                if n != DEFAULT_TOP {
+                    pairs.push(("top", n.to_string()));
+                }
+                Choice {
+                    label: TOP_LABELS[TOP_CHOICES.iter().position(|&c| c == n).unwrap_or(0)],
+                    href: with_query("/", &pairs),
+                    current: top == n,
+                }
+            })
+            .collect();
         let periods = Preset::ALL
             .iter()
             .map(|p| {
@@ -347,7 +382,7 @@ impl DashboardPage {
         let techniques = facts
             .techniques
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|t| {
                 let link = Link::technique(atlas, &t.technique_id);
                 Ranked {
@@ -375,7 +410,7 @@ impl DashboardPage {
         let tactics = facts
             .tactics
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|t| {
                 let link = Link::tactic(atlas, &t.tactic_id);
                 Ranked {
@@ -403,7 +438,7 @@ impl DashboardPage {
         let stages = facts
             .stages
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|(tactic, n)| {
                 let link = Link::tactic(atlas, tactic);
                 Ranked {
@@ -461,6 +496,10 @@ impl DashboardPage {
             periods,
             case_study_choices,
             refresh_choices,
+            top,
+            top_choices,
+            techniques_total: facts.techniques.len(),
+            tactics_total: facts.tactics.len(),
             from_value: period.from_input.clone(),
             to_value: period.to_input.clone(),
             case_studies,

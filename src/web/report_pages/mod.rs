@@ -5,7 +5,7 @@
 //!
 //! | route | role | what |
 //! | --- | --- | --- |
-//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh` |
+//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh`, `top` |
 //! | `GET /briefing` | viewer | briefing: the same period parameters and `paper` |
 //! | `GET /briefing.pdf` | viewer | the briefing as PDF (`paper=a4` or `letter`) |
 //! | `GET /incidents/{id}/retrospective` | viewer | the review document |
@@ -46,6 +46,10 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// Rows the dashboard ranks by default, and at most.
+pub const DEFAULT_TOP: usize = 8;
+pub const MAX_TOP: usize = 50;
+
 /// The query of the reporting pages (unknown parameters are ignored).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -55,6 +59,8 @@ pub struct ReportParams {
     pub to: Option<String>,
     pub case_studies: Option<String>,
     pub refresh: Option<String>,
+    /// How many rows the dashboard's "seen most" lists show.
+    pub top: Option<String>,
     pub paper: Option<String>,
     /// `unavailable`: a PDF was asked for and this server cannot print one.
     pub pdf: Option<String>,
@@ -160,6 +166,20 @@ impl ReportParams {
                 _ => Err(AppError::bad_request(
                     "refresh",
                     "refresh: seconds between reloads, from 10 to 3600 (or 0 for off)",
+                )),
+            },
+        }
+    }
+
+    /// Rows of the dashboard's ranked lists: 1 to [`MAX_TOP`], [`DEFAULT_TOP`] when absent.
+    pub fn top(&self) -> Result<usize, AppError> {
+        match self.top.as_deref().map(str::trim) {
+            None | Some("") => Ok(DEFAULT_TOP),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=MAX_TOP).contains(&n) => Ok(n),
+                _ => Err(AppError::bad_request(
+                    "top",
+                    format!("top: how many techniques and tactics to rank, from 1 to {MAX_TOP}"),
                 )),
             },
         }

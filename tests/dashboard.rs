@@ -681,7 +681,8 @@ async fn the_dashboard_says_how_many_techniques_it_ranks_and_takes_top() {
         ["Top 3 techniques seen most, 3 of 5 shown"]
     );
     let doc = scraper::Html::parse_document(&html);
-    let rows = scraper::Selector::parse("section[aria-labelledby='h-techniques'] ol.ranked > li").unwrap();
+    let rows =
+        scraper::Selector::parse("section[aria-labelledby='h-techniques'] ol.ranked > li").unwrap();
     assert_eq!(doc.select(&rows).count(), 3);
     // The choice is offered, and kept by the other links of the page.
     assert!(hrefs(&html).iter().any(|h| h.contains("top=15")), "choices");

@@ -94,7 +94,12 @@ async fn a_range_lists_every_incident_whose_period_overlaps_it() {
     // Only `from` or only `to`.
     assert_eq!(
         titles(&app, "from=2026-09-30T23:59:59Z").await,
-        sorted(&["2026", "2026-09", "2026-09-30T23:59:59Z", "2026-10-01T00:00:00Z"])
+        sorted(&[
+            "2026",
+            "2026-09",
+            "2026-09-30T23:59:59Z",
+            "2026-10-01T00:00:00Z"
+        ])
     );
     assert_eq!(
         titles(&app, "to=2026-06-30").await,
@@ -192,9 +197,12 @@ async fn trends_count_each_incident_once_by_the_middle_of_its_period() {
     // Month by month, the twelve months of 2026 add up to the year too.
     let mut months = 0;
     for m in 1..=12 {
-        months += titles(&app, &by_middle(&format!("from=2026-{m:02}&to=2026-{m:02}")))
-            .await
-            .len();
+        months += titles(
+            &app,
+            &by_middle(&format!("from=2026-{m:02}&to=2026-{m:02}")),
+        )
+        .await
+        .len();
     }
     assert_eq!(months, whole.len());
 }
@@ -207,7 +215,9 @@ async fn the_dashboard_and_the_briefing_count_adjacent_periods_that_add_up() {
     let app = TestApp::spawn().await;
     seed(&app).await;
     // A custom period of the second half of 2026; the one before it is as long.
-    let (s, html) = app.get("/?from=2026-07-01&to=2026-12-31&case_studies=1").await;
+    let (s, html) = app
+        .get("/?from=2026-07-01&to=2026-12-31&case_studies=1")
+        .await;
     assert_eq!(s, 200, "{html}");
     let doc = scraper::Html::parse_document(&html);
     let link = scraper::Selector::parse("a[href^='/incidents?']").unwrap();
@@ -227,7 +237,11 @@ async fn the_dashboard_and_the_briefing_count_adjacent_periods_that_add_up() {
     let words: Vec<&str> = text.split_whitespace().collect();
     let joined = words.join(" ");
     assert!(
-        joined.contains(&format!("up {} from {}", this.len() - before.len(), before.len())),
+        joined.contains(&format!(
+            "up {} from {}",
+            this.len() - before.len(),
+            before.len()
+        )),
         "the trend compares {} with {}: {joined}",
         this.len(),
         before.len()

@@ -52,8 +52,14 @@ async fn levels(app: &TestApp, query: &str) -> (Vec<(usize, u64)>, Value) {
     for t in body["tactics"].as_array().unwrap() {
         for c in t["cells"].as_array().unwrap() {
             by_cell.insert(
-                (t["id"].as_str().unwrap().to_string(), c["technique"].as_str().unwrap().to_string()),
-                (c["score"].as_u64().unwrap() as usize, c["level"].as_u64().unwrap()),
+                (
+                    t["id"].as_str().unwrap().to_string(),
+                    c["technique"].as_str().unwrap().to_string(),
+                ),
+                (
+                    c["score"].as_u64().unwrap() as usize,
+                    c["level"].as_u64().unwrap(),
+                ),
             );
         }
     }
@@ -95,17 +101,30 @@ async fn a_skewed_distribution_shows_five_distinct_heat_levels_everywhere() {
     let items = scraper::Selector::parse(".legend-items li").unwrap();
     let legend: Vec<String> = doc
         .select(&items)
-        .map(|li| li.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|li| {
+            li.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     assert_eq!(legend.len(), 5, "{legend:?}");
-    assert!(legend[0].contains("1–5") && legend[4].contains("1325–8000"), "{legend:?}");
+    assert!(
+        legend[0].contains("1–5") && legend[4].contains("1325–8000"),
+        "{legend:?}"
+    );
     assert!(html.contains("scale=linear"), "a link to the linear scale");
 
     // The SVG draws the five cells in the five colours.
     let (s, svg) = app.get("/matrix.svg?metric=steps").await;
     assert_eq!(s, 200);
     for colour in HEAT_COLORS {
-        assert!(svg.contains(&format!("fill=\"{colour}\"")), "{colour} in the SVG");
+        assert!(
+            svg.contains(&format!("fill=\"{colour}\"")),
+            "{colour} in the SVG"
+        );
     }
 
     // The layer colours each cell by the same scale and names it.
@@ -133,7 +152,13 @@ async fn a_skewed_distribution_shows_five_distinct_heat_levels_everywhere() {
         .collect();
     assert_eq!(
         legend,
-        ["1–5 steps", "6–35 steps", "36–218 steps", "219–1324 steps", "1325–8000 steps"]
+        [
+            "1–5 steps",
+            "6–35 steps",
+            "36–218 steps",
+            "219–1324 steps",
+            "1325–8000 steps"
+        ]
     );
 }
 
@@ -201,7 +226,10 @@ async fn mitreattack_python_loads_our_layers_and_paints_them_as_we_do() {
     // The gradient is consistent with its colours: white at 0, the "used"
     // colour (the one every entry carries and the legend names) at the most
     // steps in a cell. It used to be 0–1 over five colours.
-    let used = incident["legendItems"][0]["color"].as_str().unwrap().to_string();
+    let used = incident["legendItems"][0]["color"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(incident["gradient"]["colors"], json!(["#ffffff", used]));
     assert_eq!(incident["gradient"]["minValue"], 0);
     assert_eq!(incident["gradient"]["maxValue"], 1);
@@ -218,8 +246,14 @@ async fn mitreattack_python_loads_our_layers_and_paints_them_as_we_do() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, path) in [
-        ("matrix-log.json", "/matrix/layer.json?metric=steps".to_string()),
-        ("matrix-linear.json", "/matrix/layer.json?metric=steps&scale=linear".to_string()),
+        (
+            "matrix-log.json",
+            "/matrix/layer.json?metric=steps".to_string(),
+        ),
+        (
+            "matrix-linear.json",
+            "/matrix/layer.json?metric=steps&scale=linear".to_string(),
+        ),
         ("matrix-incidents.json", "/matrix/layer.json".to_string()),
         ("incident.json", format!("/incidents/{id}/layer.json")),
     ] {

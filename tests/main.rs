@@ -14,4 +14,5 @@ mod matrix;
 mod request_log;
 mod security;
 mod story;
+mod text_fit;
 mod web_atlas;

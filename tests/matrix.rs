@@ -1509,8 +1509,10 @@ async fn a_subtechnique_entry_takes_the_tactic_of_its_parents_entry() {
         .iter()
         .find(|c| c.id == "AML.CS0031")
         .expect("AML.CS0031");
-    let bytes =
-        std::fs::read(shared_atlas("navigator-layers/case-studies/AML.CS0031.json")).unwrap();
+    let bytes = std::fs::read(shared_atlas(
+        "navigator-layers/case-studies/AML.CS0031.json",
+    ))
+    .unwrap();
     let (status, done) = post_layer(&app, &bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{done}");
     assert_eq!(done["steps"], 6, "{done}");
@@ -1543,7 +1545,10 @@ async fn a_subtechnique_entry_takes_the_tactic_of_its_parents_entry() {
     let serves = atlas.technique("AML.T0011.000").unwrap().tactics.len();
     assert_eq!(done["steps"], serves);
     let (_, inc) = app
-        .get_json(&format!("/api/v1/incidents/{}", done["incident"].as_str().unwrap()))
+        .get_json(&format!(
+            "/api/v1/incidents/{}",
+            done["incident"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(inc["references"][0]["title"], "Write-up");
 }

@@ -124,21 +124,31 @@ async fn every_request_gets_one_info_line_as_text_or_json() {
         .lines()
         .filter(|l| l.contains("atlasview::request"))
         .collect();
-    let matrix: Vec<&&str> = lines.iter().filter(|l| l.contains("path=/matrix")).collect();
+    let matrix: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("path=/matrix"))
+        .collect();
     assert_eq!(matrix.len(), 1, "{text}");
     let m = matrix[0];
     assert!(m.contains("INFO"), "{m}");
-    assert!(m.contains("method=GET") && m.contains("status=303") && m.contains("latency_ms="), "{m}");
+    assert!(
+        m.contains("method=GET") && m.contains("status=303") && m.contains("latency_ms="),
+        "{m}"
+    );
     assert!(m.contains("user=-"), "{m}");
-    assert!(m.contains("from=2025") && !m.contains("s3cret-value"), "no secrets in the log: {m}");
+    assert!(
+        m.contains("from=2025") && !m.contains("s3cret-value"),
+        "no secrets in the log: {m}"
+    );
     let api: Vec<&&str> = lines
         .iter()
         .filter(|l| l.contains("path=/api/v1/incidents"))
         .collect();
     assert_eq!(api.len(), 2, "{text}");
     assert!(
-        api.iter()
-            .all(|l| l.contains("status=200") && l.contains(&format!("user=alice (token {prefix})"))),
+        api.iter().all(
+            |l| l.contains("status=200") && l.contains(&format!("user=alice (token {prefix})"))
+        ),
         "{api:?}"
     );
     assert!(

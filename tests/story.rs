@@ -668,7 +668,14 @@ async fn times_that_run_backwards_are_named_on_the_story_and_the_incident_page()
         let doc = Html::parse_document(&html);
         let notes: Vec<String> = doc
             .select(&Selector::parse(".story-time-note").unwrap())
-            .map(|n| n.text().collect::<Vec<_>>().join("").split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|n| {
+                n.text()
+                    .collect::<Vec<_>>()
+                    .join("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         assert_eq!(notes.len(), 1, "{path}: {notes:?}");
         assert!(notes[0].contains(want), "{path}: {notes:?}");
@@ -689,7 +696,13 @@ async fn times_that_run_backwards_are_named_on_the_story_and_the_incident_page()
         .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let (_, html) = app
-        .get(&format!("/incidents/{}/story", created["id"].as_str().unwrap()))
+        .get(&format!(
+            "/incidents/{}/story",
+            created["id"].as_str().unwrap()
+        ))
         .await;
-    assert!(!html.contains("story-time-note"), "no note for steps in order");
+    assert!(
+        !html.contains("story-time-note"),
+        "no note for steps in order"
+    );
 }

@@ -240,11 +240,8 @@ pub const PRECISIONS: [Precision; 4] = [
 /// to the second, as stored).
 pub fn period_start(precision: Precision, t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::{Datelike, Timelike};
-    let midnight = |y: i32, m: u32, d: u32| {
-        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
-            .single()
-            .unwrap_or(t)
-    };
+    let midnight =
+        |y: i32, m: u32, d: u32| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().unwrap_or(t);
     match precision {
         Precision::Year => midnight(t.year(), 1, 1),
         Precision::Month => midnight(t.year(), t.month(), 1),

@@ -130,7 +130,10 @@ mod tests {
                 let fill = &vars[&format!("heat-{level}")];
                 let ink = &vars[&format!("heat-ink-{level}")];
                 let c = contrast(fill, ink);
-                assert!(c >= 4.5, "{theme} level {level}: {fill} on {ink} is {c:.2}:1");
+                assert!(
+                    c >= 4.5,
+                    "{theme} level {level}: {fill} on {ink} is {c:.2}:1"
+                );
                 let l = luminance(fill);
                 if let Some(prev) = last {
                     let rising = theme == "dark";

@@ -513,7 +513,16 @@ fn short(text: &str, max: usize) -> String {
 /// A label that names the kind of thing rather than the thing (`url`, `link`).
 fn is_generic_label(label: &str) -> bool {
     const GENERIC: [&str; 11] = [
-        "", "url", "uri", "link", "links", "href", "reference", "references", "ref", "source",
+        "",
+        "url",
+        "uri",
+        "link",
+        "links",
+        "href",
+        "reference",
+        "references",
+        "ref",
+        "source",
         "website",
     ];
     GENERIC.contains(&label.trim().to_ascii_lowercase().as_str())

@@ -113,7 +113,10 @@ impl Scale {
         }
         let score = score.min(max);
         let bounds = self.bounds(max);
-        let k = bounds.iter().position(|&b| score <= b).unwrap_or(bounds.len() - 1);
+        let k = bounds
+            .iter()
+            .position(|&b| score <= b)
+            .unwrap_or(bounds.len() - 1);
         (k + 1) as u8
     }
 
@@ -640,11 +643,21 @@ mod tests {
     fn a_skewed_distribution_gets_five_distinct_levels_by_default() {
         let scores = [1usize, 10, 100, 1_000, 8_000];
         let max = 8_000;
-        let log: Vec<u8> = scores.iter().map(|&s| Scale::default().level(s, max)).collect();
+        let log: Vec<u8> = scores
+            .iter()
+            .map(|&s| Scale::default().level(s, max))
+            .collect();
         assert_eq!(log, [1, 2, 3, 4, 5]);
-        let linear: Vec<u8> = scores.iter().map(|&s| Scale::Linear.level(s, max)).collect();
+        let linear: Vec<u8> = scores
+            .iter()
+            .map(|&s| Scale::Linear.level(s, max))
+            .collect();
         assert_eq!(linear, [1, 1, 1, 1, 5]);
-        let ranges: Vec<String> = Scale::Log.legend(max).iter().map(LegendEntry::range).collect();
+        let ranges: Vec<String> = Scale::Log
+            .legend(max)
+            .iter()
+            .map(LegendEntry::range)
+            .collect();
         assert_eq!(ranges, ["1–5", "6–35", "36–218", "219–1324", "1325–8000"]);
         assert_eq!(Scale::parse("linear"), Some(Scale::Linear));
         assert_eq!(Scale::parse("log"), Some(Scale::Log));

@@ -311,44 +311,24 @@ pub fn xml_safe(text: &str) -> String {
         .collect()
 }
 
-/// Greedy word wrap of `text` into lines at most `max` pixels wide; a word
-/// wider than a line is cut between characters. Past `max_lines` the last
-/// line ends with "…". Empty text gives no lines.
+/// Greedy word wrap of `text` into lines at most `max` pixels wide,
+/// breaking at spaces and after hyphens (see [`crate::render::text`]); a
+/// word wider than a line is abbreviated with "…", never split over two
+/// lines. Past `max_lines` the last line ends with "…". Empty text gives no
+/// lines.
 pub fn wrap(text: &str, max: f64, size: f64, face: Face, max_lines: usize) -> Vec<String> {
     let text = xml_safe(text);
     let fits = |s: &str| text_width(s, size, face) <= max;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if fits(&candidate) {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if fits(word) {
-            line = word.to_string();
-            continue;
-        }
-        for c in word.chars() {
-            let mut next = line.clone();
-            next.push(c);
-            if fits(&next) || line.is_empty() {
-                line = next;
+    let mut lines: Vec<String> = crate::render::text::wrap_at_words(&text, max, size, face)
+        .into_iter()
+        .map(|l| {
+            if fits(&l) {
+                l
             } else {
-                lines.push(std::mem::replace(&mut line, c.to_string()));
+                crate::render::text::abbreviate(&l, max, size, face)
             }
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
+        })
+        .collect();
     if lines.len() > max_lines.max(1) {
         lines.truncate(max_lines.max(1));
         if let Some(last) = lines.last_mut() {
@@ -2194,7 +2174,7 @@ mod tests {
     }
 
     #[test]
-    fn wrapping_fits_the_width_and_cuts_long_words() {
+    fn wrapping_fits_the_width_and_never_splits_a_word() {
         let lines = wrap(
             "Craft Adversarial Data: Insert Backdoor Trigger",
             144.0,
@@ -2210,9 +2190,27 @@ mod tests {
             lines.join(" "),
             "Craft Adversarial Data: Insert Backdoor Trigger"
         );
-        let cut = wrap(&"m".repeat(40), 100.0, 10.0, Face::Sans, 10);
-        assert!(cut.len() >= 4);
-        assert!(cut.iter().all(|l| text_width(l, 10.0, Face::Sans) <= 100.0));
+        // A word wider than the line is abbreviated, never split.
+        let long = wrap(&"m".repeat(40), 100.0, 10.0, Face::Sans, 10);
+        assert_eq!(long.len(), 1);
+        assert!(
+            long[0].ends_with('…') && long[0].starts_with("mmm"),
+            "{long:?}"
+        );
+        assert!(text_width(&long[0], 10.0, Face::Sans) <= 100.0);
+        let words = wrap(
+            "Reconnaissance Virtualization/Sandbox",
+            90.0,
+            12.0,
+            Face::Sans,
+            5,
+        );
+        assert!(
+            words
+                .iter()
+                .all(|l| !l.starts_with(|c: char| c.is_lowercase())),
+            "no line starts inside a word: {words:?}"
+        );
         assert!(wrap("   ", 100.0, 10.0, Face::Sans, 3).is_empty());
         let capped = wrap(&"word ".repeat(100), 60.0, 10.0, Face::Sans, 2);
         assert_eq!(capped.len(), 2);

@@ -87,7 +87,11 @@ pub fn plan(atlas: &ActiveAtlas, layer: &ParsedLayer) -> Plan {
     // entries that name none.
     let mut named: HashMap<&str, Vec<String>> = HashMap::new();
     for e in &layer.entries {
-        if let Some(id) = e.tactic.as_ref().and_then(|t| tactics.get(&t.to_lowercase())) {
+        if let Some(id) = e
+            .tactic
+            .as_ref()
+            .and_then(|t| tactics.get(&t.to_lowercase()))
+        {
             let list = named.entry(e.technique_id.as_str()).or_default();
             if !list.contains(id) {
                 list.push(id.clone());

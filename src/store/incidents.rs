@@ -7,8 +7,8 @@ use super::ids::new_id;
 use super::{Store, StoreError, StoreResult, now_rfc3339};
 use crate::domain::time::{PRECISIONS, lower_bound};
 use crate::domain::{
-    DateRule, FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
-    Severity, Status, StepDraft, StepSource,
+    DateRule, FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome,
+    Reference, Severity, Status, StepDraft, StepSource,
 };
 
 /// Filters, sort and page of an incident listing.
@@ -384,8 +384,7 @@ impl Store {
             sep.push_bind(id);
         }
         qb.push(") ORDER BY incident_id, position");
-        let rows: Vec<(String, String, String)> =
-            qb.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
         for (id, title, url) in rows {
             map.entry(id).or_default().push(Reference { title, url });
         }
@@ -754,10 +753,12 @@ fn push_time_bound(
     rule: DateRule,
     bound: chrono::DateTime<chrono::Utc>,
 ) {
-    let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let text =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // An overlap's upper bound is the same for every precision.
     if op == "<" && rule == DateRule::Overlap {
-        qb.push(format!(" AND i.{column}_at < ")).push_bind(text(bound));
+        qb.push(format!(" AND i.{column}_at < "))
+            .push_bind(text(bound));
         return;
     }
     qb.push(format!(" AND i.{column}_at {op} CASE i.{column}_precision"));
@@ -769,7 +770,11 @@ fn push_time_bound(
             .push_bind(text(lower_bound(rule, p, bound)));
     }
     qb.push(" ELSE ")
-        .push_bind(text(lower_bound(rule, crate::domain::Precision::Time, bound)))
+        .push_bind(text(lower_bound(
+            rule,
+            crate::domain::Precision::Time,
+            bound,
+        )))
         .push(" END");
 }
 

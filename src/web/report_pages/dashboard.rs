@@ -69,6 +69,17 @@ pub struct Choice {
     pub current: bool,
 }
 
+/// What the visitor chose besides the period.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices {
+    /// Count the ATLAS case studies too.
+    pub case_studies: bool,
+    /// Seconds between reloads of a wall screen.
+    pub refresh: Option<u32>,
+    /// Rows of the "seen most" lists.
+    pub top: usize,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/dashboard.html")]
 pub struct DashboardPage {
@@ -138,9 +149,11 @@ pub async fn page(
     Ok(DashboardPage::build(
         &atlas,
         &period,
-        case_studies,
-        refresh,
-        top,
+        Choices {
+            case_studies,
+            refresh,
+            top,
+        },
         &data,
         previous.as_ref(),
         open_anytime,
@@ -215,13 +228,16 @@ impl DashboardPage {
     pub fn build(
         atlas: &Arc<ActiveAtlas>,
         period: &Period,
-        case_studies: bool,
-        refresh: Option<u32>,
-        top: usize,
+        choices: Choices,
         data: &ReportData,
         previous: Option<&ReportData>,
         open_anytime: i64,
     ) -> DashboardPage {
+        let Choices {
+            case_studies,
+            refresh,
+            top,
+        } = choices;
         let facts = Facts::of(atlas, data);
         let before = previous.map(|p| Facts::of(atlas, p));
         let before_words = period.previous_words();

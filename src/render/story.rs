@@ -2139,7 +2139,10 @@ mod tests {
                 let n = &layout.nodes[2];
                 assert_eq!(n.name_labels.len(), NAME_MAX_LINES);
                 assert!(n.name_labels.last().unwrap().text.ends_with('…'));
-                assert!(layout.nodes[3].name_labels.len() > 1, "a huge word is cut");
+                // A huge word is abbreviated on one line, never split over several.
+                let huge = &layout.nodes[3].name_labels;
+                assert_eq!(huge.len(), 1, "{huge:?}");
+                assert!(huge[0].text.starts_with("WWW") && huge[0].text.ends_with('…'));
                 // The unknown tactic gets its own lane after the known ones.
                 let unknown = layout.lanes.last().unwrap();
                 assert_eq!(unknown.tactic_id, "AML.TA9999");

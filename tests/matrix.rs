@@ -1232,8 +1232,12 @@ async fn the_svg_is_xml_with_every_tactic_name() {
             .descendants()
             .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("tactic"))
             .map(|g| {
+                // The heading: the texts after the group's first box (its
+                // heading box) and before the first cell's.
                 g.children()
-                    .filter(|n| n.has_tag_name("text") && n.attribute("font-size") == Some("13"))
+                    .filter(|n| n.is_element())
+                    .skip(1)
+                    .take_while(|n| n.has_tag_name("text"))
                     .map(|n| {
                         n.text()
                             .unwrap_or_default()

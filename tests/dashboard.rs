@@ -698,3 +698,38 @@ async fn the_dashboard_says_how_many_techniques_it_ranks_and_takes_top() {
         assert!(body.contains("top"), "{body}");
     }
 }
+
+/// The small matrix uses the matrix's heat scale (logarithmic by default),
+/// and `?scale=linear` switches it, its legend and its link to the matrix.
+#[tokio::test]
+async fn the_small_matrix_takes_the_heat_scale() {
+    let app = TestApp::spawn().await;
+    // One technique in 10 incidents, another in 1.
+    for n in 0..10 {
+        let mut steps = vec![json!({"tactic": "AML.TA0000", "technique": "AML.T0040"})];
+        if n == 0 {
+            steps.push(json!({"tactic": "AML.TA0007", "technique": "AML.T0015"}));
+        }
+        create(
+            &app,
+            json!({"title": format!("i{n}"), "severity": "low", "occurred_at": days_ago(3), "steps": steps}),
+        )
+        .await;
+    }
+    let legend = |html: &str| select_text(html, ".mini-legend-item");
+    let (s, log) = app.get("/").await;
+    assert_eq!(s, 200);
+    // Log buckets of 1 + score (11^(k/5) - 1: 0, 1, 3, 5, 10); linear: 1–2 … 9–10.
+    assert_eq!(legend(&log), ["1", "2–3", "4–5", "6–10"]);
+    let (s, linear) = app.get("/?scale=linear").await;
+    assert_eq!(s, 200);
+    assert_eq!(legend(&linear), ["1–2", "3–4", "5–6", "7–8", "9–10"]);
+    assert!(
+        hrefs(&linear)
+            .iter()
+            .any(|h| h.starts_with("/matrix?") && h.contains("scale=linear")),
+        "the matrix link keeps the scale"
+    );
+    let (s, _) = app.get("/?scale=loud").await;
+    assert_eq!(s, 400);
+}

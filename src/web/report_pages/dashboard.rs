@@ -15,7 +15,7 @@ use super::{DEFAULT_TOP, ReportParams, kind_pairs, period_data, today, with_quer
 use crate::atlas::ActiveAtlas;
 use crate::domain::{DateRule, Status};
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days, share};
-use crate::render::heat::{LegendEntry, Metric, Scores};
+use crate::render::heat::{LegendEntry, Metric, Scale, Scores};
 use crate::render::period::{Period, Preset, buckets, step_for};
 use crate::render::report::{Facts, SEVERITIES_DOWN, Trend, kinds};
 use crate::render::{Link, plain};
@@ -78,6 +78,8 @@ pub struct Choices {
     pub refresh: Option<u32>,
     /// Rows of the "seen most" lists.
     pub top: usize,
+    /// The small matrix's heat scale.
+    pub scale: Scale,
 }
 
 #[derive(Template, WebTemplate)]
@@ -153,6 +155,7 @@ pub async fn page(
             case_studies,
             refresh,
             top,
+            scale: params.scale()?,
         },
         &data,
         previous.as_ref(),
@@ -187,8 +190,8 @@ pub fn aggregate_of(data: &ReportData) -> MatrixAggregate {
     }
 }
 
-/// Incidents per cell, sub-techniques rolled into their parent.
-pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData) -> Scores {
+/// Incidents per cell, sub-techniques rolled into their parent, on `scale`.
+pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData, scale: Scale) -> Scores {
     Scores::build(
         &aggregate_of(data),
         Metric::Incidents,
@@ -198,6 +201,7 @@ pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData) -> Scores {
             atlas.serves(parent, tactic).then_some(parent)
         },
     )
+    .with_scale(scale)
 }
 
 /// The thumbnail matrix of a report and its heat legend; observed cells
@@ -206,8 +210,9 @@ pub fn mini_matrix(
     atlas: &ActiveAtlas,
     data: &ReportData,
     filters: &[(&'static str, String)],
+    scale: Scale,
 ) -> (MiniMatrix, Vec<LegendEntry>) {
-    let scores = scores_of(atlas, data);
+    let scores = scores_of(atlas, data, scale);
     let mini = MiniMatrix::new(atlas, &scores, "incidents", |key| {
         let mut pairs: Vec<(&str, String)> = vec![("under", key.tactic_id.clone())];
         pairs.extend(filters.iter().cloned());
@@ -237,6 +242,7 @@ impl DashboardPage {
             case_studies,
             refresh,
             top,
+            scale,
         } = choices;
         let facts = Facts::of(atlas, data);
         let before = previous.map(|p| Facts::of(atlas, p));
@@ -253,6 +259,9 @@ impl DashboardPage {
             }
             if top != DEFAULT_TOP {
                 pairs.push(("top", top.to_string()));
+            }
+            if scale != Scale::default() {
+                pairs.push(("scale", scale.as_str().to_string()));
             }
             with_query("/", &pairs)
         };
@@ -499,9 +508,12 @@ impl DashboardPage {
 
         let caught = facts.caught_percent();
         let known = facts.prevented + facts.detected + facts.missed;
-        let (mini, legend) = mini_matrix(atlas, data, &filters);
+        let (mini, legend) = mini_matrix(atlas, data, &filters, scale);
         let mut matrix_pairs = filters.clone();
         matrix_pairs.push(("observed", "1".to_string()));
+        if scale != Scale::default() {
+            matrix_pairs.push(("scale", scale.as_str().to_string()));
+        }
         let mut briefing_pairs = period.query_pairs();
         if case_studies {
             briefing_pairs.push(("case_studies", "1".into()));

@@ -5,7 +5,7 @@
 //!
 //! | route | role | what |
 //! | --- | --- | --- |
-//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh`, `top` |
+//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh`, `top`, `scale` |
 //! | `GET /briefing` | viewer | briefing: the same period parameters and `paper` |
 //! | `GET /briefing.pdf` | viewer | the briefing as PDF (`paper=a4` or `letter`) |
 //! | `GET /incidents/{id}/retrospective` | viewer | the review document |
@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use super::{AppError, AppState};
 use crate::domain::{DateRule, Kind};
+use crate::render::heat::Scale;
 use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::store::{IncidentQuery, ReportData};
@@ -61,6 +62,8 @@ pub struct ReportParams {
     pub refresh: Option<String>,
     /// How many rows the dashboard's "seen most" lists show.
     pub top: Option<String>,
+    /// The small matrix's heat scale: `log` (default) or `linear`.
+    pub scale: Option<String>,
     pub paper: Option<String>,
     /// `unavailable`: a PDF was asked for and this server cannot print one.
     pub pdf: Option<String>,
@@ -182,6 +185,15 @@ impl ReportParams {
                     format!("top: how many techniques and tactics to rank, from 1 to {MAX_TOP}"),
                 )),
             },
+        }
+    }
+
+    /// The heat scale of the small matrix.
+    pub fn scale(&self) -> Result<Scale, AppError> {
+        match self.scale.as_deref().map(str::trim) {
+            None | Some("") => Ok(Scale::default()),
+            Some(v) => Scale::parse(v)
+                .ok_or_else(|| AppError::bad_request("scale", "scale: must be log or linear")),
         }
     }
 

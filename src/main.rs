@@ -28,8 +28,17 @@ fn print_import(done: &releases::ReleaseImport) {
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
+    /// Log lines as text for people, or as one JSON object each for log shippers.
+    #[arg(long, env = "ATLASVIEW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -304,8 +313,8 @@ enum SuccessorCommand {
 }
 
 fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -325,14 +334,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// Logs to standard error at `info` (`RUST_LOG` overrides), one request a
+/// line (see `web::request_log`); JSON lines with `--log-format json`.
+fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    tracing_subscriber::fmt()
+    use std::io::IsTerminal;
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt.init(),
+        LogFormat::Json => fmt.json().flatten_event(true).init(),
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -686,3 +686,28 @@ async fn atlas_case_studies_become_57_incidents_and_round_trip_as_case_study_yam
         );
     }
 }
+
+/// The list gives each incident's references, as the incident itself does
+/// (it used to give `[]`).
+#[tokio::test]
+async fn the_list_returns_each_incidents_references() {
+    let app = TestApp::spawn().await;
+    let (status, created) = app.post_json("/api/v1/incidents", &incident_body()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let mut second = incident_body();
+    second["title"] = json!("No references here");
+    second["references"] = json!([]);
+    let (status, _) = app.post_json("/api/v1/incidents", &second).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, list) = app.get_json("/api/v1/incidents?sort=title").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["title"], "No references here");
+    assert_eq!(items[0]["references"], json!([]));
+    assert_eq!(
+        items[1]["references"],
+        json!([{"title": "Ticket", "url": "https://tickets.example/123"}])
+    );
+    assert_eq!(items[1]["references"], created["references"]);
+}

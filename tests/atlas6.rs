@@ -961,8 +961,9 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
             .any(|m| m["name"] == "platforms" && m["value"] == "Predictive AI")
     );
 
-    // The heat scale is that of the techniques shown: an incident with three
-    // steps on an Agentic AI technique does not stretch the Predictive AI scale.
+    // The heat scale is that of the techniques shown: an incident with nine
+    // steps on an Agentic AI technique does not stretch the Predictive AI scale
+    // (layer maxima are rounded up to a multiple of 4 for mitreattack-python).
     let step = serde_json::json!({"tactic": "AML.TA0005", "technique": "AML.T0053"});
     let res = app
         .client
@@ -972,7 +973,7 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
             "kind": "incident",
             "severity": "high",
             "status": "open",
-            "steps": [step, step, step],
+            "steps": vec![step; 9],
         }))
         .send()
         .await
@@ -983,9 +984,9 @@ async fn the_platform_filter_counts_techniques_per_platform_on_pages_and_exports
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         v["gradient"]["maxValue"].as_u64().unwrap()
     };
-    assert_eq!(max("metric=steps").await, 4);
-    assert_eq!(max("metric=steps&platform=agentic-ai").await, 4);
-    assert_eq!(max("metric=steps&platform=predictive-ai").await, 1);
+    assert_eq!(max("metric=steps").await, 12);
+    assert_eq!(max("metric=steps&platform=agentic-ai").await, 12);
+    assert_eq!(max("metric=steps&platform=predictive-ai").await, 4);
 
     // Technique pages name their platforms, each linking to the filtered matrix.
     let (_, page) = app.get("/techniques/AML.T0051.001").await;

@@ -168,9 +168,10 @@ async fn the_dashboard_counts_the_period_and_leaves_case_studies_out() {
     assert!(desc.contains("1 incident (1 critical)"), "{desc}");
     let hot = select_text(&html, ".mini-matrix .mm-count");
     assert!(hot.contains(&"2".to_string()), "{hot:?}");
-    // Numbers link to the incident list with the same filters.
+    // Numbers link to the incident list with the same filters, choosing
+    // incidents by the middle of their dates as the dashboard counts them.
     let list = format!(
-        "/incidents?from={}&to={}&kind=incident&kind=exercise",
+        "/incidents?from={}&to={}&dates=middle&kind=incident&kind=exercise",
         days_ago(89),
         days_ago(0)
     );
@@ -662,4 +663,73 @@ async fn every_reporting_route_checks_its_role() {
         res.headers()["location"].to_str().unwrap(),
         format!("/incidents/{id}/retrospective")
     );
+}
+
+/// The "seen most" lists say how many they rank, and `?top=` chooses it.
+#[tokio::test]
+async fn the_dashboard_says_how_many_techniques_it_ranks_and_takes_top() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let (s, html) = app.get("/?period=all").await;
+    assert_eq!(s, 200);
+    let heads = select_text(&html, "#h-techniques");
+    assert_eq!(heads, ["Top 8 techniques seen most, 5 of 5 shown"]);
+    let (s, html) = app.get("/?period=all&top=3").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        select_text(&html, "#h-techniques"),
+        ["Top 3 techniques seen most, 3 of 5 shown"]
+    );
+    let doc = scraper::Html::parse_document(&html);
+    let rows =
+        scraper::Selector::parse("section[aria-labelledby='h-techniques'] ol.ranked > li").unwrap();
+    assert_eq!(doc.select(&rows).count(), 3);
+    // The choice is offered, and kept by the other links of the page.
+    assert!(hrefs(&html).iter().any(|h| h.contains("top=15")), "choices");
+    assert!(
+        hrefs(&html)
+            .iter()
+            .any(|h| h.starts_with("/?period=90d") && h.contains("top=3")),
+        "the period links keep top=3"
+    );
+    for bad in ["0", "51", "many"] {
+        let (s, body) = app.get(&format!("/?top={bad}")).await;
+        assert_eq!(s, 400, "top={bad}");
+        assert!(body.contains("top"), "{body}");
+    }
+}
+
+/// The small matrix uses the matrix's heat scale (logarithmic by default),
+/// and `?scale=linear` switches it, its legend and its link to the matrix.
+#[tokio::test]
+async fn the_small_matrix_takes_the_heat_scale() {
+    let app = TestApp::spawn().await;
+    // One technique in 10 incidents, another in 1.
+    for n in 0..10 {
+        let mut steps = vec![json!({"tactic": "AML.TA0000", "technique": "AML.T0040"})];
+        if n == 0 {
+            steps.push(json!({"tactic": "AML.TA0007", "technique": "AML.T0015"}));
+        }
+        create(
+            &app,
+            json!({"title": format!("i{n}"), "severity": "low", "occurred_at": days_ago(3), "steps": steps}),
+        )
+        .await;
+    }
+    let legend = |html: &str| select_text(html, ".mini-legend-item");
+    let (s, log) = app.get("/").await;
+    assert_eq!(s, 200);
+    // Log buckets of 1 + score (11^(k/5) - 1: 0, 1, 3, 5, 10); linear: 1–2 … 9–10.
+    assert_eq!(legend(&log), ["1", "2–3", "4–5", "6–10"]);
+    let (s, linear) = app.get("/?scale=linear").await;
+    assert_eq!(s, 200);
+    assert_eq!(legend(&linear), ["1–2", "3–4", "5–6", "7–8", "9–10"]);
+    assert!(
+        hrefs(&linear)
+            .iter()
+            .any(|h| h.starts_with("/matrix?") && h.contains("scale=linear")),
+        "the matrix link keeps the scale"
+    );
+    let (s, _) = app.get("/?scale=loud").await;
+    assert_eq!(s, 400);
 }

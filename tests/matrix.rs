@@ -1232,8 +1232,12 @@ async fn the_svg_is_xml_with_every_tactic_name() {
             .descendants()
             .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("tactic"))
             .map(|g| {
+                // The heading: the texts after the group's first box (its
+                // heading box) and before the first cell's.
                 g.children()
-                    .filter(|n| n.has_tag_name("text") && n.attribute("font-size") == Some("13"))
+                    .filter(|n| n.is_element())
+                    .skip(1)
+                    .take_while(|n| n.has_tag_name("text"))
                     .map(|n| {
                         n.text()
                             .unwrap_or_default()
@@ -1491,4 +1495,64 @@ async fn matrix_routes_follow_the_role_policy() {
         .expect("request")
         .status();
     assert_eq!(s, StatusCode::OK);
+}
+
+/// MITRE's layer of AML.CS0031 writes a sub-technique's colour on one entry
+/// and its tactic on the parent's: the sub-technique takes that tactic, so
+/// the six-step study gives six steps (it gave seven, one under every tactic
+/// the parent serves). Its `url` metadata becomes a reference titled by the
+/// layer's name, not "url".
+#[tokio::test]
+async fn a_subtechnique_entry_takes_the_tactic_of_its_parents_entry() {
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    let atlas = app.state.atlas.get();
+    let cs = atlas
+        .release
+        .case_studies
+        .iter()
+        .find(|c| c.id == "AML.CS0031")
+        .expect("AML.CS0031");
+    let bytes = std::fs::read(shared_atlas(
+        "navigator-layers/case-studies/AML.CS0031.json",
+    ))
+    .unwrap();
+    let (status, done) = post_layer(&app, &bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(done["steps"], 6, "{done}");
+    let id = done["incident"].as_str().unwrap();
+    let got: BTreeSet<(String, String)> = incident_pairs(&app, id).await.into_iter().collect();
+    let want: BTreeSet<(String, String)> = cs
+        .procedure
+        .iter()
+        .map(|s| (s.tactic.clone(), s.technique.clone()))
+        .collect();
+    assert_eq!(got, want);
+    let (_, inc) = app.get_json(&format!("/api/v1/incidents/{id}")).await;
+    assert_eq!(
+        inc["references"],
+        json!([{
+            "title": "Malicious Models on Hugging Face",
+            "url": "https://atlas.mitre.org/studies/AML.CS0031"
+        }])
+    );
+    // Without a parent entry naming a tactic, a sub-technique still goes
+    // under every tactic it serves.
+    let lone = json!({
+        "name": "Lone sub-technique", "domain": "atlas-atlas",
+        "versions": {"layer": "4.5"},
+        "links": [{"label": "Write-up", "url": "https://example.org/write-up"}],
+        "techniques": [{"techniqueID": "AML.T0011.000", "score": 1}]
+    });
+    let (status, done) = post_layer(&app, lone.to_string().as_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    let serves = atlas.technique("AML.T0011.000").unwrap().tactics.len();
+    assert_eq!(done["steps"], serves);
+    let (_, inc) = app
+        .get_json(&format!(
+            "/api/v1/incidents/{}",
+            done["incident"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(inc["references"][0]["title"], "Write-up");
 }

@@ -640,3 +640,69 @@ async fn the_incident_page_embeds_the_picture_and_links_to_the_story() {
     assert_eq!(hrefs, anchors);
     assert!(!body.contains("style="), "no inline style attributes");
 }
+
+/// Steps whose times run backwards are said so in words, on the story page
+/// and the incident page (and in the picture's description); periods that
+/// overlap (a day within its month) are in order.
+#[tokio::test]
+async fn times_that_run_backwards_are_named_on_the_story_and_the_incident_page() {
+    let app = TestApp::spawn().await;
+    let (s, created) = app
+        .post_json(
+            "/api/v1/incidents",
+            &json!({"title": "Out of order", "severity": "high", "steps": [
+                {"tactic": "AML.TA0002", "technique": "AML.T0000", "observed_at": "2024-06"},
+                {"tactic": "AML.TA0003", "technique": "AML.T0016", "observed_at": "2024-06-20"},
+                {"tactic": "AML.TA0004", "technique": "AML.T0093", "observed_at": "2024-05-02T10:00:00Z"},
+                {"tactic": "AML.TA0005", "technique": "AML.T0051.001"},
+                {"tactic": "AML.TA0007", "technique": "AML.T0015", "observed_at": "2024-07-01"},
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let want = "Times run backwards at step 3: 2024-05-02 10:00 UTC is before step 2 (2024-06-20).";
+    for path in [format!("/incidents/{id}/story"), format!("/incidents/{id}")] {
+        let (status, html) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        let doc = Html::parse_document(&html);
+        let notes: Vec<String> = doc
+            .select(&Selector::parse(".story-time-note").unwrap())
+            .map(|n| {
+                n.text()
+                    .collect::<Vec<_>>()
+                    .join("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(notes.len(), 1, "{path}: {notes:?}");
+        assert!(notes[0].contains(want), "{path}: {notes:?}");
+    }
+    let svg = story_svg(&app, &format!("/incidents/{id}/story.svg")).await;
+    assert!(svg.contains(want), "the picture's description says it too");
+
+    // In order (a day inside the month before it): no note.
+    let (s, created) = app
+        .post_json(
+            "/api/v1/incidents",
+            &json!({"title": "In order", "severity": "low", "steps": [
+                {"tactic": "AML.TA0002", "technique": "AML.T0000", "observed_at": "2024-06"},
+                {"tactic": "AML.TA0003", "technique": "AML.T0016", "observed_at": "2024-06-01"},
+                {"tactic": "AML.TA0004", "technique": "AML.T0093", "observed_at": "2024-06-01T00:00:00Z"},
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (_, html) = app
+        .get(&format!(
+            "/incidents/{}/story",
+            created["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        !html.contains("story-time-note"),
+        "no note for steps in order"
+    );
+}

@@ -8,4 +8,4 @@ pub mod time;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};
 pub use incident::*;
-pub use time::{FuzzyTime, Precision};
+pub use time::{DateRule, FuzzyTime, Precision};

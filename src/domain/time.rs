@@ -177,6 +177,108 @@ impl FuzzyTime {
     }
 }
 
+impl FuzzyTime {
+    /// The period the time stands for, `[start, end)`: a whole year, month or
+    /// day, or (for an instant) one second.
+    pub fn period(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.at, self.end())
+    }
+
+    /// The middle of the stated period (an instant is its own middle):
+    /// period-over-period figures count an incident in the period that holds it.
+    pub fn middle(&self) -> DateTime<Utc> {
+        match self.precision {
+            Precision::Time => self.at,
+            _ => self.at + (self.end() - self.at) / 2,
+        }
+    }
+
+    /// Known only to the month or the year.
+    pub fn is_coarse(&self) -> bool {
+        matches!(self.precision, Precision::Year | Precision::Month)
+    }
+}
+
+/// How a time range chooses stored periods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateRule {
+    /// Every period that overlaps the range (the incident list, the matrix):
+    /// an incident dated "2026-09" is in `from=2026-09-15`.
+    #[default]
+    Overlap,
+    /// Every period whose middle lies in the range (period-over-period
+    /// figures): each incident counts in exactly one of adjacent ranges.
+    Middle,
+}
+
+impl DateRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateRule::Overlap => "overlap",
+            DateRule::Middle => "middle",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "overlap" => Some(DateRule::Overlap),
+            "middle" => Some(DateRule::Middle),
+            _ => None,
+        }
+    }
+}
+
+/// Every precision a time is stored with, coarsest first.
+pub const PRECISIONS: [Precision; 4] = [
+    Precision::Year,
+    Precision::Month,
+    Precision::Day,
+    Precision::Time,
+];
+
+/// The start of the period of `precision` that holds `t` (an instant: `t`
+/// to the second, as stored).
+pub fn period_start(precision: Precision, t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{Datelike, Timelike};
+    let midnight =
+        |y: i32, m: u32, d: u32| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().unwrap_or(t);
+    match precision {
+        Precision::Year => midnight(t.year(), 1, 1),
+        Precision::Month => midnight(t.year(), t.month(), 1),
+        Precision::Day => midnight(t.year(), t.month(), t.day()),
+        Precision::Time => t.with_nanosecond(0).unwrap_or(t),
+    }
+}
+
+/// The smallest stored start of a `precision` period that `rule` lets in
+/// from a range starting at `from`: every stored value of that precision at
+/// or after it passes, every one before fails. So a range filter is one
+/// text comparison per precision, which any SQL database runs.
+pub fn lower_bound(rule: DateRule, precision: Precision, from: DateTime<Utc>) -> DateTime<Utc> {
+    let start = period_start(precision, from);
+    // A period ends after `from` exactly when it starts at or after the
+    // start of the period holding `from`.
+    let overlap = if precision == Precision::Time && start < from {
+        start + chrono::Duration::seconds(1)
+    } else {
+        start
+    };
+    match rule {
+        DateRule::Overlap => overlap,
+        DateRule::Middle => {
+            let here = FuzzyTime {
+                at: start,
+                precision,
+            };
+            if here.middle() >= from {
+                start
+            } else {
+                here.end()
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for FuzzyTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())

@@ -70,12 +70,23 @@ pub struct LayerTechnique {
     pub tactic: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<u64>,
+    /// The cell's heat colour, so the layer shows atlasview's scale (a
+    /// logarithmic one too) whatever Navigator's linear gradient would say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(rename = "showSubtechniques")]
     pub show_subtechniques: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub metadata: Vec<Metadata>,
+}
+
+/// What a layer says about one cell: score, comment and colour.
+struct Entry {
+    score: u64,
+    comment: String,
+    color: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -141,11 +152,27 @@ impl Layer {
     }
 }
 
-/// Our five heat colours from 0 to `max` (at least 1, as `maxValue` must
-/// exceed `minValue`).
+/// Our five heat colours from 0 to `max`, rounded up to a multiple of four
+/// (at least 4): every colour stop then falls on a whole score, as readers
+/// that build the gradient step by step (mitreattack-python) need.
 fn gradient(max: usize) -> Gradient {
+    let stops = HEAT_COLORS.len() - 1;
     Gradient {
         colors: HEAT_COLORS.iter().map(|c| c.to_string()).collect(),
+        min_value: 0,
+        max_value: max.max(1).div_ceil(stops).saturating_mul(stops) as u64,
+    }
+}
+
+/// An incident layer's gradient: from white at 0 to the colour of a used
+/// technique at the largest number of steps in one cell (at least 1), the
+/// colour every entry of the layer carries.
+fn incident_gradient(max: usize) -> Gradient {
+    Gradient {
+        colors: vec![
+            "#ffffff".to_string(),
+            heat_color(heat::INCIDENT_LEVEL).to_string(),
+        ],
         min_value: 0,
         max_value: max.max(1) as u64,
     }
@@ -169,10 +196,10 @@ fn push_cell(
     short: &str,
     parent: &CellKey,
     subs: &[&CellKey],
-    entry: &mut impl FnMut(&CellKey) -> Option<(u64, String)>,
+    entry: &mut impl FnMut(&CellKey) -> Option<Entry>,
 ) {
     let own = entry(parent);
-    let sub_entries: Vec<(&CellKey, (u64, String))> = subs
+    let sub_entries: Vec<(&CellKey, Entry)> = subs
         .iter()
         .filter_map(|k| entry(k).map(|e| (*k, e)))
         .collect();
@@ -182,17 +209,19 @@ fn push_cell(
     out.push(LayerTechnique {
         technique_id: parent.technique_id.clone(),
         tactic: Some(short.to_string()),
-        score: own.as_ref().map(|e| e.0),
-        comment: own.map(|e| e.1),
+        score: own.as_ref().map(|e| e.score),
+        color: own.as_ref().map(|e| e.color.to_string()),
+        comment: own.map(|e| e.comment),
         show_subtechniques: !sub_entries.is_empty(),
         metadata: Vec::new(),
     });
-    for (key, (score, comment)) in sub_entries {
+    for (key, e) in sub_entries {
         out.push(LayerTechnique {
             technique_id: key.technique_id.clone(),
             tactic: Some(short.to_string()),
-            score: Some(score),
-            comment: Some(comment),
+            score: Some(e.score),
+            color: Some(e.color.to_string()),
+            comment: Some(e.comment),
             show_subtechniques: false,
             metadata: Vec::new(),
         });
@@ -202,7 +231,7 @@ fn push_cell(
 /// Walks the matrix in order, asking `entry` for every cell.
 fn walk(
     atlas: &ActiveAtlas,
-    mut entry: impl FnMut(&CellKey) -> Option<(u64, String)>,
+    mut entry: impl FnMut(&CellKey) -> Option<Entry>,
 ) -> Vec<LayerTechnique> {
     let view = placement(atlas);
     let mut out = Vec::new();
@@ -242,7 +271,11 @@ pub fn matrix_layer(
     layer.techniques = walk(atlas, |key| {
         let s = scores.get(key)?;
         let v = s.value(metric);
-        (v > 0).then(|| (v as u64, heat::tooltip(s, incidents)))
+        (v > 0).then(|| Entry {
+            score: v as u64,
+            comment: heat::tooltip(s, incidents),
+            color: heat_color(scores.level(v)),
+        })
     });
     layer.gradient = gradient(scores.max);
     let noun = match metric {
@@ -260,6 +293,7 @@ pub fn matrix_layer(
     layer.metadata = vec![
         meta("atlas_data_version", atlas.version()),
         meta("metric", metric.as_str()),
+        meta("scale", scores.scale.as_str()),
         meta("rollup", if scores.rollup { "yes" } else { "no" }),
         meta("filters", description),
         meta(
@@ -318,7 +352,11 @@ pub fn incident_layer(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Layer {
     layer.techniques = walk(atlas, |key| {
         let steps = by_cell.get(key)?;
         placed.push(key.clone());
-        Some((steps.len() as u64, step_comment(steps)))
+        Some(Entry {
+            score: steps.len() as u64,
+            comment: step_comment(steps),
+            color: heat_color(heat::INCIDENT_LEVEL),
+        })
     });
     // Steps the active release cannot place still travel, under their tactic.
     for key in order.iter().filter(|k| !placed.contains(k)) {
@@ -330,12 +368,13 @@ pub fn incident_layer(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Layer {
             technique_id: key.technique_id.clone(),
             tactic,
             score: Some(steps.len() as u64),
+            color: Some(heat_color(heat::INCIDENT_LEVEL).to_string()),
             comment: Some(step_comment(steps)),
             show_subtechniques: false,
             metadata: Vec::new(),
         });
     }
-    layer.gradient = gradient(max);
+    layer.gradient = incident_gradient(max);
     layer.legend_items = vec![LegendItem {
         label: "Used in this incident (score: number of steps)".to_string(),
         color: heat_color(heat::INCIDENT_LEVEL).to_string(),
@@ -471,6 +510,24 @@ fn short(text: &str, max: usize) -> String {
     }
 }
 
+/// A label that names the kind of thing rather than the thing (`url`, `link`).
+fn is_generic_label(label: &str) -> bool {
+    const GENERIC: [&str; 11] = [
+        "",
+        "url",
+        "uri",
+        "link",
+        "links",
+        "href",
+        "reference",
+        "references",
+        "ref",
+        "source",
+        "website",
+    ];
+    GENERIC.contains(&label.trim().to_ascii_lowercase().as_str())
+}
+
 /// Reads a layer (4.x, one layer or a list holding one).
 pub fn parse_layer(bytes: &[u8]) -> Result<ParsedLayer, LayerError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
@@ -598,21 +655,26 @@ pub fn parse_layer(bytes: &[u8]) -> Result<ParsedLayer, LayerError> {
             annotated,
         });
     }
+    // A reference is titled by its label, unless the label only says what
+    // it is ("url", as MITRE's case-study layers write): then by the layer's
+    // name, which is what such a link points at.
+    let title_of = |label: Option<&str>| {
+        let label = label.map(|n| short(n, 200)).unwrap_or_default();
+        if is_generic_label(&label) {
+            short(&name, 200)
+        } else {
+            label
+        }
+    };
     let mut references: Vec<(String, String)> = Vec::new();
     for m in &layer.metadata {
         if let Some(url) = m.value.as_deref().and_then(web_url) {
-            let title = m.name.as_deref().map(|n| short(n, 200)).unwrap_or_default();
-            references.push((title, url));
+            references.push((title_of(m.name.as_deref()), url));
         }
     }
     for l in &layer.links {
         if let Some(url) = l.url.as_deref().and_then(web_url) {
-            let title = l
-                .label
-                .as_deref()
-                .map(|n| short(n, 200))
-                .unwrap_or_default();
-            references.push((title, url));
+            references.push((title_of(l.label.as_deref()), url));
         }
     }
     references.dedup_by(|a, b| a.1 == b.1);
@@ -655,10 +717,11 @@ mod tests {
         assert_eq!(annotated, [true, false, true]);
         assert_eq!(l.entries[0].tactic, None);
         assert_eq!(l.entries[2].comment, "seen");
+        // Titled by the layer's name, not by the word "url".
         assert_eq!(
             l.references,
             [(
-                "url".to_string(),
+                "Evasion".to_string(),
                 "https://atlas.mitre.org/studies/AML.CS0000".to_string()
             )]
         );

@@ -9,6 +9,8 @@ use askama::Template;
 use super::{heat_color, heat_ink};
 use crate::render::grid::is_observed;
 use crate::render::heat::MATCH_MARKER;
+use crate::render::story::{Face, text_width};
+use crate::render::text::{fit, wrap_at_words};
 use crate::render::{Highlight, MatrixView};
 
 const WIDTH: i32 = 1920;
@@ -18,8 +20,6 @@ const GAP: i32 = 4;
 const HEAD_FONT: i32 = 13;
 const CELL_FONT: i32 = 12;
 const SUB_FONT: i32 = 11;
-/// Average glyph width as a share of the font size (sans-serif, generous).
-const GLYPH: f32 = 0.58;
 
 /// One line of text at a point.
 pub struct Line {
@@ -89,39 +89,14 @@ pub struct SvgInput<'a> {
     pub all_subtechniques: bool,
 }
 
-/// Greedy word wrap to `max` characters a line (long words are cut).
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
-    let max = max.max(4);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word = word.to_string();
-        while word.chars().count() > max {
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            let head: String = word.chars().take(max - 1).collect();
-            lines.push(format!("{head}-"));
-            word = word.chars().skip(max - 1).collect();
-        }
-        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
-        if needed > max && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+/// Greedy wrap at words into lines at most `width` pixels wide at `font`
+/// (regular weight), for the title block: never splits a word.
+pub fn wrap(text: &str, width: i32, font: i32) -> Vec<String> {
+    wrap_at_words(text, f64::from(width), f64::from(font), Face::Sans)
 }
 
-fn chars_for(width: i32, font: i32) -> usize {
-    ((width as f32) / (font as f32 * GLYPH)).floor().max(4.0) as usize
-}
+/// Smallest type a cell or heading label shrinks to before a word is abbreviated.
+const MIN_FONT: i32 = 8;
 
 fn is_match(h: &Option<Highlight>) -> bool {
     h.as_ref()
@@ -147,14 +122,24 @@ fn cell_box(
         .filter(|_| observed)
         .and_then(|h| h.badge.clone());
     let badge_room = badge_text.as_ref().map_or(0, |b| {
-        (b.chars().count() as f32 * font as f32 * 0.62) as i32 + 6
+        text_width(b, f64::from(font), Face::SansBold).ceil() as i32 + 6
     });
     let pad = 5;
-    let per_line = chars_for(w - 2 * pad - badge_room, font);
-    let mut lines = wrap(name, per_line);
+    // Observed cells are set in semibold: measure them as bold.
+    let face = if observed { Face::SansBold } else { Face::Sans };
+    let mut paragraphs = vec![name];
     if let Some(id) = id {
-        lines.push(id.to_string());
+        paragraphs.push(id);
     }
+    let fitted = fit(
+        &paragraphs,
+        f64::from(w - 2 * pad - badge_room),
+        font,
+        MIN_FONT,
+        face,
+    );
+    let font = fitted.size;
+    let lines = fitted.lines;
     let line_h = font + 2;
     let height = lines.len() as i32 * line_h + 6;
     Shape {
@@ -204,7 +189,7 @@ pub fn layout(input: &SvgInput<'_>) -> SvgMatrix {
         y: MARGIN + 30,
         text: input.title.clone(),
     };
-    let subtitle: Vec<Line> = wrap(&input.subtitle, chars_for(WIDTH - 2 * MARGIN, 17))
+    let subtitle: Vec<Line> = wrap(&input.subtitle, WIDTH - 2 * MARGIN, 17)
         .into_iter()
         .take(3)
         .enumerate()
@@ -220,7 +205,8 @@ pub fn layout(input: &SvgInput<'_>) -> SvgMatrix {
         y: legend_y + 15,
         text: input.legend_title.clone(),
     };
-    let mut lx = MARGIN + (input.legend_title.chars().count() as f32 * 15.0 * GLYPH) as i32 + 16;
+    let label_w = |t: &str, face: Face| text_width(t, 15.0, face).ceil() as i32;
+    let mut lx = MARGIN + label_w(&input.legend_title, Face::SansBold) + 16;
     let legend: Vec<LegendSwatch> = input
         .legend
         .iter()
@@ -235,19 +221,43 @@ pub fn layout(input: &SvgInput<'_>) -> SvgMatrix {
                     text: label.clone(),
                 },
             };
-            lx += 26 + (label.chars().count() as f32 * 15.0 * GLYPH) as i32 + 22;
+            lx += 26 + label_w(label, Face::Sans) + 22;
             swatch
         })
         .collect();
 
     let top = legend_y + 38;
+    // Every heading at one size: the largest at which each heading's words fit.
+    let head_fits: Vec<_> = view
+        .columns
+        .iter()
+        .map(|c| {
+            fit(
+                &[c.name.as_str()],
+                f64::from(col_w - 10),
+                HEAD_FONT,
+                MIN_FONT,
+                Face::SansBold,
+            )
+        })
+        .collect();
+    let head_font = head_fits.iter().map(|f| f.size).min().unwrap_or(HEAD_FONT);
     let head_lines: Vec<Vec<String>> = view
         .columns
         .iter()
-        .map(|c| wrap(&c.name, chars_for(col_w - 10, HEAD_FONT) + 1))
+        .map(|c| {
+            fit(
+                &[c.name.as_str()],
+                f64::from(col_w - 10),
+                head_font,
+                head_font,
+                Face::SansBold,
+            )
+            .lines
+        })
         .collect();
     let head_rows = head_lines.iter().map(Vec::len).max().unwrap_or(1) as i32;
-    let head_h = head_rows * (HEAD_FONT + 3) + 12;
+    let head_h = head_rows * (head_font + 3) + 12;
 
     let mut bottom = top + head_h;
     let mut columns = Vec::with_capacity(view.columns.len());
@@ -263,14 +273,14 @@ pub fn layout(input: &SvgInput<'_>) -> SvgMatrix {
             stroke_width: "1",
             dashed: false,
             ink: "#ffffff",
-            font: HEAD_FONT,
+            font: head_font,
             bold: true,
             lines: lines
                 .into_iter()
                 .enumerate()
                 .map(|(j, text)| Line {
                     x: x + 5,
-                    y: top + 6 + HEAD_FONT + j as i32 * (HEAD_FONT + 3),
+                    y: top + 6 + head_font + j as i32 * (head_font + 3),
                     text,
                 })
                 .collect(),
@@ -349,12 +359,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wraps_words_and_cuts_long_ones() {
-        assert_eq!(wrap("Evade AI Model", 10), ["Evade AI", "Model"]);
+    fn the_title_block_wraps_at_words() {
+        assert_eq!(wrap("Evade AI Model", 80, 12), ["Evade AI", "Model"]);
         assert_eq!(
-            wrap("Supercalifragilistic", 8),
-            ["Superca-", "lifragi-", "listic"]
+            wrap("Supercalifragilistic", 40, 12),
+            ["Supercalifragilistic"]
         );
-        assert!(wrap("   ", 10).is_empty());
+        assert!(wrap("   ", 10, 12).is_empty());
     }
 }

@@ -7,7 +7,7 @@
 
 use chrono::Duration;
 
-use super::heat::{Scores, level};
+use super::heat::Scores;
 use super::matrix::CellKey;
 use super::period::{Bucket, day};
 use super::report::SEVERITIES_DOWN;
@@ -321,7 +321,7 @@ impl MiniMatrix {
                     technique_id: technique.id.clone(),
                 };
                 let score = scores.value(&key);
-                let lvl = level(score, scores.max);
+                let lvl = scores.level(score);
                 observed += score;
                 let title = if score > 0 {
                     seen.push(format!("{} › {}: {score}", tactic.name, technique.name));

@@ -37,7 +37,32 @@ pub struct MatrixGrid {
     pub extra_class: &'static str,
 }
 
+/// The run lengths the stylesheet's `lw-N` classes cover (`static/app.css`).
+pub const LONG_WORD_MIN: usize = 9;
+pub const LONG_WORD_MAX: usize = 30;
+
 impl MatrixGrid {
+    /// A label cut after each slash, for a `<wbr>` between the parts:
+    /// browsers do not break "Virtualization/Sandbox" by themselves.
+    pub fn slash_parts<'a>(&self, label: &'a str) -> Vec<&'a str> {
+        label.split_inclusive('/').collect()
+    }
+
+    /// ` lw-N` when the label's longest unbreakable run is N characters
+    /// (9 to 30) or more: the stylesheet sets such a label small enough for
+    /// that run to fit its column, so words shrink instead of breaking
+    /// ("Reconnaissanc/e"). Empty for labels whose words always fit.
+    pub fn word_class(&self, label: &str) -> String {
+        // Lines break at spaces, after hyphens and (by `<wbr>`, see
+        // [`MatrixGrid::slash_parts`]) after slashes.
+        let n = crate::render::text::longest_piece(label);
+        if n < LONG_WORD_MIN {
+            String::new()
+        } else {
+            format!(" lw-{}", n.min(LONG_WORD_MAX))
+        }
+    }
+
     /// `observed_only` drops cells without a score (a parent stays while one
     /// of its sub-techniques has one).
     pub fn new(mut view: MatrixView, observed_only: bool) -> Self {

@@ -47,6 +47,102 @@ impl Metric {
     }
 }
 
+/// How scores map to the five heat levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scale {
+    /// Logarithmic buckets of `1 + score`: on skewed data (a technique seen
+    /// once, another 8,000 times) each order of magnitude gets its own level.
+    #[default]
+    Log,
+    /// Five equal shares of the largest score.
+    Linear,
+}
+
+impl Scale {
+    pub const ALL: [Scale; 2] = [Scale::Log, Scale::Linear];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::Log => "log",
+            Scale::Linear => "linear",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scale> {
+        Scale::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scale::Log => "Logarithmic",
+            Scale::Linear => "Linear",
+        }
+    }
+
+    /// The largest score of each level 1..=5 (`bounds[k-1]`), against the
+    /// largest score `max`: level `k` holds the scores `s` with
+    /// `bounds[k-2] < s <= bounds[k-1]`, so a legend built from the bounds
+    /// says exactly what each colour means. A level may be empty.
+    pub fn bounds(self, max: usize) -> [usize; HEAT_LEVELS as usize] {
+        let levels = usize::from(HEAT_LEVELS);
+        let mut out = [0usize; HEAT_LEVELS as usize];
+        for (i, b) in out.iter_mut().enumerate() {
+            let k = i + 1;
+            *b = match self {
+                Scale::Linear => (k * max) / levels,
+                Scale::Log => {
+                    // (1 + max)^(k/5) - 1, floored; a hair of slack so exact
+                    // powers (max + 1 = 10^5) are not lost to rounding.
+                    let x = ((max as f64 + 1.0).powf(k as f64 / levels as f64)) - 1.0;
+                    ((x + 1e-9 * x.max(1.0)).floor() as usize).min(max)
+                }
+            };
+        }
+        out[levels - 1] = max;
+        // Never falling (rounding cannot make a bound smaller than the last).
+        for i in 1..levels {
+            out[i] = out[i].max(out[i - 1]);
+        }
+        out
+    }
+
+    /// The level (1..=5) of a score against the largest; 0 for no score.
+    pub fn level(self, score: usize, max: usize) -> u8 {
+        if score == 0 || max == 0 {
+            return 0;
+        }
+        let score = score.min(max);
+        let bounds = self.bounds(max);
+        let k = bounds
+            .iter()
+            .position(|&b| score <= b)
+            .unwrap_or(bounds.len() - 1);
+        (k + 1) as u8
+    }
+
+    /// The levels that hold at least one whole score from 1 to `max`, with
+    /// their ranges.
+    pub fn legend(self, max: usize) -> Vec<LegendEntry> {
+        if max == 0 {
+            return Vec::new();
+        }
+        let bounds = self.bounds(max);
+        let mut from = 1;
+        let mut out = Vec::new();
+        for (i, &to) in bounds.iter().enumerate() {
+            if from <= to {
+                out.push(LegendEntry {
+                    level: (i + 1) as u8,
+                    from,
+                    to,
+                });
+                from = to + 1;
+            }
+        }
+        out
+    }
+}
+
 /// The scores of one displayed cell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CellScore {
@@ -98,6 +194,8 @@ pub struct Scores {
     pub cells: HashMap<CellKey, CellScore>,
     /// The largest score of the metric (0 when nothing is observed).
     pub max: usize,
+    /// How scores map to levels.
+    pub scale: Scale,
 }
 
 impl Scores {
@@ -136,7 +234,19 @@ impl Scores {
             rollup,
             cells,
             max,
+            scale: Scale::default(),
         }
+    }
+
+    /// The same scores on another scale.
+    pub fn with_scale(mut self, scale: Scale) -> Scores {
+        self.scale = scale;
+        self
+    }
+
+    /// The level (0..=5) of a score on this scale.
+    pub fn level(&self, score: usize) -> u8 {
+        self.scale.level(score, self.max)
     }
 
     pub fn get(&self, key: &CellKey) -> Option<&CellScore> {
@@ -148,20 +258,15 @@ impl Scores {
     }
 
     pub fn legend(&self) -> Vec<LegendEntry> {
-        legend(self.max)
+        self.scale.legend(self.max)
     }
 }
 
-/// The bucket (1..=[`HEAT_LEVELS`]) of a score against the largest score;
-/// 0 for no score. Integer arithmetic, so the legend's ranges are exact:
-/// level `k` holds the scores `s` with `(k-1)·max < 5·s <= k·max`.
+/// The linear bucket (1..=[`HEAT_LEVELS`]) of a score against the largest
+/// score; 0 for no score. Integer arithmetic, so the legend's ranges are
+/// exact: level `k` holds the scores `s` with `(k-1)·max < 5·s <= k·max`.
 pub fn level(score: usize, max: usize) -> u8 {
-    if score == 0 || max == 0 {
-        return 0;
-    }
-    let levels = usize::from(HEAT_LEVELS);
-    let score = score.min(max);
-    (score * levels).div_ceil(max).clamp(1, levels) as u8
+    Scale::Linear.level(score, max)
 }
 
 /// One line of the legend: a bucket and the scores it holds.
@@ -197,18 +302,9 @@ impl LegendEntry {
     }
 }
 
-/// The buckets that hold at least one whole score from 1 to `max`, in order.
+/// The linear buckets that hold at least one whole score from 1 to `max`, in order.
 pub fn legend(max: usize) -> Vec<LegendEntry> {
-    let levels = usize::from(HEAT_LEVELS);
-    (1..=HEAT_LEVELS)
-        .filter_map(|k| {
-            let k_us = usize::from(k);
-            // Scores s with (k-1)*max < levels*s <= k*max.
-            let from = ((k_us - 1) * max) / levels + 1;
-            let to = (k_us * max) / levels;
-            (max > 0 && from <= to).then_some(LegendEntry { level: k, from, to })
-        })
-        .collect()
+    Scale::Linear.legend(max)
 }
 
 /// "●●●○○" for level 3 of 5.
@@ -307,7 +403,7 @@ pub fn cell_highlight(
     incidents: &[AggregateIncident],
 ) -> Highlight {
     let value = score.value(scores.metric);
-    let lvl = level(value, scores.max);
+    let lvl = scores.level(value);
     Highlight {
         level: lvl,
         score: value as f64,
@@ -538,6 +634,67 @@ mod tests {
             [3, 5]
         );
         assert!(legend(0).is_empty());
+    }
+
+    /// The distribution: a technique seen once looked like one seen
+    /// 1,000 times. On the default (log) scale every order of magnitude has
+    /// its own level; the linear scale is still there on request.
+    #[test]
+    fn a_skewed_distribution_gets_five_distinct_levels_by_default() {
+        let scores = [1usize, 10, 100, 1_000, 8_000];
+        let max = 8_000;
+        let log: Vec<u8> = scores
+            .iter()
+            .map(|&s| Scale::default().level(s, max))
+            .collect();
+        assert_eq!(log, [1, 2, 3, 4, 5]);
+        let linear: Vec<u8> = scores
+            .iter()
+            .map(|&s| Scale::Linear.level(s, max))
+            .collect();
+        assert_eq!(linear, [1, 1, 1, 1, 5]);
+        let ranges: Vec<String> = Scale::Log
+            .legend(max)
+            .iter()
+            .map(LegendEntry::range)
+            .collect();
+        assert_eq!(ranges, ["1–5", "6–35", "36–218", "219–1324", "1325–8000"]);
+        assert_eq!(Scale::parse("linear"), Some(Scale::Linear));
+        assert_eq!(Scale::parse("log"), Some(Scale::Log));
+        assert_eq!(Scale::parse("quadratic"), None);
+    }
+
+    #[test]
+    fn every_scale_agrees_with_its_legend_for_every_score() {
+        for scale in Scale::ALL {
+            for max in (1..=300usize).chain([999, 1_000, 9_999, 99_999, 100_000]) {
+                let legend = scale.legend(max);
+                assert_eq!(legend.first().map(|e| e.from), Some(1), "{scale:?} {max}");
+                assert_eq!(legend.last().map(|e| (e.level, e.to)), Some((5, max)));
+                for pair in legend.windows(2) {
+                    assert_eq!(pair[0].to + 1, pair[1].from, "{scale:?} {max}");
+                    assert!(pair[0].level < pair[1].level);
+                }
+                let probe: Vec<usize> = if max <= 300 {
+                    (1..=max).collect()
+                } else {
+                    legend.iter().flat_map(|e| [e.from, e.to]).collect()
+                };
+                for s in probe {
+                    let l = scale.level(s, max);
+                    let entry = legend.iter().find(|e| e.level == l).unwrap_or_else(|| {
+                        panic!("{scale:?} max {max}, score {s}: level {l} not in legend")
+                    });
+                    assert!((entry.from..=entry.to).contains(&s), "{scale:?} {max} {s}");
+                }
+            }
+            assert_eq!(scale.level(0, 10), 0);
+            assert!(scale.legend(0).is_empty());
+        }
+        // Exact powers are not lost to rounding: 10^5 - 1 has 10 - 1 as its first bound.
+        assert_eq!(Scale::Log.bounds(99_999)[0], 9);
+        // A single score is the darkest level on both scales.
+        assert_eq!(Scale::Log.level(1, 1), 5);
     }
 
     #[test]

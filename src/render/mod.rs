@@ -10,6 +10,7 @@ pub mod plain;
 pub mod report;
 pub mod retrospective;
 pub mod story;
+pub mod text;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
-use crate::domain::{FuzzyTime, Precision};
+use crate::domain::{DateRule, FuzzyTime, Precision};
 
 /// A named period ending today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +245,8 @@ impl Period {
         }
         if self.preset != Some(Preset::All) {
             pairs.push(("to", self.last_day().format("%Y-%m-%d").to_string()));
+            // The list then chooses incidents as the report counts them.
+            pairs.push(("dates", DateRule::Middle.as_str().to_string()));
         }
         pairs
     }
@@ -375,7 +377,11 @@ mod tests {
         assert_eq!(prev.days(), Some(90));
         assert_eq!(
             p.list_pairs(),
-            vec![("from", "2025-08-27".into()), ("to", "2025-11-24".into())]
+            vec![
+                ("from", "2025-08-27".into()),
+                ("to", "2025-11-24".into()),
+                ("dates", "middle".into())
+            ]
         );
         let all = parse(Some("all"), None, None).unwrap();
         assert_eq!(all.start, None);

@@ -311,44 +311,24 @@ pub fn xml_safe(text: &str) -> String {
         .collect()
 }
 
-/// Greedy word wrap of `text` into lines at most `max` pixels wide; a word
-/// wider than a line is cut between characters. Past `max_lines` the last
-/// line ends with "…". Empty text gives no lines.
+/// Greedy word wrap of `text` into lines at most `max` pixels wide,
+/// breaking at spaces and after hyphens (see [`crate::render::text`]); a
+/// word wider than a line is abbreviated with "…", never split over two
+/// lines. Past `max_lines` the last line ends with "…". Empty text gives no
+/// lines.
 pub fn wrap(text: &str, max: f64, size: f64, face: Face, max_lines: usize) -> Vec<String> {
     let text = xml_safe(text);
     let fits = |s: &str| text_width(s, size, face) <= max;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if fits(&candidate) {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if fits(word) {
-            line = word.to_string();
-            continue;
-        }
-        for c in word.chars() {
-            let mut next = line.clone();
-            next.push(c);
-            if fits(&next) || line.is_empty() {
-                line = next;
+    let mut lines: Vec<String> = crate::render::text::wrap_at_words(&text, max, size, face)
+        .into_iter()
+        .map(|l| {
+            if fits(&l) {
+                l
             } else {
-                lines.push(std::mem::replace(&mut line, c.to_string()));
+                crate::render::text::abbreviate(&l, max, size, face)
             }
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
+        })
+        .collect();
     if lines.len() > max_lines.max(1) {
         lines.truncate(max_lines.max(1));
         if let Some(last) = lines.last_mut() {
@@ -550,8 +530,55 @@ pub struct StorySummary {
     pub prevented: Vec<usize>,
     pub detected: Vec<usize>,
     pub missed: Vec<usize>,
+    /// Where the times run backwards: (step, the earlier step it comes
+    /// before). A step runs backwards when its whole stated period ends
+    /// before an earlier step's begins (periods that overlap are in order).
+    pub backwards: Vec<TimeReversal>,
     /// "Reached Exfiltration; AI attack staging in steps 3–5; detected at step 4."
     pub sentence: String,
+}
+
+/// A step whose time comes before an earlier step's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeReversal {
+    pub step: usize,
+    pub time: String,
+    pub earlier_step: usize,
+    pub earlier_time: String,
+}
+
+impl TimeReversal {
+    /// "Times run backwards at step 3: 2024-05-01 is before step 2 (2024-06-02)."
+    pub fn words(&self) -> String {
+        format!(
+            "Times run backwards at step {}: {} is before step {} ({}).",
+            self.step, self.time, self.earlier_step, self.earlier_time
+        )
+    }
+}
+
+/// The steps (numbered from 1, in story order) whose stated period ends
+/// before an earlier step's begins, each with the latest-starting earlier step.
+pub fn time_reversals(steps: &[&Observation]) -> Vec<TimeReversal> {
+    let mut out = Vec::new();
+    let mut latest: Option<(usize, crate::domain::FuzzyTime)> = None;
+    for (i, s) in steps.iter().enumerate() {
+        let Some(t) = s.observed else { continue };
+        if let Some((n, before)) = latest
+            && t.end() <= before.at
+        {
+            out.push(TimeReversal {
+                step: i + 1,
+                time: t.display(),
+                earlier_step: n,
+                earlier_time: before.display(),
+            });
+        }
+        if latest.is_none_or(|(_, before)| t.at > before.at) {
+            latest = Some((i + 1, t));
+        }
+    }
+    out
 }
 
 impl StorySummary {
@@ -600,6 +627,7 @@ impl StorySummary {
             prevented: with_outcome(Outcome::Prevented),
             detected: with_outcome(Outcome::Detected),
             missed: with_outcome(Outcome::Missed),
+            backwards: time_reversals(steps),
             sentence: String::new(),
         };
         summary.sentence = summary.words();
@@ -2114,7 +2142,10 @@ mod tests {
                 let n = &layout.nodes[2];
                 assert_eq!(n.name_labels.len(), NAME_MAX_LINES);
                 assert!(n.name_labels.last().unwrap().text.ends_with('…'));
-                assert!(layout.nodes[3].name_labels.len() > 1, "a huge word is cut");
+                // A huge word is abbreviated on one line, never split over several.
+                let huge = &layout.nodes[3].name_labels;
+                assert_eq!(huge.len(), 1, "{huge:?}");
+                assert!(huge[0].text.starts_with("WWW") && huge[0].text.ends_with('…'));
                 // The unknown tactic gets its own lane after the known ones.
                 let unknown = layout.lanes.last().unwrap();
                 assert_eq!(unknown.tactic_id, "AML.TA9999");
@@ -2149,7 +2180,7 @@ mod tests {
     }
 
     #[test]
-    fn wrapping_fits_the_width_and_cuts_long_words() {
+    fn wrapping_fits_the_width_and_never_splits_a_word() {
         let lines = wrap(
             "Craft Adversarial Data: Insert Backdoor Trigger",
             144.0,
@@ -2165,9 +2196,27 @@ mod tests {
             lines.join(" "),
             "Craft Adversarial Data: Insert Backdoor Trigger"
         );
-        let cut = wrap(&"m".repeat(40), 100.0, 10.0, Face::Sans, 10);
-        assert!(cut.len() >= 4);
-        assert!(cut.iter().all(|l| text_width(l, 10.0, Face::Sans) <= 100.0));
+        // A word wider than the line is abbreviated, never split.
+        let long = wrap(&"m".repeat(40), 100.0, 10.0, Face::Sans, 10);
+        assert_eq!(long.len(), 1);
+        assert!(
+            long[0].ends_with('…') && long[0].starts_with("mmm"),
+            "{long:?}"
+        );
+        assert!(text_width(&long[0], 10.0, Face::Sans) <= 100.0);
+        let words = wrap(
+            "Reconnaissance Virtualization/Sandbox",
+            90.0,
+            12.0,
+            Face::Sans,
+            5,
+        );
+        assert!(
+            words
+                .iter()
+                .all(|l| !l.starts_with(|c: char| c.is_lowercase())),
+            "no line starts inside a word: {words:?}"
+        );
         assert!(wrap("   ", 100.0, 10.0, Face::Sans, 3).is_empty());
         let capped = wrap(&"word ".repeat(100), 60.0, 10.0, Face::Sans, 2);
         assert_eq!(capped.len(), 2);

@@ -1,6 +1,9 @@
 //! A Navigator layer becomes an incident draft: one step per annotated
 //! (tactic, technique) in matrix order, comments as descriptions, source
-//! "layer import". An entry without `tactic` applies to every tactic its
+//! "layer import". An entry without `tactic` applies to the tactics its
+//! parent's entries name when it is a sub-technique whose parent's entry
+//! names one (MITRE's case-study layers write a sub-technique's colour on
+//! one entry and its tactic on the parent's), otherwise to every tactic its
 //! technique serves; older tactic short names (`ml-attack-staging`) map to
 //! the same tactics; unknown techniques and entries that cannot be placed
 //! are reported, never silently dropped.
@@ -80,6 +83,21 @@ pub fn plan(atlas: &ActiveAtlas, layer: &ParsedLayer) -> Plan {
     let order = matrix_order(atlas);
     let mut plan = Plan::default();
     let mut comments: HashMap<CellKey, Vec<String>> = HashMap::new();
+    // The tactics each technique's entries name, for its sub-techniques'
+    // entries that name none.
+    let mut named: HashMap<&str, Vec<String>> = HashMap::new();
+    for e in &layer.entries {
+        if let Some(id) = e
+            .tactic
+            .as_ref()
+            .and_then(|t| tactics.get(&t.to_lowercase()))
+        {
+            let list = named.entry(e.technique_id.as_str()).or_default();
+            if !list.contains(id) {
+                list.push(id.clone());
+            }
+        }
+    }
     for e in &layer.entries {
         if !e.annotated {
             plan.opened_only += 1;
@@ -120,7 +138,24 @@ pub fn plan(atlas: &ActiveAtlas, layer: &ParsedLayer) -> Plan {
                     continue;
                 }
             },
-            None => technique.tactics.clone(),
+            None => {
+                let hinted: Vec<String> = technique
+                    .parent
+                    .as_deref()
+                    .and_then(|parent| named.get(parent))
+                    .map(|ids| {
+                        ids.iter()
+                            .filter(|id| technique.tactics.contains(id))
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if hinted.is_empty() {
+                    technique.tactics.clone()
+                } else {
+                    hinted
+                }
+            }
         };
         if tactic_ids.is_empty() {
             plan.skipped.push(skip(format!(

@@ -5,9 +5,10 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
 use super::ids::new_id;
 use super::{Store, StoreError, StoreResult, now_rfc3339};
+use crate::domain::time::{PRECISIONS, lower_bound};
 use crate::domain::{
-    FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
-    Severity, Status, StepDraft, StepSource,
+    DateRule, FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome,
+    Reference, Severity, Status, StepDraft, StepSource,
 };
 
 /// Filters, sort and page of an incident listing.
@@ -27,6 +28,11 @@ pub struct IncidentQuery {
     pub occurred_to: Option<FuzzyTime>,
     pub detected_from: Option<FuzzyTime>,
     pub detected_to: Option<FuzzyTime>,
+    pub resolved_from: Option<FuzzyTime>,
+    pub resolved_to: Option<FuzzyTime>,
+    /// How the time ranges choose incidents dated only to a year, a month
+    /// or a day: by overlap (lists) or by the middle of the period (trends).
+    pub dates: DateRule,
     /// Words searched in title, summary, target, actor and step descriptions.
     pub text: Option<String>,
     pub sort: Sort,
@@ -360,6 +366,31 @@ impl Store {
         Ok(map)
     }
 
+    /// The references of the incidents `ids`, each in order.
+    async fn references_of(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<Reference>>> {
+        let mut map: std::collections::HashMap<String, Vec<Reference>> =
+            std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(map);
+        }
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT incident_id, title, url FROM incident_references WHERE incident_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id);
+        }
+        qb.push(") ORDER BY incident_id, position");
+        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        for (id, title, url) in rows {
+            map.entry(id).or_default().push(Reference { title, url });
+        }
+        Ok(map)
+    }
+
     /// Replaces an incident's fields; `expected_version` must be current.
     pub async fn update_incident(
         &self,
@@ -587,11 +618,13 @@ impl Store {
         let rows: Vec<Row> = select.build_query_as().fetch_all(&self.pool).await?;
         let ids: Vec<String> = rows.iter().map(|r| r.incident.id.clone()).collect();
         let mut tags = self.tags_of(&ids).await?;
+        let mut references = self.references_of(&ids).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let t = tags.remove(&row.incident.id).unwrap_or_default();
+            let r = references.remove(&row.incident.id).unwrap_or_default();
             items.push(IncidentSummary {
-                incident: row.incident.into_incident(t, Vec::new())?,
+                incident: row.incident.into_incident(t, r)?,
                 step_count: row.step_count,
             });
         }
@@ -677,16 +710,15 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
             .push(" ESCAPE '\\'");
     }
     for (column, from, to) in [
-        ("i.occurred_at", &q.occurred_from, &q.occurred_to),
-        ("i.detected_at", &q.detected_from, &q.detected_to),
+        ("occurred", &q.occurred_from, &q.occurred_to),
+        ("detected", &q.detected_from, &q.detected_to),
+        ("resolved", &q.resolved_from, &q.resolved_to),
     ] {
         if let Some(from) = from {
-            qb.push(format!(" AND {column} >= "))
-                .push_bind(from.rfc3339());
+            push_time_bound(qb, column, ">=", q.dates, from.at);
         }
         if let Some(to) = to {
-            let end = to.end().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            qb.push(format!(" AND {column} < ")).push_bind(end);
+            push_time_bound(qb, column, "<", q.dates, to.end());
         }
     }
     if let Some(text) = &q.text {
@@ -705,6 +737,45 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
                 .push(" ESCAPE '\\'))");
         }
     }
+}
+
+/// ` AND i.{column}_at {op} CASE i.{column}_precision WHEN 'year' THEN … END`:
+/// the stored start of a period compared with the first start `rule` lets
+/// in at `bound`, for each precision (see [`lower_bound`]). A period
+/// overlaps `[from, to)` when it starts before `to` and at or after the
+/// start of the period holding `from`; its middle is in the range when it
+/// starts between the two middle bounds. Plain text comparison and `CASE`:
+/// SQLite and PostgreSQL alike; an unknown precision counts as an instant.
+fn push_time_bound(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    column: &str,
+    op: &str,
+    rule: DateRule,
+    bound: chrono::DateTime<chrono::Utc>,
+) {
+    let text =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // An overlap's upper bound is the same for every precision.
+    if op == "<" && rule == DateRule::Overlap {
+        qb.push(format!(" AND i.{column}_at < "))
+            .push_bind(text(bound));
+        return;
+    }
+    qb.push(format!(" AND i.{column}_at {op} CASE i.{column}_precision"));
+    for p in PRECISIONS {
+        if p == crate::domain::Precision::Time {
+            continue;
+        }
+        qb.push(format!(" WHEN '{}' THEN ", p.as_str()))
+            .push_bind(text(lower_bound(rule, p, bound)));
+    }
+    qb.push(" ELSE ")
+        .push_bind(text(lower_bound(
+            rule,
+            crate::domain::Precision::Time,
+            bound,
+        )))
+        .push(" END");
 }
 
 fn same_content(

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::request_log::RequestActor;
 use super::{ApiError, AppError, AppState};
 use crate::domain::auth::Role;
 use crate::service::accounts::secret_hash;
@@ -192,6 +193,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             None => None,
         },
     };
+    if let (Some(r), Some(actor)) = (&resolved, req.extensions().get::<RequestActor>()) {
+        actor.set(match &r.token_prefix {
+            Some(prefix) => format!("{} (token {prefix})", r.user.username),
+            None => r.user.username.clone(),
+        });
+    }
     let access = access_for(req.method(), req.uri().path());
     let verdict = match (&access, &resolved) {
         (Access::Public, _) => Ok(()),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::AppError;
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
-use crate::domain::{FuzzyTime, Kind, Severity, Status};
+use crate::domain::{DateRule, FuzzyTime, Kind, Severity, Status};
 use crate::store::{IncidentQuery, Sort};
 
 /// Longest list accepted for one filter parameter.
@@ -31,6 +31,12 @@ pub struct FilterParams {
     pub to: Option<String>,
     pub detected_from: Option<String>,
     pub detected_to: Option<String>,
+    pub resolved_from: Option<String>,
+    pub resolved_to: Option<String>,
+    /// `overlap` (default): a range holds every incident whose stated period
+    /// overlaps it; `middle`: those whose period's middle lies in it (as the
+    /// dashboard and the briefing count, so their numbers link to the same list).
+    pub dates: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
@@ -152,6 +158,18 @@ impl FilterParams {
             occurred_to: time("to", &self.to)?,
             detected_from: time("detected_from", &self.detected_from)?,
             detected_to: time("detected_to", &self.detected_to)?,
+            resolved_from: time("resolved_from", &self.resolved_from)?,
+            resolved_to: time("resolved_to", &self.resolved_to)?,
+            dates: match self.dates.as_deref().map(str::trim) {
+                None | Some("") => DateRule::default(),
+                Some(d) => DateRule::parse(d).ok_or_else(|| {
+                    let shown: String = d.chars().take(20).collect();
+                    AppError::bad_request(
+                        "dates",
+                        format!("dates: `{shown}` is not one of overlap, middle"),
+                    )
+                })?,
+            },
             text: text("q", &self.q)?,
             sort: match self.sort.as_deref().map(str::trim) {
                 None | Some("") => Sort::default(),
@@ -200,6 +218,9 @@ impl FilterParams {
             ("to", &self.to),
             ("detected_from", &self.detected_from),
             ("detected_to", &self.detected_to),
+            ("resolved_from", &self.resolved_from),
+            ("resolved_to", &self.resolved_to),
+            ("dates", &self.dates),
             ("q", &self.q),
             ("sort", &self.sort),
             ("per_page", &self.per_page),

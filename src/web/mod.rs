@@ -16,6 +16,7 @@ pub mod matrix_pages;
 pub mod rate_limit;
 pub mod release_diff;
 pub mod report_pages;
+pub mod request_log;
 pub mod security;
 pub mod state;
 pub mod story_pages;
@@ -48,7 +49,7 @@ const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application. Layers run from the last listed inward:
-/// panic catcher, trace, timeout, compression, security headers, CSRF check,
+/// request log, panic catcher, trace, timeout, compression, security headers, CSRF check,
 /// authentication and the role policy, then the audit record of changes.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+        .layer(from_fn(request_log::log_requests))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

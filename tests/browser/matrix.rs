@@ -127,3 +127,54 @@ async fn the_matrix_highlights_toggles_and_leads_to_techniques() {
     assert!(heading.contains("Defense Evasion"), "{heading}");
     browser.close().await;
 }
+
+/// Matrix labels break at spaces and hyphens only; a word too long for its
+/// column is set smaller instead of breaking ("Reconnaissanc/e"): no label
+/// is wider than its box, in the default window and in a narrow one.
+#[tokio::test]
+async fn matrix_labels_wrap_at_words_and_long_words_fit_their_columns() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    browser.sign_in(&app, "admin", PASSWORD).await;
+    for width in [1366, 1024] {
+        browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+            )
+            .await;
+        browser.open(&app, "/matrix?subtechniques=all").await;
+        browser.wait_for(".matrix li.cell").await;
+        // Every label's box against its parent's: a word that does not fit
+        // overflows (overflow-wrap is normal, so nothing breaks it).
+        let report = browser
+            .js(
+                "const out = []; \
+                 for (const el of document.querySelectorAll('.cell-name, .tactic-name')) { \
+                   const holder = el.closest('.cell-link, .subcell a, h2, h3'); \
+                   const box = holder.getBoundingClientRect(); \
+                   const r = el.getBoundingClientRect(); \
+                   const cs = getComputedStyle(holder); \
+                   if (cs.overflowWrap !== 'normal' || cs.hyphens !== 'manual') out.push('breaks words: ' + el.textContent); \
+                   if (r.right > box.right + 0.5) out.push(el.textContent + ' overflows by ' + (r.right - box.right).toFixed(1) + ' (' + el.className + ', ' + getComputedStyle(el).fontSize + ' in a ' + box.width.toFixed(1) + ' px box)'); \
+                 } \
+                 return out;",
+            )
+            .await;
+        let problems = report.as_array().cloned().unwrap_or_default();
+        assert!(problems.is_empty(), "at {width} px: {problems:?}");
+        // The long words were shrunk, not left at full size by luck.
+        let shrunk = browser
+            .js(
+                "const a = document.querySelector('.tactic-name.lw-14'); \
+                 const h = a && a.closest('h2'); \
+                 return a && h ? [parseFloat(getComputedStyle(a).fontSize), parseFloat(getComputedStyle(h).fontSize)] : null",
+            )
+            .await;
+        assert!(shrunk.is_array(), "Reconnaissance has the lw-14 class");
+    }
+    browser.close().await;
+}

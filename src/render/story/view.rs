@@ -87,6 +87,10 @@ impl StoryView {
             })
             .collect();
         let mut desc = layout.summary.sentence.clone();
+        for r in &layout.summary.backwards {
+            desc.push(' ');
+            desc.push_str(&r.words());
+        }
         for n in &layout.nodes {
             desc.push_str(&format!(
                 " Step {}: {}, {} ({}), {}",

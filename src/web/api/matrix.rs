@@ -11,7 +11,7 @@ use super::body::{read_body, require_content_type};
 use crate::atlas::ActiveAtlas;
 use crate::export::navigator;
 use crate::export::tactic_short_name;
-use crate::render::heat::{self, Scores};
+use crate::render::heat::Scores;
 use crate::render::{MatrixOptions, MatrixView, SubtechniqueMode};
 use crate::service::layers;
 use crate::store::MatrixAggregate;
@@ -52,6 +52,7 @@ struct TacticJson<'a> {
 struct MatrixJson<'a> {
     release: &'a str,
     metric: &'static str,
+    scale: &'static str,
     rollup: bool,
     filters: String,
     query: String,
@@ -81,7 +82,7 @@ fn cell_json<'a>(
         incidents: s.map_or(0, |s| s.incidents),
         steps: s.map_or(0, |s| s.steps),
         score,
-        level: heat::level(score, scores.max),
+        level: scores.level(score),
         incident_ids: s
             .map(|s| {
                 s.incident_indexes()
@@ -134,6 +135,7 @@ fn matrix_json(loaded: &Loaded, req: &MatrixRequest) -> String {
     let body = MatrixJson {
         release: atlas.version(),
         metric: scores.metric.as_str(),
+        scale: scores.scale.as_str(),
         rollup: scores.rollup,
         filters: req.describe(),
         query: req.query_string(),

@@ -317,6 +317,9 @@ pub(crate) struct TimeView {
     pub datetime: String,
     /// "to the year", … for the reader; empty for an exact time.
     pub precision: &'static str,
+    /// Known only to the month or the year: a range filter lists it when the
+    /// range overlaps that period, so the list marks it.
+    pub coarse: bool,
 }
 
 impl TimeView {
@@ -330,6 +333,7 @@ impl TimeView {
                 Precision::Day => "to the day",
                 Precision::Time => "",
             },
+            coarse: t.is_coarse(),
         }
     }
 

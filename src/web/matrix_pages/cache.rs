@@ -49,7 +49,7 @@ struct ResponseKey {
 pub struct Cached {
     pub content_type: &'static str,
     /// Served as a download under this name.
-    pub filename: Option<&'static str>,
+    pub filename: Option<String>,
     pub body: Bytes,
 }
 

@@ -115,9 +115,17 @@ pub async fn incident_layer(
 ) -> Result<Response, AppError> {
     let detail = incident(&state, &id).await?;
     let layer = navigator::incident_layer(&state.atlas.get(), &detail);
+    // One name per incident: the ID's letters, digits and hyphens only.
+    let safe: String = detail
+        .incident
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(80)
+        .collect();
     Ok(respond(json(
         layer.to_json(),
-        Some("atlasview-incident-layer.json"),
+        Some(&format!("atlasview-{safe}-layer.json")),
     )))
 }
 

@@ -114,6 +114,7 @@ pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixR
         let parent = atlas.technique(technique)?.parent.as_deref()?;
         atlas.serves(parent, tactic).then_some(parent)
     })
+    .with_scale(req.scale)
 }
 
 /// The matrix with the scores, search marks and the requested lists open.
@@ -214,10 +215,10 @@ pub fn svg(body: String) -> Cached {
 }
 
 /// A JSON document (a download when `filename` is given).
-pub fn json(body: String, filename: Option<&'static str>) -> Cached {
+pub fn json(body: String, filename: Option<&str>) -> Cached {
     Cached {
         content_type: "application/json",
-        filename,
+        filename: filename.map(str::to_string),
         body: Bytes::from(body),
     }
 }

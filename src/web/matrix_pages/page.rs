@@ -13,7 +13,7 @@ use super::{Loaded, cached_response, highlighted_view, html, request};
 use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
 use crate::render::grid::MatrixGrid;
-use crate::render::heat::{LegendEntry, Metric};
+use crate::render::heat::{LegendEntry, Metric, Scale};
 use crate::render::timestamp;
 use crate::web::{AppError, AppState};
 
@@ -121,6 +121,9 @@ impl FilterForm {
         if req.show_ids {
             hidden.push(("ids", "1".to_string()));
         }
+        if req.scale != Scale::default() {
+            hidden.push(("scale", req.scale.as_str().to_string()));
+        }
         FilterForm {
             incident: f.incident.join(","),
             tag: f.tag.join(","),
@@ -190,6 +193,7 @@ pub struct MatrixPage {
     ids: Vec<Choice>,
     show: Vec<Choice>,
     metric: Vec<Choice>,
+    scale: Vec<Choice>,
     rollup: Vec<Choice>,
     platform: Vec<Choice>,
     /// Platforms were chosen and no technique of the release is on them.
@@ -291,6 +295,14 @@ impl MatrixPage {
                 }),
                 choice("Steps", req, req.metric == Metric::Steps, |r| {
                     r.metric = Metric::Steps
+                }),
+            ],
+            scale: vec![
+                choice("Logarithmic", req, req.scale == Scale::Log, |r| {
+                    r.scale = Scale::Log
+                }),
+                choice("Linear", req, req.scale == Scale::Linear, |r| {
+                    r.scale = Scale::Linear
                 }),
             ],
             rollup: vec![

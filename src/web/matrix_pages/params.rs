@@ -4,8 +4,9 @@
 //!
 //! | parameter | values | meaning |
 //! | --- | --- | --- |
-//! | `incident`, `status`, `severity`, `kind`, `tag`, `technique`, `tactic`, `target`, `from`, `to`, `detected_from`, `detected_to`, `q` | as on `/incidents` | which incidents count (`q` searches the incidents' text) |
+//! | `incident`, `status`, `severity`, `kind`, `tag`, `technique`, `tactic`, `target`, `from`, `to`, `detected_from`, `detected_to`, `resolved_from`, `resolved_to`, `dates`, `q` | as on `/incidents` | which incidents count (`q` searches the incidents' text) |
 //! | `metric` | `incidents` (default), `steps` | the score that colours the cells |
+//! | `scale` | `log` (default), `linear` | how scores map to the five heat levels |
 //! | `rollup` | `1`/`0` | add sub-technique scores to their parent |
 //! | `observed` | `1`/`0` | show only techniques with observations |
 //! | `subtechniques` | `observed` (default), `collapsed`, `all` | which sub-technique lists are open |
@@ -25,7 +26,7 @@ use serde::Deserialize;
 use crate::atlas::ids::is_technique_id;
 use crate::atlas::{KNOWN_PLATFORMS, platform_slug};
 use crate::domain::{Kind, Severity, Status};
-use crate::render::heat::Metric;
+use crate::render::heat::{Metric, Scale};
 use crate::render::{MatrixOptions, SubtechniqueMode};
 use crate::store::{IncidentQuery, Sort};
 use crate::web::AppError;
@@ -64,6 +65,7 @@ impl SubsMode {
 #[serde(default)]
 struct RawOptions {
     metric: Option<String>,
+    scale: Option<String>,
     rollup: Option<String>,
     observed: Option<String>,
     subtechniques: Option<String>,
@@ -81,6 +83,8 @@ pub struct MatrixRequest {
     /// The filters parsed.
     pub query: IncidentQuery,
     pub metric: Metric,
+    /// How scores map to heat levels.
+    pub scale: Scale,
     pub rollup: bool,
     pub observed_only: bool,
     pub subs: SubsMode,
@@ -142,6 +146,15 @@ impl MatrixRequest {
                 AppError::bad_request(
                     "metric",
                     format!("metric: must be incidents or steps, not {}", quoted(m)),
+                )
+            })?,
+        };
+        let scale = match o.scale.as_deref().map(str::trim) {
+            None | Some("") => Scale::default(),
+            Some(m) => Scale::parse(m).ok_or_else(|| {
+                AppError::bad_request(
+                    "scale",
+                    format!("scale: must be log or linear, not {}", quoted(m)),
                 )
             })?,
         };
@@ -225,6 +238,7 @@ impl MatrixRequest {
             filters,
             query,
             metric,
+            scale,
             rollup: flag("rollup", o.rollup.as_deref())?,
             observed_only: flag("observed", o.observed.as_deref())?,
             subs,
@@ -262,6 +276,9 @@ impl MatrixRequest {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if self.metric != Metric::default() {
             pairs.push(("metric", self.metric.as_str().to_string()));
+        }
+        if self.scale != Scale::default() {
+            pairs.push(("scale", self.scale.as_str().to_string()));
         }
         if self.rollup {
             pairs.push(("rollup", "1".to_string()));
@@ -390,7 +407,12 @@ pub fn describe_filters(q: &IncidentQuery) -> String {
     for (word, from, to) in [
         ("occurred", &q.occurred_from, &q.occurred_to),
         ("detected", &q.detected_from, &q.detected_to),
+        ("resolved", &q.resolved_from, &q.resolved_to),
     ] {
+        let word = match q.dates {
+            crate::domain::DateRule::Overlap => word.to_string(),
+            crate::domain::DateRule::Middle => format!("{word} (by the middle of its date)"),
+        };
         match (from, to) {
             (Some(f), Some(t)) => parts.push(format!("{word} from {f} to {t}")),
             (Some(f), None) => parts.push(format!("{word} from {f} on")),

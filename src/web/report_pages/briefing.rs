@@ -19,6 +19,7 @@ use super::{Paper, ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
 use crate::render::charts::MiniMatrix;
 use crate::render::heat::LegendEntry;
+use crate::render::heat::Scale;
 use crate::render::period::{Period, Preset, day};
 use crate::render::report::{Facts, PathStage, Trend, incident_sentence, path_stages};
 use crate::render::story::{Icon, LaneMode, StoryOptions, StoryView};
@@ -437,7 +438,7 @@ impl BriefingSheet {
                 }
             })
             .collect();
-        let (mini, legend) = mini_matrix(atlas, data, &filters);
+        let (mini, legend) = mini_matrix(atlas, data, &filters, Scale::default());
         let story = story_detail.map(|d| {
             StoryView::build(
                 atlas,

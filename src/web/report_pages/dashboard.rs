@@ -11,20 +11,23 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 
-use super::{ReportParams, kind_pairs, period_data, today, with_query};
+use super::{DEFAULT_TOP, ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
-use crate::domain::Status;
+use crate::domain::{DateRule, Status};
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days, share};
-use crate::render::heat::{LegendEntry, Metric, Scores};
+use crate::render::heat::{LegendEntry, Metric, Scale, Scores};
 use crate::render::period::{Period, Preset, buckets, step_for};
 use crate::render::report::{Facts, SEVERITIES_DOWN, Trend, kinds};
 use crate::render::{Link, plain};
 use crate::store::{CellAggregate, IncidentQuery, MatrixAggregate, ReportData, StepHit};
 use crate::web::{AppError, AppState};
 
-/// How many rows the "most" lists and the latest incidents show.
-const TOP: usize = 8;
+/// How many latest incidents the page shows (the "seen most" lists show
+/// `top`, 8 unless the query says otherwise).
 const LATEST: usize = 8;
+/// The choices of the "seen most" length offered on the page.
+const TOP_CHOICES: [usize; 4] = [5, 8, 15, 25];
+const TOP_LABELS: [&str; 4] = ["5", "8", "15", "25"];
 
 /// A big number with its meaning.
 pub struct Tile {
@@ -66,6 +69,19 @@ pub struct Choice {
     pub current: bool,
 }
 
+/// What the visitor chose besides the period.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices {
+    /// Count the ATLAS case studies too.
+    pub case_studies: bool,
+    /// Seconds between reloads of a wall screen.
+    pub refresh: Option<u32>,
+    /// Rows of the "seen most" lists.
+    pub top: usize,
+    /// The small matrix's heat scale.
+    pub scale: Scale,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/dashboard.html")]
 pub struct DashboardPage {
@@ -74,6 +90,9 @@ pub struct DashboardPage {
     pub periods: Vec<Choice>,
     pub case_study_choices: Vec<Choice>,
     pub refresh_choices: Vec<Choice>,
+    /// Rows of the "seen most" lists, and the choices of it.
+    pub top: usize,
+    pub top_choices: Vec<Choice>,
     pub from_value: String,
     pub to_value: String,
     pub case_studies: bool,
@@ -94,6 +113,9 @@ pub struct DashboardPage {
     pub chart_step: &'static str,
     pub undated: usize,
     pub techniques: Vec<Ranked>,
+    /// How many techniques and tactics were seen in all (the lists show `top`).
+    pub techniques_total: usize,
+    pub tactics_total: usize,
     pub tactics: Vec<Ranked>,
     pub stages: Vec<Ranked>,
     pub latest: Vec<Latest>,
@@ -112,6 +134,7 @@ pub async fn page(
     let period = params.period(today(), Preset::Days90)?;
     let case_studies = params.case_studies()?;
     let refresh = params.refresh()?;
+    let top = params.top()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(&state, &period, case_studies).await?;
     let open_anytime: i64 = state
@@ -128,8 +151,12 @@ pub async fn page(
     Ok(DashboardPage::build(
         &atlas,
         &period,
-        case_studies,
-        refresh,
+        Choices {
+            case_studies,
+            refresh,
+            top,
+            scale: params.scale()?,
+        },
         &data,
         previous.as_ref(),
         open_anytime,
@@ -163,8 +190,8 @@ pub fn aggregate_of(data: &ReportData) -> MatrixAggregate {
     }
 }
 
-/// Incidents per cell, sub-techniques rolled into their parent.
-pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData) -> Scores {
+/// Incidents per cell, sub-techniques rolled into their parent, on `scale`.
+pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData, scale: Scale) -> Scores {
     Scores::build(
         &aggregate_of(data),
         Metric::Incidents,
@@ -174,6 +201,7 @@ pub fn scores_of(atlas: &ActiveAtlas, data: &ReportData) -> Scores {
             atlas.serves(parent, tactic).then_some(parent)
         },
     )
+    .with_scale(scale)
 }
 
 /// The thumbnail matrix of a report and its heat legend; observed cells
@@ -182,8 +210,9 @@ pub fn mini_matrix(
     atlas: &ActiveAtlas,
     data: &ReportData,
     filters: &[(&'static str, String)],
+    scale: Scale,
 ) -> (MiniMatrix, Vec<LegendEntry>) {
-    let scores = scores_of(atlas, data);
+    let scores = scores_of(atlas, data, scale);
     let mini = MiniMatrix::new(atlas, &scores, "incidents", |key| {
         let mut pairs: Vec<(&str, String)> = vec![("under", key.tactic_id.clone())];
         pairs.extend(filters.iter().cloned());
@@ -204,12 +233,17 @@ impl DashboardPage {
     pub fn build(
         atlas: &Arc<ActiveAtlas>,
         period: &Period,
-        case_studies: bool,
-        refresh: Option<u32>,
+        choices: Choices,
         data: &ReportData,
         previous: Option<&ReportData>,
         open_anytime: i64,
     ) -> DashboardPage {
+        let Choices {
+            case_studies,
+            refresh,
+            top,
+            scale,
+        } = choices;
         let facts = Facts::of(atlas, data);
         let before = previous.map(|p| Facts::of(atlas, p));
         let before_words = period.previous_words();
@@ -223,8 +257,34 @@ impl DashboardPage {
             if let Some(r) = refresh {
                 pairs.push(("refresh", r.to_string()));
             }
+            if top != DEFAULT_TOP {
+                pairs.push(("top", top.to_string()));
+            }
+            if scale != Scale::default() {
+                pairs.push(("scale", scale.as_str().to_string()));
+            }
             with_query("/", &pairs)
         };
+        let top_choices = TOP_CHOICES
+            .iter()
+            .map(|&n| {
+                let mut pairs = period.query_pairs();
+                if case_studies {
+                    pairs.push(("case_studies", "1".to_string()));
+                }
+                if let Some(r) = refresh {
+                    pairs.push(("refresh", r.to_string()));
+                }
+                if n != DEFAULT_TOP {
+                    pairs.push(("top", n.to_string()));
+                }
+                Choice {
+                    label: TOP_LABELS[TOP_CHOICES.iter().position(|&c| c == n).unwrap_or(0)],
+                    href: with_query("/", &pairs),
+                    current: top == n,
+                }
+            })
+            .collect();
         let periods = Preset::ALL
             .iter()
             .map(|p| {
@@ -304,7 +364,7 @@ impl DashboardPage {
         let dated: Vec<chrono::DateTime<chrono::Utc>> = data
             .incidents
             .iter()
-            .filter_map(|i| i.occurred.map(|t| t.at))
+            .filter_map(|i| i.occurred.map(|t| t.middle()))
             .collect();
         let undated = data.incidents.len() - dated.len();
         let chart_start = period
@@ -316,7 +376,8 @@ impl DashboardPage {
         let spans = buckets(chart_start, period.end, step, 120);
         let mut counts = vec![[0usize; 4]; spans.len()];
         for i in &data.incidents {
-            let Some(at) = i.occurred.map(|t| t.at) else {
+            // Each incident in one bar: the one holding the middle of its date.
+            let Some(at) = i.occurred.map(|t| t.middle()) else {
                 continue;
             };
             if let Some(b) = spans.iter().position(|b| b.start <= at && at < b.end) {
@@ -329,7 +390,11 @@ impl DashboardPage {
         }
         let mut chart = BarChart::new(&spans, &counts, "incidents", |b| {
             let (from, to) = bucket_days(b);
-            let mut pairs = vec![("from", from), ("to", to)];
+            let mut pairs = vec![
+                ("from", from),
+                ("to", to),
+                ("dates", DateRule::Middle.as_str().to_string()),
+            ];
             if !case_studies {
                 pairs.extend(kind_pairs(false));
             }
@@ -342,7 +407,7 @@ impl DashboardPage {
         let techniques = facts
             .techniques
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|t| {
                 let link = Link::technique(atlas, &t.technique_id);
                 Ranked {
@@ -370,7 +435,7 @@ impl DashboardPage {
         let tactics = facts
             .tactics
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|t| {
                 let link = Link::tactic(atlas, &t.tactic_id);
                 Ranked {
@@ -398,7 +463,7 @@ impl DashboardPage {
         let stages = facts
             .stages
             .iter()
-            .take(TOP)
+            .take(top)
             .map(|(tactic, n)| {
                 let link = Link::tactic(atlas, tactic);
                 Ranked {
@@ -443,9 +508,12 @@ impl DashboardPage {
 
         let caught = facts.caught_percent();
         let known = facts.prevented + facts.detected + facts.missed;
-        let (mini, legend) = mini_matrix(atlas, data, &filters);
+        let (mini, legend) = mini_matrix(atlas, data, &filters, scale);
         let mut matrix_pairs = filters.clone();
         matrix_pairs.push(("observed", "1".to_string()));
+        if scale != Scale::default() {
+            matrix_pairs.push(("scale", scale.as_str().to_string()));
+        }
         let mut briefing_pairs = period.query_pairs();
         if case_studies {
             briefing_pairs.push(("case_studies", "1".into()));
@@ -456,6 +524,10 @@ impl DashboardPage {
             periods,
             case_study_choices,
             refresh_choices,
+            top,
+            top_choices,
+            techniques_total: facts.techniques.len(),
+            tactics_total: facts.tactics.len(),
             from_value: period.from_input.clone(),
             to_value: period.to_input.clone(),
             case_studies,

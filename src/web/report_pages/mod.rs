@@ -5,7 +5,7 @@
 //!
 //! | route | role | what |
 //! | --- | --- | --- |
-//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh` |
+//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh`, `top`, `scale` |
 //! | `GET /briefing` | viewer | briefing: the same period parameters and `paper` |
 //! | `GET /briefing.pdf` | viewer | the briefing as PDF (`paper=a4` or `letter`) |
 //! | `GET /incidents/{id}/retrospective` | viewer | the review document |
@@ -24,7 +24,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{AppError, AppState};
-use crate::domain::Kind;
+use crate::domain::{DateRule, Kind};
+use crate::render::heat::Scale;
 use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::store::{IncidentQuery, ReportData};
@@ -46,6 +47,10 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// Rows the dashboard ranks by default, and at most.
+pub const DEFAULT_TOP: usize = 8;
+pub const MAX_TOP: usize = 50;
+
 /// The query of the reporting pages (unknown parameters are ignored).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -55,6 +60,10 @@ pub struct ReportParams {
     pub to: Option<String>,
     pub case_studies: Option<String>,
     pub refresh: Option<String>,
+    /// How many rows the dashboard's "seen most" lists show.
+    pub top: Option<String>,
+    /// The small matrix's heat scale: `log` (default) or `linear`.
+    pub scale: Option<String>,
     pub paper: Option<String>,
     /// `unavailable`: a PDF was asked for and this server cannot print one.
     pub pdf: Option<String>,
@@ -165,6 +174,29 @@ impl ReportParams {
         }
     }
 
+    /// Rows of the dashboard's ranked lists: 1 to [`MAX_TOP`], [`DEFAULT_TOP`] when absent.
+    pub fn top(&self) -> Result<usize, AppError> {
+        match self.top.as_deref().map(str::trim) {
+            None | Some("") => Ok(DEFAULT_TOP),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=MAX_TOP).contains(&n) => Ok(n),
+                _ => Err(AppError::bad_request(
+                    "top",
+                    format!("top: how many techniques and tactics to rank, from 1 to {MAX_TOP}"),
+                )),
+            },
+        }
+    }
+
+    /// The heat scale of the small matrix.
+    pub fn scale(&self) -> Result<Scale, AppError> {
+        match self.scale.as_deref().map(str::trim) {
+            None | Some("") => Ok(Scale::default()),
+            Some(v) => Scale::parse(v)
+                .ok_or_else(|| AppError::bad_request("scale", "scale: must be log or linear")),
+        }
+    }
+
     pub fn pdf_unavailable(&self) -> bool {
         self.pdf.as_deref() == Some("unavailable")
     }
@@ -180,6 +212,8 @@ pub fn period_query(period: &Period, kinds: Vec<Kind>) -> IncidentQuery {
         kinds,
         occurred_from,
         occurred_to,
+        // Each incident in exactly one of two adjacent periods.
+        dates: DateRule::Middle,
         ..IncidentQuery::default()
     }
 }

@@ -148,7 +148,7 @@ impl Store {
         source: &str,
     ) -> StoreResult<ImportOutcome> {
         let hash = content_hash(release);
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT content_hash FROM atlas_releases WHERE version = $1")
                 .bind(&release.version)
@@ -209,7 +209,7 @@ impl Store {
 
     /// Makes a stored release the active one.
     pub async fn activate_release(&self, version: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let found: Option<(String,)> =
             sqlx::query_as("SELECT version FROM atlas_releases WHERE version = $1")
                 .bind(version)

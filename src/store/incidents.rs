@@ -272,7 +272,7 @@ impl Store {
     ) -> StoreResult<String> {
         let id = id.to_string();
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         // The draft's columns come first, in `bind_draft`'s order.
         bind_draft(
             sqlx::query(
@@ -368,7 +368,7 @@ impl Store {
         atlas_release: &str,
         expected_version: i64,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, id, Some(expected_version)).await?;
         update_fields(&mut tx, id, draft, atlas_release).await?;
         tx.commit().await?;
@@ -381,7 +381,7 @@ impl Store {
         id: &str,
         expected_version: Option<i64>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, id, expected_version).await?;
         sqlx::query("DELETE FROM incidents WHERE id = $1")
             .bind(id)
@@ -400,7 +400,7 @@ impl Store {
         position: Option<i64>,
         expected_version: Option<i64>,
     ) -> StoreResult<(String, i64)> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let mut order = step_order(&mut tx, incident_id).await?;
         if order.len() >= crate::domain::limits::STEPS {
@@ -430,7 +430,7 @@ impl Store {
         position: Option<i64>,
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let (occ, occ_p) = time_parts(&step.observed);
         let done = sqlx::query(
@@ -474,7 +474,7 @@ impl Store {
         step_id: &str,
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let done = sqlx::query("DELETE FROM observations WHERE id = $1 AND incident_id = $2")
             .bind(step_id)
@@ -499,7 +499,7 @@ impl Store {
         order: &[String],
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let mut current = step_order(&mut tx, incident_id).await?;
         let mut wanted = order.to_vec();
@@ -544,7 +544,7 @@ impl Store {
             return Ok((id, false, false));
         }
         // One transaction: the fields and the steps change together or not at all.
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, &id, Some(current.incident.version)).await?;
         update_fields(&mut tx, &id, draft, atlas_release).await?;
         sqlx::query("DELETE FROM observations WHERE incident_id = $1")

@@ -98,6 +98,11 @@ struct WebArgs {
     /// Sign-in attempts allowed per client address per minute (0: no limit).
     #[arg(long, env = "ATLASVIEW_LOGIN_RATE_LIMIT", default_value_t = 10)]
     login_rate_limit: u32,
+    /// On an empty database: the one-time token that lets a browser on another
+    /// machine create the first admin at /setup (default: a random one, printed
+    /// at start). Clients on this machine need none.
+    #[arg(long, env = "ATLASVIEW_SETUP_TOKEN")]
+    setup_token: Option<String>,
 }
 
 impl WebArgs {
@@ -108,6 +113,7 @@ impl WebArgs {
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
             session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
             login_attempts_per_minute: self.login_rate_limit,
+            setup_token: None,
         }
     }
 }
@@ -278,18 +284,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { addr, web } => {
             let (store, active) = app::open(db).await.context("opening the database")?;
-            if store.count_users().await? == 0 && !web.public_read {
-                tracing::warn!(
-                    "no user accounts yet: create the first admin with `atlasview user add --role admin NAME`"
-                );
-            }
+            let mut config = web.config();
             let listener = TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
-            tracing::info!(addr = %listener.local_addr()?, database = %db, release = %active.version(), "atlasview listening");
+            let local = listener.local_addr()?;
+            if store.count_users().await? == 0 {
+                let token = match &web.setup_token {
+                    Some(t) if !t.trim().is_empty() => t.trim().to_string(),
+                    _ => accounts::new_setup_token()?,
+                };
+                println!(
+                    "No account yet. Create the first admin at http://{local}/setup (from this machine),\n\
+                     or with `atlasview user add --role admin NAME`. From another machine the setup\n\
+                     page asks for this one-time setup token: {token}"
+                );
+                config.setup_token = Some(token);
+            }
+            tracing::info!(addr = %local, database = %db, release = %active.version(), "atlasview listening");
             app::serve(
                 listener,
-                app::state(store.clone(), active, web.config()),
+                app::state(store.clone(), active, config),
                 app::shutdown_signal(),
             )
             .await?;
@@ -361,9 +376,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 UserCommand::Password { name } => {
                     let password = read_password()?;
-                    accounts::change_password(&store, &name, &password).await?;
-                    cli_audit(&store, "user.password", name.clone(), String::new()).await?;
-                    println!("password of {name} changed");
+                    let ended = accounts::reset_password(&store, &name, &password).await?;
+                    cli_audit(
+                        &store,
+                        "user.password",
+                        name.clone(),
+                        format!("reset; {ended} sessions ended"),
+                    )
+                    .await?;
+                    println!("password of {name} changed; {ended} sessions signed out");
                 }
             }
             Ok(())

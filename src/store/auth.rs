@@ -207,21 +207,36 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {username}")))
     }
 
-    pub async fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()> {
-        let done = self
-            .execute_write(
-                sqlx::query(
-                    "UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3",
-                )
+    /// Sets a user's password and ends their sessions except `keep` (a
+    /// session hash), in one transaction. Returns how many sessions ended.
+    pub async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        let (mut tx, _turn) = self.write().await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3")
                 .bind(password_hash)
                 .bind(now_rfc3339())
-                .bind(username),
-            )
-            .await?;
+                .bind(username)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("user {username}")));
         }
-        Ok(())
+        let ended = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)
+             AND id_hash <> $2",
+        )
+        .bind(username)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Starts a session; `max_age` bounds it absolutely.

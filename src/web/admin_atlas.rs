@@ -53,8 +53,15 @@ async fn view(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<AtlasAdminPage, AppError> {
+    let mut releases = state.store.list_releases().await?;
+    // Admins see the whole source (credentials are never stored).
+    for r in &mut releases {
+        if let Some(full) = state.store.release_source(&r.version).await? {
+            r.source = full;
+        }
+    }
     Ok(AtlasAdminPage {
-        releases: state.store.list_releases().await?,
+        releases,
         sync_url: DEFAULT_SYNC_URL,
         notice,
         error,
@@ -88,7 +95,10 @@ async fn import(
             actor: actor.name,
             action: "import.atlas",
             target: release.version.clone(),
-            detail: format!("{outcome} (from {})", fetched.source),
+            detail: format!(
+                "{outcome} (from {})",
+                crate::domain::source::redact_source(&fetched.source)
+            ),
             ip: actor.ip,
         })
         .await?;

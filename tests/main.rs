@@ -6,6 +6,7 @@ mod api_incidents;
 mod browser;
 mod concurrency;
 mod dashboard;
+mod hardening;
 mod importers;
 mod incident_pages;
 mod knowledge_base;

@@ -1025,3 +1025,176 @@ async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry()
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(count().await, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn setup_is_refused_once_an_account_exists_and_rate_limited() {
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let started = std::time::Instant::now();
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=intruder&password=violet-harbour-lantern-77",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("already set up"));
+    assert!(app.store.user_by_name("intruder").await.unwrap().is_none());
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "refused without hashing"
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            form(&anon, &app, "/setup", "username=x&password=y")
+                .await
+                .status(),
+        );
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_database_takes_the_first_admin_from_this_machine_or_with_the_setup_token() {
+    let app = TestApp::spawn_empty(WebConfig {
+        setup_token: Some("one-time-setup-token".to_string()),
+        ..WebConfig::default()
+    })
+    .await;
+    let anon = app.anonymous();
+    let page = anon
+        .get(app.url("/setup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"setup_token\""));
+    // A token that is offered must be right, even from this machine.
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=root&password=violet-harbour-lantern-77&setup_token=guess",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.count_users().await.unwrap(), 0);
+    // A weak password is refused, naming the field.
+    let res = form(&anon, &app, "/setup", "username=root&password=password1234").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("password"));
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=root&password=violet-harbour-lantern-77&setup_token=one-time-setup-token",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.count_users().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn accounts_lock_after_repeated_wrong_passwords_whatever_the_address_limit() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute: 0,
+        ..WebConfig::default()
+    })
+    .await;
+    let _ = app.client_as(Role::Analyst).await;
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&app, "admin", "wrong-password-123").await.1,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked now, even with the right password; other accounts are not.
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&app, "analyst", PASSWORD).await.1,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn weak_passwords_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for weak in [
+        "aaaaaaaaaaaa",
+        "++++++++++++",
+        "password1234",
+        "123456789012",
+        "bobbobbob-the-builder",
+    ] {
+        let body = serde_html_form::to_string([
+            ("username", "bob"),
+            ("role", "analyst"),
+            ("password", weak),
+        ])
+        .unwrap();
+        let res = form(&app.client, &app, "/admin/users", &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        assert!(res.text().await.unwrap().contains("password"), "{weak}");
+    }
+    let spaces = "username=bob&role=analyst&password=++++++++++++";
+    let res = form(&app.client, &app, "/admin/users", spaces).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "twelve spaces"
+    );
+    assert!(app.store.user_by_name("bob").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sign_in_follows_only_same_origin_paths() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute: 0,
+        ..WebConfig::default()
+    })
+    .await;
+    let cases = [
+        ("%2F%09%2Fevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("%2F%252F%2Fevil.example", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("%2F%0A%2Fevil.example", "/"),
+        ("%2F+%2Fevil.example", "/"),
+        ("%2Fincidents%3Fstatus%3Dopen", "/incidents?status=open"),
+    ];
+    for (next, expected) in cases {
+        let res = app
+            .anonymous()
+            .post(app.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=admin&password={PASSWORD}&next={next}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(res.headers()["location"], expected, "{next}");
+    }
+    // The sign-in page carries only a safe value into its form.
+    let page = app
+        .anonymous()
+        .get(app.url("/login?next=%2F%09%2Fevil.example"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"next\" value=\"/\""), "{page}");
+}

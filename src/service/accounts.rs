@@ -30,12 +30,15 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// How many Argon2 computations run at once, in the whole process. Each one
 /// takes 19 MiB for its duration; a burst of sign-ins, setups or password
-/// changes queues here instead of growing the heap without bound.
+/// changes queues here instead of growing the heap without bound. (The
+/// server binary also makes the allocator hand such large blocks back to
+/// the system when they are freed: see `main.rs`.)
 pub const HASHING_SLOTS: usize = 2;
 
 static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_SLOTS);
 
-/// Runs one password computation off the async threads, in its turn.
+/// Runs one password computation off the async threads, in its turn (at
+/// most [`HASHING_SLOTS`] at once; the others wait here, costing no memory).
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     let _slot = HASHING.acquire().await.ok()?;
     tokio::task::spawn_blocking(work).await.ok()

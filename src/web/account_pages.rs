@@ -557,3 +557,46 @@ async fn change_password(
         "/account?password=changed&ended={ended}"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_from_elsewhere_needs_the_setup_token() {
+        let remote: IpAddr = "203.0.113.7".parse().unwrap();
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let token = Some("one-time");
+        assert!(setup_allowed(Some(local), "", token).is_ok());
+        assert!(setup_allowed(Some(mapped), "", None).is_ok());
+        assert!(setup_allowed(Some(remote), "", token).is_err());
+        assert!(setup_allowed(None, "", token).is_err());
+        assert!(setup_allowed(Some(remote), "one-time", token).is_ok());
+        assert!(setup_allowed(Some(remote), "guess", token).is_err());
+        assert!(setup_allowed(Some(remote), "one-time", None).is_err());
+        assert!(setup_allowed(Some(local), "guess", token).is_err());
+    }
+
+    #[test]
+    fn next_is_a_same_origin_path_or_root() {
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /x",
+            "/login?next=/x",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        for good in ["/", "/incidents?status=open", "/matrix?ids=1,2"] {
+            assert_eq!(safe_next(good), good);
+        }
+    }
+}

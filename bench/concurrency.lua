@@ -1,6 +1,9 @@
 -- wrk script for bench/concurrency.sh: a mix of reads and writes against one
 -- SQLite database, counting answers by status class.
---   wrk ... -s bench/concurrency.lua URL -- TOKEN ID1,ID2,... HOT1,HOT2,...
+--   wrk ... -s bench/concurrency.lua URL -- TOKEN ID1,ID2,... HOT1,HOT2,... THINK_MS
+-- Each connection is one client that waits a random 0..2*THINK_MS ms (mean
+-- THINK_MS) between its requests, as a person or a script does; 0 sends
+-- back to back (a saturation test: latency is then the queue length).
 -- Reads: 50 % one incident (JSON), 15 % a page of the list, 10 % an incident
 -- page (HTML). Writes: 17 % a step into one of a few "hot" incidents (many
 -- clients writing to the same incidents at once), 5 % a same-version PUT (a
@@ -12,7 +15,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local token, ids, hot
+local token, ids, hot, think_ms
 local counts = { c2xx = 0, c3xx = 0, c409 = 0, c4xx = 0, c5xx = 0, other = 0 }
 
 local function split(s)
@@ -27,6 +30,7 @@ function init(args)
   token = args[1]
   ids = split(args[2])
   hot = split(args[3])
+  think_ms = tonumber(args[4] or "0") or 0
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
 end
 
@@ -64,6 +68,13 @@ function request()
     local body = '{"title":"Created under load","steps":[{"tactic":"AML.TA0005","technique":"AML.T0051"}]}'
     return wrk.format("POST", "/api/v1/incidents", headers(), body)
   end
+end
+
+function delay()
+  if think_ms <= 0 then
+    return 0
+  end
+  return math.random(0, 2 * think_ms)
 end
 
 function response(status, hdrs, body)

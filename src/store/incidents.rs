@@ -402,21 +402,32 @@ impl Store {
     ) -> StoreResult<(String, i64)> {
         let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
-        let mut order = step_order(&mut tx, incident_id).await?;
-        if order.len() >= crate::domain::limits::STEPS {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM observations WHERE incident_id = $1")
+                .bind(incident_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if count >= crate::domain::limits::STEPS as i64 {
             return Err(StoreError::Conflict(format!(
                 "an incident has at most {} steps",
                 crate::domain::limits::STEPS
             )));
         }
-        let now = now_rfc3339();
-        let id = insert_step(&mut tx, incident_id, order.len() as i64 + 1, step, &now).await?;
+        // Positions are 1..=count: make room at `at` with one statement
+        // rather than renumbering every step.
         let at = position
-            .map(|p| (p.max(1) - 1) as usize)
-            .unwrap_or(order.len())
-            .min(order.len());
-        order.insert(at, id.clone());
-        renumber(&mut tx, &order).await?;
+            .map(|p| p.max(1))
+            .unwrap_or(count + 1)
+            .min(count + 1);
+        sqlx::query(
+            "UPDATE observations SET position = position + 1 WHERE incident_id = $1 AND position >= $2",
+        )
+        .bind(incident_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let now = now_rfc3339();
+        let id = insert_step(&mut tx, incident_id, at, step, &now).await?;
         tx.commit().await?;
         Ok((id, version))
     }

@@ -13,6 +13,13 @@ use crate::web::{self, AppState, WebConfig};
 /// catalog when no release is stored yet, so a fresh install works offline.
 pub async fn open(database_url: &str) -> Result<(Store, ActiveAtlas), StoreError> {
     let store = Store::connect(database_url).await?;
+    let redacted = store.redact_release_sources().await?;
+    if redacted > 0 {
+        tracing::info!(
+            releases = redacted,
+            "removed credentials from stored ATLAS release sources"
+        );
+    }
     let active = load_or_seed(&store).await?;
     Ok((store, active))
 }

@@ -115,6 +115,11 @@ struct WebArgs {
     /// Sign-in attempts allowed per client address per minute (0: no limit).
     #[arg(long, env = "ATLASVIEW_LOGIN_RATE_LIMIT", default_value_t = 10)]
     login_rate_limit: u32,
+    /// On an empty database: the one-time token that lets a browser on another
+    /// machine create the first admin at /setup (default: a random one, printed
+    /// at start). Clients on this machine need none.
+    #[arg(long, env = "ATLASVIEW_SETUP_TOKEN")]
+    setup_token: Option<String>,
 }
 
 impl WebArgs {
@@ -125,6 +130,7 @@ impl WebArgs {
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
             session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
             login_attempts_per_minute: self.login_rate_limit,
+            setup_token: None,
         }
     }
 }
@@ -312,7 +318,27 @@ enum SuccessorCommand {
     Clear { technique: String },
 }
 
+/// Large blocks (Argon2's 19 MiB working area above all) get their own
+/// memory mapping, returned to the system when freed. glibc otherwise raises
+/// this threshold after the first such block and keeps later ones in its
+/// heaps: a burst of sign-ins then left the process hundreds of MiB larger
+/// for good.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_system() {
+    const THRESHOLD: libc::c_int = 4 * 1024 * 1024;
+    // SAFETY: mallopt only sets an allocator tuning value; it is called
+    // before any other thread exists.
+    let ok = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) };
+    if ok == 0 {
+        eprintln!("warning: could not set the allocator's mmap threshold");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_system() {}
+
 fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -356,18 +382,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { addr, web } => {
             let (store, active) = app::open(db).await.context("opening the database")?;
-            if store.count_users().await? == 0 && !web.public_read {
-                tracing::warn!(
-                    "no user accounts yet: create the first admin with `atlasview user add --role admin NAME`"
-                );
-            }
+            let mut config = web.config();
             let listener = TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
-            tracing::info!(addr = %listener.local_addr()?, database = %db, release = %active.version(), "atlasview listening");
+            let local = listener.local_addr()?;
+            if store.count_users().await? == 0 {
+                let token = match &web.setup_token {
+                    Some(t) if !t.trim().is_empty() => t.trim().to_string(),
+                    _ => accounts::new_setup_token()?,
+                };
+                println!(
+                    "No account yet. Create the first admin at http://{local}/setup (from this machine),\n\
+                     or with `atlasview user add --role admin NAME`. From another machine the setup\n\
+                     page asks for this one-time setup token: {token}"
+                );
+                config.setup_token = Some(token);
+            }
+            tracing::info!(addr = %local, database = %db, release = %active.version(), "atlasview listening");
             app::serve(
                 listener,
-                app::state(store.clone(), active, web.config()),
+                app::state(store.clone(), active, config),
                 app::shutdown_signal(),
             )
             .await?;
@@ -463,9 +498,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 UserCommand::Password { name } => {
                     let password = read_password()?;
-                    accounts::change_password(&store, &name, &password).await?;
-                    cli_audit(&store, "user.password", name.clone(), String::new()).await?;
-                    println!("password of {name} changed");
+                    let ended = accounts::reset_password(&store, &name, &password).await?;
+                    cli_audit(
+                        &store,
+                        "user.password",
+                        name.clone(),
+                        format!("reset; {ended} sessions ended"),
+                    )
+                    .await?;
+                    println!("password of {name} changed; {ended} sessions signed out");
                 }
             }
             Ok(())

@@ -25,7 +25,7 @@ fn account(db: &Path) -> String {
     add.stdin
         .take()
         .unwrap()
-        .write_all(b"a-long-password-for-alice\n")
+        .write_all(b"quartz-lantern-orbit-7291\n")
         .unwrap();
     assert!(add.wait().unwrap().success());
     let out = Command::new(BIN)

@@ -242,8 +242,10 @@ async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
         StatusCode::UNAUTHORIZED
     );
 
-    // A viewer cannot mint an analyst token for themselves.
-    let viewer = app.client_as(Role::Viewer).await;
+    // A viewer cannot mint an analyst token for themselves (signed in: a
+    // token cannot create tokens at all).
+    let _ = app.client_as(Role::Viewer).await;
+    let (viewer, _) = sign_in(&app, "viewer", PASSWORD).await;
     let res = viewer
         .post(app.url("/account/tokens"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -751,4 +753,448 @@ async fn admins_manage_users_from_the_admin_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A form POST from the same origin (as a browser sends it from our own page).
+async fn form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", app.base.clone())
+        .header("sec-fetch-site", "same-origin")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A client that sends this token (and keeps no cookies).
+fn token_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+async fn token_of(app: &TestApp, user: &str, role: Role) -> String {
+    let user = app.store.user_by_name(user).await.unwrap().unwrap();
+    atlasview::service::accounts::create_token(&app.store, &user, role, "table", None)
+        .await
+        .unwrap()
+        .0
+}
+
+/// Every `/account` route × principal: sessions manage their account; tokens
+/// (of any role, and especially one below its user's role) may read the
+/// account page but never create tokens, revoke them or change the password.
+#[tokio::test]
+async fn account_routes_by_principal_table() {
+    let app = TestApp::spawn().await;
+    let _ = app.client_as(Role::Analyst).await;
+    let (admin_session, _) = sign_in(&app, "admin", PASSWORD).await;
+    let (analyst_session, _) = sign_in(&app, "analyst", PASSWORD).await;
+    let principals: Vec<(&str, reqwest::Client, bool)> = vec![
+        ("admin session", admin_session, true),
+        ("analyst session", analyst_session, true),
+        (
+            "admin's viewer token",
+            token_client(&token_of(&app, "admin", Role::Viewer).await),
+            false,
+        ),
+        (
+            "admin's analyst token",
+            token_client(&token_of(&app, "admin", Role::Analyst).await),
+            false,
+        ),
+        (
+            "analyst's viewer token",
+            token_client(&token_of(&app, "analyst", Role::Viewer).await),
+            false,
+        ),
+        (
+            "admin's admin token",
+            token_client(&token_of(&app, "admin", Role::Admin).await),
+            false,
+        ),
+    ];
+    for (who, client, session) in &principals {
+        let tokens_before = app.store.list_tokens(None).await.unwrap().len();
+        let res = client.get(app.url("/account")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{who}: GET /account");
+        let page = res.text().await.unwrap();
+        assert_eq!(
+            page.contains("action=\"/account/tokens\""),
+            *session,
+            "{who}: the token form is offered to sessions only"
+        );
+        let cases: [(&str, String, u16); 3] = [
+            ("/account/tokens", "name=x&role=admin&expires=".into(), 422),
+            ("/account/tokens/revoke", "prefix=nosuchtoken".into(), 404),
+            (
+                "/account/password",
+                format!("current_password={PASSWORD}&password=short"),
+                422,
+            ),
+        ];
+        for (path, body, session_status) in cases {
+            let status = form(client, &app, path, &body).await.status().as_u16();
+            let expected = if *session { session_status } else { 403 };
+            // An analyst may not mint an admin token either; an admin may.
+            let expected = if *session && path == "/account/tokens" && *who == "admin session" {
+                201
+            } else {
+                expected
+            };
+            assert_eq!(status, expected, "{who}: POST {path}");
+        }
+        let minted = app.store.list_tokens(None).await.unwrap().len() - tokens_before;
+        assert_eq!(minted, usize::from(*who == "admin session"), "{who}");
+    }
+    // The password is unchanged: the old one still signs in.
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_reduced_token_cannot_take_over_its_owners_account() {
+    let app = TestApp::spawn().await;
+    let viewer_token = token_client(&token_of(&app, "admin", Role::Viewer).await);
+    let res = form(&viewer_token, &app, "/account/tokens", "name=x&role=admin").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("sign in with your password")
+    );
+    let res = form(
+        &viewer_token,
+        &app,
+        "/account/password",
+        "password=attacker-chosen-passphrase-42",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        sign_in(&app, "admin", "attacker-chosen-passphrase-42")
+            .await
+            .1,
+        StatusCode::UNAUTHORIZED
+    );
+    // Its reads are still a viewer's.
+    let s = viewer_token
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    let (here, _) = sign_in(&app, "admin", PASSWORD).await;
+    let (elsewhere, _) = sign_in(&app, "admin", PASSWORD).await;
+    let new = "violet-harbour-lantern-77";
+    // Without the current password, or with a wrong one: 422 naming the field.
+    for body in [
+        format!("password={new}"),
+        format!("current_password=wrong-password-123&password={new}"),
+    ] {
+        let res = form(&here, &app, "/account/password", &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("current_password"));
+    }
+    let res = form(
+        &here,
+        &app,
+        "/account/password",
+        &format!("current_password={PASSWORD}&password={new}"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let page = here
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Password changed") && page.contains("1 other session has been signed out"),
+        "{page}"
+    );
+    // This session goes on; the other one has ended.
+    assert_eq!(
+        here.get(app.url("/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        elsewhere
+            .get(app.url("/incidents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(sign_in(&app, "admin", new).await.1, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Headers a browser attaches by itself must not switch the cross-site check
+/// off for a request that its session cookie authenticates.
+#[tokio::test]
+async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = sign_in(&app, "admin", PASSWORD).await;
+    let count = || async {
+        app.store
+            .list_incidents(&Default::default())
+            .await
+            .unwrap()
+            .total
+    };
+    let before = count().await;
+    let forged = |authorization: Option<&'static str>, origin: &'static str| {
+        let mut req = browser
+            .post(app.url("/incidents"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", origin)
+            .body("title=Forged&kind=incident&severity=low&status=open");
+        if let Some(a) = authorization {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    for auth in [
+        Some("Basic YWxpY2U6c2VjcmV0"),
+        Some("Negotiate YIIFyQYGKwYBBQUCoIIFvTCCBbmgMDAuBgkqhkiC9xIBAgIG"),
+        Some("Bearer atv_bogus_token"),
+        None,
+    ] {
+        let status = forged(auth, "http://evil.example").await.unwrap().status();
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED,
+            "{auth:?}: {status}"
+        );
+    }
+    // A sandboxed or privacy-redirected page sends `Origin: null`.
+    let status = forged(None, "null").await.unwrap().status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let status = forged(Some("Basic YWxpY2U6c2VjcmV0"), "null")
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A valid token with the session cookie beside it is checked too.
+    let token = token_of(&app, "admin", Role::Admin).await;
+    let res = browser
+        .post(app.url("/api/v1/incidents"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("origin", "http://evil.example")
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn setup_is_refused_once_an_account_exists_and_rate_limited() {
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let started = std::time::Instant::now();
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=intruder&password=violet-harbour-lantern-77",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("already set up"));
+    assert!(app.store.user_by_name("intruder").await.unwrap().is_none());
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "refused without hashing"
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            form(&anon, &app, "/setup", "username=x&password=y")
+                .await
+                .status(),
+        );
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_database_takes_the_first_admin_from_this_machine_or_with_the_setup_token() {
+    let app = TestApp::spawn_empty(WebConfig {
+        setup_token: Some("one-time-setup-token".to_string()),
+        ..WebConfig::default()
+    })
+    .await;
+    let anon = app.anonymous();
+    let page = anon
+        .get(app.url("/setup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"setup_token\""));
+    // A token that is offered must be right, even from this machine.
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=root&password=violet-harbour-lantern-77&setup_token=guess",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.count_users().await.unwrap(), 0);
+    // A weak password is refused, naming the field.
+    let res = form(&anon, &app, "/setup", "username=root&password=password1234").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("password"));
+    let res = form(
+        &anon,
+        &app,
+        "/setup",
+        "username=root&password=violet-harbour-lantern-77&setup_token=one-time-setup-token",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.count_users().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn accounts_lock_after_repeated_wrong_passwords_whatever_the_address_limit() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute: 0,
+        ..WebConfig::default()
+    })
+    .await;
+    let _ = app.client_as(Role::Analyst).await;
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&app, "admin", "wrong-password-123").await.1,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked now, even with the right password; other accounts are not.
+    assert_eq!(
+        sign_in(&app, "admin", PASSWORD).await.1,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&app, "analyst", PASSWORD).await.1,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn weak_passwords_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for weak in [
+        "aaaaaaaaaaaa",
+        "++++++++++++",
+        "password1234",
+        "123456789012",
+        "bobbobbob-the-builder",
+    ] {
+        let body = serde_html_form::to_string([
+            ("username", "bob"),
+            ("role", "analyst"),
+            ("password", weak),
+        ])
+        .unwrap();
+        let res = form(&app.client, &app, "/admin/users", &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        assert!(res.text().await.unwrap().contains("password"), "{weak}");
+    }
+    let spaces = "username=bob&role=analyst&password=++++++++++++";
+    let res = form(&app.client, &app, "/admin/users", spaces).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "twelve spaces"
+    );
+    assert!(app.store.user_by_name("bob").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sign_in_follows_only_same_origin_paths() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute: 0,
+        ..WebConfig::default()
+    })
+    .await;
+    let cases = [
+        ("%2F%09%2Fevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("%2F%252F%2Fevil.example", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("%2F%0A%2Fevil.example", "/"),
+        ("%2F+%2Fevil.example", "/"),
+        ("%2Fincidents%3Fstatus%3Dopen", "/incidents?status=open"),
+    ];
+    for (next, expected) in cases {
+        let res = app
+            .anonymous()
+            .post(app.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=admin&password={PASSWORD}&next={next}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(res.headers()["location"], expected, "{next}");
+    }
+    // The sign-in page carries only a safe value into its form.
+    let page = app
+        .anonymous()
+        .get(app.url("/login?next=%2F%09%2Fevil.example"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"next\" value=\"/\""), "{page}");
 }

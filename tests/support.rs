@@ -63,6 +63,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: WebConfig) -> TestApp {
+        let app = Self::spawn_empty(config).await;
+        let client = client_with_token(Some(
+            &user_with_token(&app.store, "admin", Role::Admin).await,
+        ));
+        TestApp { client, ..app }
+    }
+
+    /// A fresh install with no account at all (the first-run setup page);
+    /// `client` has no credentials.
+    pub async fn spawn_empty(config: WebConfig) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("test.db");
         let (store, active) = app::open(db_path.to_str().expect("utf-8 path"))
@@ -79,7 +89,7 @@ impl TestApp {
             })
             .await;
         });
-        let client = client_with_token(Some(&user_with_token(&store, "admin", Role::Admin).await));
+        let client = client_with_token(None);
         TestApp {
             db_file: db_path,
             base,

@@ -64,7 +64,15 @@ pub fn validate_username(name: &str) -> Result<String, ValidationError> {
     Ok(name.to_string())
 }
 
-pub fn validate_password(password: &str) -> Result<(), ValidationError> {
+/// The least zxcvbn score a new password must reach: more than 10^8 guesses
+/// (it knows the common-password lists, dictionary words, keyboard walks,
+/// repeats, sequences and dates, and their l33t and digit-suffixed forms).
+const MIN_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// A new password: 12 to 256 characters, not all one character, not
+/// containing the username, and not easy to guess (common passwords and
+/// their variants such as `password1234`).
+pub fn validate_password(password: &str, username: &str) -> Result<(), ValidationError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD {
         return Err(ValidationError::new(
@@ -76,6 +84,33 @@ pub fn validate_password(password: &str) -> Result<(), ValidationError> {
         return Err(ValidationError::new(
             "password",
             format!("must be at most {MAX_PASSWORD} characters"),
+        ));
+    }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(ValidationError::new(
+            "password",
+            "must not be one character repeated",
+        ));
+    }
+    let name = username.trim().to_lowercase();
+    if !name.is_empty() && password.to_lowercase().contains(&name) {
+        return Err(ValidationError::new(
+            "password",
+            "must not contain the username",
+        ));
+    }
+    let estimate = zxcvbn::zxcvbn(password, &[&name]);
+    if estimate.score() < MIN_STRENGTH {
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
+            .unwrap_or_default();
+        return Err(ValidationError::new(
+            "password",
+            format!("is too easy to guess{why}: use a longer phrase of unrelated words"),
         ));
     }
     Ok(())
@@ -98,7 +133,27 @@ mod tests {
         for bad in ["A", "x", "has space", "<script>", "émile"] {
             assert!(validate_username(bad).is_err(), "{bad}");
         }
-        assert!(validate_password("short").is_err());
-        assert!(validate_password("correct horse battery").is_ok());
+        assert!(validate_password("short", "alice").is_err());
+        assert!(validate_password("correct horse battery", "alice").is_ok());
+        assert!(validate_password("test-password-0123", "admin").is_ok());
+        assert!(validate_password("a long first password", "admin").is_ok());
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        for weak in [
+            "aaaaaaaaaaaa",
+            "            ",
+            "password1234",
+            "Password1234!",
+            "123456789012",
+            "qwertyuiopasdf",
+            "iloveyou12345",
+        ] {
+            let e = validate_password(weak, "alice").unwrap_err();
+            assert_eq!(e.field, "password", "{weak}");
+        }
+        let e = validate_password("xx-Alice-horse-battery", "alice").unwrap_err();
+        assert!(e.message.contains("username"), "{}", e.message);
     }
 }

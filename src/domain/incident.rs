@@ -180,8 +180,45 @@ pub struct StepDraft {
     pub source: StepSource,
 }
 
-/// Trims and length-checks a text; control characters other than newlines and
-/// tabs are refused (they hide text from reviewers).
+/// Characters that change how the text around them is shown without being
+/// seen themselves: bidi embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069, and the marks U+200E, U+200F, U+061C) and zero-width
+/// characters (U+200B–U+200D, U+2060–U+2064, U+FEFF, U+180E). With them
+/// "invoice\u{202E}gpj.exe" shows as "invoiceexe.jpg".
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{061C}'
+            | '\u{180E}'
+    )
+}
+
+/// Free text with every invisible formatting character made visible as its
+/// code point (`[U+202E]`), so that a reviewer sees it is there and it
+/// reorders nothing.
+pub fn neutralise_invisible(text: &str) -> String {
+    if !text.chars().any(is_invisible_format) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_invisible_format(c) {
+            out.push_str(&format!("[U+{:04X}]", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Trims and length-checks a free text; control characters other than
+/// newlines and tabs are refused (they hide text from reviewers), and bidi
+/// controls and zero-width characters are neutralised visibly.
 pub fn clean_text(field: &str, value: Option<&str>, max: usize) -> Result<String, ValidationError> {
     let text = value.unwrap_or("").trim();
     let count = text.chars().count();
@@ -197,11 +234,31 @@ pub fn clean_text(field: &str, value: Option<&str>, max: usize) -> Result<String
     {
         return Err(ValidationError::new(field, "contains control characters"));
     }
-    Ok(text.to_string())
+    Ok(neutralise_invisible(text))
+}
+
+/// A name, title, tag or identifier: like [`clean_text`], but bidi controls
+/// and zero-width characters are refused, since they can make it read as
+/// something else.
+pub fn clean_name(field: &str, value: Option<&str>, max: usize) -> Result<String, ValidationError> {
+    if let Some(c) = value
+        .unwrap_or("")
+        .chars()
+        .find(|c| is_invisible_format(*c))
+    {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "contains the invisible formatting character U+{:04X} (bidi control or zero-width), which can disguise text",
+                c as u32
+            ),
+        ));
+    }
+    clean_text(field, value, max)
 }
 
 fn required_text(field: &str, value: Option<&str>, max: usize) -> Result<String, ValidationError> {
-    let text = clean_text(field, value, max)?;
+    let text = clean_name(field, value, max)?;
     if text.is_empty() {
         return Err(ValidationError::new(field, "is required"));
     }
@@ -209,7 +266,7 @@ fn required_text(field: &str, value: Option<&str>, max: usize) -> Result<String,
 }
 
 fn one_line(field: &str, value: Option<&str>, max: usize) -> Result<String, ValidationError> {
-    let text = clean_text(field, value, max)?;
+    let text = clean_name(field, value, max)?;
     if text.contains(['\n', '\r']) {
         return Err(ValidationError::new(field, "must be a single line"));
     }
@@ -517,6 +574,40 @@ mod tests {
         for (input, field) in cases {
             assert_eq!(input.validate().unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn bidi_and_zero_width_are_refused_in_names_and_shown_in_free_text() {
+        for bad in [
+            "invoice\u{202E}gpj.exe",
+            "a\u{2066}b",
+            "zero\u{200B}width",
+            "bom\u{FEFF}",
+        ] {
+            let title = IncidentInput {
+                title: Some(bad.into()),
+                ..valid()
+            };
+            assert_eq!(title.validate().unwrap_err().field, "title", "{bad:?}");
+            let tag = IncidentInput {
+                tags: vec![bad.into()],
+                ..valid()
+            };
+            assert_eq!(tag.validate().unwrap_err().field, "tags[0]", "{bad:?}");
+            let target = IncidentInput {
+                target: Some(bad.into()),
+                ..valid()
+            };
+            assert_eq!(target.validate().unwrap_err().field, "target", "{bad:?}");
+        }
+        let summary = IncidentInput {
+            summary: Some("open invoice\u{202E}gpj.exe now\u{200D}".into()),
+            ..valid()
+        };
+        assert_eq!(
+            summary.validate().unwrap().summary,
+            "open invoice[U+202E]gpj.exe now[U+200D]"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod enums;
 pub mod incident;
 pub mod rules;
+pub mod source;
 pub mod time;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};

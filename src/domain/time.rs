@@ -2,7 +2,7 @@
 //! alert gives a second. Stored as RFC 3339 UTC at the start of the period plus
 //! the precision, so they sort and range-filter as text.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,10 @@ impl Precision {
     }
 }
 
+/// The earliest and latest years a time may have, in UTC.
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 2200;
+
 /// A UTC instant known to a given precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FuzzyTime {
@@ -62,8 +66,22 @@ pub struct FuzzyTime {
 
 impl FuzzyTime {
     /// Accepts `2020`, `2020-03`, `2020-03-15`, `2020-03-15T10:30` (UTC, as an
-    /// HTML `datetime-local` sends it) and full RFC 3339 with any offset.
+    /// HTML `datetime-local` sends it) and full RFC 3339 with any offset; the
+    /// instant, in UTC, must fall within the years [`MIN_YEAR`]–[`MAX_YEAR`]
+    /// (so that it is stored as a four-digit year and reads back as stored).
     pub fn parse(input: &str) -> Result<Self, String> {
+        let t = Self::parse_any_year(input)?;
+        let year = t.at.year();
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(format!(
+                "`{}` is in the year {year} (UTC); dates must be between {MIN_YEAR} and {MAX_YEAR}",
+                input.trim()
+            ));
+        }
+        Ok(t)
+    }
+
+    fn parse_any_year(input: &str) -> Result<Self, String> {
         let s = input.trim();
         let bad = || {
             format!(
@@ -156,7 +174,7 @@ impl FuzzyTime {
     /// The first instant after the period (exclusive end), for range filters:
     /// `to=2024-06` includes all of June.
     pub fn end(&self) -> DateTime<Utc> {
-        use chrono::{Datelike, Duration, Months};
+        use chrono::{Duration, Months};
         match self.precision {
             Precision::Year => Utc
                 .with_ymd_and_hms(self.at.year() + 1, 1, 1, 0, 0, 0)
@@ -324,6 +342,36 @@ mod tests {
             "'; DROP TABLE x",
         ] {
             assert!(FuzzyTime::parse(bad).is_err(), "{bad} parsed");
+        }
+    }
+
+    #[test]
+    fn only_years_1900_to_2200_after_the_offset() {
+        for ok in [
+            "1900",
+            "1900-01-01T00:00:00Z",
+            "1900-01-01T00:30:00-00:30",
+            "2200-12-31T23:59:59Z",
+            "2200-12-31T23:59:59+23:59",
+            "2200-12",
+        ] {
+            let t = FuzzyTime::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(
+                FuzzyTime::from_stored(Some(&t.rfc3339()), Some(t.precision.as_str())),
+                Some(t)
+            );
+        }
+        for bad in [
+            "1899",
+            "1899-12-31T23:59:59Z",
+            "1900-01-01T00:00:00+00:01",
+            "2201",
+            "2200-12-31T23:59:59-00:01",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            let e = FuzzyTime::parse(bad).unwrap_err();
+            assert!(e.contains("between 1900 and 2200"), "{bad}: {e}");
         }
     }
 

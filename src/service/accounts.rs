@@ -28,20 +28,36 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// How many Argon2 computations run at once, in the whole process. Each one
+/// takes 19 MiB for its duration; a burst of sign-ins, setups or password
+/// changes queues here instead of growing the heap without bound. (The
+/// server binary also makes the allocator hand such large blocks back to
+/// the system when they are freed: see `main.rs`.)
+pub const HASHING_SLOTS: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_SLOTS);
+
+/// Runs one password computation off the async threads, in its turn (at
+/// most [`HASHING_SLOTS`] at once; the others wait here, costing no memory).
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _slot = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
 pub async fn hash_password(password: String) -> Result<String, ServiceError> {
     let salt = random_bytes::<16>()?;
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let hash: Result<PasswordHash, _> =
             Argon2::default().hash_password_with_salt(password.as_bytes(), &salt);
         hash.map(|h| h.to_string())
             .map_err(|e| StoreError::Corrupt(format!("password hashing failed: {e}")).into())
     })
     .await
-    .map_err(|e| StoreError::Corrupt(format!("hashing task failed: {e}")))?
+    .ok_or_else(|| StoreError::Corrupt("the hashing task failed".to_string()))?
 }
 
 async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
@@ -63,33 +79,60 @@ pub async fn create_user(
     role: Role,
 ) -> Result<User, ServiceError> {
     let username = validate_username(username)?;
-    validate_password(password)?;
+    validate_password(password, &username)?;
     let hash = hash_password(password.to_string()).await?;
     Ok(store.create_user(&username, &hash, role).await?)
 }
 
-/// The first admin, from the first-run setup page: only while no account exists.
+/// The first admin, from the first-run setup page: only while no account
+/// exists, checked before any hashing (and again, atomically, by the insert).
 pub async fn create_first_admin(
     store: &Store,
     username: &str,
     password: &str,
 ) -> Result<User, ServiceError> {
+    if store.count_users().await? > 0 {
+        return Err(already_set_up().into());
+    }
     let username = validate_username(username)?;
-    validate_password(password)?;
+    validate_password(password, &username)?;
     let hash = hash_password(password.to_string()).await?;
     Ok(store
         .create_first_user(&username, &hash, Role::Admin)
         .await?)
 }
 
+/// Why a setup is refused once an account exists.
+pub fn already_set_up() -> StoreError {
+    StoreError::Conflict("atlasview is already set up; sign in instead".to_string())
+}
+
+/// Changes a user's own password: the current one must be given. Ends every
+/// other session of the user (all but `keep`, the session hash of the request
+/// doing it); returns how many were ended.
 pub async fn change_password(
     store: &Store,
     username: &str,
-    password: &str,
-) -> Result<(), ServiceError> {
-    validate_password(password)?;
-    let hash = hash_password(password.to_string()).await?;
-    Ok(store.set_password(username, &hash).await?)
+    current: &str,
+    new: &str,
+    keep: Option<&str>,
+) -> Result<u64, ServiceError> {
+    if check_login(store, username, current).await?.is_none() {
+        return Err(
+            ValidationError::new("current_password", "is not your current password").into(),
+        );
+    }
+    validate_password(new, username)?;
+    let hash = hash_password(new.to_string()).await?;
+    Ok(store.set_password(username, &hash, keep).await?)
+}
+
+/// Sets a user's password without the current one (the operator's CLI, with
+/// access to the database) and ends all their sessions; returns how many.
+pub async fn reset_password(store: &Store, username: &str, new: &str) -> Result<u64, ServiceError> {
+    validate_password(new, username)?;
+    let hash = hash_password(new.to_string()).await?;
+    Ok(store.set_password(username, &hash, None).await?)
 }
 
 /// Checks a login. `Ok(None)`: wrong name or password, or a disabled account
@@ -109,6 +152,11 @@ pub async fn check_login(
     };
     let ok = verify_password(hash, password.to_string()).await;
     Ok(user.filter(|u| ok && !u.disabled))
+}
+
+/// A one-time setup token for the first-run page (printed on the console).
+pub fn new_setup_token() -> Result<String, ServiceError> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<18>()?))
 }
 
 /// Starts a session; returns the secret for the cookie (only its hash is stored).
@@ -143,7 +191,7 @@ pub async fn create_token(
         )
         .into());
     }
-    let name = crate::domain::clean_text("name", Some(name), 80)?;
+    let name = crate::domain::clean_name("name", Some(name), 80)?;
     if let Some(d) = expires_in_days
         && !(1..=3650).contains(&d)
     {
@@ -201,5 +249,27 @@ mod tests {
         assert!(verify_password(hash.clone(), "correct horse battery".into()).await);
         assert!(!verify_password(hash, "wrong horse battery".into()).await);
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashing_runs_at_most_its_slots_at_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let (running, peak) = (running.clone(), peak.clone());
+            tasks.push(tokio::spawn(hashing(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert!(peak.load(Ordering::SeqCst) <= HASHING_SLOTS);
     }
 }

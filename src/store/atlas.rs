@@ -13,6 +13,7 @@ use crate::atlas::{
     ActiveAtlas, AttackRef, CaseStudy, Mitigation, MitigationUse, ProcedureStep, Reference,
     Release, ReleaseInfo, SourceFormat, Tactic, Technique,
 };
+use crate::domain::source::{public_source, redact_source};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +149,8 @@ impl Store {
         source: &str,
     ) -> StoreResult<ImportOutcome> {
         let hash = content_hash(release);
-        let mut tx = self.pool.begin().await?;
+        let source = &redact_source(source);
+        let (mut tx, _turn) = self.write().await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT content_hash FROM atlas_releases WHERE version = $1")
                 .bind(&release.version)
@@ -209,7 +211,7 @@ impl Store {
 
     /// Makes a stored release the active one.
     pub async fn activate_release(&self, version: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let found: Option<(String,)> =
             sqlx::query_as("SELECT version FROM atlas_releases WHERE version = $1")
                 .bind(version)
@@ -221,6 +223,40 @@ impl Store {
         set_active(&mut tx, version).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Where a release came from, in full (as admins see it): a URL without
+    /// credentials, a file's path.
+    pub async fn release_source(&self, version: &str) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT source FROM atlas_releases WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(s,)| redact_source(&s)))
+    }
+
+    /// Removes credentials from sources stored before they were redacted on
+    /// import. Returns how many rows changed.
+    pub async fn redact_release_sources(&self) -> StoreResult<u64> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT version, source FROM atlas_releases")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut changed = 0;
+        for (version, source) in rows {
+            let clean = redact_source(&source);
+            if clean != source {
+                self.execute_write(
+                    sqlx::query("UPDATE atlas_releases SET source = $1 WHERE version = $2")
+                        .bind(clean)
+                        .bind(version),
+                )
+                .await?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 
     /// Every stored release, newest first.
@@ -257,7 +293,9 @@ impl Store {
             version: row.version,
             name: row.name,
             format: row.format,
-            source: row.source,
+            // What everyone may see; admins read the whole (credential-free)
+            // source with `release_source`.
+            source: public_source(&row.source),
             imported_at: row.imported_at,
             is_active: row.is_active,
             has_descriptions: row.has_descriptions,

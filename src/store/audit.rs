@@ -42,15 +42,14 @@ pub struct AuditQuery {
 
 impl Store {
     pub async fn audit(&self, event: AuditEvent) -> StoreResult<()> {
-        sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        self.execute_write(sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(new_id("aud-"))
             .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
             .bind(&event.actor)
             .bind(event.action)
             .bind(&event.target)
             .bind(&event.detail)
-            .bind(&event.ip)
-            .execute(&self.pool)
+            .bind(&event.ip))
             .await?;
         Ok(())
     }

@@ -114,14 +114,16 @@ impl Store {
             "INSERT INTO users (id, username, password_hash, role, disabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, FALSE, $5, $6) ON CONFLICT (username) DO NOTHING"
         };
-        let done = sqlx::query(sql)
-            .bind(&id)
-            .bind(username)
-            .bind(password_hash)
-            .bind(role.as_str())
-            .bind(&now)
-            .bind(&now)
-            .execute(&self.pool)
+        let done = self
+            .execute_write(
+                sqlx::query(sql)
+                    .bind(&id)
+                    .bind(username)
+                    .bind(password_hash)
+                    .bind(role.as_str())
+                    .bind(&now)
+                    .bind(&now),
+            )
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict(if only_first {
@@ -185,7 +187,7 @@ impl Store {
             .user_by_name(username)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         sqlx::query("UPDATE users SET role = $1, disabled = $2, updated_at = $3 WHERE id = $4")
             .bind(role.unwrap_or(user.role).as_str())
             .bind(disabled.unwrap_or(user.disabled))
@@ -205,18 +207,36 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {username}")))
     }
 
-    pub async fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()> {
+    /// Sets a user's password and ends their sessions except `keep` (a
+    /// session hash), in one transaction. Returns how many sessions ended.
+    pub async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        let (mut tx, _turn) = self.write().await?;
         let done =
             sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3")
                 .bind(password_hash)
                 .bind(now_rfc3339())
                 .bind(username)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("user {username}")));
         }
-        Ok(())
+        let ended = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)
+             AND id_hash <> $2",
+        )
+        .bind(username)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Starts a session; `max_age` bounds it absolutely.
@@ -227,7 +247,7 @@ impl Store {
         max_age: Duration,
     ) -> StoreResult<()> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -280,11 +300,12 @@ impl Store {
         }
         // Touch at most once a minute to keep reads cheap.
         if row.last_seen_at <= rfc3339(now - Duration::minutes(1)) {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-                .bind(rfc3339(now))
-                .bind(id_hash)
-                .execute(&self.pool)
-                .await?;
+            self.execute_write(
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                    .bind(rfc3339(now))
+                    .bind(id_hash),
+            )
+            .await?;
         }
         let user = row.user.into_user()?;
         Ok(Some(Resolved {
@@ -295,9 +316,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.pool)
+        self.execute_write(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash))
             .await?;
         Ok(())
     }
@@ -311,7 +330,7 @@ impl Store {
         role: Role,
         expires_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        self.execute_write(sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, role, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -322,8 +341,7 @@ impl Store {
         .bind(token_hash)
         .bind(role.as_str())
         .bind(now_rfc3339())
-        .bind(expires_at.map(rfc3339))
-        .execute(&self.pool)
+        .bind(expires_at.map(rfc3339)))
         .await?;
         Ok(())
     }
@@ -359,11 +377,12 @@ impl Store {
             .as_deref()
             .is_none_or(|t| t <= minute_ago.as_str())
         {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                .bind(&now)
-                .bind(token_hash)
-                .execute(&self.pool)
-                .await?;
+            self.execute_write(
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                    .bind(&now)
+                    .bind(token_hash),
+            )
+            .await?;
         }
         let user = row.user.into_user()?;
         let token_role = Role::parse(&row.token_role).unwrap_or(Role::Viewer);
@@ -405,12 +424,13 @@ impl Store {
             .into_iter()
             .find(|t| t.prefix == prefix)
             .ok_or_else(|| StoreError::NotFound(format!("token {prefix}")))?;
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
+        self.execute_write(
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
+            )
+            .bind(now_rfc3339())
+            .bind(prefix),
         )
-        .bind(now_rfc3339())
-        .bind(prefix)
-        .execute(&self.pool)
         .await?;
         Ok(token)
     }

@@ -278,7 +278,7 @@ impl Store {
     ) -> StoreResult<String> {
         let id = id.to_string();
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         // The draft's columns come first, in `bind_draft`'s order.
         bind_draft(
             sqlx::query(
@@ -399,7 +399,7 @@ impl Store {
         atlas_release: &str,
         expected_version: i64,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, id, Some(expected_version)).await?;
         update_fields(&mut tx, id, draft, atlas_release).await?;
         tx.commit().await?;
@@ -412,7 +412,7 @@ impl Store {
         id: &str,
         expected_version: Option<i64>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, id, expected_version).await?;
         sqlx::query("DELETE FROM incidents WHERE id = $1")
             .bind(id)
@@ -431,23 +431,34 @@ impl Store {
         position: Option<i64>,
         expected_version: Option<i64>,
     ) -> StoreResult<(String, i64)> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
-        let mut order = step_order(&mut tx, incident_id).await?;
-        if order.len() >= crate::domain::limits::STEPS {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM observations WHERE incident_id = $1")
+                .bind(incident_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if count >= crate::domain::limits::STEPS as i64 {
             return Err(StoreError::Conflict(format!(
                 "an incident has at most {} steps",
                 crate::domain::limits::STEPS
             )));
         }
-        let now = now_rfc3339();
-        let id = insert_step(&mut tx, incident_id, order.len() as i64 + 1, step, &now).await?;
+        // Positions are 1..=count: make room at `at` with one statement
+        // rather than renumbering every step.
         let at = position
-            .map(|p| (p.max(1) - 1) as usize)
-            .unwrap_or(order.len())
-            .min(order.len());
-        order.insert(at, id.clone());
-        renumber(&mut tx, &order).await?;
+            .map(|p| p.max(1))
+            .unwrap_or(count + 1)
+            .min(count + 1);
+        sqlx::query(
+            "UPDATE observations SET position = position + 1 WHERE incident_id = $1 AND position >= $2",
+        )
+        .bind(incident_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let now = now_rfc3339();
+        let id = insert_step(&mut tx, incident_id, at, step, &now).await?;
         tx.commit().await?;
         Ok((id, version))
     }
@@ -461,7 +472,7 @@ impl Store {
         position: Option<i64>,
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let (occ, occ_p) = time_parts(&step.observed);
         let done = sqlx::query(
@@ -505,7 +516,7 @@ impl Store {
         step_id: &str,
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let done = sqlx::query("DELETE FROM observations WHERE id = $1 AND incident_id = $2")
             .bind(step_id)
@@ -530,7 +541,7 @@ impl Store {
         order: &[String],
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let mut current = step_order(&mut tx, incident_id).await?;
         let mut wanted = order.to_vec();
@@ -575,7 +586,7 @@ impl Store {
             return Ok((id, false, false));
         }
         // One transaction: the fields and the steps change together or not at all.
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, &id, Some(current.incident.version)).await?;
         update_fields(&mut tx, &id, draft, atlas_release).await?;
         sqlx::query("DELETE FROM observations WHERE incident_id = $1")

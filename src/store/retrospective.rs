@@ -176,7 +176,7 @@ impl Store {
         by: &str,
     ) -> StoreResult<i64> {
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump(&mut tx, incident_id, expected_version, by, &now).await?;
         sqlx::query(
             "UPDATE incident_retrospectives SET went_well = $1, to_improve = $2, actions = $3
@@ -203,7 +203,7 @@ impl Store {
         by: &str,
     ) -> StoreResult<i64> {
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let version = bump(&mut tx, incident_id, expected_version, by, &now).await?;
         for row in rows {
             sqlx::query(

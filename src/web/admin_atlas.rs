@@ -59,8 +59,15 @@ async fn view(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<AtlasAdminPage, AppError> {
+    let mut releases = state.store.list_releases().await?;
+    // Admins see the whole source (credentials are never stored).
+    for r in &mut releases {
+        if let Some(full) = state.store.release_source(&r.version).await? {
+            r.source = full;
+        }
+    }
     Ok(AtlasAdminPage {
-        releases: state.store.list_releases().await?,
+        releases,
         sync_url: DEFAULT_SYNC_URL.to_string(),
         notice,
         error,
@@ -89,7 +96,11 @@ async fn import(
         .await
         .map_err(|e| release_error(e, field))?;
     reload(state).await?;
-    let mut detail = format!("{} (from {})", done.outcome, fetched.source);
+    let mut detail = format!(
+        "{} (from {})",
+        done.outcome,
+        crate::domain::source::redact_source(&fetched.source)
+    );
     for w in &done.warnings {
         detail.push_str("; warning: ");
         detail.push_str(&w.to_string());

@@ -28,8 +28,14 @@ impl Principal {
         &self.0.user.username
     }
 
+    /// The effective role: the lower of the user's and (with a token) the token's.
     pub fn role(&self) -> Role {
         self.0.role
+    }
+
+    /// Authenticated by an API token rather than a signed-in session.
+    pub fn by_token(&self) -> bool {
+        self.0.token_prefix.is_some()
     }
 }
 
@@ -38,8 +44,12 @@ impl Principal {
 pub enum Access {
     /// Anyone (login page, static files, health check).
     Public,
-    /// Any signed-in user, whatever the role (their own account page).
+    /// Any signed-in user or token, whatever the role (their own account page).
     SignedIn,
+    /// A signed-in session, never a token: managing the account's own
+    /// credentials (creating and revoking tokens, changing the password), so
+    /// that a token of reduced scope cannot take over its owner's account.
+    Session,
     /// At least this role.
     Role(Role),
 }
@@ -59,6 +69,9 @@ pub fn access_for(method: &Method, path: &str) -> Access {
         || p == "/favicon.ico"
     {
         return Access::Public;
+    }
+    if p.starts_with("/account/") && !is_safe(method) {
+        return Access::Session;
     }
     if p == "/logout" || p == "/account" || p.starts_with("/account/") {
         return Access::SignedIn;
@@ -123,6 +136,8 @@ enum Denied {
         needed: Role,
         has: Role,
     },
+    /// A token where only a signed-in session will do.
+    NeedsSession,
 }
 
 fn deny(denied: Denied, api: bool, method: &Method, uri: &axum::http::Uri) -> Response {
@@ -148,6 +163,17 @@ fn deny(denied: Denied, api: bool, method: &Method, uri: &axum::http::Uri) -> Re
             };
             let encoded: String = serde_html_form::to_string([("next", next)]).unwrap_or_default();
             Redirect::to(&format!("/login?{encoded}")).into_response()
+        }
+        Denied::NeedsSession => {
+            let error = AppError::Forbidden(
+                "an API token cannot create tokens or change a password: sign in with your password to manage your account"
+                    .to_string(),
+            );
+            if api {
+                ApiError(error).into_response()
+            } else {
+                error.into_response()
+            }
         }
         Denied::Forbidden { needed, has } => {
             let error = AppError::Forbidden(format!(
@@ -203,6 +229,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let verdict = match (&access, &resolved) {
         (Access::Public, _) => Ok(()),
         (Access::SignedIn, Some(_)) => Ok(()),
+        (Access::Session, Some(r)) if r.token_prefix.is_some() => Err(Denied::NeedsSession),
+        (Access::Session, Some(_)) => Ok(()),
         (Access::Role(Role::Viewer), None) if state.config.public_read && is_safe(req.method()) => {
             Ok(())
         }
@@ -310,6 +338,8 @@ mod tests {
             Access::Role(Role::Viewer)
         );
         assert_eq!(access_for(&post, "/logout"), Access::SignedIn);
-        assert_eq!(access_for(&post, "/account/tokens"), Access::SignedIn);
+        assert_eq!(access_for(&post, "/account/tokens"), Access::Session);
+        assert_eq!(access_for(&post, "/account/password"), Access::Session);
+        assert_eq!(access_for(&get, "/account"), Access::SignedIn);
     }
 }

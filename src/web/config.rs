@@ -14,6 +14,10 @@ pub struct WebConfig {
     pub session_max: Duration,
     /// Failed-or-not login attempts allowed per client address per minute; 0 = unlimited.
     pub login_attempts_per_minute: u32,
+    /// The one-time token that lets a client other than this machine create
+    /// the first admin on a fresh database (printed on the console at start,
+    /// or chosen with `--setup-token`); `None`: only loopback clients may.
+    pub setup_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -24,6 +28,7 @@ impl Default for WebConfig {
             session_idle: Duration::hours(2),
             session_max: Duration::hours(12),
             login_attempts_per_minute: 10,
+            setup_token: None,
         }
     }
 }

@@ -96,6 +96,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Store(e) if e.is_busy() => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +106,9 @@ impl AppError {
         match self {
             AppError::Store(StoreError::NotFound(what)) => format!("{what} was not found"),
             AppError::Store(StoreError::Conflict(what)) => what.clone(),
+            AppError::Store(e) if e.is_busy() => {
+                "Another change was being saved at the same moment; try again.".to_string()
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 "Something went wrong on our side; the error has been logged.".to_string()
             }

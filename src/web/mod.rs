@@ -49,8 +49,9 @@ const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application. Layers run from the last listed inward:
-/// request log, panic catcher, trace, timeout, compression, security headers, CSRF check,
-/// authentication and the role policy, then the audit record of changes.
+/// request log, panic catcher, trace, timeout, compression, security headers,
+/// authentication and the role policy, the CSRF check (which needs to know
+/// whether the guard accepted a bearer token), then the audit record of changes.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(report_pages::routes())
@@ -65,13 +66,13 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_upgrade::routes())
         .merge(release_diff::routes())
         .nest("/api/v1", api::routes())
-        .nest_service("/static", ServeDir::new(STATIC_DIR))
+        .merge(static_files())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), security::audit_changes))
-        .layer(from_fn_with_state(state.clone(), auth::guard))
         .layer(CsrfLayer::new().with_rejection_response(security::csrf_rejection))
         .layer(from_fn(security::exempt_token_requests_from_csrf))
+        .layer(from_fn_with_state(state.clone(), auth::guard))
         .layer(from_fn_with_state(
             state.clone(),
             security::security_headers,
@@ -85,6 +86,32 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
         .layer(from_fn(request_log::log_requests))
+}
+
+/// The longest file name a file system takes; a longer `/static/` name would
+/// make the file system answer an error that `ServeDir` turns into a 500.
+const MAX_STATIC_NAME: usize = 255;
+
+/// `/static/*` from [`STATIC_DIR`]; names no file system can hold are a 404.
+fn static_files() -> Router<AppState> {
+    Router::new()
+        .nest_service("/static", ServeDir::new(STATIC_DIR))
+        .layer(from_fn(refuse_impossible_static_names))
+}
+
+async fn refuse_impossible_static_names(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = req.uri().path();
+    let too_long = path.len() > 4 * MAX_STATIC_NAME
+        || path
+            .split('/')
+            .any(|segment| percent_encoding::percent_decode_str(segment).count() > MAX_STATIC_NAME);
+    if too_long {
+        return AppError::NotFound("The file you asked for".to_string()).into_response();
+    }
+    next.run(req).await
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::auth::Actor;
+use super::auth::{Actor, Principal, session_cookie};
 use super::{AppError, AppState};
 use crate::store::AuditEvent;
 
@@ -58,10 +58,19 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
-/// Requests that carry a token are not ambient-credential requests, so the
-/// cross-site check does not apply to them: the headers it reads are dropped.
+/// Only a request that the guard authenticated by a valid `Bearer` token,
+/// and that carries no session cookie, is exempt from the cross-site check
+/// (a token is not an ambient credential: a browser never attaches one by
+/// itself). Any other `Authorization` scheme (Basic, Negotiate — which
+/// browsers do attach by themselves behind an authenticating proxy), a bogus
+/// token, or a cookie alongside the token leaves the check in place. Runs
+/// after [`super::auth::guard`], which puts the [`Principal`] in place.
 pub async fn exempt_token_requests_from_csrf(mut req: Request, next: Next) -> Response {
-    if req.headers().contains_key(header::AUTHORIZATION) {
+    let by_token = req
+        .extensions()
+        .get::<Principal>()
+        .is_some_and(Principal::by_token);
+    if by_token && session_cookie(req.headers()).is_none() {
         req.headers_mut().remove(header::ORIGIN);
         req.headers_mut().remove("sec-fetch-site");
     }

@@ -3,9 +3,12 @@
 use std::sync::{Arc, RwLock};
 
 use super::config::WebConfig;
-use super::rate_limit::LoginLimiter;
+use super::rate_limit::{AccountLockout, LoginLimiter};
 use crate::atlas::ActiveAtlas;
 use crate::store::Store;
+
+/// Setup attempts allowed per client address per minute.
+pub const SETUP_ATTEMPTS_PER_MINUTE: u32 = 5;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +16,10 @@ pub struct AppState {
     pub atlas: AtlasCell,
     pub config: Arc<WebConfig>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Attempts at the first-run setup page, per client address.
+    pub setup_limiter: Arc<LoginLimiter>,
+    /// Wrong passwords per account (sign-in and password change).
+    pub lockout: Arc<AccountLockout>,
 }
 
 impl AppState {
@@ -21,6 +28,8 @@ impl AppState {
             store,
             atlas: AtlasCell::new(atlas),
             login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+            setup_limiter: Arc::new(LoginLimiter::new(SETUP_ATTEMPTS_PER_MINUTE)),
+            lockout: Arc::new(AccountLockout::new()),
             config: Arc::new(config),
         }
     }

@@ -65,8 +65,13 @@ async fn build(
 ) -> Result<AdminPage, AppError> {
     let atlas = state.atlas.get();
     let (incidents, steps) = state.store.incident_counts().await?;
+    let mut release = atlas.info.clone();
+    // Admins see the whole source (credentials are never stored).
+    if let Some(full) = state.store.release_source(&release.version).await? {
+        release.source = full;
+    }
     Ok(AdminPage {
-        release: atlas.info.clone(),
+        release,
         imported_at: timestamp(&atlas.info.imported_at),
         incidents,
         steps,

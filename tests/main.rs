@@ -6,6 +6,7 @@ mod api_incidents;
 mod browser;
 mod dashboard;
 mod importers;
+mod ingest_api;
 mod incident_pages;
 mod knowledge_base;
 mod matrix;

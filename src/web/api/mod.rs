@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Errors are `{"error": "...", "field": "..."}`
 //! with the matching status; times are RFC 3339.
 
+mod atlas;
 mod body;
 mod incidents;
 mod matrix;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
             post(import_release_case_studies_handler),
         )
         .route("/matrix", get(matrix::matrix_handler))
+        .route("/atlas/techniques/{id}", get(atlas::technique_handler))
+        .route("/atlas/tactics", get(atlas::tactics_handler))
         .route("/layers", post(matrix::import_layer_handler))
         .fallback(|| async { ApiError(AppError::NotFound("this API endpoint".to_string())) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))

@@ -86,5 +86,17 @@ pub async fn import_release(
     fetched: &crate::atlas::fetch::Fetched,
 ) -> anyhow::Result<crate::store::ImportOutcome> {
     let release = crate::atlas::parse_release(&fetched.bytes)?;
-    Ok(store.import_release(&release, &fetched.source).await?)
+    let outcome = store.import_release(&release, &fetched.source).await?;
+    remap_alerts(store).await?;
+    Ok(outcome)
+}
+
+/// Maps queued alerts whose techniques the (new) active release knows.
+pub async fn remap_alerts(store: &Store) -> anyhow::Result<usize> {
+    let active = load_or_seed(store).await?;
+    let mapped = crate::service::ingest::remap_unmapped(store, &active).await?;
+    if mapped > 0 {
+        tracing::info!(mapped, release = %active.version(), "mapped queued alerts");
+    }
+    Ok(mapped)
 }

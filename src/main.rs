@@ -162,7 +162,8 @@ enum TokenCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role: use viewer, analyst or admin"))
+    Role::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a role: use ingest, viewer, analyst or admin"))
 }
 
 /// A password from the terminal (asked twice) or one line of standard input.

@@ -182,7 +182,12 @@ pub fn tidy(text: &str, max: usize) -> String {
 /// A time as alerts write it: RFC 3339 text, or a number of seconds or
 /// milliseconds since 1970 (OCSF uses milliseconds).
 pub fn parse_event_time(value: &Value) -> Result<DateTime<Utc>, String> {
-    let bad = || format!("`{}` is not an RFC 3339 time or a Unix timestamp", tidy(&value.to_string(), 60));
+    let bad = || {
+        format!(
+            "`{}` is not an RFC 3339 time or a Unix timestamp",
+            tidy(&value.to_string(), 60)
+        )
+    };
     match value {
         Value::String(s) => {
             let s = s.trim();
@@ -340,7 +345,23 @@ fn is_atlas_framework(threat: &Value) -> bool {
 /// Reads the ECS `threat` objects (at `threat` and `kibana.alert.rule.threat`).
 fn read_ecs_threat(alert: &Value, r: &mut Reader) {
     for path in ["threat", "kibana.alert.rule.threat"] {
-        for threat in objects(lookup(alert, path)) {
+        let mut threats = objects(lookup(alert, path));
+        // Fully flattened documents (`"threat.framework": …` at the top) have
+        // no `threat` object: gather its fields into one.
+        let gathered;
+        if threats.is_empty() && lookup(alert, &format!("{path}.framework")).is_some() {
+            let field = |f: &str| lookup(alert, &format!("{path}.{f}")).cloned();
+            gathered = serde_json::json!({
+                "framework": field("framework"),
+                "tactic": {"id": field("tactic.id")},
+                "technique": {
+                    "id": field("technique.id"),
+                    "subtechnique": {"id": field("technique.subtechnique.id")},
+                },
+            });
+            threats.push(&gathered);
+        }
+        for threat in threats {
             if !is_atlas_framework(threat) {
                 continue;
             }
@@ -349,7 +370,12 @@ fn read_ecs_threat(alert: &Value, r: &mut Reader) {
             if techniques.is_empty() {
                 // Flattened event form: `threat.technique.id: ["T0051"]`.
                 for id in strings(lookup(threat, "technique.id")) {
-                    r.technique(Shape::Ecs, &format!("{path}.technique.id"), &id, tactic.clone());
+                    r.technique(
+                        Shape::Ecs,
+                        &format!("{path}.technique.id"),
+                        &id,
+                        tactic.clone(),
+                    );
                 }
                 for id in strings(lookup(threat, "technique.subtechnique.id")) {
                     r.technique(
@@ -362,7 +388,12 @@ fn read_ecs_threat(alert: &Value, r: &mut Reader) {
             }
             for technique in techniques {
                 for id in strings(lookup(technique, "id")) {
-                    r.technique(Shape::Ecs, &format!("{path}.technique.id"), &id, tactic.clone());
+                    r.technique(
+                        Shape::Ecs,
+                        &format!("{path}.technique.id"),
+                        &id,
+                        tactic.clone(),
+                    );
                 }
                 for sub in objects(lookup(technique, "subtechnique")) {
                     for id in strings(lookup(sub, "id")) {
@@ -433,7 +464,12 @@ fn read_ocsf(alert: &Value, r: &mut Reader) {
             }
         }
         if let Some(id) = text_at(attack, "sub_technique.uid") {
-            r.technique(Shape::Ocsf, &field("sub_technique.uid"), &id, tactic.clone());
+            r.technique(
+                Shape::Ocsf,
+                &field("sub_technique.uid"),
+                &id,
+                tactic.clone(),
+            );
         }
         if let Some(id) = text_at(attack, "technique.uid") {
             r.technique(Shape::Ocsf, &field("technique.uid"), &id, tactic);
@@ -496,9 +532,9 @@ fn most_specific(hits: Vec<Hit>) -> Vec<Hit> {
         .collect();
     hits.into_iter()
         .filter(|h| {
-            !subs
-                .iter()
-                .any(|(parent, tactic)| *parent == h.technique && (tactic == &h.tactic || h.tactic.is_none()))
+            !subs.iter().any(|(parent, tactic)| {
+                *parent == h.technique && (tactic == &h.tactic || h.tactic.is_none())
+            })
         })
         .collect()
 }
@@ -678,15 +714,17 @@ pub fn validate_rule(
         .filter(|f| !f.is_empty())
         .collect();
     if fields.is_empty() {
-        problems.push(V::new("fields", "name at least one key field, such as host.name"));
+        problems.push(V::new(
+            "fields",
+            "name at least one key field, such as host.name",
+        ));
     }
     if fields.len() > 5 {
         problems.push(V::new("fields", "at most 5 key fields"));
     }
     for f in &fields {
         let ok = f.len() <= 100
-            && f
-                .chars()
+            && f.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
         if !ok {
             problems.push(V::new(
@@ -799,22 +837,39 @@ mod tests {
             assert_eq!(normalize_technique_id(raw).as_deref(), Some(want), "{raw}");
         }
         assert_eq!(normalize_tactic_id("ta0004").as_deref(), Some("AML.TA0004"));
-        assert_eq!(normalize_tactic_id(" AML.TA0004").as_deref(), Some("AML.TA0004"));
+        assert_eq!(
+            normalize_tactic_id(" AML.TA0004").as_deref(),
+            Some("AML.TA0004")
+        );
     }
 
     #[test]
     fn malformed_ids_are_refused() {
         for bad in [
-            "", "T51", "AML.T00510", "AML.X0001", "T1059.1", "AML.TA0004", "ＡML.T0051",
-            "AML.T0051.0001", "prompt injection", "AML. T0051",
+            "",
+            "T51",
+            "AML.T00510",
+            "AML.X0001",
+            "T1059.1",
+            "AML.TA0004",
+            "ＡML.T0051",
+            "AML.T0051.0001",
+            "prompt injection",
+            "AML. T0051",
         ] {
             assert_eq!(normalize_technique_id(bad), None, "{bad:?}");
         }
         let refused = parse_alert(&json!({"technique": "T51"}), None, now()).unwrap_err();
-        assert!(refused[0].contains("technique") && refused[0].contains("T51"), "{refused:?}");
-        let refused =
-            parse_alert(&json!({"technique": "AML.T0051", "tactic": "Execution"}), None, now())
-                .unwrap_err();
+        assert!(
+            refused[0].contains("technique") && refused[0].contains("T51"),
+            "{refused:?}"
+        );
+        let refused = parse_alert(
+            &json!({"technique": "AML.T0051", "tactic": "Execution"}),
+            None,
+            now(),
+        )
+        .unwrap_err();
         assert!(refused[0].starts_with("tactic:"), "{refused:?}");
     }
 
@@ -834,7 +889,10 @@ mod tests {
         assert_eq!(a.title, "Injected prompt");
         assert_eq!(
             techniques(&a),
-            vec![("AML.T0051", Some("AML.TA0005")), ("AML.T0043", Some("AML.TA0005"))]
+            vec![
+                ("AML.T0051", Some("AML.TA0005")),
+                ("AML.T0043", Some("AML.TA0005"))
+            ]
         );
     }
 
@@ -861,7 +919,10 @@ mod tests {
         assert_eq!(a.severity, Some(Severity::Critical));
         // The sub-technique is the finding; ATT&CK IDs are not ATLAS IDs.
         assert_eq!(techniques(&a), vec![("AML.T0051.001", Some("AML.TA0005"))]);
-        assert_eq!(correlation_key(&nested, &["host.name".into()]).as_deref(), Some("gpu-01"));
+        assert_eq!(
+            correlation_key(&nested, &["host.name".into()]).as_deref(),
+            Some("gpu-01")
+        );
 
         let flat = json!({
             "@timestamp": 1767225600000_i64,
@@ -871,13 +932,19 @@ mod tests {
         });
         let a = parse_alert(&flat, None, now()).unwrap();
         assert_eq!(techniques(&a), vec![("AML.T0043", None)]);
-        assert_eq!(a.event_at, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
+        assert_eq!(
+            a.event_at,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+        );
         assert!(a.alert_id.starts_with("sha256:"));
 
         let tags = json!({"kibana.alert.rule.tags": ["Domain: LLM", "Mitre Atlas: T0051", "Mitre Atlas: AML.T0043"],
                           "kibana.alert.severity": "medium"});
         let a = parse_alert(&tags, None, now()).unwrap();
-        assert_eq!(techniques(&a), vec![("AML.T0051", None), ("AML.T0043", None)]);
+        assert_eq!(
+            techniques(&a),
+            vec![("AML.T0051", None), ("AML.T0043", None)]
+        );
         assert_eq!(a.severity, Some(Severity::Medium));
     }
 
@@ -899,7 +966,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.shape, Shape::Ocsf);
-        assert_eq!((a.source.as_str(), a.alert_id.as_str()), ("AI Guard", "f-1"));
+        assert_eq!(
+            (a.source.as_str(), a.alert_id.as_str()),
+            ("AI Guard", "f-1")
+        );
         assert_eq!(a.title, "Model evasion");
         assert_eq!(a.severity, Some(Severity::High));
         assert_eq!(
@@ -920,7 +990,10 @@ mod tests {
         assert_eq!(a.source, "sigma-rules");
         assert_eq!(
             techniques(&a),
-            vec![("AML.T0051", Some("AML.TA0001")), ("AML.T0043.001", Some("AML.TA0001"))]
+            vec![
+                ("AML.T0051", Some("AML.TA0001")),
+                ("AML.T0043.001", Some("AML.TA0001"))
+            ]
         );
         assert_eq!(a.event_at, now());
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod case_studies;
 pub mod demo;
 pub mod incidents;
+pub mod ingest;
 pub mod layers;
 
 use crate::domain::ValidationError;

@@ -2,6 +2,7 @@
 //! [`Store`]. The SQL is kept portable (SQLite now, PostgreSQL next): `$n`
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
+mod alerts;
 mod atlas;
 mod audit;
 mod auth;
@@ -17,6 +18,10 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use alerts::{
+    AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, RuleRow, SourceStats, StepAlert,
+    StepAlerts, StepState, ToConfirm, UnmappedHit, split_tactics,
+};
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};

@@ -143,10 +143,9 @@ pub async fn technique_handler(
     }
     match state.store.find_technique_anywhere(&id).await? {
         Some((release, t)) => Ok(Json(technique_json(&atlas, &t, &release, false)).into_response()),
-        None => Err(AppError::NotFound(format!(
-            "technique {id} (in any stored ATLAS release)"
-        ))
-        .into()),
+        None => {
+            Err(AppError::NotFound(format!("technique {id} (in any stored ATLAS release)")).into())
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Errors are `{"error": "...", "field": "..."}`
 //! with the matching status; times are RFC 3339.
 
+mod alerts;
 mod atlas;
 mod body;
 mod incidents;
@@ -48,6 +49,11 @@ pub fn routes() -> Router<AppState> {
             post(import_release_case_studies_handler),
         )
         .route("/matrix", get(matrix::matrix_handler))
+        .route(
+            "/alerts",
+            post(alerts::ingest_handler).layer(DefaultBodyLimit::max(alerts::ALERTS_BODY_LIMIT)),
+        )
+        .route("/alerts/unmapped", get(alerts::unmapped_handler))
         .route("/atlas/techniques/{id}", get(atlas::technique_handler))
         .route("/atlas/tactics", get(atlas::tactics_handler))
         .route("/layers", post(matrix::import_layer_handler))

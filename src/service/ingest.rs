@@ -758,3 +758,59 @@ pub async fn load_rules_file(store: &Store, text: &str) -> Result<usize, RuleErr
     }
     Ok(rules.len())
 }
+
+/// Ingests NDJSON from a reader in batches of `batch` lines (one transaction
+/// each), for `atlasview ingest`. Refusals are numbered by line (1-based).
+/// `progress` gets the bytes read so far and the running report.
+pub async fn ingest_ndjson<R: std::io::BufRead>(
+    store: &Store,
+    atlas: &ActiveAtlas,
+    reader: R,
+    options: &IngestOptions,
+    batch: usize,
+    mut progress: impl FnMut(u64, &IngestReport),
+) -> Result<IngestReport, ServiceError> {
+    let batch = batch.clamp(1, MAX_ALERTS_PER_REQUEST);
+    let mut total = IngestReport::default();
+    let mut lines: Vec<usize> = Vec::with_capacity(batch);
+    let mut items: Vec<Result<Value, String>> = Vec::with_capacity(batch);
+    let mut bytes = 0u64;
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| {
+            ValidationError::new("file", format!("cannot read line {}: {e}", n + 1))
+        })?;
+        bytes += line.len() as u64 + 1;
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        lines.push(n + 1);
+        items.push(serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}")));
+        if items.len() == batch {
+            run_batch(store, atlas, &mut items, &mut lines, options, &mut total).await?;
+            progress(bytes, &total);
+        }
+    }
+    if !items.is_empty() {
+        run_batch(store, atlas, &mut items, &mut lines, options, &mut total).await?;
+    }
+    progress(bytes, &total);
+    Ok(total)
+}
+
+async fn run_batch(
+    store: &Store,
+    atlas: &ActiveAtlas,
+    items: &mut Vec<Result<Value, String>>,
+    lines: &mut Vec<usize>,
+    options: &IngestOptions,
+    total: &mut IngestReport,
+) -> Result<(), ServiceError> {
+    let mut report = ingest(store, atlas, std::mem::take(items), options).await?;
+    for r in &mut report.refused {
+        r.index = lines.get(r.index).copied().unwrap_or(r.index);
+    }
+    lines.clear();
+    total.add(report, 0);
+    Ok(())
+}

@@ -247,6 +247,18 @@ enum ImportCommand {
     /// Turn every case study of the active ATLAS release into an incident of
     /// kind "case study" (idempotent: re-running updates, never duplicates).
     CaseStudies,
+    /// Import incidents from a JSONL file, a JSON array or CSV with a header,
+    /// upserted by source and external ID (a re-run changes nothing). Every
+    /// problem of every bad record is listed by line; good records are imported.
+    Incidents {
+        file: std::path::PathBuf,
+        /// Source of records that name none.
+        #[arg(long, default_value = "import")]
+        source: String,
+        /// Check every record and say what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -528,7 +540,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 batch as usize,
                 |bytes, r| {
                     bar.set_position(bytes);
-                    bar.set_message(format!("{} accepted, {} refused", r.accepted, r.refused.len()));
+                    bar.set_message(format!(
+                        "{} accepted, {} refused",
+                        r.accepted,
+                        r.refused.len()
+                    ));
                 },
             )
             .await?;
@@ -579,9 +595,97 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("reading {}", file.display()))?;
                     let n = ingest::load_rules_file(&store, &text).await?;
-                    cli_audit(&store, "rule.load", file.display().to_string(), format!("{n} rules")).await?;
+                    cli_audit(
+                        &store,
+                        "rule.load",
+                        file.display().to_string(),
+                        format!("{n} rules"),
+                    )
+                    .await?;
                     println!("loaded {n} rules from {}", file.display());
                 }
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Incidents {
+            file,
+            source,
+            dry_run,
+        }) => {
+            use atlasview::service::bulk_import::{self, BulkOptions, Format};
+            let (store, active) = app::open(db).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let is_csv = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let format = if is_csv {
+                Format::Csv
+            } else {
+                Format::sniff(&text)
+            };
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "[{elapsed_precise}] {bar:30} {pos}/{len} records",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let options = BulkOptions { source, dry_run };
+            let report = bulk_import::import_text(
+                &store,
+                &active,
+                &text,
+                format,
+                &options,
+                |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )
+            .await?;
+            bar.finish_and_clear();
+            for bad in &report.failed {
+                for p in &bad.problems {
+                    eprintln!(
+                        "line {}{}: {}: {}",
+                        bad.line,
+                        bad.external_id
+                            .as_deref()
+                            .map(|id| format!(" ({id})"))
+                            .unwrap_or_default(),
+                        p.field,
+                        p.message
+                    );
+                }
+            }
+            for w in &report.warnings {
+                eprintln!("line {}: note: {}", w.line, w.message);
+            }
+            println!(
+                "{}{} records: {} created, {} updated, {} unchanged, {} refused, {} steps with a tactic to confirm, in {:.1} s",
+                if dry_run {
+                    "dry run (nothing written): "
+                } else {
+                    ""
+                },
+                report.records,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.failed.len(),
+                report.tactics_to_confirm,
+                started.elapsed().as_secs_f64()
+            );
+            if !dry_run {
+                cli_audit(
+                    &store,
+                    "incident.import",
+                    file.display().to_string(),
+                    format!("{} created, {} updated", report.created, report.updated),
+                )
+                .await?;
             }
             Ok(())
         }

@@ -4,6 +4,7 @@ mod support;
 
 mod api_incidents;
 mod browser;
+mod bulk_import;
 mod dashboard;
 mod importers;
 mod incident_pages;

@@ -707,7 +707,7 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
     }
 }
 
-fn same_content(
+pub(super) fn same_content(
     current: &IncidentDetail,
     draft: &IncidentDraft,
     release: &str,
@@ -744,7 +744,7 @@ fn same_content(
 
 /// Bumps the version (checking it when `expected` is given); tells a missing
 /// incident (404) from a stale version (409).
-async fn bump_version(
+pub(super) async fn bump_version(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     expected: Option<i64>,
@@ -781,7 +781,11 @@ type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q
 
 /// Binds an incident's editable columns as `$1`..`$15`, in the order that the
 /// incident INSERT and UPDATE statements list them.
-fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q str) -> Query<'q> {
+pub(super) fn bind_draft<'q>(
+    query: Query<'q>,
+    draft: &'q IncidentDraft,
+    atlas_release: &'q str,
+) -> Query<'q> {
     let (occ, occ_p) = time_parts(&draft.occurred);
     let (det, det_p) = time_parts(&draft.detected);
     let (res, res_p) = time_parts(&draft.resolved);
@@ -803,7 +807,7 @@ fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q
         .bind(atlas_release)
 }
 
-async fn update_fields(
+pub(super) async fn update_fields(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     draft: &IncidentDraft,
@@ -858,7 +862,7 @@ async fn renumber(tx: &mut Transaction<'_, Sqlite>, order: &[String]) -> StoreRe
     Ok(())
 }
 
-async fn insert_step(
+pub(super) async fn insert_step(
     tx: &mut Transaction<'_, Sqlite>,
     incident_id: &str,
     position: i64,
@@ -891,7 +895,7 @@ async fn insert_step(
     Ok(id)
 }
 
-async fn write_tags_and_references(
+pub(super) async fn write_tags_and_references(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     draft: &IncidentDraft,

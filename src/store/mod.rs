@@ -7,6 +7,7 @@ mod atlas;
 mod audit;
 mod auth;
 mod ids;
+mod imports;
 mod incidents;
 mod matrix;
 mod report;
@@ -26,6 +27,7 @@ pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
+pub use imports::{OriginRecord, Upsert};
 pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,

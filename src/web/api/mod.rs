@@ -4,6 +4,7 @@
 mod alerts;
 mod atlas;
 mod body;
+mod imports;
 mod incidents;
 mod matrix;
 mod views;
@@ -21,6 +22,10 @@ pub fn routes() -> Router<AppState> {
     use incidents::*;
     Router::new()
         .route("/incidents", get(list_handler).post(create_handler))
+        .route(
+            "/incidents/import",
+            post(imports::import_handler).layer(DefaultBodyLimit::max(imports::IMPORT_BODY_LIMIT)),
+        )
         .route(
             "/incidents/import/case-study",
             post(import_case_study_handler),

@@ -549,3 +549,152 @@ async fn the_ingest_role_posts_alerts_and_reads_nothing() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn ingestion_page_and_one_click_confirmation() {
+    let app = TestApp::spawn().await;
+    let alerts = [
+        json!({"id": "a1", "time": "2026-03-01T10:00:00Z", "technique": "AML.T0054", "source": "llm-guard", "title": "Jailbreak <b>attempt</b>"}),
+        json!({"id": "a2", "time": "2026-03-01T10:01:00Z", "technique": "AML.T0054", "source": "llm-guard"}),
+        json!({"id": "a3", "time": "2026-03-01T10:02:00Z", "technique": "AML.T0199", "source": "llm-guard"}),
+    ];
+    let (_, report) = app
+        .post_alerts("/api/v1/alerts", "application/x-ndjson", ndjson(&alerts))
+        .await;
+    let id = only_incident(&report);
+    let step = app.incident(&id).await["steps"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (status, html) = app.get("/admin/ingest").await;
+    assert_eq!(status, 200);
+    for needle in [
+        "llm-guard",
+        "Tactics to confirm",
+        "AML.T0199",
+        "llm-guard:a3",
+        "Alerts per hour",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    assert!(
+        html.contains("Jailbreak &#60;b&#62;attempt&#60;/b&#62;")
+            || html.contains("Jailbreak &lt;b&gt;"),
+        "titles are escaped"
+    );
+    assert!(html.contains(&format!("/incidents/{id}/steps/{step}/tactic")));
+
+    let (_, page) = app.get(&format!("/incidents/{id}")).await;
+    assert!(page.contains("Tactic to confirm"));
+    assert!(
+        page.contains("2 alerts behind this step"),
+        "the alerts behind the step"
+    );
+    assert!(page.contains("llm-guard:a2"));
+
+    // A viewer cannot confirm; an analyst can, in one click.
+    let viewer = app.client_as(Role::Viewer).await;
+    let url = app.url(&format!("/incidents/{id}/steps/{step}/tactic"));
+    let status = viewer
+        .post(&url)
+        .form(&[("tactic", "AML.TA0007")])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let analyst = app.client_as(Role::Analyst).await;
+    let status = analyst
+        .post(&url)
+        .form(&[("tactic", "AML.TA0002")])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::CONFLICT, "not a candidate");
+    let res = analyst
+        .post(&url)
+        .form(&[("tactic", "AML.TA0007"), ("back", "ingest")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let incident = app.incident(&id).await;
+    assert_eq!(incident["steps"][0]["tactic"], "AML.TA0007");
+    assert!(app.store.steps_to_confirm(10).await.unwrap().is_empty());
+    let status = analyst
+        .post(&url)
+        .form(&[("tactic", "AML.TA0007")])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::CONFLICT, "already confirmed");
+
+    // Later alerts of that technique fold into the confirmed step.
+    let (_, later) = app
+        .post_alerts(
+            "/api/v1/alerts",
+            "application/json",
+            json!({"id": "a4", "time": "2026-03-01T10:05:00Z", "technique": "AML.T0054", "source": "llm-guard"}).to_string(),
+        )
+        .await;
+    assert_eq!(later["folded"], 1, "{later}");
+    assert_eq!(later["tactics_to_confirm"], 0);
+}
+
+#[tokio::test]
+async fn rules_are_managed_on_the_ingestion_page() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/admin/ingest/rules"))
+        .form(&[("name", ""), ("fields", "host name!"), ("window", "soon")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    for field in ["name: is required", "fields: `host name!`", "idle_window:"] {
+        assert!(html.contains(field), "{field}: every problem is listed");
+    }
+    let res = app
+        .client
+        .post(app.url("/admin/ingest/rules"))
+        .form(&[
+            ("name", "per model"),
+            ("fields", "model.name, host.name"),
+            ("window", "12h"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rules = app.store.list_rules().await.unwrap();
+    assert_eq!(
+        (rules[0].key_fields.as_str(), rules[0].idle_seconds),
+        ("model.name,host.name", 43_200)
+    );
+    let (_, html) = app.get("/admin/ingest").await;
+    assert!(html.contains("per model") && html.contains("12h"));
+    let analyst = app.client_as(Role::Analyst).await;
+    let status = analyst
+        .post(app.url("/admin/ingest/rules/delete"))
+        .form(&[("name", "per model")])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN, "rules are the admins'");
+    let status = app
+        .client
+        .post(app.url("/admin/ingest/rules/delete"))
+        .form(&[("name", "per model")])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(app.store.list_rules().await.unwrap().is_empty());
+}

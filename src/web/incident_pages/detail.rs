@@ -15,8 +15,10 @@ use super::{
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_case_study_id;
 use crate::domain::{IncidentDetail, Observation};
+use crate::render::ingest::StepTriageView;
 use crate::render::{Link, timestamp};
 use crate::service::case_studies;
+use crate::store::StepAlerts;
 use crate::web::{AppError, AppState};
 
 pub async fn page(
@@ -24,7 +26,8 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
-    Ok(DetailPage::build(&state.atlas.get(), detail))
+    let triage = state.store.step_alerts(&id).await?;
+    Ok(DetailPage::build(&state.atlas.get(), detail, &triage))
 }
 
 pub async fn case_study_yaml(
@@ -116,14 +119,32 @@ pub struct StepView {
     evidence: String,
     first: bool,
     last: bool,
+    /// The alerts behind the step and its tactic to confirm (`templates/ingest/_step_alerts.html`).
+    triage: Option<StepTriageView>,
 }
 
 impl StepView {
-    fn of(atlas: &ActiveAtlas, s: &Observation, count: usize) -> StepView {
+    fn of(
+        atlas: &ActiveAtlas,
+        s: &Observation,
+        count: usize,
+        triage: Option<&StepAlerts>,
+    ) -> StepView {
+        let tactic = if s.tactic_id.is_empty() {
+            Link {
+                id: String::new(),
+                name: "Tactic to confirm".to_string(),
+                href: format!("#step-{}", s.id),
+                known: false,
+            }
+        } else {
+            Link::tactic(atlas, &s.tactic_id)
+        };
         StepView {
             id: s.id.clone(),
             number: s.position,
-            tactic: Link::tactic(atlas, &s.tactic_id),
+            tactic,
+            triage: triage.map(|t| StepTriageView::build(atlas, t)),
             technique: Link::technique(atlas, &s.technique_id),
             observed: TimeView::opt(&s.observed),
             outcome: Badge::outcome(s.outcome),
@@ -169,14 +190,18 @@ pub struct DetailPage {
 }
 
 impl DetailPage {
-    fn build(atlas: &ActiveAtlas, detail: IncidentDetail) -> Self {
+    fn build(
+        atlas: &ActiveAtlas,
+        detail: IncidentDetail,
+        triage: &std::collections::HashMap<String, StepAlerts>,
+    ) -> Self {
         let story =
             crate::render::story::StoryView::build(atlas, &detail, Default::default()).embedded();
         let count = detail.steps.len();
         let steps = detail
             .steps
             .iter()
-            .map(|s| StepView::of(atlas, s, count))
+            .map(|s| StepView::of(atlas, s, count, triage.get(&s.id)))
             .collect();
         let i = detail.incident;
         let source = i.source_ref.as_deref().map(|r| {

@@ -6,6 +6,7 @@ mod api_incidents;
 mod browser;
 mod bulk_import;
 mod dashboard;
+mod durability;
 mod importers;
 mod incident_pages;
 mod ingest_api;

@@ -98,12 +98,12 @@ pub struct BulkReport {
     pub tactics_to_confirm: usize,
 }
 
+/// A record of a file: its line, and its JSON or why it could not be read.
+pub type RawRecord = (usize, Result<Value, String>);
+
 /// Splits a file into records with their line numbers. `Err` for a file that
 /// cannot be read at all (a broken JSON array, a CSV without a header).
-pub fn read_records(
-    text: &str,
-    format: Format,
-) -> Result<Vec<(usize, Result<Value, String>)>, String> {
+pub fn read_records(text: &str, format: Format) -> Result<Vec<RawRecord>, String> {
     let text = text.trim_start_matches('\u{feff}');
     match format {
         Format::Jsonl => Ok(text

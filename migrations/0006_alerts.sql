@@ -83,11 +83,14 @@ CREATE TABLE step_triage (
 CREATE INDEX step_triage_to_confirm ON step_triage (candidate_tactics);
 
 -- Incidents imported in bulk: upserted by (source, external_id). `order_unknown`
--- marks steps placed in matrix order from an unordered technique list.
+-- marks steps placed in matrix order from an unordered technique list;
+-- `content_hash` is the hash of the record last imported, so that importing
+-- the same record again writes nothing.
 CREATE TABLE incident_origins (
     incident_id   TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
     source        TEXT NOT NULL,
     external_id   TEXT NOT NULL,
     order_unknown BOOLEAN NOT NULL DEFAULT FALSE,
+    content_hash  TEXT NOT NULL DEFAULT '',
     UNIQUE (source, external_id)
 );

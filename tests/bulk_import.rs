@@ -43,7 +43,8 @@ fn mixed_file() -> String {
         json!({"external_id": "c-1", "title": "Same ID again"}).to_string(),
         json!({"external_id": "c-4", "title": "Wrong tactic", "steps": [{"tactic": "AML.TA0002", "technique": "AML.T0051"}]})
         .to_string(),
-        json!({"external_id": 5, "title": "Numeric ID", "source": "other", "references": ["https://example.org/r"]}).to_string(),
+        json!({"external_id": 5, "title": "Numeric ID", "source": "other", "references": ["https://example.org/r"],
+               "tags": ["zeta", "alpha"]}).to_string(),
     ]
     .join("\n")
 }
@@ -158,6 +159,13 @@ async fn every_problem_is_listed_by_line_and_good_records_imported() {
         origin,
         Some(("corpus".into(), "c-1".into(), true)),
         "order unknown"
+    );
+    let (_, page) = app
+        .get(&format!("/incidents/{}", by_title("Unordered list")))
+        .await;
+    assert!(
+        page.contains("Order unknown") && page.contains("Tactic to confirm"),
+        "shown on the page"
     );
     let ordered = app.incident(&by_title("Ordered steps")).await;
     assert_eq!(ordered["occurred_at"], "2024-03-01T00:00:00Z");

@@ -135,6 +135,8 @@ struct IncidentState {
     id: String,
     new: bool,
     touched: bool,
+    /// An alert came in before its first event (a late arrival).
+    earlier: bool,
     first: String,
     last: String,
     /// The highest severity alerts brought before this request.
@@ -149,6 +151,8 @@ struct StepSlot {
     state: StepState,
     new: bool,
     changed: bool,
+    /// Its first sighting moved earlier: the story order may change.
+    moved: bool,
 }
 
 /// The alerts of one transaction being placed into incidents and steps.
@@ -198,6 +202,7 @@ impl<'a> Correlator<'a> {
                         id: c.incident_id,
                         new: false,
                         touched: false,
+                        earlier: false,
                         first: c.first_event_at,
                         last: c.last_event_at,
                         stored_max: sev,
@@ -227,6 +232,7 @@ impl<'a> Correlator<'a> {
                     id: new_id("inc-"),
                     new: true,
                     touched: true,
+                    earlier: false,
                     first: at.clone(),
                     last: at.clone(),
                     stored_max: None,
@@ -244,6 +250,7 @@ impl<'a> Correlator<'a> {
         inc.touched = true;
         if at < inc.first {
             inc.first = at.clone();
+            inc.earlier = true;
         }
         if at > inc.last {
             inc.last = at;
@@ -262,6 +269,7 @@ impl<'a> Correlator<'a> {
                         state,
                         new: false,
                         changed: false,
+                        moved: false,
                     })
                     .collect(),
             );
@@ -302,6 +310,7 @@ impl<'a> Correlator<'a> {
                 s.alert_count += 1;
                 if s.first_seen.as_deref().is_none_or(|f| at.as_str() < f) {
                     s.first_seen = Some(at.clone());
+                    slot.moved = true;
                 }
                 if s.last_seen.as_deref().is_none_or(|l| at.as_str() > l) {
                     s.last_seen = Some(at);
@@ -338,6 +347,7 @@ impl<'a> Correlator<'a> {
                     },
                     new: true,
                     changed: true,
+                    moved: true,
                 });
                 (id, true)
             }
@@ -373,7 +383,9 @@ impl<'a> Correlator<'a> {
                 self.tx
                     .touch_incident(&inc.id, &inc.first, &inc.last, max, raise)
                     .await?;
-                self.tx.set_occurred(&inc.id, &inc.first).await?;
+                if inc.earlier {
+                    self.tx.set_occurred(&inc.id, &inc.first).await?;
+                }
             }
             touched.push(inc.id.clone());
         }
@@ -400,7 +412,9 @@ impl<'a> Correlator<'a> {
                 }
                 self.tx.save_step_stats(s, evidence.as_deref()).await?;
             }
-            self.tx.order_by_time(&inc.id).await?;
+            if steps.iter().any(|s| s.moved) {
+                self.tx.order_by_time(&inc.id).await?;
+            }
         }
         touched.sort();
         Ok(touched)
@@ -557,8 +571,8 @@ pub async fn ingest(
     Ok(report)
 }
 
-/// The stored form of an alert: its JSON, or its `raw` member when it has
-/// one, cut at 16 KiB.
+/// The stored form of an alert: its JSON as sent (with any `raw` member),
+/// cut at 16 KiB.
 fn raw_text(value: &Value) -> String {
     const MAX: usize = 16 * 1024;
     let text = value.to_string();

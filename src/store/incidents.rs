@@ -707,7 +707,7 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a Inciden
     }
 }
 
-pub(super) fn same_content(
+fn same_content(
     current: &IncidentDetail,
     draft: &IncidentDraft,
     release: &str,
@@ -781,11 +781,7 @@ type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q
 
 /// Binds an incident's editable columns as `$1`..`$15`, in the order that the
 /// incident INSERT and UPDATE statements list them.
-pub(super) fn bind_draft<'q>(
-    query: Query<'q>,
-    draft: &'q IncidentDraft,
-    atlas_release: &'q str,
-) -> Query<'q> {
+fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q str) -> Query<'q> {
     let (occ, occ_p) = time_parts(&draft.occurred);
     let (det, det_p) = time_parts(&draft.detected);
     let (res, res_p) = time_parts(&draft.resolved);
@@ -895,7 +891,7 @@ pub(super) async fn insert_step(
     Ok(id)
 }
 
-pub(super) async fn write_tags_and_references(
+async fn write_tags_and_references(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     draft: &IncidentDraft,

@@ -27,7 +27,14 @@ pub async fn page(
 ) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
     let triage = state.store.step_alerts(&id).await?;
-    Ok(DetailPage::build(&state.atlas.get(), detail, &triage))
+    let origin = state.store.incident_origin(&id).await?;
+    let mut page = DetailPage::build(&state.atlas.get(), detail, &triage);
+    page.origin = origin.map(|(source, external_id, order_unknown)| OriginView {
+        source,
+        external_id,
+        order_unknown,
+    });
+    Ok(page)
 }
 
 pub async fn case_study_yaml(
@@ -187,6 +194,14 @@ pub struct DetailPage {
     atlas_matrix: crate::render::grid::IncidentMatrix,
     /// The attack-path story picture (`templates/story/_story.html`).
     story: crate::render::story::StoryView,
+    /// Where a bulk-imported incident came from, and whether its step order is unknown.
+    origin: Option<OriginView>,
+}
+
+pub struct OriginView {
+    source: String,
+    external_id: String,
+    order_unknown: bool,
 }
 
 impl DetailPage {
@@ -237,6 +252,7 @@ impl DetailPage {
             steps,
             atlas_matrix: crate::render::grid::IncidentMatrix::build(atlas, &i.id, &detail.steps),
             story,
+            origin: None,
             id: i.id,
             title: i.title,
             version: i.version,

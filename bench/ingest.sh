@@ -108,7 +108,7 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   n = n + 1
-  local body = string.format('{"id":"w-%s-%d","time":"2026-03-03T10:%02d:%02dZ","technique":"AML.T0051","source":"bench-one","host":{"name":"h-%d"}}', prefix, n, (n // 60) % 60, n % 60, n % 10)
+  local body = string.format('{"id":"w-%s-%d","time":"2026-03-03T10:%02d:%02dZ","technique":"AML.T0051","source":"bench-one","host":{"name":"h-%d"}}', prefix, n, math.floor(n / 60) % 60, n % 60, n % 10)
   return wrk.format(nil, "/api/v1/alerts", nil, body)
 end
 LUA

@@ -26,7 +26,7 @@ use crate::domain::alert::{
     CorrelationRule, Hit, MAX_ALERTS_PER_REQUEST, ParsedAlert, correlation_key, fallback_rule,
     parse_alert, tidy,
 };
-use crate::store::{AlertTx, NewAlert, NewHit, StepState, Store, StoreResult, new_id};
+use crate::store::{AlertTx, NewAlert, NewHit, NewStep, StepState, Store, StoreResult, new_id};
 
 /// Ingestion requests take turns inside this process, so that they queue here
 /// instead of polling SQLite's lock.
@@ -390,31 +390,47 @@ impl<'a> Correlator<'a> {
             touched.push(inc.id.clone());
         }
         let now = self.tx.now().to_string();
+        let mut new = Vec::new();
+        let mut changed = Vec::new();
+        let mut evidence = Vec::new();
+        let mut reorder = Vec::new();
         for inc in &incidents {
             let Some(steps) = self.steps.get(&inc.id) else {
                 continue;
             };
-            for slot in steps.iter().filter(|s| s.changed) {
-                let s = &slot.state;
-                let evidence = (s.source == "alert").then(|| evidence_text(s));
-                if slot.new {
-                    self.tx
-                        .insert_step(
-                            &s.id,
-                            &inc.id,
-                            &s.tactic_id,
-                            &s.technique_id,
-                            s.first_seen.as_deref().unwrap_or(&now),
-                            evidence.as_deref().unwrap_or(""),
-                            "alert",
-                        )
-                        .await?;
+            for (i, slot) in steps.iter().enumerate() {
+                if !slot.changed {
+                    continue;
                 }
-                self.tx.save_step_stats(s, evidence.as_deref()).await?;
+                let s = &slot.state;
+                let text = if s.source == "alert" {
+                    evidence_text(s)
+                } else {
+                    String::new()
+                };
+                let first = s.first_seen.as_deref().unwrap_or(&now);
+                if slot.new {
+                    new.push(NewStep {
+                        id: &s.id,
+                        incident_id: &inc.id,
+                        position: i as i64 + 1,
+                        tactic_id: &s.tactic_id,
+                        technique_id: &s.technique_id,
+                        observed_at: first,
+                        evidence: text,
+                    });
+                } else if s.source == "alert" {
+                    evidence.push((s.id.as_str(), text, first));
+                }
+                changed.push(s);
             }
             if steps.iter().any(|s| s.moved) {
-                self.tx.order_by_time(&inc.id).await?;
+                reorder.push(inc.id.as_str());
             }
+        }
+        self.tx.save_steps(&new, &changed, &evidence).await?;
+        for id in reorder {
+            self.tx.order_by_time(id).await?;
         }
         touched.sort();
         Ok(touched)

@@ -55,6 +55,18 @@ pub struct NewAlert {
     pub raw: String,
 }
 
+/// A step created by alerts, at the end of its incident until re-ordered.
+#[derive(Debug, Clone)]
+pub struct NewStep<'a> {
+    pub id: &'a str,
+    pub incident_id: &'a str,
+    pub position: i64,
+    pub tactic_id: &'a str,
+    pub technique_id: &'a str,
+    pub observed_at: &'a str,
+    pub evidence: String,
+}
+
 /// One technique of a new alert.
 #[derive(Debug, Clone)]
 pub struct NewHit {
@@ -594,69 +606,81 @@ impl AlertTx {
         Ok(())
     }
 
-    /// Inserts a step fed by alerts (at the end; [`AlertTx::order_by_time`] places it).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_step(
+    /// Writes the steps of a flush in a few multi-row statements: the new
+    /// ones inserted, every changed one's counts upserted, and for existing
+    /// alert-fed steps the evidence and first sighting updated.
+    pub async fn save_steps(
         &mut self,
-        id: &str,
-        incident_id: &str,
-        tactic_id: &str,
-        technique_id: &str,
-        observed_at: &str,
-        evidence: &str,
-        source: &str,
+        new: &[NewStep<'_>],
+        changed: &[&StepState],
+        evidence: &[(&str, String, &str)],
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
-                 description, evidence, outcome, source, created_at, updated_at)
-             VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM observations WHERE incident_id = $2),
-                     $3, $4, $5, 'time', '', $6, 'detected', $7, $8, $8)",
-        )
-        .bind(id)
-        .bind(incident_id)
-        .bind(tactic_id)
-        .bind(technique_id)
-        .bind(observed_at)
-        .bind(evidence)
-        .bind(source)
-        .bind(&self.now)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Writes a step's alert counts (and its evidence text, for alert-fed steps).
-    pub async fn save_step_stats(
-        &mut self,
-        step: &StepState,
-        evidence: Option<&str>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO step_triage (step_id, alert_count, first_seen, last_seen, alert_sample, candidate_tactics)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (step_id) DO UPDATE SET alert_count = excluded.alert_count,
-                 first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-                 alert_sample = excluded.alert_sample",
-        )
-        .bind(&step.id)
-        .bind(step.alert_count)
-        .bind(&step.first_seen)
-        .bind(&step.last_seen)
-        .bind(&step.alert_sample)
-        .bind(&step.candidate_tactics)
-        .execute(&mut *self.tx)
-        .await?;
-        if let Some(evidence) = evidence {
-            sqlx::query(
-                "UPDATE observations SET evidence = $1, observed_at = $2, observed_precision = 'time', updated_at = $3
-                 WHERE id = $4",
-            )
-            .bind(evidence)
-            .bind(&step.first_seen)
-            .bind(&self.now)
-            .bind(&step.id)
-            .execute(&mut *self.tx)
-            .await?;
+        for chunk in new.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
+                     description, evidence, outcome, source, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, n| {
+                b.push_bind(n.id)
+                    .push_bind(n.incident_id)
+                    .push_bind(n.position)
+                    .push_bind(n.tactic_id)
+                    .push_bind(n.technique_id)
+                    .push_bind(n.observed_at)
+                    .push_bind("time")
+                    .push_bind("")
+                    .push_bind(n.evidence.as_str())
+                    .push_bind("detected")
+                    .push_bind("alert")
+                    .push_bind(self.now.as_str())
+                    .push_bind(self.now.as_str());
+            });
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        for chunk in changed.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO step_triage (step_id, alert_count, first_seen, last_seen, alert_sample, candidate_tactics) ",
+            );
+            qb.push_values(chunk, |mut b, s| {
+                b.push_bind(s.id.as_str())
+                    .push_bind(s.alert_count)
+                    .push_bind(s.first_seen.as_deref())
+                    .push_bind(s.last_seen.as_deref())
+                    .push_bind(s.alert_sample.as_str())
+                    .push_bind(s.candidate_tactics.as_str());
+            });
+            qb.push(
+                " ON CONFLICT (step_id) DO UPDATE SET alert_count = excluded.alert_count,
+                  first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                  alert_sample = excluded.alert_sample",
+            );
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        for chunk in evidence.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("UPDATE observations SET evidence = CASE id");
+            for (id, text, _) in chunk {
+                qb.push(" WHEN ")
+                    .push_bind(*id)
+                    .push(" THEN ")
+                    .push_bind(text.as_str());
+            }
+            qb.push(" END, observed_at = CASE id");
+            for (id, _, first) in chunk {
+                qb.push(" WHEN ")
+                    .push_bind(*id)
+                    .push(" THEN ")
+                    .push_bind(*first);
+            }
+            qb.push(" END, observed_precision = 'time', updated_at = ")
+                .push_bind(self.now.as_str())
+                .push(" WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for (id, _, _) in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }

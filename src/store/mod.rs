@@ -20,8 +20,8 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use alerts::{
-    AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, RuleRow, SourceStats, StepAlert,
-    StepAlerts, StepState, ToConfirm, UnmappedHit, split_tactics,
+    AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, NewStep, RuleRow, SourceStats,
+    StepAlert, StepAlerts, StepState, ToConfirm, UnmappedHit, split_tactics,
 };
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};

@@ -92,7 +92,19 @@ pub async fn import_release(
     store: &Store,
     fetched: &crate::atlas::fetch::Fetched,
 ) -> anyhow::Result<crate::store::ImportOutcome> {
-    Ok(crate::service::releases::import_fetched(store, fetched)
+    let outcome = crate::service::releases::import_fetched(store, fetched)
         .await?
-        .outcome)
+        .outcome;
+    remap_alerts(store).await?;
+    Ok(outcome)
+}
+
+/// Maps queued alerts whose techniques the (new) active release knows.
+pub async fn remap_alerts(store: &Store) -> anyhow::Result<usize> {
+    let active = load_or_seed(store).await?;
+    let mapped = crate::service::ingest::remap_unmapped(store, &active).await?;
+    if mapped > 0 {
+        tracing::info!(mapped, release = %active.version(), "mapped queued alerts");
+    }
+    Ok(mapped)
 }

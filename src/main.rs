@@ -78,6 +78,41 @@ enum Command {
     /// Demo data: synthetic incidents for trying atlasview out and for benchmarks.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Ingest alerts from an NDJSON file (`-` for standard input), as
+    /// `POST /api/v1/alerts` would: correlated into incidents, idempotent.
+    Ingest {
+        /// NDJSON file, one alert a line; `-` reads standard input.
+        file: String,
+        /// Source name of alerts that do not name one.
+        #[arg(long)]
+        source: Option<String>,
+        /// Alerts per transaction.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
+    /// Correlation rules: which alert fields make the key of an incident.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Add a rule, or replace the one of the same name.
+    Add {
+        name: String,
+        /// A key field (dotted, e.g. `host.name`); repeat for several.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// How long an incident stays open to new alerts after its last one.
+        #[arg(long, default_value = "24h")]
+        window: String,
+    },
+    /// List the rules in the order they are tried.
+    List,
+    /// Delete a rule by name.
+    Delete { name: String },
+    /// Add or replace the rules of a YAML file: `rules: [{name, key: [...], idle_window: 24h}]`.
+    Load { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -185,7 +220,8 @@ enum TokenCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role: use viewer, analyst or admin"))
+    Role::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a role: use ingest, viewer, analyst or admin"))
 }
 
 /// A password from the terminal (asked twice) or one line of standard input.
@@ -234,6 +270,18 @@ enum ImportCommand {
     /// Turn every case study of the active ATLAS release into an incident of
     /// kind "case study" (idempotent: re-running updates, never duplicates).
     CaseStudies,
+    /// Import incidents from a JSONL file, a JSON array or CSV with a header,
+    /// upserted by source and external ID (a re-run changes nothing). Every
+    /// problem of every bad record is listed by line; good records are imported.
+    Incidents {
+        file: std::path::PathBuf,
+        /// Source of records that name none.
+        #[arg(long, default_value = "import")]
+        source: String,
+        /// Check every record and say what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -598,6 +646,192 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("release {}: {summary}", active.version());
             Ok(())
         }
+        Command::Ingest {
+            file,
+            source,
+            batch,
+        } => {
+            use atlasview::service::ingest;
+            let (store, active) = app::open(db).await?;
+            let (reader, size): (Box<dyn std::io::BufRead>, Option<u64>) = if file == "-" {
+                (Box::new(std::io::BufReader::new(std::io::stdin())), None)
+            } else {
+                let f = std::fs::File::open(&file).with_context(|| format!("opening {file}"))?;
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(std::io::BufReader::new(f)), size)
+            };
+            let bar = match size {
+                Some(n) => indicatif::ProgressBar::new(n),
+                None => indicatif::ProgressBar::new_spinner(),
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let options = ingest::IngestOptions {
+                default_source: source,
+                received_by: cli_actor(),
+            };
+            let started = std::time::Instant::now();
+            let report = ingest::ingest_ndjson(
+                &store,
+                &active,
+                reader,
+                &options,
+                batch as usize,
+                |bytes, r| {
+                    bar.set_position(bytes);
+                    bar.set_message(format!(
+                        "{} accepted, {} refused",
+                        r.accepted,
+                        r.refused.len()
+                    ));
+                },
+            )
+            .await?;
+            bar.finish_and_clear();
+            for r in &report.refused {
+                eprintln!("line {}: {}", r.index, r.reasons.join("; "));
+            }
+            println!(
+                "{} accepted ({} folded into existing steps, {} unmapped), {} duplicates, {} refused, {} incidents touched, {} tactics to confirm, in {:.1} s",
+                report.accepted,
+                report.folded,
+                report.unmapped,
+                report.duplicates,
+                report.refused.len(),
+                report.incidents.len(),
+                report.tactics_to_confirm,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Rules(cmd) => {
+            use atlasview::service::ingest;
+            let store = app::open(db).await?.0;
+            match cmd {
+                RulesCommand::Add { name, keys, window } => {
+                    let created = ingest::save_rule(&store, &name, &keys, &window).await?;
+                    cli_audit(&store, "rule.save", name.clone(), keys.join(",")).await?;
+                    println!("{} rule {name}", if created { "added" } else { "replaced" });
+                }
+                RulesCommand::List => {
+                    for r in store.list_rules().await? {
+                        println!(
+                            "{:<3} {:<30} key {:<40} window {}",
+                            r.position,
+                            r.name,
+                            r.key_fields,
+                            atlasview::domain::alert::format_window(r.idle_seconds)
+                        );
+                    }
+                    println!("(then the built-in rule: one incident per source, window 24h)");
+                }
+                RulesCommand::Delete { name } => {
+                    anyhow::ensure!(store.delete_rule(&name).await?, "no rule named {name}");
+                    cli_audit(&store, "rule.delete", name.clone(), String::new()).await?;
+                    println!("deleted rule {name}");
+                }
+                RulesCommand::Load { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let n = ingest::load_rules_file(&store, &text).await?;
+                    cli_audit(
+                        &store,
+                        "rule.load",
+                        file.display().to_string(),
+                        format!("{n} rules"),
+                    )
+                    .await?;
+                    println!("loaded {n} rules from {}", file.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Incidents {
+            file,
+            source,
+            dry_run,
+        }) => {
+            use atlasview::service::bulk_import::{self, BulkOptions, Format};
+            let (store, active) = app::open(db).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let is_csv = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let format = if is_csv {
+                Format::Csv
+            } else {
+                Format::sniff(&text)
+            };
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "[{elapsed_precise}] {bar:30} {pos}/{len} records",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let options = BulkOptions { source, dry_run };
+            let report = bulk_import::import_text(
+                &store,
+                &active,
+                &text,
+                format,
+                &options,
+                |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )
+            .await?;
+            bar.finish_and_clear();
+            for bad in &report.failed {
+                for p in &bad.problems {
+                    eprintln!(
+                        "line {}{}: {}: {}",
+                        bad.line,
+                        bad.external_id
+                            .as_deref()
+                            .map(|id| format!(" ({id})"))
+                            .unwrap_or_default(),
+                        p.field,
+                        p.message
+                    );
+                }
+            }
+            for w in &report.warnings {
+                eprintln!("line {}: note: {}", w.line, w.message);
+            }
+            println!(
+                "{}{} records: {} created, {} updated, {} unchanged, {} refused, {} steps with a tactic to confirm, in {:.1} s",
+                if dry_run {
+                    "dry run (nothing written): "
+                } else {
+                    ""
+                },
+                report.records,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.failed.len(),
+                report.tactics_to_confirm,
+                started.elapsed().as_secs_f64()
+            );
+            if !dry_run {
+                cli_audit(
+                    &store,
+                    "incident.import",
+                    file.display().to_string(),
+                    format!("{} created, {} updated", report.created, report.updated),
+                )
+                .await?;
+            }
+            Ok(())
+        }
         Command::Atlas(AtlasCommand::List) => {
             let store = app::open(db).await?.0;
             for r in store.list_releases().await? {
@@ -619,6 +853,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open(db).await?.0;
             store.activate_release(&version).await?;
             println!("release {version} is now active");
+            let mapped = app::remap_alerts(&store).await?;
+            if mapped > 0 {
+                println!("{mapped} queued alerts mapped");
+            }
             Ok(())
         }
         Command::Atlas(AtlasCommand::UpgradeIncidents { to, dry_run }) => {

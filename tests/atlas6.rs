@@ -100,6 +100,12 @@ pub fn v6_text(release: &Release, content_version: &str) -> String {
         if let Some(m) = &t.maturity {
             let _ = writeln!(w, "    maturity: {}", capitalized(m));
         }
+        if !t.platforms.is_empty() {
+            let _ = writeln!(w, "    platforms:");
+            for p in &t.platforms {
+                let _ = writeln!(w, "      - {}", q(p));
+            }
+        }
         attack(w, &t.attack_ref);
     }
     let _ = writeln!(w, "mitigations:");

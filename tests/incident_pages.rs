@@ -422,7 +422,7 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
     );
 
     // A tag that is too long is reported on the tags input.
-    let long = "x".repeat(41);
+    let long = "x".repeat(101);
     let res = post_form(
         &app,
         "/incidents",
@@ -430,7 +430,7 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
     )
     .await;
     assert_eq!(res.status, 422);
-    assert!(text(field_of(&res.doc(), "tags")).contains("limit is 40"));
+    assert!(text(field_of(&res.doc(), "tags")).contains("limit is 100"));
 
     // Nothing was stored.
     assert_eq!(app.store.incident_counts().await.unwrap(), (0, 0));

@@ -866,3 +866,40 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
         "a refused upgrade writes nothing"
     );
 }
+
+/// The technique lookup of the API names what became of a retired ID and
+/// carries the platforms format 6.0.0 gives.
+#[tokio::test]
+async fn the_technique_lookup_names_successors_and_platforms() {
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ATLAS-2026.07.yaml");
+    let mut newer = release_5_7_0();
+    for t in &mut newer.techniques {
+        if t.id == SUCCESSOR {
+            t.platforms = vec!["Generative AI".into(), "Agentic AI".into()];
+        }
+    }
+    std::fs::write(&file, v6_text(&newer, "2026.07")).unwrap();
+    app.import(&file).await;
+
+    let lookup = async |id: &str| -> Value {
+        let (status, body) = app.get(&format!("/api/v1/atlas/techniques/{id}")).await;
+        assert_eq!(status, 200, "{id}: {body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let retired = lookup(RETIRED_WITH).await;
+    assert_eq!(retired["retired"], true);
+    assert_eq!(retired["release"], "5.6.0");
+    assert_eq!(retired["successor"], SUCCESSOR);
+    let gone = lookup(RETIRED_WITHOUT).await;
+    assert_eq!(gone["retired"], true);
+    assert_eq!(gone["successor"], Value::Null);
+    let successor = lookup(SUCCESSOR).await;
+    assert_eq!(successor["retired"], false);
+    assert_eq!(
+        successor["platforms"],
+        json!(["Generative AI", "Agentic AI"])
+    );
+}

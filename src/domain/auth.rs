@@ -8,6 +8,8 @@ use super::ValidationError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A connector's role: posts alerts, and nothing else (no reads).
+    Ingest,
     /// Reads everything.
     Viewer,
     /// Also writes incidents and their steps.
@@ -17,10 +19,11 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::Viewer, Role::Analyst, Role::Admin];
+    pub const ALL: &'static [Role] = &[Role::Ingest, Role::Viewer, Role::Analyst, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Ingest => "ingest",
             Role::Viewer => "viewer",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
@@ -29,6 +32,7 @@ impl Role {
 
     pub fn label(self) -> &'static str {
         match self {
+            Role::Ingest => "Ingest (alerts only)",
             Role::Viewer => "Viewer",
             Role::Analyst => "Analyst",
             Role::Admin => "Admin",
@@ -123,6 +127,8 @@ mod tests {
     #[test]
     fn roles_are_ordered() {
         assert!(Role::Viewer < Role::Analyst && Role::Analyst < Role::Admin);
+        assert!(Role::Ingest < Role::Viewer);
+        assert_eq!(Role::parse("ingest"), Some(Role::Ingest));
         assert_eq!(Role::parse("analyst"), Some(Role::Analyst));
         assert_eq!(Role::parse("root"), None);
     }

@@ -12,7 +12,7 @@ pub mod limits {
     pub const TITLE: usize = 200;
     pub const SHORT_TEXT: usize = 200;
     pub const LONG_TEXT: usize = 20_000;
-    pub const TAG: usize = 40;
+    pub const TAG: usize = 100;
     pub const TAGS: usize = 20;
     pub const REFERENCES: usize = 50;
     pub const REFERENCE_TITLE: usize = 500;
@@ -282,7 +282,8 @@ fn vocabulary<T>(
 ) -> Result<T, ValidationError> {
     match value.map(str::trim) {
         None | Some("") => Ok(default),
-        Some(v) => parse(v)
+        // Case-insensitive: spreadsheets write `High` and `OPEN`.
+        Some(v) => parse(&v.to_ascii_lowercase())
             .ok_or_else(|| ValidationError::new(field, format!("`{v}` is not {}", expected()))),
     }
 }
@@ -522,7 +523,7 @@ mod tests {
             ),
             (
                 IncidentInput {
-                    status: Some("OPEN".into()),
+                    status: Some("opened".into()),
                     ..valid()
                 },
                 "status",
@@ -608,6 +609,28 @@ mod tests {
             summary.validate().unwrap().summary,
             "open invoice[U+202E]gpj.exe now[U+200D]"
         );
+    }
+
+    #[test]
+    fn vocabularies_ignore_case_and_tags_reach_100_characters() {
+        let d = IncidentInput {
+            severity: Some("High".into()),
+            status: Some("OPEN".into()),
+            kind: Some("Exercise".into()),
+            tags: vec!["x".repeat(100)],
+            ..valid()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            (d.severity, d.status, d.kind),
+            (Severity::High, Status::Open, Kind::Exercise)
+        );
+        let long = IncidentInput {
+            tags: vec!["x".repeat(101)],
+            ..valid()
+        };
+        assert_eq!(long.validate().unwrap_err().field, "tags[0]");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Domain types and rules: incidents, steps, validation. No HTTP, no SQL.
 
+pub mod alert;
 pub mod auth;
 pub mod enums;
 pub mod incident;

@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod grid;
 pub mod heat;
+pub mod ingest;
 pub mod matrix;
 pub mod period;
 pub mod plain;

@@ -2,9 +2,11 @@
 //! the store and the active release, validates, and writes in one transaction.
 
 pub mod accounts;
+pub mod bulk_import;
 pub mod case_studies;
 pub mod demo;
 pub mod incidents;
+pub mod ingest;
 pub mod layers;
 pub mod releases;
 pub mod upgrade;

@@ -826,7 +826,7 @@ fn same_content(
 
 /// Bumps the version (checking it when `expected` is given); tells a missing
 /// incident (404) from a stale version (409).
-async fn bump_version(
+pub(super) async fn bump_version(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     expected: Option<i64>,
@@ -885,7 +885,7 @@ fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q
         .bind(atlas_release)
 }
 
-async fn update_fields(
+pub(super) async fn update_fields(
     tx: &mut Transaction<'_, Sqlite>,
     id: &str,
     draft: &IncidentDraft,
@@ -940,7 +940,7 @@ async fn renumber(tx: &mut Transaction<'_, Sqlite>, order: &[String]) -> StoreRe
     Ok(())
 }
 
-async fn insert_step(
+pub(super) async fn insert_step(
     tx: &mut Transaction<'_, Sqlite>,
     incident_id: &str,
     position: i64,

@@ -2,10 +2,12 @@
 //! [`Store`]. The SQL is kept portable (SQLite now, PostgreSQL next): `$n`
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
+mod alerts;
 mod atlas;
 mod audit;
 mod auth;
 mod ids;
+mod imports;
 mod incidents;
 mod matrix;
 mod report;
@@ -23,10 +25,15 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use alerts::{
+    AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, NewStep, RuleRow, SourceStats,
+    StepAlert, StepAlerts, StepState, ToConfirm, UnmappedHit, split_tactics,
+};
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
+pub use imports::{OriginRecord, Upsert};
 pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,

@@ -156,7 +156,7 @@ impl Store {
         entry: &Successor,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         sqlx::query("DELETE FROM atlas_successor_overrides WHERE technique_id = $1")
             .bind(&entry.technique)
             .execute(&mut *tx)
@@ -184,7 +184,7 @@ impl Store {
         technique: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         let done = sqlx::query("DELETE FROM atlas_successor_overrides WHERE technique_id = $1")
             .bind(technique)
             .execute(&mut *tx)
@@ -249,7 +249,7 @@ impl Store {
         mut progress: impl FnMut(usize),
     ) -> StoreResult<()> {
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let (mut tx, _turn) = self.write().await?;
         sqlx::query(
             "INSERT INTO atlas_upgrades (id, at, actor, to_release, incidents, steps, flagged, summary, report)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

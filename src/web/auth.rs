@@ -52,14 +52,17 @@ pub enum Access {
     Session,
     /// At least this role.
     Role(Role),
+    /// Posting alerts: the `ingest` role, or analyst and above (a viewer
+    /// writes nothing).
+    PostAlerts,
 }
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The one policy table: reading needs viewer, writing analyst, administration
-/// admin. Pages that only exist to write (forms) need the writer's role too.
+/// The one policy table: posting alerts needs ingest, reading viewer, writing
+/// analyst, administration admin. Pages that only exist to write (forms) need the writer's role too.
 pub fn access_for(method: &Method, path: &str) -> Access {
     let p = path.trim_end_matches('/');
     if p == "/login"
@@ -75,6 +78,10 @@ pub fn access_for(method: &Method, path: &str) -> Access {
     }
     if p == "/logout" || p == "/account" || p.starts_with("/account/") {
         return Access::SignedIn;
+    }
+    // Connectors post alerts with an `ingest` token; every other role may too.
+    if p == "/api/v1/alerts" && *method == Method::POST {
+        return Access::PostAlerts;
     }
     let admin_area = p == "/admin"
         || p.starts_with("/admin/")
@@ -176,9 +183,12 @@ fn deny(denied: Denied, api: bool, method: &Method, uri: &axum::http::Uri) -> Re
             }
         }
         Denied::Forbidden { needed, has } => {
+            let needed = match needed {
+                Role::Ingest => "ingest or analyst",
+                other => other.as_str(),
+            };
             let error = AppError::Forbidden(format!(
-                "this needs the {} role; you are signed in as {}",
-                needed.as_str(),
+                "this needs the {needed} role; you are signed in as {}",
                 has.as_str()
             ));
             if api {
@@ -235,6 +245,13 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             Ok(())
         }
         (_, None) => Err(Denied::Unauthenticated { bad_token: false }),
+        (Access::PostAlerts, Some(r)) if r.role == Role::Ingest || r.role >= Role::Analyst => {
+            Ok(())
+        }
+        (Access::PostAlerts, Some(r)) => Err(Denied::Forbidden {
+            needed: Role::Ingest,
+            has: r.role,
+        }),
         (Access::Role(needed), Some(r)) if r.role < *needed => Err(Denied::Forbidden {
             needed: *needed,
             has: r.role,
@@ -337,6 +354,12 @@ mod tests {
             access_for(&get, "/api/v1/atlas/releases"),
             Access::Role(Role::Viewer)
         );
+        assert_eq!(access_for(&post, "/api/v1/alerts"), Access::PostAlerts);
+        assert_eq!(
+            access_for(&get, "/api/v1/alerts/unmapped"),
+            Access::Role(Role::Viewer)
+        );
+        assert_eq!(access_for(&get, "/admin/ingest"), Access::Role(Role::Admin));
         assert_eq!(access_for(&post, "/logout"), Access::SignedIn);
         assert_eq!(access_for(&post, "/account/tokens"), Access::Session);
         assert_eq!(access_for(&post, "/account/password"), Access::Session);

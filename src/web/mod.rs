@@ -12,6 +12,7 @@ pub mod error;
 pub mod filters;
 pub mod forms;
 pub mod incident_pages;
+pub mod ingest_pages;
 pub mod matrix_pages;
 pub mod rate_limit;
 pub mod release_diff;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(atlas_pages::routes())
         .merge(incident_pages::routes())
+        .merge(ingest_pages::routes())
         .merge(matrix_pages::routes())
         .merge(story_pages::routes())
         .merge(account_pages::routes())

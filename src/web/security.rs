@@ -96,7 +96,11 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
     let action = match (method.as_str(), seg.as_slice()) {
         (
             _,
-            ["login" | "logout" | "setup" | "account" | "atlas", ..]
+            // Alerts are recorded with who sent them, in the alerts table.
+            [
+                "login" | "logout" | "setup" | "account" | "atlas" | "alerts",
+                ..,
+            ]
             | ["admin", "users" | "tokens" | "atlas", ..],
         ) => {
             return None;

@@ -1,7 +1,10 @@
 //! The JSON API under `/api/v1`. Errors are `{"error": "...", "field": "..."}`
 //! with the matching status; times are RFC 3339.
 
+mod alerts;
+mod atlas;
 mod body;
+mod imports;
 mod incidents;
 mod matrix;
 mod views;
@@ -19,6 +22,10 @@ pub fn routes() -> Router<AppState> {
     use incidents::*;
     Router::new()
         .route("/incidents", get(list_handler).post(create_handler))
+        .route(
+            "/incidents/import",
+            post(imports::import_handler).layer(DefaultBodyLimit::max(imports::IMPORT_BODY_LIMIT)),
+        )
         .route(
             "/incidents/import/case-study",
             post(import_case_study_handler),
@@ -47,6 +54,13 @@ pub fn routes() -> Router<AppState> {
             post(import_release_case_studies_handler),
         )
         .route("/matrix", get(matrix::matrix_handler))
+        .route(
+            "/alerts",
+            post(alerts::ingest_handler).layer(DefaultBodyLimit::max(alerts::ALERTS_BODY_LIMIT)),
+        )
+        .route("/alerts/unmapped", get(alerts::unmapped_handler))
+        .route("/atlas/techniques/{id}", get(atlas::technique_handler))
+        .route("/atlas/tactics", get(atlas::tactics_handler))
         .route("/layers", post(matrix::import_layer_handler))
         .fallback(|| async { ApiError(AppError::NotFound("this API endpoint".to_string())) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))

@@ -15,8 +15,10 @@ use super::{
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_case_study_id;
 use crate::domain::{IncidentDetail, Observation};
+use crate::render::ingest::StepTriageView;
 use crate::render::{Link, timestamp};
 use crate::service::case_studies;
+use crate::store::StepAlerts;
 use crate::web::{AppError, AppState};
 
 pub async fn page(
@@ -25,8 +27,15 @@ pub async fn page(
 ) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
     let upgrade = UpgradeNotes::load(&state, &detail).await?;
-    let mut page = DetailPage::build(&state.atlas.get(), detail);
+    let triage = state.store.step_alerts(&id).await?;
+    let origin = state.store.incident_origin(&id).await?;
+    let mut page = DetailPage::build(&state.atlas.get(), detail, &triage);
     page.upgrade = upgrade;
+    page.origin = origin.map(|(source, external_id, order_unknown)| OriginView {
+        source,
+        external_id,
+        order_unknown,
+    });
     Ok(page)
 }
 
@@ -180,14 +189,32 @@ pub struct StepView {
     evidence: String,
     first: bool,
     last: bool,
+    /// The alerts behind the step and its tactic to confirm (`templates/ingest/_step_alerts.html`).
+    triage: Option<StepTriageView>,
 }
 
 impl StepView {
-    fn of(atlas: &ActiveAtlas, s: &Observation, count: usize) -> StepView {
+    fn of(
+        atlas: &ActiveAtlas,
+        s: &Observation,
+        count: usize,
+        triage: Option<&StepAlerts>,
+    ) -> StepView {
+        let tactic = if s.tactic_id.is_empty() {
+            Link {
+                id: String::new(),
+                name: "Tactic to confirm".to_string(),
+                href: format!("#step-{}", s.id),
+                known: false,
+            }
+        } else {
+            Link::tactic(atlas, &s.tactic_id)
+        };
         StepView {
             id: s.id.clone(),
             number: s.position,
-            tactic: Link::tactic(atlas, &s.tactic_id),
+            tactic,
+            triage: triage.map(|t| StepTriageView::build(atlas, t)),
             technique: Link::technique(atlas, &s.technique_id),
             observed: TimeView::opt(&s.observed),
             outcome: Badge::outcome(s.outcome),
@@ -232,17 +259,29 @@ pub struct DetailPage {
     story: crate::render::story::StoryView,
     /// Flags and history left by ATLAS upgrades (`templates/incidents/_upgrade_notes.html`).
     upgrade: UpgradeNotes,
+    /// Where a bulk-imported incident came from, and whether its step order is unknown.
+    origin: Option<OriginView>,
+}
+
+pub struct OriginView {
+    source: String,
+    external_id: String,
+    order_unknown: bool,
 }
 
 impl DetailPage {
-    fn build(atlas: &ActiveAtlas, detail: IncidentDetail) -> Self {
+    fn build(
+        atlas: &ActiveAtlas,
+        detail: IncidentDetail,
+        triage: &std::collections::HashMap<String, StepAlerts>,
+    ) -> Self {
         let story =
             crate::render::story::StoryView::build(atlas, &detail, Default::default()).embedded();
         let count = detail.steps.len();
         let steps = detail
             .steps
             .iter()
-            .map(|s| StepView::of(atlas, s, count))
+            .map(|s| StepView::of(atlas, s, count, triage.get(&s.id)))
             .collect();
         let i = detail.incident;
         let source = i.source_ref.as_deref().map(|r| {
@@ -278,6 +317,7 @@ impl DetailPage {
             steps,
             atlas_matrix: crate::render::grid::IncidentMatrix::build(atlas, &i.id, &detail.steps),
             story,
+            origin: None,
             id: i.id,
             title: i.title,
             version: i.version,

@@ -1,0 +1,787 @@
+//! Alerts, correlation rules, and the incidents and steps alerts feed. A
+//! request's alerts are written through one [`AlertTx`] (one transaction,
+//! taking SQLite's write lock up front), so an acknowledged alert is committed
+//! together with everything it changed, or not at all.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
+
+use super::ids::new_id;
+use super::{Store, StoreResult, now_rfc3339};
+use crate::domain::alert::CorrelationRule;
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
+const CHUNK: usize = 200;
+
+/// An open incident fed by a correlation key.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CorrelatedIncident {
+    pub incident_id: String,
+    pub first_event_at: String,
+    pub last_event_at: String,
+    pub max_severity: String,
+}
+
+/// A step of an incident as correlation sees it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct StepState {
+    pub id: String,
+    pub technique_id: String,
+    /// `''` while the tactic is to be confirmed.
+    pub tactic_id: String,
+    pub source: String,
+    pub alert_count: i64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub alert_sample: String,
+    pub candidate_tactics: String,
+}
+
+/// A new alert row.
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    pub id: String,
+    pub source: String,
+    pub alert_id: String,
+    pub shape: &'static str,
+    pub event_at: String,
+    pub received_by: String,
+    pub title: String,
+    pub severity: Option<&'static str>,
+    pub rule_name: String,
+    pub correlation_key: String,
+    pub incident_id: Option<String>,
+    pub raw: String,
+}
+
+/// A step created by alerts, at the end of its incident until re-ordered.
+#[derive(Debug, Clone)]
+pub struct NewStep<'a> {
+    pub id: &'a str,
+    pub incident_id: &'a str,
+    pub position: i64,
+    pub tactic_id: &'a str,
+    pub technique_id: &'a str,
+    pub observed_at: &'a str,
+    pub evidence: String,
+}
+
+/// One technique of a new alert.
+#[derive(Debug, Clone)]
+pub struct NewHit {
+    pub alert_id: String,
+    pub position: i64,
+    pub raw_id: String,
+    pub technique_id: String,
+    pub tactic_id: Option<String>,
+    pub step_id: Option<String>,
+    pub mapped: bool,
+}
+
+/// An unmapped technique of a stored alert, with what correlation needs.
+#[derive(Debug, Clone, FromRow)]
+pub struct UnmappedHit {
+    pub alert_row: String,
+    pub position: i64,
+    pub raw_id: String,
+    pub technique_id: String,
+    pub tactic_id: Option<String>,
+    pub source: String,
+    pub alert_id: String,
+    pub event_at: String,
+    pub received_at: String,
+    pub title: String,
+    pub severity: Option<String>,
+    pub rule_name: String,
+    pub correlation_key: String,
+}
+
+/// A stored correlation rule.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RuleRow {
+    pub id: String,
+    pub name: String,
+    pub key_fields: String,
+    pub idle_seconds: i64,
+    pub position: i64,
+}
+
+impl RuleRow {
+    pub fn rule(&self) -> CorrelationRule {
+        CorrelationRule {
+            name: self.name.clone(),
+            fields: self
+                .key_fields
+                .split(',')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect(),
+            idle_seconds: self.idle_seconds,
+        }
+    }
+}
+
+/// A recent alert, for the ingestion page.
+#[derive(Debug, Clone, FromRow)]
+pub struct AlertListItem {
+    pub source: String,
+    pub alert_id: String,
+    pub shape: String,
+    pub event_at: String,
+    pub received_at: String,
+    pub title: String,
+    pub severity: Option<String>,
+    pub incident_id: Option<String>,
+    pub techniques: String,
+}
+
+/// Alerts received from one source.
+#[derive(Debug, Clone, FromRow)]
+pub struct SourceStats {
+    pub source: String,
+    pub alerts: i64,
+    pub last_received: String,
+}
+
+/// A step whose tactic an analyst has to pick.
+#[derive(Debug, Clone, FromRow)]
+pub struct ToConfirm {
+    pub incident_id: String,
+    pub incident_title: String,
+    pub step_id: String,
+    pub technique_id: String,
+    pub candidate_tactics: String,
+    pub alert_count: i64,
+}
+
+/// What the incident page shows beside a step fed by alerts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepAlerts {
+    pub alert_count: i64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub candidate_tactics: Vec<String>,
+    /// The latest alerts behind the step (at most 10).
+    pub recent: Vec<StepAlert>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct StepAlert {
+    pub source: String,
+    pub alert_id: String,
+    pub event_at: String,
+    pub title: String,
+}
+
+/// One write transaction of alert ingestion.
+pub struct AlertTx {
+    tx: Transaction<'static, Sqlite>,
+    /// This request's turn among the store's writers, held until commit.
+    _turn: super::WriteTurn,
+    now: String,
+}
+
+impl Store {
+    /// Opens the write transaction of one ingestion request.
+    pub async fn begin_alerts(&self) -> StoreResult<AlertTx> {
+        let (tx, turn) = self.write().await?;
+        Ok(AlertTx {
+            tx,
+            _turn: turn,
+            now: now_rfc3339(),
+        })
+    }
+
+    pub async fn list_rules(&self) -> StoreResult<Vec<RuleRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, key_fields, idle_seconds, position FROM correlation_rules ORDER BY position, name",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds a rule, or replaces the one of the same name (keeping its place).
+    pub async fn save_rule(&self, rule: &CorrelationRule) -> StoreResult<bool> {
+        let (mut tx, _turn) = self.write().await?;
+        let fields = rule.fields.join(",");
+        let updated = sqlx::query(
+            "UPDATE correlation_rules SET key_fields = $1, idle_seconds = $2 WHERE name = $3",
+        )
+        .bind(&fields)
+        .bind(rule.idle_seconds)
+        .bind(&rule.name)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let created = updated == 0;
+        if created {
+            let (next,): (i64,) =
+                sqlx::query_as("SELECT COALESCE(MAX(position), 0) + 1 FROM correlation_rules")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO correlation_rules (id, name, key_fields, idle_seconds, position, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(new_id("rule-"))
+            .bind(&rule.name)
+            .bind(&fields)
+            .bind(rule.idle_seconds)
+            .bind(next)
+            .bind(now_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn delete_rule(&self, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM correlation_rules WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Unmapped techniques of stored alerts, oldest first.
+    pub async fn unmapped_hits(&self, limit: i64) -> StoreResult<Vec<UnmappedHit>> {
+        Ok(sqlx::query_as(
+            "SELECT h.alert_id AS alert_row, h.position, h.raw_id, h.technique_id, h.tactic_id,
+                    a.source, a.alert_id, a.event_at, a.received_at, a.title, a.severity, a.rule_name, a.correlation_key
+             FROM alert_hits h JOIN alerts a ON a.id = h.alert_id
+             WHERE h.mapped = FALSE
+             ORDER BY a.event_at, a.id, h.position
+             LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn unmapped_count(&self) -> StoreResult<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(DISTINCT alert_id) FROM alert_hits WHERE mapped = FALSE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    pub async fn alert_count(&self) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerts")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// Whether an alert of this source and ID is stored.
+    pub async fn alert_exists(&self, source: &str, alert_id: &str) -> StoreResult<bool> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM alerts WHERE source = $1 AND alert_id = $2")
+                .bind(source)
+                .bind(alert_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// The latest alerts received, with the techniques they name.
+    pub async fn recent_alerts(&self, limit: i64) -> StoreResult<Vec<AlertListItem>> {
+        let rows: Vec<AlertListItem> = sqlx::query_as(
+            "SELECT a.source, a.alert_id, a.shape, a.event_at, a.received_at, a.title, a.severity, a.incident_id,
+                    '' AS techniques
+             FROM alerts a ORDER BY a.received_at DESC, a.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub async fn alert_sources(&self) -> StoreResult<Vec<SourceStats>> {
+        Ok(sqlx::query_as(
+            "SELECT source, COUNT(*) AS alerts, MAX(received_at) AS last_received
+             FROM alerts GROUP BY source ORDER BY source",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Alerts received per hour since `since` (RFC 3339), oldest first: (`YYYY-MM-DDTHH`, count).
+    pub async fn alerts_per_hour(&self, since: &str) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT SUBSTR(received_at, 1, 13) AS hour, COUNT(*) FROM alerts
+             WHERE received_at >= $1 GROUP BY SUBSTR(received_at, 1, 13) ORDER BY hour",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Steps whose tactic is still to be confirmed, newest incidents first.
+    pub async fn steps_to_confirm(&self, limit: i64) -> StoreResult<Vec<ToConfirm>> {
+        Ok(sqlx::query_as(
+            "SELECT o.incident_id, i.title AS incident_title, o.id AS step_id, o.technique_id,
+                    s.candidate_tactics, s.alert_count
+             FROM step_triage s
+             JOIN observations o ON o.id = s.step_id
+             JOIN incidents i ON i.id = o.incident_id
+             WHERE s.candidate_tactics <> ''
+             ORDER BY i.updated_at DESC, o.incident_id, o.position
+             LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Per step of an incident: its alert counts, tactics to confirm and latest alerts.
+    pub async fn step_alerts(&self, incident_id: &str) -> StoreResult<HashMap<String, StepAlerts>> {
+        #[derive(FromRow)]
+        struct Row {
+            step_id: String,
+            alert_count: i64,
+            first_seen: Option<String>,
+            last_seen: Option<String>,
+            candidate_tactics: String,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.step_id, s.alert_count, s.first_seen, s.last_seen, s.candidate_tactics
+             FROM step_triage s JOIN observations o ON o.id = s.step_id
+             WHERE o.incident_id = $1",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let recent: Vec<StepAlert> = if row.alert_count > 0 {
+                sqlx::query_as(
+                    "SELECT a.source, a.alert_id, a.event_at, a.title
+                     FROM alert_hits h JOIN alerts a ON a.id = h.alert_id
+                     WHERE h.step_id = $1 ORDER BY a.event_at DESC, a.id DESC LIMIT 10",
+                )
+                .bind(&row.step_id)
+                .fetch_all(&self.pool)
+                .await?
+            } else {
+                Vec::new()
+            };
+            out.insert(
+                row.step_id,
+                StepAlerts {
+                    alert_count: row.alert_count,
+                    first_seen: row.first_seen,
+                    last_seen: row.last_seen,
+                    candidate_tactics: split_tactics(&row.candidate_tactics),
+                    recent,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Sets the tactic of a step marked "tactic to confirm" to one of its
+    /// candidates. Returns the incident's new version.
+    pub async fn confirm_step_tactic(
+        &self,
+        incident_id: &str,
+        step_id: &str,
+        tactic_id: &str,
+    ) -> StoreResult<i64> {
+        let (mut tx, _turn) = self.write().await?;
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT s.candidate_tactics FROM step_triage s JOIN observations o ON o.id = s.step_id
+             WHERE s.step_id = $1 AND o.incident_id = $2",
+        )
+        .bind(step_id)
+        .bind(incident_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((candidates,)) = row else {
+            return Err(super::StoreError::NotFound(format!(
+                "step {step_id} of incident {incident_id}"
+            )));
+        };
+        if candidates.is_empty() {
+            return Err(super::StoreError::Conflict(
+                "the tactic of this step is already confirmed".to_string(),
+            ));
+        }
+        if !split_tactics(&candidates).iter().any(|t| t == tactic_id) {
+            return Err(super::StoreError::Conflict(format!(
+                "{tactic_id} is not one of this step's candidate tactics ({candidates})"
+            )));
+        }
+        let now = now_rfc3339();
+        sqlx::query("UPDATE observations SET tactic_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(tactic_id)
+            .bind(&now)
+            .bind(step_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE step_triage SET candidate_tactics = '' WHERE step_id = $1")
+            .bind(step_id)
+            .execute(&mut *tx)
+            .await?;
+        let (version,): (i64,) = sqlx::query_as(
+            "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
+        )
+        .bind(&now)
+        .bind(incident_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+}
+
+pub fn split_tactics(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+impl AlertTx {
+    /// The time this transaction stamps on what it writes.
+    pub fn now(&self) -> &str {
+        &self.now
+    }
+
+    pub async fn rules(&mut self) -> StoreResult<Vec<RuleRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, key_fields, idle_seconds, position FROM correlation_rules ORDER BY position, name",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// Which of these alert IDs of `source` are stored already.
+    pub async fn existing(&mut self, source: &str, ids: &[&str]) -> StoreResult<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(500) {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT alert_id FROM alerts WHERE source = ");
+            qb.push_bind(source).push(" AND alert_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+            found.extend(rows.into_iter().map(|(id,)| id));
+        }
+        Ok(found)
+    }
+
+    /// Open incidents correlated under (rule, key), latest first.
+    pub async fn open_incidents(
+        &mut self,
+        rule_name: &str,
+        key: &str,
+    ) -> StoreResult<Vec<CorrelatedIncident>> {
+        Ok(sqlx::query_as(
+            "SELECT c.incident_id, c.first_event_at, c.last_event_at, c.max_severity
+             FROM alert_correlations c JOIN incidents i ON i.id = c.incident_id
+             WHERE c.rule_name = $1 AND c.correlation_key = $2 AND i.status = 'open'
+             ORDER BY c.last_event_at DESC",
+        )
+        .bind(rule_name)
+        .bind(key)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn incident_steps(&mut self, incident_id: &str) -> StoreResult<Vec<StepState>> {
+        Ok(sqlx::query_as(
+            "SELECT o.id, o.technique_id, o.tactic_id, o.source,
+                    COALESCE(s.alert_count, 0) AS alert_count, s.first_seen, s.last_seen,
+                    COALESCE(s.alert_sample, '') AS alert_sample,
+                    COALESCE(s.candidate_tactics, '') AS candidate_tactics
+             FROM observations o LEFT JOIN step_triage s ON s.step_id = o.id
+             WHERE o.incident_id = $1 ORDER BY o.position, o.id",
+        )
+        .bind(incident_id)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// Opens an incident for a correlation key: kind incident, status open.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_incident(
+        &mut self,
+        id: &str,
+        title: &str,
+        severity: &str,
+        occurred_at: &str,
+        atlas_release: &str,
+        rule_name: &str,
+        key: &str,
+        first_event_at: &str,
+        last_event_at: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
+                 target, atlas_release, created_at, updated_at, version)
+             VALUES ($1, $2, $3, 'incident', $4, 'open', $5, 'time', $6, $7, $8, $8, 1)",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(format!(
+            "Opened by alert correlation (rule \"{rule_name}\", key {key})."
+        ))
+        .bind(severity)
+        .bind(occurred_at)
+        .bind(key)
+        .bind(atlas_release)
+        .bind(&self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO alert_correlations (incident_id, rule_name, correlation_key, first_event_at, last_event_at, max_severity)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(rule_name)
+        .bind(key)
+        .bind(first_event_at)
+        .bind(last_event_at)
+        .bind(severity)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the new event span of a correlated incident and bumps its
+    /// version; raises its severity when an alert brought a higher one than
+    /// any before (`raise_to`).
+    pub async fn touch_incident(
+        &mut self,
+        id: &str,
+        first_event_at: &str,
+        last_event_at: &str,
+        max_severity: &str,
+        raise_to: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE alert_correlations SET first_event_at = $1, last_event_at = $2, max_severity = $3
+             WHERE incident_id = $4",
+        )
+        .bind(first_event_at)
+        .bind(last_event_at)
+        .bind(max_severity)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        match raise_to {
+            Some(severity) => {
+                sqlx::query(
+                    "UPDATE incidents SET version = version + 1, updated_at = $1, severity = $2 WHERE id = $3",
+                )
+                .bind(&self.now)
+                .bind(severity)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2",
+                )
+                .bind(&self.now)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves an incident's earliest event back (a late alert came in).
+    pub async fn set_occurred(&mut self, id: &str, occurred_at: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE incidents SET occurred_at = $1, occurred_precision = 'time'
+             WHERE id = $2 AND (occurred_at IS NULL OR occurred_at > $1)",
+        )
+        .bind(occurred_at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes the steps of a flush in a few multi-row statements: the new
+    /// ones inserted, every changed one's counts upserted, and for existing
+    /// alert-fed steps the evidence and first sighting updated.
+    pub async fn save_steps(
+        &mut self,
+        new: &[NewStep<'_>],
+        changed: &[&StepState],
+        evidence: &[(&str, String, &str)],
+    ) -> StoreResult<()> {
+        for chunk in new.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
+                     description, evidence, outcome, source, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, n| {
+                b.push_bind(n.id)
+                    .push_bind(n.incident_id)
+                    .push_bind(n.position)
+                    .push_bind(n.tactic_id)
+                    .push_bind(n.technique_id)
+                    .push_bind(n.observed_at)
+                    .push_bind("time")
+                    .push_bind("")
+                    .push_bind(n.evidence.as_str())
+                    .push_bind("detected")
+                    .push_bind("alert")
+                    .push_bind(self.now.as_str())
+                    .push_bind(self.now.as_str());
+            });
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        for chunk in changed.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO step_triage (step_id, alert_count, first_seen, last_seen, alert_sample, candidate_tactics) ",
+            );
+            qb.push_values(chunk, |mut b, s| {
+                b.push_bind(s.id.as_str())
+                    .push_bind(s.alert_count)
+                    .push_bind(s.first_seen.as_deref())
+                    .push_bind(s.last_seen.as_deref())
+                    .push_bind(s.alert_sample.as_str())
+                    .push_bind(s.candidate_tactics.as_str());
+            });
+            qb.push(
+                " ON CONFLICT (step_id) DO UPDATE SET alert_count = excluded.alert_count,
+                  first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                  alert_sample = excluded.alert_sample",
+            );
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        for chunk in evidence.chunks(CHUNK / 2) {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("UPDATE observations SET evidence = CASE id");
+            for (id, text, _) in chunk {
+                qb.push(" WHEN ")
+                    .push_bind(*id)
+                    .push(" THEN ")
+                    .push_bind(text.as_str());
+            }
+            qb.push(" END, observed_at = CASE id");
+            for (id, _, first) in chunk {
+                qb.push(" WHEN ")
+                    .push_bind(*id)
+                    .push(" THEN ")
+                    .push_bind(*first);
+            }
+            qb.push(" END, observed_precision = 'time', updated_at = ")
+                .push_bind(self.now.as_str())
+                .push(" WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for (id, _, _) in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts an incident's steps in event-time order (undated steps keep their
+    /// place relative to each other, after the dated ones).
+    pub async fn order_by_time(&mut self, incident_id: &str) -> StoreResult<()> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, position FROM observations WHERE incident_id = $1
+             ORDER BY (observed_at IS NULL), observed_at, position, id",
+        )
+        .bind(incident_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for (i, (id, position)) in rows.iter().enumerate() {
+            let want = i as i64 + 1;
+            if *position != want {
+                sqlx::query("UPDATE observations SET position = $1 WHERE id = $2")
+                    .bind(want)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> StoreResult<()> {
+        for chunk in alerts.chunks(CHUNK) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO alerts (id, source, alert_id, shape, event_at, received_at, received_by, title, severity,
+                     rule_name, correlation_key, incident_id, raw) ",
+            );
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(&a.id)
+                    .push_bind(&a.source)
+                    .push_bind(&a.alert_id)
+                    .push_bind(a.shape)
+                    .push_bind(&a.event_at)
+                    .push_bind(&self.now)
+                    .push_bind(&a.received_by)
+                    .push_bind(&a.title)
+                    .push_bind(a.severity)
+                    .push_bind(&a.rule_name)
+                    .push_bind(&a.correlation_key)
+                    .push_bind(&a.incident_id)
+                    .push_bind(&a.raw);
+            });
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_hits(&mut self, hits: &[NewHit]) -> StoreResult<()> {
+        for chunk in hits.chunks(CHUNK) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO alert_hits (alert_id, position, raw_id, technique_id, tactic_id, step_id, mapped) ",
+            );
+            qb.push_values(chunk, |mut b, h| {
+                b.push_bind(&h.alert_id)
+                    .push_bind(h.position)
+                    .push_bind(&h.raw_id)
+                    .push_bind(&h.technique_id)
+                    .push_bind(&h.tactic_id)
+                    .push_bind(&h.step_id)
+                    .push_bind(h.mapped);
+            });
+            qb.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Maps a formerly unmapped technique of a stored alert to its step.
+    pub async fn map_hit(
+        &mut self,
+        alert_row: &str,
+        position: i64,
+        step_id: &str,
+        incident_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE alert_hits SET mapped = TRUE, step_id = $1 WHERE alert_id = $2 AND position = $3",
+        )
+        .bind(step_id)
+        .bind(alert_row)
+        .bind(position)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE alerts SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL")
+            .bind(incident_id)
+            .bind(alert_row)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

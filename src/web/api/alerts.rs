@@ -1,0 +1,130 @@
+//! `/api/v1/alerts`: alert ingestion from SIEMs and pipelines (one JSON
+//! object, a JSON array, or NDJSON), and the unmapped queue.
+
+use axum::Json;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::body::{read_body, require_content_type};
+use crate::domain::alert::{MAX_ID, split_body, tidy};
+use crate::service::ingest::{self, IngestOptions, IngestReport};
+use crate::web::auth::Actor;
+use crate::web::{ApiError, AppError, AppState};
+
+/// Largest alert request body: 10,000 alerts of a few KiB each.
+pub const ALERTS_BODY_LIMIT: usize = 48 * 1024 * 1024;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IngestParams {
+    source: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Refused<'a> {
+    error: &'static str,
+    #[serde(flatten)]
+    report: &'a IngestReport,
+}
+
+/// `POST /api/v1/alerts[?source=NAME]`: 200 with the counts; 422 with the
+/// same report when every alert was refused.
+pub async fn ingest_handler(
+    State(state): State<AppState>,
+    actor: Actor,
+    RawQuery(raw): RawQuery,
+    req: Request,
+) -> Result<Response, ApiError> {
+    require_content_type(
+        &req,
+        &[
+            "application/json",
+            "application/x-ndjson",
+            "application/ndjson",
+            "application/jsonl",
+            "application/x-jsonlines",
+            "text/plain",
+        ],
+    )?;
+    let params: IngestParams = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::bad_request("source", format!("invalid query string: {e}")))?;
+    let default_source = match params.source.as_deref().map(|s| tidy(s, MAX_ID)) {
+        Some(s) if s.is_empty() => {
+            return Err(AppError::bad_request("source", "source: must not be blank").into());
+        }
+        other => other,
+    };
+    let bytes = read_body(req).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| AppError::BadRequest {
+        message: "the body is not UTF-8 text".to_string(),
+        field: Some("body".to_string()),
+    })?;
+    let items = split_body(text).map_err(|m| AppError::BadRequest {
+        message: m,
+        field: Some("body".to_string()),
+    })?;
+    let options = IngestOptions {
+        default_source,
+        received_by: actor.name,
+    };
+    let report = ingest::ingest(&state.store, &state.atlas.get(), items, &options)
+        .await
+        .map_err(|e| match AppError::from(e) {
+            AppError::Invalid { message, field } if field == "body" => {
+                AppError::PayloadTooLarge(format!("the body {message}"))
+            }
+            other => other,
+        })?;
+    if report.accepted == 0 && report.duplicates == 0 && !report.refused.is_empty() {
+        let body = Refused {
+            error: "every alert was refused; see `refused` for the reasons",
+            report: &report,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+    }
+    Ok(Json(report).into_response())
+}
+
+#[derive(Serialize)]
+struct UnmappedJson {
+    source: String,
+    alert_id: String,
+    raw_id: String,
+    technique: String,
+    event_at: String,
+    received_at: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct UnmappedList {
+    total_alerts: i64,
+    items: Vec<UnmappedJson>,
+}
+
+/// `GET /api/v1/alerts/unmapped`: alerts naming techniques the active release does not know.
+pub async fn unmapped_handler(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let total_alerts = state.store.unmapped_count().await?;
+    let items = state
+        .store
+        .unmapped_hits(500)
+        .await?
+        .into_iter()
+        .map(|h| UnmappedJson {
+            source: h.source,
+            alert_id: h.alert_id,
+            raw_id: h.raw_id,
+            technique: h.technique_id,
+            event_at: h.event_at,
+            received_at: h.received_at,
+            title: h.title,
+        })
+        .collect();
+    Ok(Json(UnmappedList {
+        total_alerts,
+        items,
+    })
+    .into_response())
+}

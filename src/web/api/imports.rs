@@ -1,0 +1,116 @@
+//! `POST /api/v1/incidents/import`: bulk incident import (JSONL, a JSON array,
+//! or CSV with a header), upserted by source and external ID.
+
+use axum::Json;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::body::{read_body, require_content_type};
+use crate::domain::alert::tidy;
+use crate::service::bulk_import::{self, BulkOptions, Format};
+use crate::web::{ApiError, AppError, AppState};
+
+/// Largest bulk-import body.
+pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportParams {
+    source: Option<String>,
+    dry_run: Option<String>,
+}
+
+fn flag(field: &str, value: Option<&str>) -> Result<bool, AppError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => Err(AppError::bad_request(
+            field,
+            format!("{field}: `{}` is not true or false", tidy(other, 20)),
+        )),
+    }
+}
+
+/// 200 with the report (every bad record with every problem); 422 with the
+/// same report when no record could be imported.
+pub async fn import_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    req: Request,
+) -> Result<Response, ApiError> {
+    require_content_type(
+        &req,
+        &[
+            "application/json",
+            "application/x-ndjson",
+            "application/ndjson",
+            "application/jsonl",
+            "text/csv",
+        ],
+    )?;
+    let is_csv = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/csv"));
+    let params: ImportParams =
+        serde_html_form::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
+            AppError::BadRequest {
+                message: format!("invalid query string: {e}"),
+                field: None,
+            }
+        })?;
+    let dry_run = flag("dry_run", params.dry_run.as_deref())?;
+    let source = match params.source.as_deref().map(|s| tidy(s, 200)) {
+        None => "api".to_string(),
+        Some(s) if s.is_empty() => {
+            return Err(AppError::bad_request("source", "source: must not be blank").into());
+        }
+        Some(s) => s,
+    };
+    let bytes = read_body(req).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| AppError::BadRequest {
+        message: "the body is not UTF-8 text".to_string(),
+        field: Some("body".to_string()),
+    })?;
+    let format = if is_csv {
+        Format::Csv
+    } else {
+        match Format::sniff(text) {
+            Format::Csv => {
+                return Err(AppError::BadRequest {
+                    message: "the body is not JSON: send a JSON array, JSONL, or CSV as text/csv"
+                        .to_string(),
+                    field: Some("body".to_string()),
+                }
+                .into());
+            }
+            f => f,
+        }
+    };
+    let options = BulkOptions { source, dry_run };
+    let report = bulk_import::import_text(
+        &state.store,
+        &state.atlas.get(),
+        text,
+        format,
+        &options,
+        |_, _| {},
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Invalid { message, field } if field == "file" => AppError::BadRequest {
+            message,
+            field: Some("body".to_string()),
+        },
+        other => other,
+    })?;
+    let status = if report.records > 0 && report.failed.len() == report.records {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)).into_response())
+}

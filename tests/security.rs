@@ -1198,3 +1198,91 @@ async fn sign_in_follows_only_same_origin_paths() {
         .unwrap();
     assert!(page.contains("name=\"next\" value=\"/\""), "{page}");
 }
+
+/// A route's path with every `{param}` filled in.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_declared_route_has_a_guard_that_the_server_enforces() {
+    use atlasview::domain::auth::Capability;
+    use atlasview::web::auth::Access;
+
+    let routes = atlasview::web::all_routes();
+    let table = routes.table();
+    assert!(table.len() > 60, "only {} routes declared", table.len());
+    // Guards that say what the paths say: admin pages need an admin
+    // capability, form pages the writer's, the account its owner.
+    for entry in table {
+        let p = entry.path.as_str();
+        let needs = |cap| entry.access == Access::Can(cap);
+        if p.starts_with("/admin") {
+            assert!(
+                matches!(entry.access, Access::Can(c) if !Role::Analyst.can(c)),
+                "{p}: {:?}",
+                entry.access
+            );
+        }
+        if p.starts_with("/incidents") && (p.ends_with("/new") || p.ends_with("/edit")) {
+            assert!(needs(Capability::WriteIncidents), "{p}");
+        }
+        if p.starts_with("/account") {
+            assert!(
+                matches!(entry.access, Access::SignedIn | Access::Session),
+                "{p}"
+            );
+        }
+        if entry.access == Access::Public {
+            assert!(
+                ["/login", "/setup", "/healthz", "/static/{*path}"].contains(&p),
+                "{p} is public"
+            );
+        }
+    }
+
+    // Every guarded route refuses an anonymous caller, and every route that
+    // needs more than reading refuses a viewer, whatever the method.
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let viewer = app.client_as(Role::Viewer).await;
+    for entry in table.iter().filter(|e| e.access != Access::Public) {
+        let url = app.url(&concrete(&entry.path));
+        for method in [reqwest::Method::GET, reqwest::Method::POST] {
+            let status = anon
+                .request(method.clone(), &url)
+                .header("origin", app.url(""))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(
+                matches!(status.as_u16(), 303 | 401 | 403 | 405),
+                "anonymous {method} {}: {status}",
+                entry.path
+            );
+            let readable_twin = table.iter().any(|e| {
+                e.path == entry.path && matches!(e.access, Access::Can(c) if Role::Viewer.can(c))
+            });
+            if let Access::Can(cap) = entry.access
+                && !Role::Viewer.can(cap)
+                && !readable_twin
+            {
+                let status = viewer
+                    .request(method.clone(), &url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert!(
+                    matches!(status.as_u16(), 403 | 405),
+                    "viewer {method} {}: {status}",
+                    entry.path
+                );
+            }
+        }
+    }
+}

@@ -1286,3 +1286,97 @@ async fn every_declared_route_has_a_guard_that_the_server_enforces() {
         }
     }
 }
+
+/// Write controls (links to forms and the forms that post) a page offers.
+fn write_controls(html: &str) -> Vec<&'static str> {
+    [
+        "href=\"/incidents/new\"",
+        "href=\"/incidents/import\"",
+        "/edit\"",
+        "/steps/new\"",
+        "/delete\"",
+        "/move\"",
+        "href=\"/incidents/layer/import\"",
+    ]
+    .into_iter()
+    .filter(|needle| html.contains(needle))
+    .collect()
+}
+
+#[tokio::test]
+async fn pages_offer_each_role_only_the_controls_it_may_use() {
+    let app = TestApp::spawn_with(WebConfig {
+        public_read: true,
+        ..WebConfig::default()
+    })
+    .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pages = [
+        "/incidents".to_string(),
+        format!("/incidents/{id}"),
+        "/matrix".into(),
+    ];
+    let viewer = app.client_as(Role::Viewer).await;
+    let analyst = app.client_as(Role::Analyst).await;
+    let anon = app.anonymous();
+    for page in &pages {
+        let html = |client: reqwest::Client| {
+            let url = app.url(page);
+            async move {
+                let res = client.get(url).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                res.text().await.unwrap()
+            }
+        };
+        let anon_html = html(anon.clone()).await;
+        assert_eq!(
+            write_controls(&anon_html),
+            Vec::<&str>::new(),
+            "anonymous {page}"
+        );
+        assert!(anon_html.contains("href=\"/login\""), "anonymous {page}");
+        for absent in ["href=\"/admin\"", "href=\"/account\"", "action=\"/logout\""] {
+            assert!(!anon_html.contains(absent), "anonymous {page}: {absent}");
+        }
+        let viewer_html = html(viewer.clone()).await;
+        assert_eq!(
+            write_controls(&viewer_html),
+            Vec::<&str>::new(),
+            "viewer {page}"
+        );
+        assert!(!viewer_html.contains("href=\"/admin\""), "viewer {page}");
+        assert!(
+            viewer_html.contains("href=\"/account\"") && viewer_html.contains("action=\"/logout\""),
+            "viewer {page}: {}",
+            &viewer_html[viewer_html.find("session-nav").unwrap_or(0)..][..600]
+        );
+        assert!(
+            viewer_html.contains("class=\"role-badge\">Viewer<"),
+            "viewer {page}"
+        );
+        let analyst_html = html(analyst.clone()).await;
+        assert!(!write_controls(&analyst_html).is_empty(), "analyst {page}");
+        assert!(!analyst_html.contains("href=\"/admin\""), "analyst {page}");
+        assert!(
+            analyst_html.contains("class=\"session-name\">analyst<"),
+            "analyst {page}"
+        );
+        let admin_html = html(app.client.clone()).await;
+        assert!(admin_html.contains("href=\"/admin\""), "admin {page}");
+        assert!(
+            admin_html.contains("class=\"role-badge\">Admin<"),
+            "admin {page}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::request_log::RequestActor;
 use super::{ApiError, AppError, AppState};
 use crate::domain::auth::{Capability, Role};
+use crate::render::visitor::{self, Visitor};
 use crate::service::accounts::secret_hash;
 use crate::store::Resolved;
 
@@ -223,11 +224,16 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
     }
+    let visitor = Visitor {
+        user: principal
+            .as_ref()
+            .map(|p| (p.username().to_string(), p.role())),
+    };
     req.extensions_mut().insert(Caller {
         principal,
         public_read: state.config.public_read,
     });
-    next.run(req).await
+    visitor::scope(visitor, next.run(req)).await
 }
 
 /// The verdict of `access` on this request, or the refusal to send.

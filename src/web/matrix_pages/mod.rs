@@ -174,7 +174,13 @@ where
 {
     let stamp = state.store.data_stamp().await?;
     let atlas = state.atlas.get();
-    let slot = ResponseSlot::new(&stamp, &atlas, kind, req.query_string());
+    let mut query = req.query_string();
+    if kind == "html" {
+        // The page's header and controls depend on who is looking.
+        query.push('\n');
+        query.push_str(&crate::render::visitor::cache_key());
+    }
+    let slot = ResponseSlot::new(&stamp, &atlas, kind, query);
     if let Some(hit) = slot.get() {
         return Ok(respond(hit));
     }

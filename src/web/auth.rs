@@ -236,8 +236,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     visitor::scope(visitor, next.run(req)).await
 }
 
-/// The verdict of `access` on this request, or the refusal to send.
-pub fn check(access: Access, req: &Request) -> Result<(), Response> {
+/// The refusal to send if `access` does not let this request through.
+pub fn refusal(access: Access, req: &Request) -> Option<Response> {
     let caller = req.extensions().get::<Caller>();
     let resolved = caller.and_then(|c| c.principal.as_ref()).map(|p| &p.0);
     let public_read = caller.is_some_and(|c| c.public_read);
@@ -264,14 +264,16 @@ pub fn check(access: Access, req: &Request) -> Result<(), Response> {
         .get::<OriginalUri>()
         .map(|o| &o.0)
         .unwrap_or(req.uri());
-    verdict.map_err(|denied| deny(denied, is_api(uri.path()), req.method(), uri))
+    verdict
+        .err()
+        .map(|denied| deny(denied, is_api(uri.path()), req.method(), uri))
 }
 
 /// The per-route guard: every route runs it with the access it was declared with.
 pub async fn enforce(access: Access, req: Request, next: Next) -> Response {
-    match check(access, &req) {
-        Ok(()) => next.run(req).await,
-        Err(refusal) => refusal,
+    match refusal(access, &req) {
+        None => next.run(req).await,
+        Some(refused) => refused,
     }
 }
 

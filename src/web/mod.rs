@@ -135,8 +135,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// A path no route declares: refused as reading or writing would be, else a 404.
 async fn not_found(req: axum::extract::Request) -> axum::response::Response {
-    match auth::check(auth::access_of_unknown(req.method()), &req) {
-        Ok(()) => AppError::NotFound("The page you asked for".to_string()).into_response(),
-        Err(refusal) => refusal,
+    match auth::refusal(auth::access_of_unknown(req.method()), &req) {
+        None => AppError::NotFound("The page you asked for".to_string()).into_response(),
+        Some(refused) => refused,
     }
 }

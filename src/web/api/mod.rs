@@ -79,8 +79,8 @@ pub fn routes() -> Routes {
 /// A path no API route declares: refused as reading or writing would be, else a 404.
 async fn api_not_found(req: axum::extract::Request) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match super::auth::check(super::auth::access_of_unknown(req.method()), &req) {
-        Ok(()) => ApiError(AppError::NotFound("this API endpoint".to_string())).into_response(),
-        Err(refusal) => refusal,
+    match super::auth::refusal(super::auth::access_of_unknown(req.method()), &req) {
+        None => ApiError(AppError::NotFound("this API endpoint".to_string())).into_response(),
+        Some(refused) => refused,
     }
 }

@@ -1198,3 +1198,185 @@ async fn sign_in_follows_only_same_origin_paths() {
         .unwrap();
     assert!(page.contains("name=\"next\" value=\"/\""), "{page}");
 }
+
+/// A route's path with every `{param}` filled in.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_declared_route_has_a_guard_that_the_server_enforces() {
+    use atlasview::domain::auth::Capability;
+    use atlasview::web::auth::Access;
+
+    let routes = atlasview::web::all_routes();
+    let table = routes.table();
+    assert!(table.len() > 60, "only {} routes declared", table.len());
+    // Guards that say what the paths say: admin pages need an admin
+    // capability, form pages the writer's, the account its owner.
+    for entry in table {
+        let p = entry.path.as_str();
+        let needs = |cap| entry.access == Access::Can(cap);
+        if p.starts_with("/admin") {
+            assert!(
+                matches!(entry.access, Access::Can(c) if !Role::Analyst.can(c)),
+                "{p}: {:?}",
+                entry.access
+            );
+        }
+        if p.starts_with("/incidents") && (p.ends_with("/new") || p.ends_with("/edit")) {
+            assert!(needs(Capability::WriteIncidents), "{p}");
+        }
+        if p.starts_with("/account") {
+            assert!(
+                matches!(entry.access, Access::SignedIn | Access::Session),
+                "{p}"
+            );
+        }
+        if entry.access == Access::Public {
+            assert!(
+                ["/login", "/setup", "/healthz", "/static/{*path}"].contains(&p),
+                "{p} is public"
+            );
+        }
+    }
+
+    // Every guarded route refuses an anonymous caller, and every route that
+    // needs more than reading refuses a viewer, whatever the method.
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let viewer = app.client_as(Role::Viewer).await;
+    for entry in table.iter().filter(|e| e.access != Access::Public) {
+        let url = app.url(&concrete(&entry.path));
+        for method in [reqwest::Method::GET, reqwest::Method::POST] {
+            let status = anon
+                .request(method.clone(), &url)
+                .header("origin", app.url(""))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(
+                matches!(status.as_u16(), 303 | 401 | 403 | 405),
+                "anonymous {method} {}: {status}",
+                entry.path
+            );
+            let readable_twin = table.iter().any(|e| {
+                e.path == entry.path && matches!(e.access, Access::Can(c) if Role::Viewer.can(c))
+            });
+            if let Access::Can(cap) = entry.access
+                && !Role::Viewer.can(cap)
+                && !readable_twin
+            {
+                let status = viewer
+                    .request(method.clone(), &url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert!(
+                    matches!(status.as_u16(), 403 | 405),
+                    "viewer {method} {}: {status}",
+                    entry.path
+                );
+            }
+        }
+    }
+}
+
+/// Write controls (links to forms and the forms that post) a page offers.
+fn write_controls(html: &str) -> Vec<&'static str> {
+    [
+        "href=\"/incidents/new\"",
+        "href=\"/incidents/import\"",
+        "/edit\"",
+        "/steps/new\"",
+        "/delete\"",
+        "/move\"",
+        "href=\"/incidents/layer/import\"",
+    ]
+    .into_iter()
+    .filter(|needle| html.contains(needle))
+    .collect()
+}
+
+#[tokio::test]
+async fn pages_offer_each_role_only_the_controls_it_may_use() {
+    let app = TestApp::spawn_with(WebConfig {
+        public_read: true,
+        ..WebConfig::default()
+    })
+    .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .json(&incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pages = [
+        "/incidents".to_string(),
+        format!("/incidents/{id}"),
+        "/matrix".into(),
+    ];
+    let viewer = app.client_as(Role::Viewer).await;
+    let analyst = app.client_as(Role::Analyst).await;
+    let anon = app.anonymous();
+    for page in &pages {
+        let html = |client: reqwest::Client| {
+            let url = app.url(page);
+            async move {
+                let res = client.get(url).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                res.text().await.unwrap()
+            }
+        };
+        let anon_html = html(anon.clone()).await;
+        assert_eq!(
+            write_controls(&anon_html),
+            Vec::<&str>::new(),
+            "anonymous {page}"
+        );
+        assert!(anon_html.contains("href=\"/login\""), "anonymous {page}");
+        for absent in ["href=\"/admin\"", "href=\"/account\"", "action=\"/logout\""] {
+            assert!(!anon_html.contains(absent), "anonymous {page}: {absent}");
+        }
+        let viewer_html = html(viewer.clone()).await;
+        assert_eq!(
+            write_controls(&viewer_html),
+            Vec::<&str>::new(),
+            "viewer {page}"
+        );
+        assert!(!viewer_html.contains("href=\"/admin\""), "viewer {page}");
+        assert!(
+            viewer_html.contains("href=\"/account\"") && viewer_html.contains("action=\"/logout\""),
+            "viewer {page}: {}",
+            &viewer_html[viewer_html.find("session-nav").unwrap_or(0)..][..600]
+        );
+        assert!(
+            viewer_html.contains("class=\"role-badge\">Viewer<"),
+            "viewer {page}"
+        );
+        let analyst_html = html(analyst.clone()).await;
+        assert!(!write_controls(&analyst_html).is_empty(), "analyst {page}");
+        assert!(!analyst_html.contains("href=\"/admin\""), "analyst {page}");
+        assert!(
+            analyst_html.contains("class=\"session-name\">analyst<"),
+            "analyst {page}"
+        );
+        let admin_html = html(app.client.clone()).await;
+        assert!(admin_html.contains("href=\"/admin\""), "admin {page}");
+        assert!(
+            admin_html.contains("class=\"role-badge\">Admin<"),
+            "admin {page}"
+        );
+    }
+}

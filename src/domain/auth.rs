@@ -44,6 +44,83 @@ impl Role {
     }
 }
 
+/// Something a visitor may do. [`Role::can`] is the one table of who may do
+/// what; the routes' guards and the templates both read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Read incidents, the matrix, reports and the ATLAS knowledge base.
+    ReadIncidents,
+    /// Create, edit, delete and import incidents and their steps.
+    WriteIncidents,
+    /// Add users, change their roles, revoke anyone's tokens.
+    ManageUsers,
+    /// Import, sync, activate and upgrade ATLAS releases and case studies.
+    ManageReleases,
+    /// Read and export the audit log.
+    ReadAudit,
+    /// See one's own account, tokens and password.
+    ManageOwnAccount,
+    /// Post SIEM alerts (`POST /api/v1/alerts`): what a connector's token needs.
+    PostAlerts,
+    /// Manage alert ingestion: correlation rules, the ingestion page.
+    ManageIngestion,
+}
+
+impl Capability {
+    pub const ALL: &'static [Capability] = &[
+        Capability::ReadIncidents,
+        Capability::WriteIncidents,
+        Capability::ManageUsers,
+        Capability::ManageReleases,
+        Capability::ReadAudit,
+        Capability::ManageOwnAccount,
+        Capability::PostAlerts,
+        Capability::ManageIngestion,
+    ];
+}
+
+/// The role-capability table: one row per role, listing what it may do.
+/// A new role is one more row here (and one more variant of [`Role`]).
+const CAPABILITIES: &[(Role, &[Capability])] = {
+    use Capability::*;
+    &[
+        // Connectors: post alerts and nothing else (no reads of incidents).
+        (Role::Ingest, &[PostAlerts]),
+        (Role::Viewer, &[ReadIncidents, ManageOwnAccount]),
+        (
+            Role::Analyst,
+            &[ReadIncidents, WriteIncidents, ManageOwnAccount, PostAlerts],
+        ),
+        (
+            Role::Admin,
+            &[
+                ReadIncidents,
+                WriteIncidents,
+                ManageUsers,
+                ManageReleases,
+                ReadAudit,
+                ManageOwnAccount,
+                PostAlerts,
+                ManageIngestion,
+            ],
+        ),
+    ]
+};
+
+impl Role {
+    /// Whether this role may do `cap` (from the one table, [`CAPABILITIES`]).
+    pub fn can(self, cap: Capability) -> bool {
+        CAPABILITIES
+            .iter()
+            .any(|(role, caps)| *role == self && caps.contains(&cap))
+    }
+
+    /// The lowest role that may do `cap`, for "this needs the … role" messages.
+    pub fn least_with(cap: Capability) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.can(cap))
+    }
+}
+
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -131,6 +208,32 @@ mod tests {
         assert_eq!(Role::parse("ingest"), Some(Role::Ingest));
         assert_eq!(Role::parse("analyst"), Some(Role::Analyst));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn capability_table() {
+        use Capability::*;
+        assert!(Role::Viewer.can(ReadIncidents) && !Role::Viewer.can(WriteIncidents));
+        assert!(Role::Analyst.can(WriteIncidents) && !Role::Analyst.can(ManageUsers));
+        assert!(!Role::Analyst.can(ManageReleases) && !Role::Analyst.can(ReadAudit));
+        for cap in Capability::ALL {
+            assert!(Role::Admin.can(*cap), "{cap:?}");
+            assert!(Role::Viewer.can(ManageOwnAccount));
+        }
+        // The ingest role is a side role for connectors: it posts alerts and
+        // reads nothing; a viewer posts nothing.
+        assert!(Role::Ingest.can(PostAlerts) && !Role::Ingest.can(ReadIncidents));
+        assert!(!Role::Ingest.can(ManageOwnAccount) && !Role::Viewer.can(PostAlerts));
+        assert!(Role::Analyst.can(PostAlerts) && !Role::Analyst.can(ManageIngestion));
+        // Every other role includes the one below it.
+        for pair in [Role::Viewer, Role::Analyst, Role::Admin].windows(2) {
+            for cap in Capability::ALL {
+                assert!(!pair[0].can(*cap) || pair[1].can(*cap), "{pair:?} {cap:?}");
+            }
+        }
+        assert_eq!(Role::least_with(WriteIncidents), Some(Role::Analyst));
+        assert_eq!(Role::least_with(ReadAudit), Some(Role::Admin));
+        assert_eq!(Role::least_with(ReadIncidents), Some(Role::Viewer));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod report;
 pub mod retrospective;
 pub mod story;
 pub mod text;
+pub mod visitor;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,

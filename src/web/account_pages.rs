@@ -1,11 +1,11 @@
 //! Signing in and out, and the signed-in user's own account: API tokens and
 //! password.
 
+use crate::web::Routes;
 use std::net::IpAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,15 +20,15 @@ use crate::service::ServiceError;
 use crate::service::accounts::{self, secret_hash};
 use crate::store::{AuditEvent, TokenInfo};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/setup", get(setup_page).post(setup))
-        .route("/logout", post(logout))
-        .route("/account", get(account_page))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/revoke", post(revoke_token))
-        .route("/account/password", post(change_password))
+pub fn routes() -> Routes {
+    Routes::new()
+        .public("/login", get(login_page).post(login))
+        .public("/setup", get(setup_page).post(setup))
+        .signed_in("/logout", post(logout))
+        .signed_in("/account", get(account_page))
+        .session("/account/tokens", post(create_token))
+        .session("/account/tokens/revoke", post(revoke_token))
+        .session("/account/password", post(change_password))
 }
 
 #[derive(Template, WebTemplate)]

@@ -2,12 +2,12 @@
 //! with MITRE's atlas-data, or switch the active release. The running server
 //! picks up the new active release at once.
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, RawQuery, State};
+use axum::extract::{Multipart, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,17 +21,19 @@ use crate::atlas::{MAX_RELEASE_BYTES, ReleaseInfo};
 use crate::service::releases::{self, ReleaseError, ReleaseImport, RemoteRelease};
 use crate::store::{AuditEvent, ImportOutcome};
 
-pub fn routes() -> Router<AppState> {
-    let uploads = Router::new()
-        .route("/admin/atlas/upload", post(upload))
-        .route("/api/v1/atlas/releases", get(list_api).post(import_api))
-        .layer(DefaultBodyLimit::max(MAX_RELEASE_BYTES + 64 * 1024));
-    Router::new()
-        .route("/admin/atlas", get(page))
-        .route("/admin/atlas/url", post(import_url))
-        .route("/admin/atlas/sync", post(sync))
-        .route("/admin/atlas/remote", get(remote))
-        .route("/admin/atlas/activate", post(activate))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let uploads = Routes::new()
+        .require(ManageReleases, "/admin/atlas/upload", post(upload))
+        .require(ReadIncidents, "/api/v1/atlas/releases", get(list_api))
+        .require(ManageReleases, "/api/v1/atlas/releases", post(import_api))
+        .body_limit(MAX_RELEASE_BYTES + 64 * 1024);
+    Routes::new()
+        .require(ManageReleases, "/admin/atlas", get(page))
+        .require(ManageReleases, "/admin/atlas/url", post(import_url))
+        .require(ManageReleases, "/admin/atlas/sync", post(sync))
+        .require(ManageReleases, "/admin/atlas/remote", get(remote))
+        .require(ManageReleases, "/admin/atlas/activate", post(activate))
         .merge(uploads)
 }
 

@@ -1,9 +1,9 @@
 //! Administration of accounts and tokens, and the audit log (admins only; the
 //! policy table in `auth.rs` guards every path under `/admin`).
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,13 +19,14 @@ use crate::domain::auth::Role;
 use crate::service::accounts;
 use crate::store::{AuditEntry, AuditEvent, AuditQuery, TokenInfo, User};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(users_page).post(add_user))
-        .route("/admin/users/{username}", post(update_user))
-        .route("/admin/tokens/revoke", post(revoke_token))
-        .route("/admin/audit", get(audit_page))
-        .route("/admin/audit.jsonl", get(audit_export))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    Routes::new()
+        .require(ManageUsers, "/admin/users", get(users_page).post(add_user))
+        .require(ManageUsers, "/admin/users/{username}", post(update_user))
+        .require(ManageUsers, "/admin/tokens/revoke", post(revoke_token))
+        .require(ReadAudit, "/admin/audit", get(audit_page))
+        .require(ReadAudit, "/admin/audit.jsonl", get(audit_export))
 }
 
 /// Every action the log can hold, for the filter menu.

@@ -2,9 +2,9 @@
 //! preview, then apply (the plan made again must match the preview), the
 //! stored reports, and the successor table with the admin's overrides.
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,14 +19,32 @@ use crate::render::timestamp;
 use crate::service::upgrade::{self, SuccessorInput, UpgradePlan, Who};
 use crate::store::UpgradeRecord;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/atlas/upgrade", get(page_handler))
-        .route("/admin/atlas/upgrade/preview", post(preview_handler))
-        .route("/admin/atlas/upgrade/apply", post(apply_handler))
-        .route("/admin/atlas/upgrades/{id}", get(report_handler))
-        .route("/admin/atlas/successors", post(set_successor_handler))
-        .route(
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::ManageReleases;
+    Routes::new()
+        .require(ManageReleases, "/admin/atlas/upgrade", get(page_handler))
+        .require(
+            ManageReleases,
+            "/admin/atlas/upgrade/preview",
+            post(preview_handler),
+        )
+        .require(
+            ManageReleases,
+            "/admin/atlas/upgrade/apply",
+            post(apply_handler),
+        )
+        .require(
+            ManageReleases,
+            "/admin/atlas/upgrades/{id}",
+            get(report_handler),
+        )
+        .require(
+            ManageReleases,
+            "/admin/atlas/successors",
+            post(set_successor_handler),
+        )
+        .require(
+            ManageReleases,
             "/admin/atlas/successors/clear",
             post(clear_successor_handler),
         )

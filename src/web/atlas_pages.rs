@@ -8,9 +8,9 @@
 //! Description text reaches templates only through [`markdown::render`], the
 //! one thing they mark `|safe`.
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,14 +24,15 @@ use crate::render::{
     incident_date, maturity_class, timestamp,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/techniques/{id}", get(technique))
-        .route("/tactics/{id}", get(tactic))
-        .route("/mitigations/{id}", get(mitigation))
-        .route("/studies", get(studies))
-        .route("/studies/{id}", get(study))
-        .route("/atlas/releases", get(releases))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::ReadIncidents;
+    Routes::new()
+        .require(ReadIncidents, "/techniques/{id}", get(technique))
+        .require(ReadIncidents, "/tactics/{id}", get(tactic))
+        .require(ReadIncidents, "/mitigations/{id}", get(mitigation))
+        .require(ReadIncidents, "/studies", get(studies))
+        .require(ReadIncidents, "/studies/{id}", get(study))
+        .require(ReadIncidents, "/atlas/releases", get(releases))
 }
 
 // ---------------------------------------------------------------- handlers

@@ -1,11 +1,12 @@
 //! Who is asking, and may they? Every request passes [`guard`]: it resolves
-//! a session cookie or a `Bearer` token to a [`Principal`], then checks the
-//! route's [`Access`] from one policy table ([`access_for`]).
+//! a session cookie or a `Bearer` token to a [`Principal`]; then the route's
+//! own guard ([`enforce`]) checks the [`Access`] the route was declared with,
+//! against the one role-capability table ([`Role::can`]).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -13,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::request_log::RequestActor;
 use super::{ApiError, AppError, AppState};
-use crate::domain::auth::Role;
+use crate::domain::auth::{Capability, Role};
+use crate::render::visitor::{self, Visitor};
 use crate::service::accounts::secret_hash;
 use crate::store::Resolved;
 
@@ -39,7 +41,8 @@ impl Principal {
     }
 }
 
-/// What a route requires.
+/// What a route requires: chosen where the route is declared (see
+/// [`super::routes::Routes`]), never derived from the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone (login page, static files, health check).
@@ -50,58 +53,24 @@ pub enum Access {
     /// credentials (creating and revoking tokens, changing the password), so
     /// that a token of reduced scope cannot take over its owner's account.
     Session,
-    /// At least this role.
-    Role(Role),
-    /// Posting alerts: the `ingest` role, or analyst and above (a viewer
-    /// writes nothing).
-    PostAlerts,
+    /// A principal whose effective role has this capability. With
+    /// `--public-read`, anonymous safe requests pass where a viewer could.
+    Can(Capability),
 }
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The one policy table: posting alerts needs ingest, reading viewer, writing
-/// analyst, administration admin. Pages that only exist to write (forms) need the writer's role too.
-pub fn access_for(method: &Method, path: &str) -> Access {
-    let p = path.trim_end_matches('/');
-    if p == "/login"
-        || p == "/setup"
-        || p == "/healthz"
-        || p.starts_with("/static/")
-        || p == "/favicon.ico"
-    {
-        return Access::Public;
+/// The access of a path no route declares (a 404 or a method no route
+/// takes): what reading or writing would need, so that an unknown path tells
+/// an anonymous caller nothing more than a known one.
+pub fn access_of_unknown(method: &Method) -> Access {
+    if is_safe(method) {
+        Access::Can(Capability::ReadIncidents)
+    } else {
+        Access::Can(Capability::WriteIncidents)
     }
-    if p.starts_with("/account/") && !is_safe(method) {
-        return Access::Session;
-    }
-    if p == "/logout" || p == "/account" || p.starts_with("/account/") {
-        return Access::SignedIn;
-    }
-    // Connectors post alerts with an `ingest` token; every other role may too.
-    if p == "/api/v1/alerts" && *method == Method::POST {
-        return Access::PostAlerts;
-    }
-    let admin_area = p == "/admin"
-        || p.starts_with("/admin/")
-        || p.starts_with("/api/v1/admin/")
-        || p.starts_with("/api/v1/case-studies/")
-        || p.starts_with("/api/v1/atlas/") && !is_safe(method);
-    if admin_area {
-        return Access::Role(Role::Admin);
-    }
-    if !is_safe(method) {
-        return Access::Role(Role::Analyst);
-    }
-    let form_page = p.ends_with("/new")
-        || p.ends_with("/edit")
-        || p.ends_with("/delete")
-        || p.ends_with("/import");
-    if form_page && p.starts_with("/incidents") {
-        return Access::Role(Role::Analyst);
-    }
-    Access::Role(Role::Viewer)
 }
 
 fn is_api(path: &str) -> bool {
@@ -140,7 +109,7 @@ enum Denied {
         bad_token: bool,
     },
     Forbidden {
-        needed: Role,
+        needed: Capability,
         has: Role,
     },
     /// A token where only a signed-in session will do.
@@ -183,12 +152,10 @@ fn deny(denied: Denied, api: bool, method: &Method, uri: &axum::http::Uri) -> Re
             }
         }
         Denied::Forbidden { needed, has } => {
-            let needed = match needed {
-                Role::Ingest => "ingest or analyst",
-                other => other.as_str(),
-            };
+            let needed = Role::least_with(needed).unwrap_or(Role::Admin);
             let error = AppError::Forbidden(format!(
-                "this needs the {needed} role; you are signed in as {}",
+                "this needs the {} role; you are signed in as {}",
+                needed.as_str(),
                 has.as_str()
             ));
             if api {
@@ -200,7 +167,25 @@ fn deny(denied: Denied, api: bool, method: &Method, uri: &axum::http::Uri) -> Re
     }
 }
 
-/// Resolves the caller and enforces the policy table.
+/// Who is asking, as the outer guard resolved it, for the per-route check.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    pub public_read: bool,
+}
+
+impl Caller {
+    /// May this caller do `cap`? Anonymous callers may read with `--public-read`.
+    pub fn can(&self, cap: Capability) -> bool {
+        match &self.principal {
+            Some(p) => p.role().can(cap),
+            None => self.public_read && cap == Capability::ReadIncidents,
+        }
+    }
+}
+
+/// Resolves the caller (a bad token is refused on any route) and leaves the
+/// [`Principal`] and the [`Caller`] for the route's own guard ([`enforce`]).
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let api = is_api(req.uri().path());
     let resolved = match bearer(req.headers()) {
@@ -235,36 +220,61 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             None => r.user.username.clone(),
         });
     }
-    let access = access_for(req.method(), req.uri().path());
-    let verdict = match (&access, &resolved) {
+    let principal = resolved.map(|r| Principal(Arc::new(r)));
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
+    }
+    let visitor = Visitor {
+        user: principal
+            .as_ref()
+            .map(|p| (p.username().to_string(), p.role())),
+    };
+    req.extensions_mut().insert(Caller {
+        principal,
+        public_read: state.config.public_read,
+    });
+    visitor::scope(visitor, next.run(req)).await
+}
+
+/// The refusal to send if `access` does not let this request through.
+pub fn refusal(access: Access, req: &Request) -> Option<Response> {
+    let caller = req.extensions().get::<Caller>();
+    let resolved = caller.and_then(|c| c.principal.as_ref()).map(|p| &p.0);
+    let public_read = caller.is_some_and(|c| c.public_read);
+    let verdict = match (&access, resolved) {
         (Access::Public, _) => Ok(()),
         (Access::SignedIn, Some(_)) => Ok(()),
         (Access::Session, Some(r)) if r.token_prefix.is_some() => Err(Denied::NeedsSession),
         (Access::Session, Some(_)) => Ok(()),
-        (Access::Role(Role::Viewer), None) if state.config.public_read && is_safe(req.method()) => {
+        (Access::Can(cap), None)
+            if public_read && is_safe(req.method()) && Role::Viewer.can(*cap) =>
+        {
             Ok(())
         }
         (_, None) => Err(Denied::Unauthenticated { bad_token: false }),
-        (Access::PostAlerts, Some(r)) if r.role == Role::Ingest || r.role >= Role::Analyst => {
-            Ok(())
-        }
-        (Access::PostAlerts, Some(r)) => Err(Denied::Forbidden {
-            needed: Role::Ingest,
+        (Access::Can(cap), Some(r)) if !r.role.can(*cap) => Err(Denied::Forbidden {
+            needed: *cap,
             has: r.role,
         }),
-        (Access::Role(needed), Some(r)) if r.role < *needed => Err(Denied::Forbidden {
-            needed: *needed,
-            has: r.role,
-        }),
-        (Access::Role(_), Some(_)) => Ok(()),
+        (Access::Can(_), Some(_)) => Ok(()),
     };
-    if let Err(denied) = verdict {
-        return deny(denied, api, req.method(), req.uri());
+    // Inside a nested router the URI lost its prefix; the original has it.
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(req.uri());
+    verdict
+        .err()
+        .map(|denied| deny(denied, is_api(uri.path()), req.method(), uri))
+}
+
+/// The per-route guard: every route runs it with the access it was declared with.
+pub async fn enforce(access: Access, req: Request, next: Next) -> Response {
+    match refusal(access, &req) {
+        None => next.run(req).await,
+        Some(refused) => refused,
     }
-    if let Some(r) = resolved {
-        req.extensions_mut().insert(Principal(Arc::new(r)));
-    }
-    next.run(req).await
 }
 
 /// Who did it, for the audit log: the principal's name (with the token prefix
@@ -318,51 +328,5 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             .cloned()
             .map(SignedIn)
             .ok_or_else(|| (StatusCode::UNAUTHORIZED, "sign in first").into_response())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn policy_table() {
-        let get = Method::GET;
-        let post = Method::POST;
-        assert_eq!(access_for(&get, "/login"), Access::Public);
-        assert_eq!(access_for(&get, "/static/app.css"), Access::Public);
-        assert_eq!(access_for(&get, "/matrix"), Access::Role(Role::Viewer));
-        assert_eq!(
-            access_for(&get, "/incidents/new"),
-            Access::Role(Role::Analyst)
-        );
-        assert_eq!(
-            access_for(&get, "/incidents/inc-1/edit"),
-            Access::Role(Role::Analyst)
-        );
-        assert_eq!(access_for(&post, "/incidents"), Access::Role(Role::Analyst));
-        assert_eq!(
-            access_for(&Method::DELETE, "/api/v1/incidents/x"),
-            Access::Role(Role::Analyst)
-        );
-        assert_eq!(access_for(&get, "/admin/users"), Access::Role(Role::Admin));
-        assert_eq!(
-            access_for(&post, "/api/v1/case-studies/import"),
-            Access::Role(Role::Admin)
-        );
-        assert_eq!(
-            access_for(&get, "/api/v1/atlas/releases"),
-            Access::Role(Role::Viewer)
-        );
-        assert_eq!(access_for(&post, "/api/v1/alerts"), Access::PostAlerts);
-        assert_eq!(
-            access_for(&get, "/api/v1/alerts/unmapped"),
-            Access::Role(Role::Viewer)
-        );
-        assert_eq!(access_for(&get, "/admin/ingest"), Access::Role(Role::Admin));
-        assert_eq!(access_for(&post, "/logout"), Access::SignedIn);
-        assert_eq!(access_for(&post, "/account/tokens"), Access::Session);
-        assert_eq!(access_for(&post, "/account/password"), Access::Session);
-        assert_eq!(access_for(&get, "/account"), Access::SignedIn);
     }
 }

@@ -2,9 +2,9 @@
 //! last alerts, counts per hour, the unmapped queue, tactics to confirm), and
 //! confirming a step's tactic in one click (`POST /incidents/{id}/steps/{step}/tactic`).
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,12 +20,21 @@ use crate::render::{Link, timestamp};
 use crate::service::ingest::{self, RuleError};
 use crate::store::{AuditEvent, StoreError};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/ingest", get(page))
-        .route("/admin/ingest/rules", post(save_rule))
-        .route("/admin/ingest/rules/delete", post(delete_rule))
-        .route("/incidents/{id}/steps/{step}/tactic", post(confirm_tactic))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    Routes::new()
+        .require(ManageIngestion, "/admin/ingest", get(page))
+        .require(ManageIngestion, "/admin/ingest/rules", post(save_rule))
+        .require(
+            ManageIngestion,
+            "/admin/ingest/rules/delete",
+            post(delete_rule),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/tactic",
+            post(confirm_tactic),
+        )
 }
 
 pub struct RuleView {

@@ -18,6 +18,7 @@ pub mod rate_limit;
 pub mod release_diff;
 pub mod report_pages;
 pub mod request_log;
+pub mod routes;
 pub mod security;
 pub mod state;
 pub mod story_pages;
@@ -40,6 +41,7 @@ use tower_http::trace::TraceLayer;
 
 pub use config::WebConfig;
 pub use error::{ApiError, AppError};
+pub use routes::Routes;
 pub use state::{AppState, AtlasCell};
 
 /// Where `static/` is served from: the crate's own folder, so the binary works
@@ -51,24 +53,12 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application. Layers run from the last listed inward:
 /// request log, panic catcher, trace, timeout, compression, security headers,
-/// authentication and the role policy, the CSRF check (which needs to know
-/// whether the guard accepted a bearer token), then the audit record of changes.
+/// authentication, the CSRF check (which needs to know whether the guard
+/// accepted a bearer token), the audit record of changes, then each route's
+/// own guard (declared with the route, see [`Routes`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(report_pages::routes())
-        .route("/healthz", get(healthz))
-        .merge(atlas_pages::routes())
-        .merge(incident_pages::routes())
-        .merge(ingest_pages::routes())
-        .merge(matrix_pages::routes())
-        .merge(story_pages::routes())
-        .merge(account_pages::routes())
-        .merge(admin_security::routes())
-        .merge(admin_atlas::routes())
-        .merge(admin_upgrade::routes())
-        .merge(release_diff::routes())
-        .nest("/api/v1", api::routes())
-        .merge(static_files())
+    all_routes()
+        .into_router()
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), security::audit_changes))
@@ -88,6 +78,25 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
         .layer(from_fn(request_log::log_requests))
+}
+
+/// Every route of the application, each with its guard.
+pub fn all_routes() -> Routes {
+    Routes::new()
+        .merge(report_pages::routes())
+        .public("/healthz", get(healthz))
+        .merge(atlas_pages::routes())
+        .merge(incident_pages::routes())
+        .merge(ingest_pages::routes())
+        .merge(matrix_pages::routes())
+        .merge(story_pages::routes())
+        .merge(account_pages::routes())
+        .merge(admin_security::routes())
+        .merge(admin_atlas::routes())
+        .merge(admin_upgrade::routes())
+        .merge(release_diff::routes())
+        .nest("/api/v1", api::routes())
+        .public_tree("/static", static_files())
 }
 
 /// The longest file name a file system takes; a longer `/static/` name would
@@ -126,6 +135,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> AppError {
-    AppError::NotFound("The page you asked for".to_string())
+/// A path no route declares: refused as reading or writing would be, else a 404.
+async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    match auth::refusal(auth::access_of_unknown(req.method()), &req) {
+        None => AppError::NotFound("The page you asked for".to_string()).into_response(),
+        Some(refused) => refused,
+    }
 }

@@ -3,12 +3,13 @@
 //! renamed and re-tacticed, and what an upgrade from `a` to `b` would change
 //! for the incidents mapped to `a`.
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::forms::{parse_query, see_other};
@@ -17,11 +18,24 @@ use crate::atlas::Release;
 use crate::atlas::diff::{ReleaseDiff, diff};
 use crate::service::upgrade::{self, Impact};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/atlas/releases/compare", get(compare_handler))
-        .route("/atlas/releases/{a}/diff/{b}", get(diff_handler))
-        .route("/api/v1/atlas/releases/{a}/diff/{b}", get(diff_api_handler))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::ReadIncidents;
+    Routes::new()
+        .require(
+            ReadIncidents,
+            "/atlas/releases/compare",
+            get(compare_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/atlas/releases/{a}/diff/{b}",
+            get(diff_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/api/v1/atlas/releases/{a}/diff/{b}",
+            get(diff_api_handler),
+        )
 }
 
 async fn load(state: &AppState, version: &str, field: &str) -> Result<Release, AppError> {

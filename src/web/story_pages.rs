@@ -3,9 +3,9 @@
 //! `?lanes=reached|all`. The layout is [`crate::render::story`]; other pages
 //! embed the same story through `templates/story/_story.html`.
 
+use crate::web::Routes;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -17,10 +17,11 @@ use super::{AppError, AppState};
 use crate::domain::IncidentDetail;
 use crate::render::story::{LaneMode, StoryOptions, StoryView};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/incidents/{id}/story", get(page))
-        .route("/incidents/{id}/story.svg", get(svg))
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::ReadIncidents;
+    Routes::new()
+        .require(ReadIncidents, "/incidents/{id}/story", get(page))
+        .require(ReadIncidents, "/incidents/{id}/story.svg", get(svg))
 }
 
 #[derive(Debug, Default, Deserialize)]

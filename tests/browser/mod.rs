@@ -30,6 +30,7 @@ mod briefing;
 mod csp;
 mod hostile;
 mod matrix;
+mod roles;
 mod triage;
 
 use std::io::{Read, Write};

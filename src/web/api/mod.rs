@@ -9,59 +9,103 @@ mod incidents;
 mod matrix;
 mod views;
 
-use axum::Router;
+use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
-use super::{ApiError, AppError, AppState};
+use super::{ApiError, AppError};
 
 /// Largest JSON or YAML body the API reads.
 pub const API_BODY_LIMIT: usize = 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
     use incidents::*;
-    Router::new()
-        .route("/incidents", get(list_handler).post(create_handler))
-        .route(
+    Routes::new()
+        .require(ReadIncidents, "/incidents", get(list_handler))
+        .require(WriteIncidents, "/incidents", post(create_handler))
+        .require(
+            WriteIncidents,
             "/incidents/import",
             post(imports::import_handler).layer(DefaultBodyLimit::max(imports::IMPORT_BODY_LIMIT)),
         )
-        .route(
+        .require(
+            WriteIncidents,
             "/incidents/import/case-study",
             post(import_case_study_handler),
         )
-        .route(
+        .require(ReadIncidents, "/incidents/{id}", get(get_handler))
+        .require(
+            WriteIncidents,
             "/incidents/{id}",
-            get(get_handler).put(update_handler).delete(delete_handler),
+            put(update_handler).delete(delete_handler),
         )
-        .route(
+        .require(
+            ReadIncidents,
             "/incidents/{id}/case-study.yaml",
             get(export_case_study_handler),
         )
-        .route(
+        .require(
+            ReadIncidents,
             "/incidents/{id}/steps",
-            get(list_steps_handler).post(add_step_handler),
+            get(list_steps_handler),
         )
-        .route("/incidents/{id}/steps/order", put(reorder_handler))
-        .route(
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps",
+            post(add_step_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/order",
+            put(reorder_handler),
+        )
+        .require(
+            ReadIncidents,
             "/incidents/{id}/steps/{step_id}",
-            get(get_step_handler)
-                .put(update_step_handler)
-                .delete(delete_step_handler),
+            get(get_step_handler),
         )
-        .route(
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step_id}",
+            put(update_step_handler).delete(delete_step_handler),
+        )
+        .require(
+            ManageReleases,
             "/case-studies/import",
             post(import_release_case_studies_handler),
         )
-        .route("/matrix", get(matrix::matrix_handler))
-        .route(
+        .require(ReadIncidents, "/matrix", get(matrix::matrix_handler))
+        .require(
+            PostAlerts,
             "/alerts",
             post(alerts::ingest_handler).layer(DefaultBodyLimit::max(alerts::ALERTS_BODY_LIMIT)),
         )
-        .route("/alerts/unmapped", get(alerts::unmapped_handler))
-        .route("/atlas/techniques/{id}", get(atlas::technique_handler))
-        .route("/atlas/tactics", get(atlas::tactics_handler))
-        .route("/layers", post(matrix::import_layer_handler))
-        .fallback(|| async { ApiError(AppError::NotFound("this API endpoint".to_string())) })
-        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .require(
+            ReadIncidents,
+            "/alerts/unmapped",
+            get(alerts::unmapped_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/atlas/techniques/{id}",
+            get(atlas::technique_handler),
+        )
+        .require(ReadIncidents, "/atlas/tactics", get(atlas::tactics_handler))
+        .require(
+            WriteIncidents,
+            "/layers",
+            post(matrix::import_layer_handler),
+        )
+        .fallback(api_not_found)
+        .body_limit(API_BODY_LIMIT)
+}
+
+/// A path no API route declares: refused as reading or writing would be, else a 404.
+async fn api_not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match super::auth::refusal(super::auth::access_of_unknown(req.method()), &req) {
+        None => ApiError(AppError::NotFound("this API endpoint".to_string())).into_response(),
+        Some(refused) => refused,
+    }
 }

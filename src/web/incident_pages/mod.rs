@@ -16,8 +16,7 @@ mod forms;
 mod list;
 mod steps;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use crate::web::Routes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -38,44 +37,79 @@ const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// percent-encoded, fit with room to spare).
 const FORM_BODY_LIMIT: usize = 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    let forms = Router::new()
-        .route("/incidents", get(list::page).post(forms::create))
-        .route("/incidents/new", get(forms::new_page))
-        .route("/incidents/{id}", get(detail::page).post(forms::update))
-        .route("/incidents/{id}/edit", get(forms::edit_page))
-        .route(
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let forms = Routes::new()
+        .require(ReadIncidents, "/incidents", get(list::page))
+        .require(WriteIncidents, "/incidents", post(forms::create))
+        .require(WriteIncidents, "/incidents/new", get(forms::new_page))
+        .require(ReadIncidents, "/incidents/{id}", get(detail::page))
+        .require(WriteIncidents, "/incidents/{id}", post(forms::update))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/edit",
+            get(forms::edit_page),
+        )
+        .require(
+            WriteIncidents,
             "/incidents/{id}/delete",
             get(detail::delete_page).post(detail::delete),
         )
-        .route(
+        .require(
+            ReadIncidents,
             "/incidents/{id}/case-study.yaml",
             get(detail::case_study_yaml),
         )
-        .route(
+        .require(
+            ReadIncidents,
             "/incidents/{id}/steps",
-            get(steps::steps_anchor).post(steps::create),
+            get(steps::steps_anchor),
         )
-        .route("/incidents/{id}/steps/new", get(steps::new_page))
-        .route(
+        .require(WriteIncidents, "/incidents/{id}/steps", post(steps::create))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/new",
+            get(steps::new_page),
+        )
+        .require(
+            ReadIncidents,
             "/incidents/{id}/steps/{step}",
-            get(steps::step_anchor).post(steps::update),
+            get(steps::step_anchor),
         )
-        .route("/incidents/{id}/steps/{step}/edit", get(steps::edit_page))
-        .route("/incidents/{id}/steps/{step}/delete", post(steps::delete))
-        .route("/incidents/{id}/steps/{step}/move", post(steps::move_step))
-        .route("/admin", get(admin::page))
-        .route(
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}",
+            post(steps::update),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/edit",
+            get(steps::edit_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/delete",
+            post(steps::delete),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/move",
+            post(steps::move_step),
+        )
+        .require(ManageReleases, "/admin", get(admin::page))
+        .require(
+            ManageReleases,
             "/admin/case-studies/import",
             get(|| async { Redirect::to("/admin") }).post(admin::import),
         )
-        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
-    let import = Router::new()
-        .route(
+        .body_limit(FORM_BODY_LIMIT);
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
             "/incidents/import",
             get(forms::import_page).post(forms::import),
         )
-        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+        .body_limit(IMPORT_BODY_LIMIT);
     forms.merge(import)
 }
 

@@ -15,11 +15,10 @@ mod page;
 pub mod params;
 pub mod technique;
 
+use crate::web::Routes;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,19 +36,33 @@ use crate::store::{DataStamp, MatrixAggregate};
 /// Largest body of the layer upload form (a 1 MB layer, percent-encoded).
 const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    let pages = Router::new()
-        .route("/matrix", get(page::matrix))
-        .route("/matrix.svg", get(exports::matrix_svg))
-        .route("/matrix/layer.json", get(exports::matrix_layer))
-        .route("/incidents/{id}/layer.json", get(exports::incident_layer))
-        .route("/incidents/{id}/matrix.svg", get(exports::incident_svg));
-    let import = Router::new()
-        .route(
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let pages = Routes::new()
+        .require(ReadIncidents, "/matrix", get(page::matrix))
+        .require(ReadIncidents, "/matrix.svg", get(exports::matrix_svg))
+        .require(
+            ReadIncidents,
+            "/matrix/layer.json",
+            get(exports::matrix_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/layer.json",
+            get(exports::incident_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/matrix.svg",
+            get(exports::incident_svg),
+        );
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
             "/incidents/layer/import",
             get(import::form).post(import::submit),
         )
-        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+        .body_limit(IMPORT_BODY_LIMIT);
     pages.merge(import)
 }
 
@@ -161,7 +174,13 @@ where
 {
     let stamp = state.store.data_stamp().await?;
     let atlas = state.atlas.get();
-    let slot = ResponseSlot::new(&stamp, &atlas, kind, req.query_string());
+    let mut query = req.query_string();
+    if kind == "html" {
+        // The page's header and controls depend on who is looking.
+        query.push('\n');
+        query.push_str(&crate::render::visitor::cache_key());
+    }
+    let slot = ResponseSlot::new(&stamp, &atlas, kind, query);
     if let Some(hit) = slot.get() {
         return Ok(respond(hit));
     }

@@ -18,7 +18,7 @@ mod dashboard;
 pub mod pdf;
 mod retrospective;
 
-use axum::Router;
+use crate::web::Routes;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -30,20 +30,41 @@ use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::store::{IncidentQuery, ReportData};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(dashboard::page))
-        .route("/briefing", get(briefing::page))
-        .route("/briefing.pdf", get(briefing::pdf))
-        .route("/incidents/{id}/retrospective", get(retrospective::page))
-        .route("/incidents/{id}/retrospective.pdf", get(retrospective::pdf))
-        .route(
-            "/incidents/{id}/retrospective/notes",
-            post(retrospective::save_notes).get(retrospective::back_to_page),
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    Routes::new()
+        .require(ReadIncidents, "/", get(dashboard::page))
+        .require(ReadIncidents, "/briefing", get(briefing::page))
+        .require(ReadIncidents, "/briefing.pdf", get(briefing::pdf))
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective",
+            get(retrospective::page),
         )
-        .route(
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective.pdf",
+            get(retrospective::pdf),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/retrospective/notes",
+            post(retrospective::save_notes),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective/notes",
+            get(retrospective::back_to_page),
+        )
+        .require(
+            WriteIncidents,
             "/incidents/{id}/retrospective/checklist",
-            post(retrospective::save_checklist).get(retrospective::back_to_page),
+            post(retrospective::save_checklist),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective/checklist",
+            get(retrospective::back_to_page),
         )
 }
 

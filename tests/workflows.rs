@@ -1,0 +1,165 @@
+//! The analyst's day (issue 13): the step form's technique picker that types,
+//! and time inputs that take what people write.
+
+use crate::incident_pages::{
+    add_step, attr, create, page, post_form, step_techniques, texts, version_on,
+};
+use crate::support::{TestApp, shared_atlas};
+
+/// An app with ATLAS 4.8.0 stored and 5.6.0 active (4.8.0 knows earlier names).
+async fn two_releases() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-4.8.0.yaml")).await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    assert_eq!(app.state.atlas.get().version(), "5.6.0");
+    app
+}
+
+#[tokio::test]
+async fn the_picker_accepts_any_spelling_of_an_id_names_and_earlier_names() {
+    let app = two_releases().await;
+    let id = create(&app, &[("title", "Picker")]).await;
+    let new = format!("/incidents/{id}/steps/new");
+    // No tactic given: each of these serves one tactic, which is filled in.
+    for (typed, want) in [
+        ("t0051.001", "AML.T0051.001"),
+        ("aml.t0051", "AML.T0051"),
+        ("llm prompt injection:  DIRECT", "AML.T0051.000"),
+        ("Search Open Technical Databases", "AML.T0000"),
+        // The 4.8.0 name of AML.T0000.
+        (
+            "Search for Victim's Publicly Available Research Materials",
+            "AML.T0000",
+        ),
+        // The label the datalist shows, with the ID in brackets.
+        ("AI Supply Chain Compromise (AML.T0010)", "AML.T0010"),
+    ] {
+        let version = version_on(&app, &new).await;
+        add_step(
+            &app,
+            &id,
+            &[("tactic", ""), ("technique", typed), ("version", &version)],
+        )
+        .await;
+        let steps = step_techniques(&app, &id).await;
+        assert_eq!(steps.last().map(String::as_str), Some(want), "{typed}");
+    }
+    let atlas = app.state.atlas.get();
+    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let shown = texts(&doc, "ol.inc-timeline > li .inc-step-head");
+    assert!(
+        shown[0].contains(&atlas.tactic("AML.TA0005").unwrap().name),
+        "the tactic was taken from the technique: {shown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_technique_of_several_tactics_offers_only_its_tactics() {
+    let app = two_releases().await;
+    let id = create(&app, &[("title", "Several tactics")]).await;
+    let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
+    let res = post_form(
+        &app,
+        &format!("/incidents/{id}/steps"),
+        &[("technique", "valid accounts"), ("version", &version)],
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    let doc = res.doc();
+    assert!(res.body.contains("Tactic is required"));
+    assert_eq!(
+        attr(&doc, "input[name=technique]", "value").as_deref(),
+        Some("AML.T0012"),
+        "the typed name became its ID"
+    );
+    let offered: Vec<String> = doc
+        .select(&crate::incident_pages::sel("select[name=tactic] option"))
+        .filter_map(|o| o.value().attr("value"))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(offered, ["AML.TA0004", "AML.TA0012"]);
+    assert_eq!(step_techniques(&app, &id).await.len(), 0, "nothing written");
+}
+
+#[tokio::test]
+async fn the_picker_is_a_text_field_with_suggestions_including_earlier_names() {
+    let app = two_releases().await;
+    let id = create(&app, &[("title", "Suggestions")]).await;
+    let (_, doc) = page(&app, &format!("/incidents/{id}/steps/new")).await;
+    assert_eq!(
+        attr(&doc, "input[name=technique]", "list").as_deref(),
+        Some("technique-options")
+    );
+    let labels = texts(&doc, "datalist#technique-options option");
+    assert!(labels.iter().any(|l| l == "LLM Prompt Injection: Direct"));
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "ML Supply Chain Compromise (earlier name)"),
+        "earlier names are suggested"
+    );
+    assert_eq!(
+        attr(
+            &doc,
+            "datalist#technique-options option[value='AML.T0012']",
+            "data-tactics"
+        )
+        .as_deref(),
+        Some("AML.TA0004 AML.TA0012")
+    );
+    // An unknown name is refused on the technique field, as typed.
+    let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
+    let res = post_form(
+        &app,
+        &format!("/incidents/{id}/steps"),
+        &[("technique", "no such thing"), ("version", &version)],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    assert_eq!(
+        attr(&res.doc(), "input[name=technique]", "value").as_deref(),
+        Some("no such thing")
+    );
+}
+
+#[tokio::test]
+async fn times_take_a_space_between_date_and_time_and_the_form_says_so() {
+    let app = two_releases().await;
+    let id = create(&app, &[("title", "Times")]).await;
+    let new = format!("/incidents/{id}/steps/new");
+    let (body, _) = page(&app, &new).await;
+    assert!(
+        body.contains("<code>2024-05-17 14:30</code>"),
+        "hint names the form"
+    );
+    let version = version_on(&app, &new).await;
+    add_step(
+        &app,
+        &id,
+        &[
+            ("technique", "AML.T0051.000"),
+            ("observed_at", "2026-11-30 07:35"),
+            ("version", &version),
+        ],
+    )
+    .await;
+    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let meta = texts(&doc, "ol.inc-timeline > li").join(" ");
+    assert!(meta.contains("07:35"), "{meta}");
+    let res = post_form(
+        &app,
+        &format!("/incidents/{id}/steps"),
+        &[
+            ("technique", "AML.T0051.000"),
+            ("observed_at", "this morning 07:35"),
+            ("version", &version),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.body.contains("YYYY-MM-DD HH:MM"),
+        "the refusal names the forms"
+    );
+}

@@ -30,6 +30,7 @@ mod briefing;
 mod csp;
 mod hostile;
 mod matrix;
+mod picker;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -163,3 +163,55 @@ async fn times_take_a_space_between_date_and_time_and_the_form_says_so() {
         "the refusal names the forms"
     );
 }
+
+#[tokio::test]
+async fn the_technique_index_lists_filters_and_counts() {
+    let app = two_releases().await;
+    let atlas = app.state.atlas.get();
+    let (_, matrix) = page(&app, "/matrix").await;
+    assert_eq!(
+        attr(&matrix, "a#all-techniques", "href").as_deref(),
+        Some("/techniques"),
+        "the matrix links the index"
+    );
+    let (_, doc) = page(&app, "/techniques").await;
+    let all = texts(&doc, "table.technique-index tbody tr .id");
+    assert_eq!(all.len(), atlas.release.techniques.len());
+    // Counts: one incident with two steps of AML.T0051.000.
+    let id = create(&app, &[("title", "Counted")]).await;
+    for _ in 0..2 {
+        let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
+        add_step(
+            &app,
+            &id,
+            &[("technique", "AML.T0051.000"), ("version", &version)],
+        )
+        .await;
+    }
+    let (_, doc) = page(&app, "/techniques?q=t0051").await;
+    let ids = texts(&doc, "table.technique-index tbody tr .id");
+    assert!(ids.len() >= 3, "{ids:?}");
+    assert!(ids.iter().all(|i| i.starts_with("AML.T0051")), "{ids:?}");
+    assert_eq!(
+        texts(&doc, "tr[data-technique='AML.T0051.000'] td.num"),
+        ["1", "2"]
+    );
+    assert_eq!(
+        texts(&doc, "tr[data-technique='AML.T0051.001'] td.num"),
+        ["0", "0"]
+    );
+    // Words of the name or description, any case.
+    let (_, doc) = page(&app, "/techniques?q=valid%20ACCOUNTS").await;
+    let ids = texts(&doc, "table.technique-index tbody tr .id");
+    assert!(ids.contains(&"AML.T0012".to_string()), "{ids:?}");
+    assert!(ids.len() < 5, "{ids:?}");
+    for id in &ids {
+        let t = atlas.technique(id).unwrap();
+        let hay = format!("{} {}", t.name, t.description.as_deref().unwrap_or("")).to_lowercase();
+        assert!(hay.contains("valid accounts"), "{id} does not mention it");
+    }
+    let (status, body) = app.get("/techniques?q=%3Cscript%3E").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("No technique matches"));
+    assert!(!body.contains("<script>"));
+}

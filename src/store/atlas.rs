@@ -535,6 +535,16 @@ impl Store {
         .await?)
     }
 
+    /// How often each technique is recorded: `(technique ID, incidents, steps)`.
+    pub async fn technique_usage(&self) -> StoreResult<Vec<(String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT technique_id, COUNT(DISTINCT incident_id), COUNT(*) \
+             FROM observations GROUP BY technique_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether any stored release knows this technique.
     pub async fn technique_known(&self, id: &str) -> StoreResult<bool> {
         let found: Option<(String,)> =

@@ -26,6 +26,7 @@ use crate::render::{
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/techniques", get(super::technique_index::index))
         .route("/techniques/{id}", get(technique))
         .route("/tactics/{id}", get(tactic))
         .route("/mitigations/{id}", get(mitigation))

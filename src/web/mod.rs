@@ -20,6 +20,7 @@ pub mod request_log;
 pub mod security;
 pub mod state;
 pub mod story_pages;
+pub mod technique_index;
 
 use std::time::Duration;
 

@@ -215,3 +215,69 @@ async fn the_technique_index_lists_filters_and_counts() {
     assert!(body.contains("No technique matches"));
     assert!(!body.contains("<script>"));
 }
+
+#[tokio::test]
+async fn the_action_bar_reaches_every_sub_page_and_downloads_download() {
+    let app = two_releases().await;
+    let id = create(&app, &[("title", "Reachable pages")]).await;
+    let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
+    add_step(
+        &app,
+        &id,
+        &[("technique", "AML.T0051.000"), ("version", &version)],
+    )
+    .await;
+    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let mut seen = Vec::new();
+    for link in doc.select(&crate::incident_pages::sel(
+        "nav.inc-subpages a[data-subpage]",
+    )) {
+        let what = link.value().attr("data-subpage").unwrap().to_string();
+        let href = link.value().attr("href").unwrap().replace("&amp;", "&");
+        let res = app.client.get(app.url(&href)).send().await.expect("GET");
+        assert_eq!(res.status().as_u16(), 200, "{what}: {href}");
+        let disposition = res
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        if link.value().attr("download").is_some() {
+            assert!(
+                disposition.starts_with("attachment; filename=\"") && disposition.len() > 26,
+                "{what}: {disposition}"
+            );
+        } else {
+            assert!(disposition.is_empty(), "{what} is a page: {disposition}");
+        }
+        seen.push(what);
+    }
+    assert_eq!(
+        seen,
+        [
+            "story",
+            "retrospective",
+            "matrix",
+            "layer",
+            "svg",
+            "case-study"
+        ]
+    );
+    // The incident matrix's "SVG for slides" downloads too.
+    let svg = attr(&doc, "#matrix a[href$='/matrix.svg']", "download");
+    assert!(svg.is_some(), "SVG for slides has download");
+    let res = app
+        .client
+        .get(app.url(&format!("/incidents/{id}/matrix.svg")))
+        .send()
+        .await
+        .expect("GET");
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\""),
+        "{disposition}"
+    );
+}

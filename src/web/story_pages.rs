@@ -100,7 +100,7 @@ pub async fn svg(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{file}\""),
+                format!("attachment; filename=\"{file}\""),
             ),
         ],
         body,

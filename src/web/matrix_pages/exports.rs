@@ -157,5 +157,13 @@ pub async fn incident_svg(
         all_subtechniques: false,
     })
     .map_err(internal("incident SVG"))?;
-    Ok(respond(svg(body)))
+    // A download with the incident's ID in its name (letters, digits, hyphens).
+    let safe: String =
+        i.id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(80)
+            .collect();
+    let mut file = svg(body);
+    file.filename = Some(format!("atlasview-{safe}-matrix.svg"));
+    Ok(respond(file))
 }

@@ -39,7 +39,7 @@ async fn story_svg(app: &TestApp, path: &str) -> String {
         header("content-type")
     );
     assert!(
-        header("content-disposition").starts_with("attachment; filename=\"")
+        header("content-disposition").starts_with("inline; filename=\"")
             && header("content-disposition").ends_with("-story.svg\""),
         "{}",
         header("content-disposition")

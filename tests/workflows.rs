@@ -242,7 +242,11 @@ async fn the_action_bar_reaches_every_sub_page_and_downloads_download() {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        if link.value().attr("download").is_some() {
+        if what == "svg" {
+            // Shown inline when opened (the hostile-text browser test renders
+            // it); the link's `download` attribute makes it a download.
+            assert!(link.value().attr("download").is_some());
+        } else if link.value().attr("download").is_some() {
             assert!(
                 disposition.starts_with("attachment; filename=\"") && disposition.len() > 26,
                 "{what}: {disposition}"
@@ -266,18 +270,4 @@ async fn the_action_bar_reaches_every_sub_page_and_downloads_download() {
     // The incident matrix's "SVG for slides" downloads too.
     let svg = attr(&doc, "#matrix a[href$='/matrix.svg']", "download");
     assert!(svg.is_some(), "SVG for slides has download");
-    let res = app
-        .client
-        .get(app.url(&format!("/incidents/{id}/matrix.svg")))
-        .send()
-        .await
-        .expect("GET");
-    let disposition = res.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        disposition.starts_with("attachment; filename=\""),
-        "{disposition}"
-    );
 }

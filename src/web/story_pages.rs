@@ -100,7 +100,7 @@ pub async fn svg(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
+                format!("inline; filename=\"{file}\""),
             ),
         ],
         body,

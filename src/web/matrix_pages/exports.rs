@@ -157,13 +157,5 @@ pub async fn incident_svg(
         all_subtechniques: false,
     })
     .map_err(internal("incident SVG"))?;
-    // A download with the incident's ID in its name (letters, digits, hyphens).
-    let safe: String =
-        i.id.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .take(80)
-            .collect();
-    let mut file = svg(body);
-    file.filename = Some(format!("atlasview-{safe}-matrix.svg"));
-    Ok(respond(file))
+    Ok(respond(svg(body)))
 }

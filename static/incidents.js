@@ -1,9 +1,9 @@
 // atlasview incidents: small progressive enhancements. Every page works
 // without this file; it only saves a round trip or a click.
 //
-// - Step form: choosing a tactic filters the technique list in place (when
-//   every tactic's techniques are on the page) or reloads the form for that
-//   tactic (the same GET the "Show this tactic's techniques" button sends).
+// - Step form: typing a technique (ID or name) fills its tactic when it
+//   serves one and offers only its tactics otherwise; choosing a tactic
+//   narrows the technique suggestions in place.
 // - Forms marked data-confirm ask before submitting (deleting a step).
 // - Case-study import: a file picker that reads the file into the textarea.
 (function () {
@@ -12,46 +12,91 @@
   function stepForm() {
     var tactic = document.getElementById("f-tactic");
     var technique = document.getElementById("f-technique");
+    var list = document.getElementById("technique-options");
     var reload = document.querySelector("button[data-reload]");
-    if (!tactic || !technique || !reload) {
+    if (!tactic || !technique || !list) {
       return;
     }
-    var allTactics = technique.hasAttribute("data-all-tactics");
+    var all = Array.prototype.slice.call(list.options);
 
-    function filter() {
-      var chosen = tactic.value;
-      var groups = technique.querySelectorAll("optgroup[data-tactic]");
-      var selectedVisible = false;
-      for (var i = 0; i < groups.length; i++) {
-        var group = groups[i];
-        var own = group.getAttribute("data-tactic");
-        // The "Current choice" group (no tactic) always stays.
-        var show = !chosen || !own || own === chosen;
-        group.hidden = !show;
-        group.disabled = !show;
-        if (show && technique.selectedIndex >= 0 && technique.options[technique.selectedIndex].parentNode === group) {
-          selectedVisible = true;
+    function fold(text) {
+      return text.replace(/\s+/g, " ").trim().toLowerCase();
+    }
+
+    function id(text) {
+      var t = text.trim().toUpperCase();
+      if (t.indexOf("AML.") === 0) {
+        t = t.slice(4);
+      }
+      return t.charAt(0) === "T" && t.charAt(1) !== "A" ? "AML." + t : null;
+    }
+
+    // The option the typed text stands for: its ID in any spelling or its name.
+    function match(text) {
+      var wanted = id(text);
+      var name = fold(text);
+      for (var i = 0; i < all.length; i++) {
+        var label = fold(all[i].label.replace(/ \(earlier name\)$/, ""));
+        if (all[i].value === wanted || (name && label === name)) {
+          return all[i];
         }
       }
-      if (!selectedVisible && technique.selectedIndex > 0 &&
-          technique.options[technique.selectedIndex].parentNode.tagName === "OPTGROUP") {
-        technique.value = "";
+      return null;
+    }
+
+    // Only the tactics the technique serves; the one when it serves one.
+    function fillTactic() {
+      var hit = match(technique.value);
+      var serves = hit ? hit.getAttribute("data-tactics").split(" ") : [];
+      for (var i = 0; i < tactic.options.length; i++) {
+        var o = tactic.options[i];
+        var off = serves.length > 0 && o.value !== "" && serves.indexOf(o.value) < 0;
+        o.disabled = off;
+        o.hidden = off;
+      }
+      if (serves.length === 1) {
+        tactic.value = serves[0];
+      } else if (serves.length > 1 && serves.indexOf(tactic.value) < 0) {
+        tactic.value = "";
       }
     }
 
-    if (allTactics) {
+    // Suggestions of the chosen tactic only.
+    function filterList() {
+      var chosen = tactic.value;
+      while (list.firstChild) {
+        list.removeChild(list.firstChild);
+      }
+      for (var i = 0; i < all.length; i++) {
+        var serves = all[i].getAttribute("data-tactics").split(" ");
+        if (!chosen || serves.indexOf(chosen) >= 0) {
+          list.appendChild(all[i]);
+        }
+      }
+    }
+
+    // A list the server narrowed to one tactic reloads for another tactic.
+    var narrowed = list.hasAttribute("data-narrowed");
+    if (reload && !narrowed) {
       reload.hidden = true;
-      filter();
-      tactic.addEventListener("change", filter);
-    } else {
-      tactic.addEventListener("change", function () {
-        if (tactic.form && typeof tactic.form.requestSubmit === "function") {
+    }
+    technique.addEventListener("input", fillTactic);
+    technique.addEventListener("change", fillTactic);
+    tactic.addEventListener("change", function () {
+      if (narrowed && reload && tactic.form) {
+        if (typeof tactic.form.requestSubmit === "function") {
           tactic.form.requestSubmit(reload);
         } else {
           reload.click();
         }
-      });
+      } else {
+        filterList();
+      }
+    });
+    if (technique.value) {
+      fillTactic();
     }
+    filterList();
   }
 
   function confirmations() {

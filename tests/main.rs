@@ -23,3 +23,4 @@ mod story;
 mod text_fit;
 mod upgrade;
 mod web_atlas;
+mod workflows;

@@ -206,10 +206,67 @@ impl ActiveAtlas {
         seen
     }
 
+    /// The technique a person typed: an ID in any spelling (`t0051.001`,
+    /// `aml.t0051`), the label the picker shows ("Name (AML.T0051)"), the
+    /// current name or the "Parent: Child" name (case and spacing ignored).
+    pub fn find_technique(&self, text: &str) -> Option<&Technique> {
+        let typed = text.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        if let Some(t) = self.technique(&normalize_technique_id(typed)) {
+            return Some(t);
+        }
+        // "Name (AML.T0051)": the ID in the trailing brackets.
+        if let Some(inner) = typed
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once('(').map(|(_, id)| id))
+            && let Some(t) = self.technique(&normalize_technique_id(inner))
+        {
+            return Some(t);
+        }
+        let wanted = fold_name(typed);
+        self.release
+            .techniques
+            .iter()
+            .find(|t| fold_name(&self.display_name(t)) == wanted)
+            .or_else(|| {
+                // A sub-technique's own name alone, when no other technique shares it.
+                let mut own = self
+                    .release
+                    .techniques
+                    .iter()
+                    .filter(|t| fold_name(&t.name) == wanted);
+                match (own.next(), own.next()) {
+                    (Some(t), None) => Some(t),
+                    _ => None,
+                }
+            })
+    }
+
     /// Whether `technique_id` serves `tactic_id` in this release (sub-techniques
     /// through their own list, which importers fill from the parent when absent).
     pub fn serves(&self, technique_id: &str, tactic_id: &str) -> bool {
         self.technique(technique_id)
             .is_some_and(|t| t.tactics.iter().any(|x| x == tactic_id))
     }
+}
+
+/// `t0051.001`, `AML.t0051` → `AML.T0051.001`, `AML.T0051`; anything else unchanged but trimmed.
+pub fn normalize_technique_id(text: &str) -> String {
+    let upper = text.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix("AML.").unwrap_or(&upper);
+    if bare.starts_with('T') && !bare.starts_with("TA") {
+        format!("AML.{bare}")
+    } else {
+        text.trim().to_string()
+    }
+}
+
+/// A name for comparison: lower case, runs of spaces as one.
+pub fn fold_name(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }

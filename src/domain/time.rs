@@ -85,7 +85,7 @@ impl FuzzyTime {
         let s = input.trim();
         let bad = || {
             format!(
-                "`{s}` is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or an RFC 3339 time such as 2025-03-15T10:30:00Z"
+                "`{s}` is not a date: use YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DD HH:MM (UTC) or an RFC 3339 time such as 2025-03-15T10:30:00Z"
             )
         };
         if s.len() > 40 {
@@ -128,7 +128,12 @@ impl FuzzyTime {
                 precision: Precision::Time,
             });
         }
-        for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        for fmt in [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ] {
             if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
                 return Ok(FuzzyTime {
                     at: Utc.from_utc_datetime(&t),

@@ -519,6 +519,32 @@ impl Store {
         }))
     }
 
+    /// Every name a technique has had in any stored release, as
+    /// `(id, name, parent name)` (the parent's name in the same release, for
+    /// the "Parent: Child" form), so a picker can accept an earlier name.
+    pub async fn technique_names_anywhere(
+        &self,
+    ) -> StoreResult<Vec<(String, String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT t.id, t.name, p.name FROM atlas_techniques t \
+             LEFT JOIN atlas_techniques p \
+               ON p.release_version = t.release_version AND p.id = t.parent_id \
+             ORDER BY t.id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How often each technique is recorded: `(technique ID, incidents, steps)`.
+    pub async fn technique_usage(&self) -> StoreResult<Vec<(String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT technique_id, COUNT(DISTINCT incident_id), COUNT(*) \
+             FROM observations GROUP BY technique_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether any stored release knows this technique.
     pub async fn technique_known(&self, id: &str) -> StoreResult<bool> {
         let found: Option<(String,)> =

@@ -27,6 +27,11 @@ use crate::render::{
 pub fn routes() -> Routes {
     use crate::domain::auth::Capability::ReadIncidents;
     Routes::new()
+        .require(
+            ReadIncidents,
+            "/techniques",
+            get(super::technique_index::index),
+        )
         .require(ReadIncidents, "/techniques/{id}", get(technique))
         .require(ReadIncidents, "/tactics/{id}", get(tactic))
         .require(ReadIncidents, "/mitigations/{id}", get(mitigation))

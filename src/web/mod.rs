@@ -22,6 +22,7 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod story_pages;
+pub mod technique_index;
 
 use std::time::Duration;
 

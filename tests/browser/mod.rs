@@ -30,6 +30,7 @@ mod briefing;
 mod csp;
 mod hostile;
 mod matrix;
+mod picker;
 mod roles;
 mod triage;
 

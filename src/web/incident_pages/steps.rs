@@ -16,6 +16,7 @@ use super::{
     vocabulary_options, with_status,
 };
 use crate::atlas::ActiveAtlas;
+use crate::atlas::active::fold_name;
 use crate::domain::{IncidentDetail, Observation, Outcome, StepInput, StepSource, ValidationError};
 use crate::service::incidents as uc;
 use crate::store::StoreError;
@@ -85,6 +86,28 @@ impl StepForm {
         self
     }
 
+    /// What the picker's one field holds, as an ID: an ID in any spelling,
+    /// the current name, "Parent: Child" or a name from an older stored
+    /// release. Text that names nothing is left as typed, for validation to
+    /// name. A blank tactic is taken from the technique when it serves one.
+    fn resolve(mut self, atlas: &ActiveAtlas, earlier: &EarlierNames) -> Self {
+        let typed = self.technique.trim();
+        let found = atlas
+            .find_technique(typed)
+            .map(|t| t.id.clone())
+            .or_else(|| earlier.find(typed));
+        if let Some(id) = found {
+            self.technique = id;
+        }
+        if self.tactic.trim().is_empty()
+            && let Some(t) = atlas.technique(self.technique.trim())
+            && let [only] = t.tactics.as_slice()
+        {
+            self.tactic = only.clone();
+        }
+        self
+    }
+
     /// After the tactic reload: a technique chosen for another tactic is dropped.
     fn for_tactic(mut self, atlas: &ActiveAtlas) -> Self {
         let tactic = self.tactic.trim();
@@ -142,6 +165,41 @@ impl StepForm {
     }
 }
 
+/// Technique names from every stored release, folded for comparison:
+/// `(folded name, id)` for the own name and the "Parent: Child" form.
+#[derive(Debug, Default)]
+pub struct EarlierNames {
+    names: Vec<(String, String, String)>,
+}
+
+impl EarlierNames {
+    async fn load(state: &AppState) -> Result<Self, AppError> {
+        let rows = state.store.technique_names_anywhere().await?;
+        let mut names = Vec::new();
+        for (id, name, parent) in rows {
+            let shown = match parent {
+                Some(p) => format!("{p}: {name}"),
+                None => name,
+            };
+            names.push((fold_name(&shown), id, shown));
+        }
+        Ok(EarlierNames { names })
+    }
+
+    /// The ID a name from any stored release stands for (the newest ID sorts last
+    /// but every release keeps one ID per technique, so the first match serves).
+    fn find(&self, typed: &str) -> Option<String> {
+        let wanted = fold_name(typed);
+        if wanted.is_empty() {
+            return None;
+        }
+        self.names
+            .iter()
+            .find(|(n, _, _)| *n == wanted)
+            .map(|(_, id, _)| id.clone())
+    }
+}
+
 /// The inputs in the order the form shows them.
 const FIELD_ORDER: [&str; 9] = [
     "tactic",
@@ -188,44 +246,61 @@ fn problem_of(e: &ValidationError) -> Problem {
     Problem::on(&e.field, label, &e.message)
 }
 
-/// The techniques of one tactic, as an `<optgroup>`.
-pub struct TechniqueGroup {
-    tactic_id: String,
+/// One suggestion of the technique picker.
+pub struct PickOption {
+    /// What the field receives: the technique ID.
+    value: String,
+    /// What the person reads and types: "Parent: Child", or an earlier name.
     label: String,
-    options: Vec<Opt>,
+    /// The tactics it serves, space-separated (the script fills the tactic from them).
+    tactics: String,
 }
 
-/// Top-level techniques of `tactic_id` in source order, each followed by its
-/// sub-techniques that serve the tactic, named "Parent: Child".
-fn technique_group(
+/// The picker's suggestions: every technique of `tactic` (all when none is
+/// chosen) in matrix order, each sub-technique after its parent, then the
+/// names techniques had in older stored releases.
+fn pick_options(
     atlas: &ActiveAtlas,
-    tactic_id: &str,
-    label: String,
-    current: &str,
-) -> TechniqueGroup {
+    tactic: Option<&str>,
+    earlier: &EarlierNames,
+) -> Vec<PickOption> {
+    let serves =
+        |t: &crate::atlas::Technique| tactic.is_none_or(|x| t.tactics.iter().any(|y| y == x));
+    let option = |t: &crate::atlas::Technique, label: String| PickOption {
+        value: t.id.clone(),
+        label,
+        tactics: t.tactics.join(" "),
+    };
+    let mut seen = std::collections::HashSet::new();
     let mut options = Vec::new();
-    for t in atlas.techniques_for_tactic(tactic_id) {
-        options.push(Opt::new(
-            t.id.clone(),
-            format!("{} ({})", t.name, t.id),
-            current,
-        ));
-        for sub in atlas
-            .subtechniques(&t.id)
-            .filter(|s| s.tactics.iter().any(|x| x == tactic_id))
-        {
-            options.push(Opt::new(
-                sub.id.clone(),
-                format!("{} ({})", atlas.display_name(sub), sub.id),
-                current,
-            ));
+    for t in atlas
+        .release
+        .techniques
+        .iter()
+        .filter(|t| t.parent.is_none())
+    {
+        if !serves(t) {
+            continue;
+        }
+        if seen.insert(t.id.clone()) {
+            options.push(option(t, atlas.display_name(t)));
+        }
+        for sub in atlas.subtechniques(&t.id).filter(|s| serves(s)) {
+            if seen.insert(sub.id.clone()) {
+                options.push(option(sub, atlas.display_name(sub)));
+            }
         }
     }
-    TechniqueGroup {
-        tactic_id: tactic_id.to_string(),
-        label,
-        options,
+    let mut named = std::collections::HashSet::new();
+    for (folded, id, shown) in &earlier.names {
+        let Some(t) = atlas.technique(id).filter(|t| serves(t)) else {
+            continue;
+        };
+        if fold_name(&atlas.display_name(t)) != *folded && named.insert(folded.clone()) {
+            options.push(option(t, format!("{shown} (earlier name)")));
+        }
     }
+    options
 }
 
 /// Whether the form is for a new step or an existing one.
@@ -246,10 +321,14 @@ pub struct StepFormPage {
     tactic: Choice,
     /// The chosen tactic's name, once a known tactic is chosen.
     tactic_name: Option<String>,
-    technique: Choice,
-    groups: Vec<TechniqueGroup>,
-    /// Every tactic's group is listed (no tactic chosen yet): the script may filter them.
-    all_groups: bool,
+    /// The picker's one text field (an ID or a name).
+    technique: Field,
+    /// The name of the technique the field holds, when it is a known ID.
+    technique_name: Option<String>,
+    /// The tactics that technique serves, space-separated.
+    technique_tactics: String,
+    /// The `<datalist>` behind the field.
+    options: Vec<PickOption>,
     observed_at: Field,
     description: Field,
     evidence: Field,
@@ -270,6 +349,7 @@ impl StepFormPage {
         form: &StepForm,
         problems: Problems,
         conflict: Option<String>,
+        earlier: &EarlierNames,
     ) -> Self {
         let p = &problems;
         let id = &detail.incident.id;
@@ -278,10 +358,16 @@ impl StepFormPage {
         let chosen = atlas.tactic(tactic_id);
 
         let mut tactic_options = vec![Opt::new("", "Choose a tactic", tactic_id)];
+        // A known technique without a tactic yet: only the tactics it serves.
+        let serves_some = |id: &str| match atlas.technique(technique_id) {
+            Some(t) if tactic_id.is_empty() => t.tactics.iter().any(|x| x == id),
+            _ => true,
+        };
         tactic_options.extend(
             atlas
                 .tactics()
                 .iter()
+                .filter(|t| serves_some(&t.id))
                 .map(|t| Opt::new(t.id.clone(), format!("{} ({})", t.name, t.id), tactic_id)),
         );
         if !tactic_id.is_empty() && chosen.is_none() {
@@ -292,50 +378,12 @@ impl StepFormPage {
             });
         }
 
-        let mut groups: Vec<TechniqueGroup> = match chosen {
-            Some(t) => vec![technique_group(atlas, &t.id, t.name.clone(), technique_id)],
-            None => atlas
-                .tactics()
-                .iter()
-                .map(|t| technique_group(atlas, &t.id, t.name.clone(), technique_id))
-                .collect(),
-        };
-        // One option selected even when a technique serves several tactics.
-        let mut seen = false;
-        for o in groups.iter_mut().flat_map(|g| g.options.iter_mut()) {
-            o.selected = o.selected && !seen;
-            seen |= o.selected;
-        }
-        if !technique_id.is_empty() && !seen {
-            // Keep what the user chose (or what is stored) even when it is not listed here.
-            let name = atlas.technique(technique_id).map(|t| atlas.display_name(t));
-            let label = match name {
-                Some(n) => format!("{n} ({technique_id})"),
-                None => shorten(technique_id, 40),
-            };
-            groups.insert(
-                0,
-                TechniqueGroup {
-                    tactic_id: String::new(),
-                    label: "Current choice".to_string(),
-                    options: vec![Opt {
-                        value: technique_id.to_string(),
-                        label,
-                        selected: true,
-                    }],
-                },
-            );
-        }
-        let placeholder = if chosen.is_some() {
-            "Choose a technique"
-        } else {
-            "Choose a tactic first, or a technique below"
-        };
-        let technique = Choice::new(
-            "technique",
-            vec![Opt::new("", placeholder, technique_id)],
-            p,
-        );
+        let options = pick_options(atlas, chosen.map(|t| t.id.as_str()), earlier);
+        let technique = Field::new("technique", &form.technique, p);
+        let technique_tactics: Vec<String> = atlas
+            .technique(technique_id)
+            .map(|t| t.tactics.clone())
+            .unwrap_or_default();
 
         let count = detail.steps.len();
         let name_of = |o: &Observation| technique_name(atlas, &o.technique_id);
@@ -396,8 +444,9 @@ impl StepFormPage {
             tactic: Choice::new("tactic", tactic_options, p),
             tactic_name: chosen.map(|t| t.name.clone()),
             technique,
-            all_groups: chosen.is_none(),
-            groups,
+            technique_name: atlas.technique(technique_id).map(|t| atlas.display_name(t)),
+            technique_tactics: technique_tactics.join(" "),
+            options,
             observed_at: Field::new("observed_at", &form.observed_at, p),
             description: Field::new("description", &form.description, p),
             evidence: Field::new("evidence", &form.evidence, p),
@@ -469,8 +518,10 @@ pub async fn new_page(
 ) -> Result<StepFormPage, AppError> {
     let detail = load(&state, &id).await?;
     let atlas = state.atlas.get();
+    let earlier = EarlierNames::load(&state).await?;
     let form = parse_query::<StepForm>(raw.as_deref())?
         .or_defaults(detail.incident.version)
+        .resolve(&atlas, &earlier)
         .for_tactic(&atlas);
     Ok(StepFormPage::build(
         &atlas,
@@ -479,6 +530,7 @@ pub async fn new_page(
         &form,
         Problems::default(),
         None,
+        &earlier,
     ))
 }
 
@@ -491,9 +543,11 @@ pub async fn edit_page(
     let step = find_step(&detail, &step_id)?;
     // A query string is the form carried through the tactic reload.
     let atlas = state.atlas.get();
+    let earlier = EarlierNames::load(&state).await?;
     let form = match raw.as_deref().filter(|q| !q.is_empty()) {
         Some(q) => parse_query::<StepForm>(Some(q))?
             .or_defaults(detail.incident.version)
+            .resolve(&atlas, &earlier)
             .for_tactic(&atlas),
         None => StepForm::from_observation(step, detail.incident.version),
     };
@@ -504,6 +558,7 @@ pub async fn edit_page(
         &form,
         Problems::default(),
         None,
+        &earlier,
     ))
 }
 
@@ -521,6 +576,7 @@ fn rejected(
     step: Option<&Observation>,
     form: &StepForm,
     refusal: Refusal,
+    earlier: &EarlierNames,
 ) -> Result<Response, AppError> {
     let (status, problems, conflict) = match refusal {
         Refusal::Shape(problems) => (StatusCode::UNPROCESSABLE_ENTITY, problems, None),
@@ -538,7 +594,7 @@ fn rejected(
     };
     Ok(with_status(
         status,
-        StepFormPage::build(atlas, detail, step, form, problems, conflict),
+        StepFormPage::build(atlas, detail, step, form, problems, conflict, earlier),
     ))
 }
 
@@ -548,6 +604,8 @@ pub async fn create(
     HtmlForm(form): HtmlForm<StepForm>,
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
+    let earlier = EarlierNames::load(&state).await?;
+    let form = form.resolve(&atlas, &earlier);
     let version = parse_version(&form.version)?;
     let (input, problems) = form.to_input(version);
     let result = if problems.is_empty() {
@@ -561,7 +619,7 @@ pub async fn create(
         Ok((step_id, _)) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
         Err(refusal) => {
             let detail = load(&state, &id).await?;
-            rejected(&atlas, &detail, None, &form, refusal)
+            rejected(&atlas, &detail, None, &form, refusal, &earlier)
         }
     }
 }
@@ -572,6 +630,8 @@ pub async fn update(
     HtmlForm(form): HtmlForm<StepForm>,
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
+    let earlier = EarlierNames::load(&state).await?;
+    let form = form.resolve(&atlas, &earlier);
     let version = parse_version(&form.version)?;
     let (input, problems) = form.to_input(version);
     let result = if problems.is_empty() {
@@ -586,7 +646,7 @@ pub async fn update(
         Err(refusal) => {
             let detail = load(&state, &id).await?;
             let step = find_step(&detail, &step_id)?;
-            rejected(&atlas, &detail, Some(step), &form, refusal)
+            rejected(&atlas, &detail, Some(step), &form, refusal, &earlier)
         }
     }
 }

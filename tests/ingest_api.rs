@@ -593,9 +593,23 @@ async fn ingestion_page_and_one_click_confirmation() {
     );
     assert!(page.contains("llm-guard:a2"));
 
-    // A viewer cannot confirm; an analyst can, in one click.
+    // A viewer is offered no confirm button and cannot confirm; an analyst
+    // can, in one click.
     let viewer = app.client_as(Role::Viewer).await;
     let url = app.url(&format!("/incidents/{id}/steps/{step}/tactic"));
+    let viewer_page = viewer
+        .get(app.url(&format!("/incidents/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(viewer_page.contains("Tactic to confirm"));
+    assert!(
+        !viewer_page.contains(&format!("/incidents/{id}/steps/{step}/tactic")),
+        "no confirm form for a viewer"
+    );
     let status = viewer
         .post(&url)
         .form(&[("tactic", "AML.TA0007")])

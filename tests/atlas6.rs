@@ -464,21 +464,7 @@ fn a_stix_bundle_without_a_release_is_refused_with_what_to_do() {
 // `atlas sync` from a manifest, `--release`, `atlas remote`, the admin page
 // ---------------------------------------------------------------------------
 
-const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
-
-fn cli(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(BIN)
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run atlasview")
-}
-
-fn out(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{cli, text as out};
 
 /// Serves `files` (path -> body) on a free loopback port; other paths are 404.
 async fn serve(files: Vec<(String, Vec<u8>)>) -> String {

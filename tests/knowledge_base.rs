@@ -3,30 +3,14 @@
 //! against a local HTTP server.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use atlasview::atlas::{catalog, parse_release};
 use atlasview::store::{ImportOutcome, Store};
 use axum::Router;
 use axum::routing::get;
 
-use crate::support::{TestApp, fixture, shared_atlas};
-
-const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
-
-fn cli(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run atlasview")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{BIN, TestApp, cli, fixture, shared_atlas, text};
 
 #[test]
 fn embedded_catalog_equals_the_exporter_output_for_5_6_0() {

@@ -223,3 +223,22 @@ pub async fn db_fingerprint(db: &Path) -> String {
     pool.close().await;
     out
 }
+
+/// The atlasview binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
+
+/// Runs an atlasview command against the database at `db`.
+pub fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run atlasview")
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -6,8 +6,6 @@
 //! successor overrides.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output};
 
 use atlasview::atlas::{Release, Technique, parse_release};
 use atlasview::service::upgrade::{StepChange, UpgradePlan};
@@ -15,23 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::atlas6::v6_text;
-use crate::support::{TestApp, db_fingerprint, shared_atlas};
-
-const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
-
-fn cli(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run atlasview")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{TestApp, cli, db_fingerprint, shared_atlas, text};
 
 /// The renamed, retired-with-successor, retired-without and re-tacticed
 /// techniques of the generated 5.7.0.

@@ -124,6 +124,17 @@ pub struct DashboardPage {
     pub matrix_href: String,
     pub briefing_href: String,
     pub legend: Vec<LegendEntry>,
+    /// Nothing recorded at all yet: the page guides the first steps.
+    pub first_run: bool,
+}
+
+/// Whether the database holds no incident of any kind yet.
+async fn first_run(state: &AppState) -> Result<bool, AppError> {
+    let all = state
+        .store
+        .count_by_severity(&IncidentQuery::default())
+        .await?;
+    Ok(all.iter().all(|(_, n)| *n == 0))
 }
 
 pub async fn page(
@@ -148,7 +159,8 @@ pub async fn page(
         .iter()
         .map(|(_, n)| n)
         .sum();
-    Ok(DashboardPage::build(
+    let first_run = first_run(&state).await?;
+    let mut page = DashboardPage::build(
         &atlas,
         &period,
         Choices {
@@ -160,7 +172,9 @@ pub async fn page(
         &data,
         previous.as_ref(),
         open_anytime,
-    ))
+    );
+    page.first_run = first_run;
+    Ok(page)
 }
 
 /// The aggregate the heat scores are built from, for a report's incidents.
@@ -578,6 +592,7 @@ impl DashboardPage {
             matrix_href: with_query("/matrix", &matrix_pairs),
             briefing_href: with_query("/briefing", &briefing_pairs),
             legend,
+            first_run: false,
         }
     }
 }

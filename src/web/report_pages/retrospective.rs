@@ -524,12 +524,14 @@ pub async fn save_notes(
     Ok((status, page).into_response())
 }
 
-/// A checklist form: `version`, `mitigation` (every row shown), `in_place`
-/// (the ticked rows) and `note-<mitigation ID>`.
+/// A checklist form: `version`, `mitigation` (every row shown),
+/// `state-<mitigation ID>` (`in_place`, `not_in_place` or `unreviewed`; a
+/// row without one keeps its saved state), `note-<mitigation ID>`, and, from
+/// forms of the old two-state checklist, `in_place=<mitigation ID>` for a
+/// ticked row (an unticked row is then left as it is, never "not in place").
 fn parse_checklist(pairs: &[(String, String)]) -> Result<(i64, Vec<CheckInput>), AppError> {
     let mut version = None;
     let mut rows: Vec<CheckInput> = Vec::new();
-    let mut ticked: Vec<&str> = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
             "version" => version = Some(version_of(v)?),
@@ -544,12 +546,11 @@ fn parse_checklist(pairs: &[(String, String)]) -> Result<(i64, Vec<CheckInput>),
                 if !rows.iter().any(|r| r.mitigation_id == id) {
                     rows.push(CheckInput {
                         mitigation_id: id.to_string(),
-                        in_place: false,
+                        state: None,
                         note: String::new(),
                     });
                 }
             }
-            "in_place" => ticked.push(v.trim()),
             _ => {}
         }
     }
@@ -559,22 +560,31 @@ fn parse_checklist(pairs: &[(String, String)]) -> Result<(i64, Vec<CheckInput>),
             format!("mitigation: at most {ROWS_MAX} rows at once"),
         ));
     }
-    for t in ticked {
-        match rows.iter_mut().find(|r| r.mitigation_id == t) {
-            Some(r) => r.in_place = true,
-            None => {
-                return Err(AppError::bad_request(
-                    "in_place",
-                    "in_place: names a mitigation that is not on the form",
-                ));
-            }
-        }
-    }
     for (k, v) in pairs {
-        if let Some(id) = k.strip_prefix("note-")
-            && let Some(r) = rows.iter_mut().find(|r| r.mitigation_id == id)
-        {
-            r.note = v.clone();
+        let (field, id, state) = if k == "in_place" {
+            ("in_place", v.trim(), Some(CheckState::InPlace))
+        } else if let Some(id) = k.strip_prefix("state-") {
+            let state = CheckState::parse(v.trim()).ok_or_else(|| {
+                AppError::bad_request(
+                    "state",
+                    format!("state-{id}: must be in_place, not_in_place or unreviewed"),
+                )
+            })?;
+            ("state", id, Some(state))
+        } else if let Some(id) = k.strip_prefix("note-") {
+            ("note", id, None)
+        } else {
+            continue;
+        };
+        let Some(row) = rows.iter_mut().find(|r| r.mitigation_id == id) else {
+            return Err(AppError::bad_request(
+                field,
+                format!("{field}: names a mitigation that is not on the form"),
+            ));
+        };
+        match state {
+            Some(s) => row.state = Some(s),
+            None => row.note = v.clone(),
         }
     }
     let version = version
@@ -623,10 +633,10 @@ pub async fn save_checklist(
     };
     let saved = saved_of(&state, &detail.incident.id).await?;
     let mut doc = RetroDoc::build(&state.atlas.get(), &detail, &saved);
-    // Show the user's ticks and notes, unsaved.
+    // Show the user's choices and notes, unsaved.
     for row in &mut doc.checklist.rows {
         if let Some(input) = rows.iter().find(|r| r.mitigation_id == row.field) {
-            row.checked = input.in_place;
+            row.choice = input.state.or(row.choice);
             row.note = input.note.clone();
         }
     }
@@ -639,16 +649,6 @@ pub async fn save_checklist(
     }
     page.checklist_error = problem;
     Ok((status, page).into_response())
-}
-
-impl CheckState {
-    /// Whether the saved state differs from what the form shows (after a refused save).
-    pub fn differs(self, checked: &bool) -> bool {
-        match self {
-            CheckState::InPlace => !*checked,
-            CheckState::NotInPlace | CheckState::Unreviewed => *checked,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -667,15 +667,32 @@ mod tests {
             ("version", "3"),
             ("mitigation", "AML.M0004"),
             ("mitigation", "AML.M0019"),
-            ("in_place", "AML.M0019"),
+            ("mitigation", "AML.M0020"),
+            ("state-AML.M0019", "in_place"),
+            ("state-AML.M0020", "not_in_place"),
             ("note-AML.M0004", "planned for Q1"),
         ]))
         .unwrap();
         assert_eq!(v, 3);
-        assert_eq!(rows.len(), 2);
-        assert!(!rows[0].in_place);
+        assert_eq!(rows.len(), 3);
+        // No choice made: nothing is claimed about the row.
+        assert_eq!(rows[0].state, None);
         assert_eq!(rows[0].note, "planned for Q1");
-        assert!(rows[1].in_place);
+        assert_eq!(rows[1].state, Some(CheckState::InPlace));
+        assert_eq!(rows[2].state, Some(CheckState::NotInPlace));
+    }
+
+    #[test]
+    fn an_old_two_state_form_leaves_unticked_rows_alone() {
+        let (_, rows) = parse_checklist(&pairs(&[
+            ("version", "1"),
+            ("mitigation", "AML.M0004"),
+            ("mitigation", "AML.M0019"),
+            ("in_place", "AML.M0019"),
+        ]))
+        .unwrap();
+        assert_eq!(rows[0].state, None);
+        assert_eq!(rows[1].state, Some(CheckState::InPlace));
     }
 
     #[test]
@@ -691,5 +708,19 @@ mod tests {
             .is_err()
         );
         assert!(parse_checklist(&pairs(&[("version", "-1")])).is_err());
+        let bad_state = parse_checklist(&pairs(&[
+            ("version", "1"),
+            ("mitigation", "AML.M0004"),
+            ("state-AML.M0004", "maybe"),
+        ]));
+        assert!(bad_state.is_err());
+        assert!(
+            parse_checklist(&pairs(&[
+                ("version", "1"),
+                ("mitigation", "AML.M0004"),
+                ("state-AML.M0005", "in_place")
+            ]))
+            .is_err()
+        );
     }
 }

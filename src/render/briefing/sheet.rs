@@ -367,7 +367,7 @@ fn action_row(input: &SheetInput, n: usize, a: actions::Action) -> TeamActionVie
         owner: a.owner.unwrap_or_else(|| "no owner named".to_string()),
         status_label: a.status.label(),
         status_class: a.status.class(),
-        incident: shorten(&incident.title, 48),
+        incident: shorten(&incident.title, TITLE_MAX),
         href: format!("/incidents/{}/retrospective", form_value(&incident.id)),
     }
 }

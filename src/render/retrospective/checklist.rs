@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::Link;
-use super::report::top_level;
-use super::story::step_list;
 use crate::atlas::ActiveAtlas;
 use crate::domain::Observation;
+use crate::render::Link;
+use crate::render::report::top_level;
+use crate::render::story::step_list;
 use crate::store::Retrospective;
 
 pub use crate::domain::CheckState;
@@ -148,9 +148,13 @@ impl Checklist {
                     addresses: addressed.remove(&id).unwrap_or_default(),
                     state,
                     note: check.map(|c| c.note.clone()).unwrap_or_default(),
-                    changed: check
-                        .filter(|c| !c.updated_at.is_empty())
-                        .map(|c| format!("{}, {}", c.updated_by, super::timestamp(&c.updated_at))),
+                    changed: check.filter(|c| !c.updated_at.is_empty()).map(|c| {
+                        format!(
+                            "{}, {}",
+                            c.updated_by,
+                            crate::render::timestamp(&c.updated_at)
+                        )
+                    }),
                     choice: (!unconfirmed).then_some(state),
                     unconfirmed,
                     field: id,

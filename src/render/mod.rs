@@ -3,6 +3,7 @@
 
 pub mod briefing;
 pub mod charts;
+pub mod dashboard;
 pub mod grid;
 pub mod heat;
 pub mod ingest;

@@ -69,7 +69,7 @@ pub fn routes() -> Routes {
 }
 
 /// Rows the dashboard ranks by default, and at most.
-pub const DEFAULT_TOP: usize = 8;
+pub use crate::render::dashboard::DEFAULT_TOP;
 pub const MAX_TOP: usize = 50;
 
 /// The query of the reporting pages (unknown parameters are ignored).

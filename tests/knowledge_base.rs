@@ -402,7 +402,7 @@ async fn the_readme_run_command_serves_the_full_matrix_from_a_fresh_database() {
     assert!(first < last, "columns in ATLAS order");
 }
 
-fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "atlasview-test-boundary-7d1f";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/yaml\r\n\r\n"

@@ -11,6 +11,7 @@ mod concurrency;
 mod dashboard;
 mod dates;
 mod durability;
+mod first_run_pages;
 mod hardening;
 mod heat;
 mod importers;

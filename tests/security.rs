@@ -756,7 +756,7 @@ async fn admins_manage_users_from_the_admin_pages() {
 }
 
 /// A form POST from the same origin (as a browser sends it from our own page).
-async fn form(
+pub(crate) async fn form(
     client: &reqwest::Client,
     app: &TestApp,
     path: &str,

@@ -20,6 +20,7 @@ use crate::render::briefing::sheet::story_incident;
 use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
 use crate::render::period::{Period, Preset};
 use crate::render::report::{Facts, kinds};
+use crate::service::reports;
 use crate::web::{AppError, AppState};
 
 pub struct Choice {
@@ -78,18 +79,11 @@ async fn load(
     let case_studies = params.case_studies()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(state, &period, case_studies).await?;
-    let span = quarters::span(&period);
-    let trend = state
-        .store
-        .report_data(&period_query(&span, kinds(case_studies)))
-        .await?;
-    let retros = state.store.retro_actions().await?;
     let facts = Facts::of(&atlas, &data);
     let serious = facts.most_serious(&data, 3);
-    let detail = match story_incident(&facts, &serious) {
-        Some(i) => state.store.get_incident(&data.incidents[i].id).await?,
-        None => None,
-    };
+    let story_id = story_incident(&facts, &serious).map(|i| data.incidents[i].id.as_str());
+    let trend = period_query(&quarters::span(&period), kinds(case_studies));
+    let extras = reports::briefing_extras(&state.store, &trend, story_id).await?;
     let sheet = BriefingSheetView::build(&SheetInput {
         atlas: &atlas,
         period: &period,
@@ -97,10 +91,10 @@ async fn load(
         data: &data,
         facts: &facts,
         previous: previous.as_ref(),
-        trend: &trend,
-        retros: &retros,
+        trend: &extras.trend,
+        retros: &extras.retros,
         serious: &serious,
-        story: detail.as_ref(),
+        story: extras.story.as_ref(),
         paper_class: paper_class(paper),
     });
     Ok(Loaded {

@@ -16,6 +16,7 @@ use crate::domain::Status;
 use crate::render::dashboard::{Choices, DashboardView};
 use crate::render::period::Preset;
 use crate::render::report::kinds;
+use crate::service::reports;
 use crate::store::IncidentQuery;
 use crate::web::{AppError, AppState};
 
@@ -31,15 +32,6 @@ impl Deref for DashboardPage {
     fn deref(&self) -> &DashboardView {
         &self.view
     }
-}
-
-/// Whether the database holds no incident of any kind yet.
-async fn first_run(state: &AppState) -> Result<bool, AppError> {
-    let all = state
-        .store
-        .count_by_severity(&IncidentQuery::default())
-        .await?;
-    Ok(all.iter().all(|(_, n)| *n == 0))
 }
 
 pub async fn page(
@@ -64,7 +56,7 @@ pub async fn page(
         .iter()
         .map(|(_, n)| n)
         .sum();
-    let first_run = first_run(&state).await?;
+    let first_run = reports::nothing_recorded(&state.store).await?;
     let mut view = DashboardView::build(
         &atlas,
         &period,

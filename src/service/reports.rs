@@ -1,0 +1,39 @@
+//! What the reporting pages read besides a period's report data: the
+//! briefing's four-quarter trend, the team's actions from its
+//! retrospectives and the story of its most serious incident, and whether
+//! anything is recorded at all (the dashboard's first-run guide).
+
+use crate::domain::IncidentDetail;
+use crate::store::{IncidentQuery, ReportData, RetroActions, Store, StoreResult};
+
+/// The briefing's reads beyond the period and the period before.
+pub struct BriefingExtras {
+    /// The incidents of the four quarters the trend shows.
+    pub trend: ReportData,
+    /// The "Actions" notes of every retrospective (the sheet keeps the period's).
+    pub retros: Vec<RetroActions>,
+    /// The incident whose attack path the sheet tells.
+    pub story: Option<IncidentDetail>,
+}
+
+pub async fn briefing_extras(
+    store: &Store,
+    trend: &IncidentQuery,
+    story_incident: Option<&str>,
+) -> StoreResult<BriefingExtras> {
+    let story = match story_incident {
+        Some(id) => store.get_incident(id).await?,
+        None => None,
+    };
+    Ok(BriefingExtras {
+        trend: store.report_data(trend).await?,
+        retros: store.retro_actions().await?,
+        story,
+    })
+}
+
+/// Whether no incident of any kind is recorded yet.
+pub async fn nothing_recorded(store: &Store) -> StoreResult<bool> {
+    let all = store.count_by_severity(&IncidentQuery::default()).await?;
+    Ok(all.iter().all(|(_, n)| *n == 0))
+}

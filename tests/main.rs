@@ -19,6 +19,7 @@ mod knowledge_base;
 mod matrix;
 mod request_log;
 mod security;
+mod service_layer;
 mod story;
 mod text_fit;
 mod upgrade;

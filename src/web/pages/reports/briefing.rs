@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::dashboard::mini_matrix;
 use super::{Paper, ReportParams, kind_pairs, period_data, today, with_query};
 use crate::atlas::ActiveAtlas;
+use crate::domain::excerpt::shorten;
 use crate::export::pdf::{self, PRINT_CSP};
 use crate::render::charts::MiniMatrix;
 use crate::render::heat::LegendEntry;
@@ -120,16 +121,6 @@ pub struct BriefingDocument {
     pub csp: &'static str,
     /// Our own stylesheets, inlined (trusted: files of this crate).
     pub css: String,
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
 }
 
 struct Loaded {

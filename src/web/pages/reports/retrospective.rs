@@ -31,6 +31,7 @@ use crate::render::report::Reach;
 use crate::render::retrospective::{CheckState, Checklist};
 use crate::render::story::{LaneMode, StoryOptions, StoryView, step_list};
 use crate::render::{Link, MatrixOptions, MatrixView, SubtechniqueMode, plain, timestamp};
+use crate::service::retrospective as retro;
 use crate::store::{CheckInput, RetroNotes, Retrospective, StoreError};
 use crate::web::extract::auth::Actor;
 use crate::web::extract::html_form::HtmlForm;
@@ -326,7 +327,7 @@ fn can_edit(actor: &Actor) -> bool {
 }
 
 async fn saved_of(state: &AppState, id: &str) -> Result<Retrospective, AppError> {
-    Ok(state.store.retrospective(id).await?)
+    Ok(retro::load(&state.store, id).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -478,10 +479,14 @@ pub async fn save_notes(
     };
     let result = if errors.is_empty() {
         Some(
-            state
-                .store
-                .save_retro_notes(&detail.incident.id, &notes, version, &actor.name)
-                .await,
+            retro::save_notes(
+                &state.store,
+                &detail.incident.id,
+                &notes,
+                version,
+                &actor.name,
+            )
+            .await,
         )
     } else {
         None
@@ -603,10 +608,14 @@ pub async fn save_checklist(
     }
     let result = match problem {
         None => Some(
-            state
-                .store
-                .save_mitigation_checks(&detail.incident.id, &rows, version, &actor.name)
-                .await,
+            retro::save_checklist(
+                &state.store,
+                &detail.incident.id,
+                &rows,
+                version,
+                &actor.name,
+            )
+            .await,
         ),
         Some(_) => None,
     };

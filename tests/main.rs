@@ -22,6 +22,7 @@ mod matrix;
 mod request_log;
 mod retro_states;
 mod security;
+mod service_layer;
 mod story;
 mod text_fit;
 mod upgrade;

@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod auth;
 pub mod enums;
+pub mod excerpt;
 pub mod incident;
 pub mod review;
 pub mod rules;

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::matrix::{CellKey, HEAT_LEVELS, Highlight, Marker, MatrixView};
+use crate::domain::excerpt::shorten;
 use crate::store::{AggregateIncident, MatrixAggregate, StepHit};
 
 /// Which score colours the cells.
@@ -333,16 +334,6 @@ pub const MATCH_MARKER: &str = "match";
 pub const TOOLTIP_INCIDENTS: usize = 2;
 /// Longest incident title in a tooltip, in characters.
 const TOOLTIP_TITLE: usize = 44;
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
 
 /// "2 incidents, 3 steps".
 pub fn counts(score: &CellScore) -> String {

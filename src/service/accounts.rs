@@ -238,6 +238,38 @@ pub async fn revoke_token(
     Ok(token)
 }
 
+/// Ends the session whose secret hashes to `id_hash` (nothing if none does).
+pub async fn end_session(store: &Store, id_hash: &str) -> Result<(), StoreError> {
+    store.delete_session(id_hash).await
+}
+
+/// Changes a user's role or disabled flag (`None` keeps it) and records
+/// who did it.
+pub async fn update_user(
+    store: &Store,
+    username: &str,
+    change: (Option<Role>, Option<bool>),
+    actor: &str,
+    ip: &str,
+) -> Result<User, ServiceError> {
+    let (role, disabled) = change;
+    let user = store.update_user(username, role, disabled).await?;
+    store
+        .audit(crate::store::AuditEvent {
+            actor: actor.to_string(),
+            action: "user.update",
+            target: user.username.clone(),
+            detail: format!(
+                "role {}, {}",
+                user.role,
+                if user.disabled { "disabled" } else { "active" }
+            ),
+            ip: ip.to_string(),
+        })
+        .await?;
+    Ok(user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,12 @@ use std::borrow::Cow;
 
 use super::ServiceError;
 use crate::atlas::{ActiveAtlas, Release};
+use crate::domain::excerpt::shorten;
 use crate::domain::rules::check_step;
-use crate::domain::{IncidentDraft, IncidentInput, StepDraft, StepInput, ValidationError};
-use crate::store::Store;
+use crate::domain::{
+    IncidentDetail, IncidentDraft, IncidentInput, StepDraft, StepInput, ValidationError,
+};
+use crate::store::{Store, StoreError};
 
 /// The release an incident is mapped against: the one it names, else the active one.
 pub async fn resolve_release<'a>(
@@ -174,4 +177,53 @@ pub async fn update_step(
     Ok(store
         .update_step(incident_id, step_id, &draft, input.position, input.version)
         .await?)
+}
+
+/// One incident with its steps; a not-found error naming it when no
+/// incident has this ID.
+pub async fn get(store: &Store, id: &str) -> Result<IncidentDetail, StoreError> {
+    store
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("Incident “{}”", shorten(id, 61))))
+}
+
+/// Deletes an incident and its steps, if it is still at `expected_version`.
+pub async fn delete(
+    store: &Store,
+    id: &str,
+    expected_version: Option<i64>,
+) -> Result<(), StoreError> {
+    store.delete_incident(id, expected_version).await
+}
+
+/// Deletes one step; answers the incident's new version.
+pub async fn delete_step(
+    store: &Store,
+    id: &str,
+    step_id: &str,
+    expected_version: Option<i64>,
+) -> Result<i64, StoreError> {
+    store.delete_step(id, step_id, expected_version).await
+}
+
+/// Puts the steps in `order` (every step ID once); answers the new version.
+pub async fn reorder_steps(
+    store: &Store,
+    id: &str,
+    order: &[String],
+    expected_version: Option<i64>,
+) -> Result<i64, StoreError> {
+    store.reorder_steps(id, order, expected_version).await
+}
+
+/// Confirms the tactic of a step whose technique sits under several (an
+/// ingested step); answers the incident's new version.
+pub async fn confirm_step_tactic(
+    store: &Store,
+    id: &str,
+    step_id: &str,
+    tactic_id: &str,
+) -> Result<i64, StoreError> {
+    store.confirm_step_tactic(id, step_id, tactic_id).await
 }

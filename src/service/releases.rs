@@ -2,9 +2,11 @@
 //! upload, `sync` from a mirror): parse and validate everything first, then
 //! store in one transaction, so a bad or partial download changes nothing.
 
+use super::ServiceError;
+use crate::atlas::ActiveAtlas;
 use crate::atlas::fetch::{self, Fetched, ManifestRelease};
 use crate::atlas::{ImportError, ImportWarning, ParseOptions, parse_release_with};
-use crate::store::{ImportOutcome, Store, StoreError};
+use crate::store::{AuditEvent, ImportOutcome, Store, StoreError};
 
 /// Why a release was not imported.
 #[derive(Debug, thiserror::Error)]
@@ -121,4 +123,70 @@ pub async fn remote(store: &Store, base: &str) -> Result<Option<Vec<RemoteReleas
             })
             .collect(),
     ))
+}
+
+/// Every stored release, newest first, each with its whole source
+/// (credentials are never stored): what admins see.
+pub async fn list_for_admins(store: &Store) -> Result<Vec<crate::atlas::ReleaseInfo>, StoreError> {
+    store.list_releases_with_sources().await
+}
+
+/// The active release after the stored releases changed (the embedded
+/// catalog is seeded when none is stored); alerts waiting for techniques it
+/// knows are mapped now. The caller puts it in place for the running server.
+pub async fn reload(store: &Store) -> Result<ActiveAtlas, ServiceError> {
+    let active = crate::app::load_or_seed(store).await?;
+    super::ingest::remap_unmapped(store, &active).await?;
+    Ok(active)
+}
+
+/// Makes a stored release the active one, records who did it, and answers
+/// it loaded (see [`reload`]).
+pub async fn activate(
+    store: &Store,
+    version: &str,
+    actor: &str,
+    ip: &str,
+) -> Result<ActiveAtlas, ServiceError> {
+    store.activate_release(version).await?;
+    let active = reload(store).await?;
+    store
+        .audit(AuditEvent {
+            actor: actor.to_string(),
+            action: "import.atlas",
+            target: version.to_string(),
+            detail: "activated".into(),
+            ip: ip.to_string(),
+        })
+        .await?;
+    Ok(active)
+}
+
+/// Records an import in the audit log: its outcome, where it came from
+/// (credentials removed) and what it warned about.
+pub async fn record_import(
+    store: &Store,
+    done: &ReleaseImport,
+    source: &str,
+    actor: &str,
+    ip: &str,
+) -> Result<(), StoreError> {
+    let mut detail = format!(
+        "{} (from {})",
+        done.outcome,
+        crate::domain::source::redact_source(source)
+    );
+    for w in &done.warnings {
+        detail.push_str("; warning: ");
+        detail.push_str(&w.to_string());
+    }
+    store
+        .audit(AuditEvent {
+            actor: actor.to_string(),
+            action: "import.atlas",
+            target: done.version.clone(),
+            detail,
+            ip: ip.to_string(),
+        })
+        .await
 }

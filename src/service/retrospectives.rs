@@ -4,10 +4,15 @@
 //! [`RetroSaveError::Conflict`]. Nothing is written unless all is valid.
 
 use crate::domain::{ValidationError, clean_text, limits};
-use crate::store::{CheckInput, RetroNotes, Store, StoreError};
+use crate::store::{CheckInput, RetroNotes, Retrospective, Store, StoreError};
 
 /// Longest note on a checklist row, in characters.
 pub const CHECK_NOTE_MAX: usize = 500;
+
+/// The saved notes and checklist of an incident (empty when none are saved).
+pub async fn load(store: &Store, incident_id: &str) -> Result<Retrospective, StoreError> {
+    store.retrospective(incident_id).await
+}
 
 /// Why a save changed nothing.
 #[derive(Debug)]

@@ -10,6 +10,7 @@ mod ids;
 mod imports;
 mod incidents;
 mod matrix;
+mod release_list;
 mod report;
 mod retrospective;
 mod upgrade;

@@ -75,13 +75,13 @@ pub fn router(state: AppState) -> Router {
 /// Every route of the application, each with its guard.
 pub fn all_routes() -> Routes {
     Routes::new()
-        .merge(pages::reports::routes())
+        .merge(pages::reports::routes::routes())
         .public("/healthz", get(healthz))
         .merge(pages::atlas::routes())
-        .merge(pages::incidents::routes())
+        .merge(pages::incidents::routes::routes())
         .merge(pages::admin::case_studies::routes())
         .merge(pages::admin::ingest::routes())
-        .merge(pages::matrix::routes())
+        .merge(pages::matrix::routes::routes())
         .merge(pages::story::routes())
         .merge(pages::account::routes())
         .merge(pages::admin::accounts::routes())

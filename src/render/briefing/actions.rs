@@ -122,12 +122,7 @@ fn owner_of(text: &str) -> (String, Option<String>) {
 }
 
 fn shorten(text: &str) -> String {
-    if text.chars().count() <= TEXT_MAX {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(TEXT_MAX - 1).collect();
-    s.push('…');
-    s
+    crate::domain::excerpt::shorten(text, TEXT_MAX)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::actions::{self, ActionStatus};
 use super::quarters::{self, QuarterTrendView};
 use super::sentence::board_sentence;
 use crate::atlas::ActiveAtlas;
+use crate::domain::excerpt::shorten;
 use crate::domain::{DateRule, IncidentDetail, Outcome};
 use crate::render::grid::form_value;
 use crate::render::links::{kind_pairs, with_query};
@@ -120,15 +121,6 @@ pub struct SheetInput<'a> {
     /// The incident whose path the sheet tells.
     pub story: Option<&'a IncidentDetail>,
     pub paper_class: &'static str,
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max - 1).collect();
-    s.push('…');
-    s
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -19,11 +19,7 @@ use crate::web::{ApiError, AppError, AppState};
 type ApiResult<T> = Result<T, ApiError>;
 
 async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
-    state
-        .store
-        .get_incident(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
+    Ok(uc::get(&state.store, id).await?)
 }
 
 /// 201 with a Location header and the incident as now stored.
@@ -111,10 +107,7 @@ pub async fn delete_handler(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_incident(&id, version_query(raw.as_deref())?)
-        .await?;
+    uc::delete(&state.store, &id, version_query(raw.as_deref())?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,10 +169,7 @@ pub async fn delete_step_handler(
     Path((id, step_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_step(&id, &step_id, version_query(raw.as_deref())?)
-        .await?;
+    uc::delete_step(&state.store, &id, &step_id, version_query(raw.as_deref())?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,11 +190,7 @@ pub async fn reorder_handler(
             AppError::invalid("order", "lists more steps than an incident can have").into(),
         );
     }
-    match state
-        .store
-        .reorder_steps(&id, &body.order, body.version)
-        .await
-    {
+    match uc::reorder_steps(&state.store, &id, &body.order, body.version).await {
         // A wrong list of IDs is the client's mistake, not a version clash.
         Err(StoreError::Conflict(m)) if m.starts_with("the new order") => {
             return Err(AppError::invalid("order", m).into());

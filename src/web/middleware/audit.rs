@@ -5,6 +5,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::service::audit_log;
 use crate::store::AuditEvent;
 use crate::web::AppState;
 use crate::web::extract::auth::Actor;
@@ -94,7 +95,7 @@ pub async fn audit_changes(State(state): State<AppState>, req: Request, next: Ne
             detail: format!("{method} {path} → {}", res.status().as_u16()),
             ip: actor.ip,
         };
-        if let Err(e) = state.store.audit(event).await {
+        if let Err(e) = audit_log::record(&state.store, event).await {
             tracing::error!(error = %e, "could not write the audit log");
         }
     }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::domain::auth::{Role, confirm_password};
 use crate::service::ServiceError;
 use crate::service::accounts::{self, secret_hash};
+use crate::service::audit_log;
 use crate::store::{AuditEvent, TokenInfo};
 use crate::web::extract::auth::{Actor, SESSION_COOKIE, SignedIn, session_cookie};
 use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
@@ -116,37 +117,39 @@ async fn login(
     let ip_text = actor.ip.clone();
     let username = form.username.trim().chars().take(40).collect::<String>();
     if !state.login_limiter.allow(ip) {
-        state
-            .store
-            .audit(AuditEvent {
+        audit_log::record(
+            &state.store,
+            AuditEvent {
                 actor: username.clone(),
                 action: "login.throttled",
                 ip: ip_text,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         return Err(AppError::TooManyRequests(
             "Too many sign-in attempts from your address; wait a minute and try again.".to_string(),
         ));
     }
     if let Err(wait) = state.lockout.check(&username) {
-        state
-            .store
-            .audit(AuditEvent {
+        audit_log::record(
+            &state.store,
+            AuditEvent {
                 actor: username.clone(),
                 action: "login.locked",
                 ip: ip_text,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         return Err(locked_out(wait));
     }
     let user = accounts::check_login(&state.store, &username, &form.password).await?;
     let Some(user) = user else {
         let locked = state.lockout.failed(&username);
-        state
-            .store
-            .audit(AuditEvent {
+        audit_log::record(
+            &state.store,
+            AuditEvent {
                 actor: username.clone(),
                 action: "login.failed",
                 detail: locked
@@ -154,8 +157,9 @@ async fn login(
                     .unwrap_or_default(),
                 ip: ip_text,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         let page = LoginPage {
             next: safe_next(&form.next),
             username,
@@ -169,18 +173,19 @@ async fn login(
     state.lockout.succeeded(&username);
     // A fresh session ID at every login; any session the browser brought is ended.
     if let Some(old) = old_session {
-        state.store.delete_session(&old).await?;
+        accounts::end_session(&state.store, &old).await?;
     }
     let secret = accounts::start_session(&state.store, &user, state.config.session_max).await?;
-    state
-        .store
-        .audit(AuditEvent {
+    audit_log::record(
+        &state.store,
+        AuditEvent {
             actor: user.username.clone(),
             action: "login",
             ip: ip_text,
             ..Default::default()
-        })
-        .await?;
+        },
+    )
+    .await?;
     let mut res = see_other(&safe_next(&form.next));
     res.headers_mut().insert(
         header::SET_COOKIE,
@@ -304,16 +309,17 @@ async fn setup(
         }
         Err(e) => return Err(e.into()),
     };
-    state
-        .store
-        .audit(AuditEvent {
+    audit_log::record(
+        &state.store,
+        AuditEvent {
             actor: user.username.clone(),
             action: "user.create",
             target: user.username.clone(),
             detail: "first admin, from the setup page".to_string(),
             ip: actor.ip,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let secret = accounts::start_session(&state.store, &user, state.config.session_max).await?;
     let mut res = see_other("/");
     res.headers_mut().insert(
@@ -329,17 +335,18 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(secret) = session_cookie(&headers) {
-        state.store.delete_session(&secret_hash(secret)).await?;
+        accounts::end_session(&state.store, &secret_hash(secret)).await?;
     }
-    state
-        .store
-        .audit(AuditEvent {
+    audit_log::record(
+        &state.store,
+        AuditEvent {
             actor: actor.name,
             action: "logout",
             ip: actor.ip,
             ..Default::default()
-        })
-        .await?;
+        },
+    )
+    .await?;
     let mut res = see_other("/login?signed_out=1");
     res.headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, "", 0));
@@ -452,16 +459,17 @@ async fn create_token(
     .await;
     match result {
         Ok((token, prefix)) => {
-            state
-                .store
-                .audit(AuditEvent {
+            audit_log::record(
+                &state.store,
+                AuditEvent {
                     actor: actor.name,
                     action: "token.create",
                     target: format!("atv_{prefix}"),
                     detail: format!("for {} as {}", user.username, form.role.trim()),
                     ip: actor.ip,
-                })
-                .await?;
+                },
+            )
+            .await?;
             // Shown once, on this response only; never redirected with the secret in a URL.
             Ok((
                 StatusCode::CREATED,
@@ -548,16 +556,17 @@ async fn change_password(
         Err(e) => return Err(e.into()),
     };
     state.lockout.succeeded(&username);
-    state
-        .store
-        .audit(AuditEvent {
+    audit_log::record(
+        &state.store,
+        AuditEvent {
             actor: actor.name,
             action: "user.password",
             target: username,
             detail: format!("{ended} other sessions ended"),
             ip: actor.ip,
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(see_other(&format!(
         "/account?password=changed&ended={ended}"
     )))

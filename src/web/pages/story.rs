@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::domain::IncidentDetail;
 use crate::render::story::{LaneMode, StoryOptions, StoryView};
+use crate::service::incidents as uc;
 use crate::web::{AppError, AppState};
 
 pub fn routes() -> Routes {
@@ -36,13 +36,6 @@ fn lane_mode(query: Result<Query<StoryQuery>, QueryRejection>) -> Result<LaneMod
     LaneMode::parse(q.lanes.as_deref()).map_err(|e| AppError::bad_request("lanes", e.message))
 }
 
-async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
-    state.store.get_incident(id).await?.ok_or_else(|| {
-        let shown: String = id.chars().take(60).collect();
-        AppError::NotFound(format!("Incident “{shown}”"))
-    })
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "story/page.html")]
 pub struct StoryPage {
@@ -62,7 +55,7 @@ pub async fn page(
     query: Result<Query<StoryQuery>, QueryRejection>,
 ) -> Result<StoryPage, AppError> {
     let lanes = lane_mode(query)?;
-    let detail = load(&state, &id).await?;
+    let detail = uc::get(&state.store, &id).await?;
     let story = StoryView::build(
         &state.atlas.get(),
         &detail,
@@ -80,7 +73,7 @@ pub async fn svg(
     query: Result<Query<StoryQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let lanes = lane_mode(query)?;
-    let detail = load(&state, &id).await?;
+    let detail = uc::get(&state.store, &id).await?;
     let story = StoryView::build(
         &state.atlas.get(),
         &detail,

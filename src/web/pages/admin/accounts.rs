@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::Notice;
 use crate::domain::FuzzyTime;
 use crate::domain::auth::{Role, confirm_password};
 use crate::service::accounts;
+use crate::service::audit_log;
 use crate::store::{AuditEntry, AuditEvent, AuditQuery, TokenInfo, User};
 use crate::web::extract::auth::Actor;
 use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
@@ -67,12 +69,6 @@ struct UsersPage {
     now: String,
     notice: Option<String>,
     error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notice {
-    done: String,
 }
 
 async fn users_view(
@@ -132,16 +128,17 @@ async fn add_user(
     .await;
     match result {
         Ok(user) => {
-            state
-                .store
-                .audit(AuditEvent {
+            audit_log::record(
+                &state.store,
+                AuditEvent {
                     actor: actor.name,
                     action: "user.create",
                     target: user.username,
                     detail: format!("role {}", user.role),
                     ip: actor.ip,
-                })
-                .await?;
+                },
+            )
+            .await?;
             Ok(see_other("/admin/users?done=added"))
         }
         Err(e) if e.status().is_client_error() => {
@@ -197,21 +194,14 @@ async fn update_user(
         )
             .into_response());
     }
-    let user = state.store.update_user(&username, role, disabled).await?;
-    state
-        .store
-        .audit(AuditEvent {
-            actor: actor.name,
-            action: "user.update",
-            target: user.username,
-            detail: format!(
-                "role {}, {}",
-                user.role,
-                if user.disabled { "disabled" } else { "active" }
-            ),
-            ip: actor.ip,
-        })
-        .await?;
+    accounts::update_user(
+        &state.store,
+        &username,
+        (role, disabled),
+        &actor.name,
+        &actor.ip,
+    )
+    .await?;
     Ok(see_other("/admin/users?done=updated"))
 }
 
@@ -328,7 +318,7 @@ async fn audit_page(
 ) -> Result<Response, AppError> {
     let filters: AuditFilters = parse_query(raw.as_deref())?;
     let q = filters.to_query(AUDIT_PAGE)?;
-    let (entries, total) = state.store.audit_entries(&q).await?;
+    let (entries, total) = audit_log::entries(&state.store, &q).await?;
     let page = q.offset / AUDIT_PAGE + 1;
     let next_page = (i64::from(q.offset) + (entries.len() as i64) < total)
         .then(|| filters.query_string(Some(page + 1)));
@@ -350,7 +340,7 @@ async fn audit_export(
 ) -> Result<Response, AppError> {
     let filters: AuditFilters = parse_query(raw.as_deref())?;
     let q = filters.to_query(1_000_000)?;
-    let (entries, _) = state.store.audit_entries(&q).await?;
+    let (entries, _) = audit_log::entries(&state.store, &q).await?;
     let mut body = String::new();
     for e in entries {
         body.push_str(&serde_json::to_string(&e).map_err(|e| AppError::Internal(e.to_string()))?);

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::atlas::fetch::{self, DEFAULT_SYNC_URL, Fetched};
 use crate::atlas::{MAX_RELEASE_BYTES, ReleaseInfo};
 use crate::service::releases::{self, ReleaseError, ReleaseImport, RemoteRelease};
-use crate::store::{AuditEvent, ImportOutcome};
+use crate::store::ImportOutcome;
 use crate::web::extract::auth::Actor;
 use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
 use crate::web::{ApiError, AppError, AppState};
@@ -50,26 +50,13 @@ struct AtlasAdminPage {
     remote: Option<Vec<RemoteRelease>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notice {
-    done: String,
-}
-
 async fn view(
     state: &AppState,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<AtlasAdminPage, AppError> {
-    let mut releases = state.store.list_releases().await?;
-    // Admins see the whole source (credentials are never stored).
-    for r in &mut releases {
-        if let Some(full) = state.store.release_source(&r.version).await? {
-            r.source = full;
-        }
-    }
     Ok(AtlasAdminPage {
-        releases,
+        releases: releases::list_for_admins(&state.store).await?,
         sync_url: DEFAULT_SYNC_URL.to_string(),
         notice,
         error,
@@ -82,8 +69,7 @@ async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let q: Notice = parse_query(raw.as_deref())?;
-    let notice = (!q.done.is_empty()).then(|| q.done.chars().take(200).collect());
+    let notice = super::done_notice(raw.as_deref())?;
     Ok(view(&state, notice, None).await?.into_response())
 }
 
@@ -98,33 +84,12 @@ async fn import(
         .await
         .map_err(|e| release_error(e, field))?;
     reload(state).await?;
-    let mut detail = format!(
-        "{} (from {})",
-        done.outcome,
-        crate::domain::source::redact_source(&fetched.source)
-    );
-    for w in &done.warnings {
-        detail.push_str("; warning: ");
-        detail.push_str(&w.to_string());
-    }
-    state
-        .store
-        .audit(AuditEvent {
-            actor: actor.name,
-            action: "import.atlas",
-            target: done.version.clone(),
-            detail,
-            ip: actor.ip,
-        })
-        .await?;
+    releases::record_import(&state.store, &done, &fetched.source, &actor.name, &actor.ip).await?;
     Ok(done)
 }
 
 async fn reload(state: &AppState) -> Result<(), AppError> {
-    let active = crate::app::load_or_seed(&state.store).await?;
-    // Alerts waiting for techniques this release knows are mapped now.
-    crate::service::ingest::remap_unmapped(&state.store, &active).await?;
-    state.atlas.set(active);
+    state.atlas.set(releases::reload(&state.store).await?);
     Ok(())
 }
 
@@ -377,18 +342,8 @@ async fn activate(
     HtmlForm(form): HtmlForm<ActivateForm>,
 ) -> Result<Response, AppError> {
     let version = form.version.trim().to_string();
-    state.store.activate_release(&version).await?;
-    reload(&state).await?;
-    state
-        .store
-        .audit(AuditEvent {
-            actor: actor.name,
-            action: "import.atlas",
-            target: version.clone(),
-            detail: "activated".into(),
-            ip: actor.ip,
-        })
-        .await?;
+    let active = releases::activate(&state.store, &version, &actor.name, &actor.ip).await?;
+    state.atlas.set(active);
     let q = serde_html_form::to_string([("done", format!("release {version} is now active"))])
         .unwrap_or_default();
     Ok(see_other(&format!("/admin/atlas?{q}")))

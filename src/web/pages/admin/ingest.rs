@@ -14,10 +14,11 @@ use serde::Deserialize;
 use crate::domain::alert::format_window;
 use crate::render::ingest::{HourBar, ToConfirmView, hour_bars};
 use crate::render::{Link, timestamp};
+use crate::service::audit_log;
 use crate::service::ingest::{self, RuleError};
 use crate::store::{AuditEvent, StoreError};
 use crate::web::extract::auth::Actor;
-use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
+use crate::web::extract::html_form::{HtmlForm, see_other};
 use crate::web::{AppError, AppState};
 
 pub fn routes() -> Routes {
@@ -90,12 +91,6 @@ pub struct IngestPage {
     to_confirm: Vec<ToConfirmView>,
     form: RuleForm,
     notice: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notice {
-    done: String,
 }
 
 async fn build(
@@ -174,8 +169,7 @@ async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<IngestPage, AppError> {
-    let q: Notice = parse_query(raw.as_deref())?;
-    let notice = (!q.done.is_empty()).then(|| q.done.chars().take(200).collect());
+    let notice = super::done_notice(raw.as_deref())?;
     let form = RuleForm {
         window: "24h".to_string(),
         ..Default::default()
@@ -199,16 +193,17 @@ async fn save_rule(
     let fields: Vec<String> = vec![input.fields.clone()];
     match ingest::save_rule(&state.store, &input.name, &fields, &input.window).await {
         Ok(created) => {
-            state
-                .store
-                .audit(AuditEvent {
+            audit_log::record(
+                &state.store,
+                AuditEvent {
                     actor: actor.name,
                     action: "rule.save",
                     target: input.name.trim().to_string(),
                     detail: format!("key {} window {}", input.fields.trim(), input.window.trim()),
                     ip: actor.ip,
-                })
-                .await?;
+                },
+            )
+            .await?;
             let done = if created {
                 "Rule added"
             } else {
@@ -248,16 +243,17 @@ async fn delete_rule(
             input.name.chars().take(100).collect::<String>()
         )));
     }
-    state
-        .store
-        .audit(AuditEvent {
+    audit_log::record(
+        &state.store,
+        AuditEvent {
             actor: actor.name,
             action: "rule.delete",
             target: input.name.clone(),
             detail: String::new(),
             ip: actor.ip,
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(see_other("/admin/ingest?done=Rule+deleted"))
 }
 
@@ -285,7 +281,7 @@ async fn confirm_tactic(
             ),
         ));
     }
-    match state.store.confirm_step_tactic(&id, &step, tactic).await {
+    match crate::service::incidents::confirm_step_tactic(&state.store, &id, &step, tactic).await {
         Ok(_) => {}
         Err(StoreError::Conflict(m)) => return Err(AppError::Conflict(m)),
         Err(e) => return Err(e.into()),

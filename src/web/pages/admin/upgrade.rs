@@ -16,7 +16,7 @@ use crate::render::timestamp;
 use crate::service::upgrade::{self, SuccessorInput, UpgradePlan, Who};
 use crate::store::UpgradeRecord;
 use crate::web::extract::auth::Actor;
-use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
+use crate::web::extract::html_form::{HtmlForm, see_other};
 use crate::web::{AppError, AppState};
 
 pub fn routes() -> Routes {
@@ -70,12 +70,6 @@ struct UpgradeRow {
     at: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notice {
-    done: String,
-}
-
 async fn view(
     state: &AppState,
     notice: Option<String>,
@@ -114,8 +108,7 @@ async fn page_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let q: Notice = parse_query(raw.as_deref())?;
-    let notice = (!q.done.is_empty()).then(|| q.done.chars().take(200).collect());
+    let notice = super::done_notice(raw.as_deref())?;
     Ok(view(&state, notice, None).await?.into_response())
 }
 

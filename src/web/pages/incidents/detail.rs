@@ -18,6 +18,7 @@ use crate::domain::{IncidentDetail, Observation};
 use crate::render::ingest::StepTriageView;
 use crate::render::{Link, timestamp};
 use crate::service::case_studies;
+use crate::service::incidents as uc;
 use crate::store::StepAlerts;
 use crate::web::{AppError, AppState};
 
@@ -150,9 +151,7 @@ pub async fn delete(
     let version = parse_version(&form.version)?.ok_or_else(|| {
         AppError::bad_request("version", "version: is required to delete an incident")
     })?;
-    match state
-        .store
-        .delete_incident(&id, Some(version))
+    match uc::delete(&state.store, &id, Some(version))
         .await
         .map_err(Failure::from)
     {

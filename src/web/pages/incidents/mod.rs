@@ -13,106 +13,22 @@
 mod detail;
 mod incident_form;
 mod list;
+pub mod routes;
 mod steps;
 
-use crate::web::Routes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 
 use crate::atlas::markdown;
+use crate::domain::excerpt;
 use crate::domain::{
     FuzzyTime, IncidentDetail, Kind, Outcome, Precision, Severity, Status, ValidationError,
 };
 use crate::service::ServiceError;
+use crate::service::incidents as uc;
 use crate::store::StoreError;
 pub(crate) use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
 use crate::web::{AppError, AppState};
-
-/// Largest body of the case-study paste form: the YAML limit of
-/// [`crate::service::case_studies::MAX_CASE_STUDY_BYTES`] once percent-encoded.
-const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
-/// Largest body of every other form (two long texts of 20 000 characters,
-/// percent-encoded, fit with room to spare).
-const FORM_BODY_LIMIT: usize = 1024 * 1024;
-
-pub fn routes() -> Routes {
-    use crate::domain::auth::Capability::*;
-    let forms = Routes::new()
-        .require(ReadIncidents, "/incidents", get(list::page))
-        .require(WriteIncidents, "/incidents", post(incident_form::create))
-        .require(
-            WriteIncidents,
-            "/incidents/new",
-            get(incident_form::new_page),
-        )
-        .require(ReadIncidents, "/incidents/{id}", get(detail::page))
-        .require(
-            WriteIncidents,
-            "/incidents/{id}",
-            post(incident_form::update),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/edit",
-            get(incident_form::edit_page),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/delete",
-            get(detail::delete_page).post(detail::delete),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/case-study.yaml",
-            get(detail::case_study_yaml),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/steps",
-            get(steps::steps_anchor),
-        )
-        .require(WriteIncidents, "/incidents/{id}/steps", post(steps::create))
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/steps/new",
-            get(steps::new_page),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/steps/{step}",
-            get(steps::step_anchor),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/steps/{step}",
-            post(steps::update),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/steps/{step}/edit",
-            get(steps::edit_page),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/steps/{step}/delete",
-            post(steps::delete),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/steps/{step}/move",
-            post(steps::move_step),
-        )
-        .body_limit(FORM_BODY_LIMIT);
-    let import = Routes::new()
-        .require(
-            WriteIncidents,
-            "/incidents/import",
-            get(incident_form::import_page).post(incident_form::import),
-        )
-        .body_limit(IMPORT_BODY_LIMIT);
-    forms.merge(import)
-}
 
 // ------------------------------------------------------------ request side
 
@@ -129,25 +45,16 @@ pub(crate) fn parse_version(raw: &str) -> Result<Option<i64>, AppError> {
     }
 }
 
-/// At most `max` characters of a user-supplied text, for messages.
+/// At most `max` characters of a user-supplied text (and "…" when cut), for messages.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max).collect();
-        s.push('…');
-        s
-    }
+    excerpt::shorten(text, max + 1)
 }
 
 // ----------------------------------------------------------- response side
 
+/// The incident, or a 404 naming it.
 pub(crate) async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
-    state
-        .store
-        .get_incident(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Incident “{}”", shorten(id, 60))))
+    Ok(uc::get(&state.store, id).await?)
 }
 
 /// Markdown to sanitized HTML; `None` for blank text.

@@ -657,7 +657,7 @@ pub async fn delete(
     HtmlForm(form): HtmlForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let version = parse_version(&form.version)?;
-    match state.store.delete_step(&id, &step_id, version).await {
+    match uc::delete_step(&state.store, &id, &step_id, version).await {
         Ok(_) => Ok(see_other(&format!("/incidents/{id}#steps"))),
         Err(StoreError::Conflict(m)) if is_version_clash(&m) => {
             conflict_page(&state, &id, "The step was not deleted.", version).await
@@ -699,7 +699,7 @@ pub async fn move_step(
         return Ok(see_other(&back));
     };
     order.swap(at, to);
-    match state.store.reorder_steps(&id, &order, version).await {
+    match uc::reorder_steps(&state.store, &id, &order, version).await {
         Ok(_) => Ok(see_other(&back)),
         Err(StoreError::Conflict(m)) if is_version_clash(&m) => {
             conflict_page(&state, &id, "The step was not moved.", version).await

@@ -6,11 +6,11 @@ use axum::response::Response;
 
 use super::{Loaded, cached_response, highlighted_view, json, request, respond, svg};
 use crate::atlas::ActiveAtlas;
-use crate::domain::IncidentDetail;
 use crate::export::navigator;
 use crate::export::svg::{self as svg_export, SvgInput};
 use crate::render::grid::{IncidentMatrix, MatrixGrid};
 use crate::render::heat::{self, Metric};
+use crate::service::incidents as uc;
 use crate::web::extract::matrix_query::MatrixRequest;
 use crate::web::{AppError, AppState};
 
@@ -102,18 +102,11 @@ pub async fn matrix_layer(
     .await
 }
 
-async fn incident(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
-    state.store.get_incident(id).await?.ok_or_else(|| {
-        let shown: String = id.chars().take(60).collect();
-        AppError::NotFound(format!("Incident “{shown}”"))
-    })
-}
-
 pub async fn incident_layer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let detail = incident(&state, &id).await?;
+    let detail = uc::get(&state.store, &id).await?;
     let layer = navigator::incident_layer(&state.atlas.get(), &detail);
     // One name per incident: the ID's letters, digits and hyphens only.
     let safe: String = detail
@@ -133,7 +126,7 @@ pub async fn incident_svg(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let detail = incident(&state, &id).await?;
+    let detail = uc::get(&state.store, &id).await?;
     let atlas = state.atlas.get();
     let m = IncidentMatrix::build(&atlas, &detail.incident.id, &detail.steps);
     let i = &detail.incident;

@@ -12,15 +12,14 @@ mod cache;
 mod exports;
 mod layer_import;
 mod page;
+pub mod routes;
 pub mod technique_incidents;
 
-use crate::web::Routes;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
 pub use cache::Cached;
@@ -31,39 +30,6 @@ use crate::render::MatrixView;
 use crate::render::heat::{self, Scores, TechniqueSearch};
 use crate::store::{DataStamp, MatrixAggregate};
 use crate::web::{AppError, AppState};
-
-/// Largest body of the layer upload form (a 1 MB layer, percent-encoded).
-const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
-
-pub fn routes() -> Routes {
-    use crate::domain::auth::Capability::*;
-    let pages = Routes::new()
-        .require(ReadIncidents, "/matrix", get(page::matrix))
-        .require(ReadIncidents, "/matrix.svg", get(exports::matrix_svg))
-        .require(
-            ReadIncidents,
-            "/matrix/layer.json",
-            get(exports::matrix_layer),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/layer.json",
-            get(exports::incident_layer),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/matrix.svg",
-            get(exports::incident_svg),
-        );
-    let import = Routes::new()
-        .require(
-            WriteIncidents,
-            "/incidents/layer/import",
-            get(layer_import::form).post(layer_import::submit),
-        )
-        .body_limit(IMPORT_BODY_LIMIT);
-    pages.merge(import)
-}
 
 /// Everything a highlighted view is drawn from.
 pub struct Loaded {

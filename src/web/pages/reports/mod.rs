@@ -16,9 +16,8 @@
 mod briefing;
 mod dashboard;
 mod retrospective;
+pub mod routes;
 
-use crate::web::Routes;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -28,44 +27,6 @@ use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::store::{IncidentQuery, ReportData};
 use crate::web::{AppError, AppState};
-
-pub fn routes() -> Routes {
-    use crate::domain::auth::Capability::*;
-    Routes::new()
-        .require(ReadIncidents, "/", get(dashboard::page))
-        .require(ReadIncidents, "/briefing", get(briefing::page))
-        .require(ReadIncidents, "/briefing.pdf", get(briefing::pdf))
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/retrospective",
-            get(retrospective::page),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/retrospective.pdf",
-            get(retrospective::pdf),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/retrospective/notes",
-            post(retrospective::save_notes),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/retrospective/notes",
-            get(retrospective::back_to_page),
-        )
-        .require(
-            WriteIncidents,
-            "/incidents/{id}/retrospective/checklist",
-            post(retrospective::save_checklist),
-        )
-        .require(
-            ReadIncidents,
-            "/incidents/{id}/retrospective/checklist",
-            get(retrospective::back_to_page),
-        )
-}
 
 /// Rows the dashboard ranks by default, and at most.
 pub use crate::render::dashboard::DEFAULT_TOP;

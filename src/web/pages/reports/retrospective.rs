@@ -73,7 +73,7 @@ fn can_edit(actor: &Actor) -> bool {
 }
 
 async fn saved_of(state: &AppState, id: &str) -> Result<Retrospective, AppError> {
-    Ok(state.store.retrospective(id).await?)
+    Ok(retrospectives::load(&state.store, id).await?)
 }
 
 async fn doc_of(state: &AppState, detail: &IncidentDetail) -> Result<RetroDocView, AppError> {

@@ -1,0 +1,91 @@
+//! The routes of the incident pages, each with its guard.
+
+use axum::routing::{get, post};
+
+use super::{detail, incident_form, list, steps};
+use crate::web::Routes;
+
+/// Largest body of the case-study paste form: the YAML limit of
+/// [`crate::service::case_studies::MAX_CASE_STUDY_BYTES`] once percent-encoded.
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Largest body of every other form (two long texts of 20 000 characters,
+/// percent-encoded, fit with room to spare).
+const FORM_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let forms = Routes::new()
+        .require(ReadIncidents, "/incidents", get(list::page))
+        .require(WriteIncidents, "/incidents", post(incident_form::create))
+        .require(
+            WriteIncidents,
+            "/incidents/new",
+            get(incident_form::new_page),
+        )
+        .require(ReadIncidents, "/incidents/{id}", get(detail::page))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}",
+            post(incident_form::update),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/edit",
+            get(incident_form::edit_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/delete",
+            get(detail::delete_page).post(detail::delete),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/case-study.yaml",
+            get(detail::case_study_yaml),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/steps",
+            get(steps::steps_anchor),
+        )
+        .require(WriteIncidents, "/incidents/{id}/steps", post(steps::create))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/new",
+            get(steps::new_page),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/steps/{step}",
+            get(steps::step_anchor),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}",
+            post(steps::update),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/edit",
+            get(steps::edit_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/delete",
+            post(steps::delete),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/move",
+            post(steps::move_step),
+        )
+        .body_limit(FORM_BODY_LIMIT);
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
+            "/incidents/import",
+            get(incident_form::import_page).post(incident_form::import),
+        )
+        .body_limit(IMPORT_BODY_LIMIT);
+    forms.merge(import)
+}

@@ -20,6 +20,7 @@ mod matrix;
 mod request_log;
 mod security;
 mod story;
+mod tags;
 mod text_fit;
 mod upgrade;
 mod web_atlas;

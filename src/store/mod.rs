@@ -12,6 +12,7 @@ mod incidents;
 mod matrix;
 mod report;
 mod retrospective;
+mod tags;
 mod upgrade;
 
 use std::str::FromStr;
@@ -41,6 +42,7 @@ pub use matrix::{
 };
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
+pub use tags::{TAG_PREFIX_MAX, TagCount};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,

@@ -9,6 +9,7 @@ pub mod atlas_pages;
 pub mod auth;
 pub mod config;
 pub mod error;
+mod favicon;
 pub mod filters;
 pub mod forms;
 pub mod incident_pages;
@@ -86,6 +87,7 @@ pub fn all_routes() -> Routes {
     Routes::new()
         .merge(report_pages::routes())
         .public("/healthz", get(healthz))
+        .public("/favicon.ico", get(favicon::favicon))
         .merge(atlas_pages::routes())
         .merge(incident_pages::routes())
         .merge(ingest_pages::routes())

@@ -7,6 +7,7 @@ mod body;
 mod imports;
 mod incidents;
 mod matrix;
+mod tags;
 mod views;
 
 use crate::web::Routes;
@@ -92,6 +93,7 @@ pub fn routes() -> Routes {
             get(atlas::technique_handler),
         )
         .require(ReadIncidents, "/atlas/tactics", get(atlas::tactics_handler))
+        .require(ReadIncidents, "/tags", get(tags::tags_handler))
         .require(
             WriteIncidents,
             "/layers",

@@ -44,7 +44,7 @@ def main():
             "title": f"{' '.join(rng.sample(WORDS, 3)).capitalize()} incident {n}",
             "summary": f"Synthetic incident {n} of the benchmark corpus: {' '.join(rng.sample(WORDS, 8))}.",
             "severity": rng.choice(["low", "medium", "high", "critical"]),
-            "occurred": occurred,
+            "occurred_at": occurred,
             "tags": sorted(tags),
             "techniques": rng.sample(techniques, 2),
         }

@@ -6,9 +6,9 @@
 # Lighthouse defaults to (`--desktop` for its desktop preset). Prints the
 # performance, accessibility, best-practices and SEO scores and every audit
 # of the last three categories that did not pass. Targets: accessibility,
-# best practices and SEO >= 95.
+# best practices and SEO >= 95. The full reports are kept in target/lighthouse/.
 #
-# Usage: bench/lighthouse.sh [--desktop] [--incidents N] [--tags T]
+# Usage: [PAGES="/matrix /"] bench/lighthouse.sh [--desktop] [--incidents N] [--tags T]
 # A benchmark, not a test: nothing fails on a miss.
 set -euo pipefail
 PRESET=()
@@ -31,13 +31,14 @@ start_server
 
 LH="$ROOT/target/node_modules/.bin/lighthouse"
 printf '%-12s %12s %14s %15s %5s\n' page performance accessibility best-practices SEO
-for page in /matrix / /incidents; do
+for page in ${PAGES:-/matrix / /incidents}; do
   out="$WORK/lh$(echo "$page" | tr '/' '_').json"
   CHROME_PATH=$(command -v chromium) "$LH" "$BASE$page" "${PRESET[@]}" --quiet \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage" \
     --only-categories=performance,accessibility,best-practices,seo \
     --output=json --output-path="$out" >/dev/null 2>"$WORK/lh.log" ||
     { tail -20 "$WORK/lh.log" >&2; exit 1; }
+  mkdir -p "$ROOT/target/lighthouse" && cp "$out" "$ROOT/target/lighthouse/"
   node -e '
     const r = require(process.argv[1]);
     const s = (c) => Math.round(100 * r.categories[c].score);

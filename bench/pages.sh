@@ -26,7 +26,7 @@ for page in /matrix /incidents /; do
   gz=$(gzip -9c "$WORK/page.html" | wc -c)
   # Elements: start tags (not comments, doctype or end tags).
   elements=$(grep -o '<[a-zA-Z][a-zA-Z0-9-]*' "$WORK/page.html" | wc -l)
-  cells=$(grep -o 'data-technique=' "$WORK/page.html" | wc -l)
+  cells=$( (grep -o 'data-technique=' "$WORK/page.html" || true) | wc -l)
   per_cell="-"
   if [ "$page" = /matrix ] && [ "$cells" -gt 0 ]; then
     in_grid=$(sed -n '/class="matrix-scroll"/,/class="matrix-exports"/p' "$WORK/page.html" |

@@ -2,7 +2,7 @@
 # bench/coldload.sh): builds the release binary, seeds a corpus database
 # (bench/corpus.py: INCIDENTS incidents over TAGS tags, two steps each; kept in
 # target/bench-corpus/ and reused while the binary and the corpus script are
-# unchanged), starts a server on a free port with --public-read and sets
+# unchanged; $ATLASVIEW_BIN instead of the release build when set), starts a server on a free port with --public-read and sets
 # BIN, DB, BASE, WORK and SERVER_PID; `stop_server` ends it.
 #
 # Needs: cargo, python3, curl.
@@ -27,6 +27,12 @@ cleanup_web_env() {
 trap cleanup_web_env EXIT INT TERM
 
 build_release() {
+  if [ -n "${ATLASVIEW_BIN:-}" ]; then
+    # A binary given by the caller (e.g. to compare builds): used as it is.
+    BIN=$ATLASVIEW_BIN
+    echo "== using $BIN" >&2
+    return
+  fi
   echo "== building the release binary" >&2
   (cd "$ROOT" && cargo build --release --quiet)
   local target
@@ -53,6 +59,7 @@ seed_corpus() {
       --techniques "$WORK/techniques.txt" >"$WORK/corpus.jsonl"
     "$BIN" --database-url "$DB.tmp" import incidents "$WORK/corpus.jsonl" >"$WORK/import.log" 2>&1 ||
       { tail -20 "$WORK/import.log" >&2; exit 1; }
+    grep -q " 0 refused" "$WORK/import.log" || { tail -5 "$WORK/import.log" >&2; exit 1; }
     mv "$DB.tmp" "$DB"
   fi
 }

@@ -9,6 +9,9 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::wd::TimeoutConfiguration;
 
 use serde_json::{Value, json};
 
@@ -18,6 +21,9 @@ use crate::support::{PASSWORD, TestApp, shared_atlas};
 
 /// Pages checked besides the hostile-pages list, with the status they answer.
 const EXTRA: &[(&str, u16)] = &[("/no-such-page", 404), ("/incidents/new", 200)];
+
+/// Pages checked again in a phone-sized window.
+const NARROW: &[&str] = &["/matrix", "/?period=all", "/incidents/{id}"];
 
 /// Runs axe on the page and hands back the serious and critical violations,
 /// one line each (rule, impact, the first elements and why).
@@ -141,6 +147,15 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
     let Some(browser) = Browser::start().await else {
         return;
     };
+    // axe takes a while on a big page of a busy machine.
+    browser
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(90)),
+            Some(Duration::from_secs(30)),
+            Some(Duration::ZERO),
+        ))
+        .await
+        .expect("timeouts");
     let app = TestApp::spawn().await;
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     let (id, step) = seed(&app).await;
@@ -179,6 +194,22 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
         browser.delete_all_cookies().await.expect("sign out");
         failures.extend(check(&browser, &app, &axe, theme, "/login").await);
         browser.sign_in(&app, "admin", PASSWORD).await;
+        // A phone-sized window: the matrix lays out wider columns, and the
+        // sub-technique toggles show their words on the heat colours.
+        browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 412, "height": 900, "deviceScaleFactor": 1, "mobile": true}),
+            )
+            .await;
+        for path in NARROW {
+            let path = path.replace("{id}", &id);
+            let found = check(&browser, &app, &axe, theme, &path).await;
+            failures.extend(found.into_iter().map(|f| format!("narrow {f}")));
+        }
+        browser
+            .cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
     }
     browser.close().await;
     assert!(

@@ -30,7 +30,7 @@ async function launch() {
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run", "--no-default-browser-check", "--window-size=1400,1000",
     "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank",
-  ], { stdio: "ignore" });
+  ], { stdio: "ignore", detached: true });
   const portFile = path.join(profile, "DevToolsActivePort");
   for (let i = 0; i < 200 && !fs.existsSync(portFile); i++) await sleep(25);
   let port = 0;
@@ -39,9 +39,13 @@ async function launch() {
     if (!port) await sleep(25);
   }
   const close = async () => {
-    chrome.kill("SIGKILL");
-    await new Promise((r) => chrome.once("exit", r));
-    fs.rmSync(profile, { recursive: true, force: true });
+    const exited = new Promise((r) => chrome.once("exit", r));
+    // The whole process group: Chromium's helpers too, which write to the profile.
+    try { process.kill(-chrome.pid, "SIGKILL"); } catch (e) { chrome.kill("SIGKILL"); }
+    await exited;
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch (e) { /* a helper still exiting: the temp dir goes with the next reboot */ }
   };
   return { port, close };
 }

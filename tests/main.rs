@@ -4,6 +4,7 @@ mod support;
 
 mod api_incidents;
 mod atlas6;
+mod board_briefing;
 mod browser;
 mod bulk_import;
 mod concurrency;
@@ -18,6 +19,7 @@ mod ingest_api;
 mod knowledge_base;
 mod matrix;
 mod request_log;
+mod retro_states;
 mod security;
 mod story;
 mod tags;

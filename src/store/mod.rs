@@ -41,7 +41,7 @@ pub use matrix::{
     TechniqueHits,
 };
 pub use report::{ReportData, ReportIncident, ReportStep};
-pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
+pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
 pub use tags::{TAG_PREFIX_MAX, TagCount};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,

@@ -29,6 +29,7 @@
 mod a11y;
 mod briefing;
 mod csp;
+mod first_run;
 mod hostile;
 mod matrix;
 mod picker;

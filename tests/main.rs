@@ -24,6 +24,7 @@ mod retro_states;
 mod security;
 mod service_layer;
 mod story;
+mod tags;
 mod text_fit;
 mod upgrade;
 mod web_atlas;

@@ -13,6 +13,7 @@ mod matrix;
 mod release_list;
 mod report;
 mod retrospective;
+mod tags;
 mod upgrade;
 
 use std::str::FromStr;
@@ -42,6 +43,7 @@ pub use matrix::{
 };
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
+pub use tags::{TAG_PREFIX_MAX, TagCount};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,

@@ -77,6 +77,7 @@ pub fn all_routes() -> Routes {
     Routes::new()
         .merge(pages::reports::routes::routes())
         .public("/healthz", get(healthz))
+        .public("/favicon.ico", get(pages::favicon::favicon))
         .merge(pages::atlas::routes())
         .merge(pages::incidents::routes::routes())
         .merge(pages::admin::case_studies::routes())

@@ -13,7 +13,7 @@ use crate::support::{PASSWORD, TestApp, shared_atlas};
 
 /// What a page must show of the incident's text, literally.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Shows {
+pub(super) enum Shows {
     /// Every plain-text field in the visible text, and the title in the tab.
     Everything,
     /// The title in the visible text.
@@ -31,7 +31,7 @@ const START: usize = 30;
 /// Every page that shows the hostile incident. Adding a page is one line.
 /// `{id}`: the incident; `{step}`: its first step; `{q}` and `{tag}`: a
 /// hostile search and a hostile tag (URL-encoded), reflected by the page.
-const PAGES: &[(&str, Shows)] = &[
+pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/incidents/{id}", Everything),
     ("/incidents", Title),
     ("/incidents?q={q}", Title),

@@ -26,6 +26,7 @@
 //! the test is skipped with a note, except on CI (`CI=true`) where it fails.
 //! `CHROMEDRIVER_LOG=/some/file` keeps ChromeDriver's verbose log.
 
+mod a11y;
 mod briefing;
 mod csp;
 mod first_run;
@@ -124,6 +125,7 @@ impl Browser {
             "pageLoadStrategy": "normal",
             "timeouts": {"pageLoad": 30_000, "script": 15_000, "implicit": 0},
             "goog:chromeOptions": {"binary": chrome, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
         }) else {
             unreachable!("a JSON object")
         };
@@ -268,6 +270,23 @@ impl Browser {
         let body: Value = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "browser: CDP {cmd}: {status} {body}");
         body["value"].clone()
+    }
+
+    /// The entries of the browser log `kind` (e.g. `browser`: the console,
+    /// failed requests, CSP reports) since the last call; each has `level`
+    /// and `message`.
+    pub async fn log(&self, kind: &str) -> Vec<Value> {
+        let url = format!("{}/session/{}/se/log", self.driver.url, self.session);
+        let res = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({"type": kind}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("browser: log {kind}: {e}"));
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "browser: log {kind}: {status} {body}");
+        body["value"].as_array().cloned().unwrap_or_default()
     }
 
     /// Makes Chromium ignore the pages' Content-Security-Policy from now on

@@ -7,6 +7,7 @@ mod imports;
 mod incidents;
 mod json;
 mod matrix;
+mod tags;
 
 use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
@@ -91,6 +92,7 @@ pub fn routes() -> Routes {
             get(atlas::technique_handler),
         )
         .require(ReadIncidents, "/atlas/tactics", get(atlas::tactics_handler))
+        .require(ReadIncidents, "/tags", get(tags::tags_handler))
         .require(
             WriteIncidents,
             "/layers",

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod atlas;
+pub mod favicon;
 pub mod incidents;
 pub mod matrix;
 pub mod reports;

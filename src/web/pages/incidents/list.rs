@@ -20,7 +20,7 @@ pub async fn page(
     let params = FilterParams::from_query(raw.as_deref())?;
     let query = params.to_query()?;
     let page = state.store.list_incidents(&query).await?;
-    let tags = state.store.all_tags().await?;
+    let tags = state.store.top_tags().await?;
     Ok(ListPage::build(&state.atlas.get(), &params, page, tags))
 }
 

@@ -24,7 +24,7 @@ pub async fn matrix(
     let req = request(&raw)?;
     let store = state.store.clone();
     cached_response(&state, &req, "html", async |loaded: Loaded| {
-        let tags = store.all_tags().await?;
+        let tags = store.top_tags().await?;
         let page = MatrixPage::build(&loaded, &req, tags);
         let body = page
             .render()

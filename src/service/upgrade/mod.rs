@@ -1,0 +1,5 @@
+//! Upgrading incidents to a newer ATLAS release (see [`plan`]).
+
+mod plan;
+
+pub use plan::*;

@@ -6,6 +6,7 @@ pub mod grid;
 pub mod heat;
 pub mod ingest;
 pub mod matrix;
+pub mod measure;
 pub mod period;
 pub mod plain;
 pub mod report;

@@ -27,8 +27,26 @@
 //! standalone picture, styled by presentation attributes only (the CSP
 //! allows no `<style>`), so it also looks right pasted into slides.
 
+mod check;
+mod geometry;
+mod glyphs;
 mod layout;
+mod options;
+mod summary;
+mod text;
+mod theme;
 mod view;
 
-pub use layout::*;
+#[cfg(test)]
+mod tests;
+
+pub use geometry::{Guide, Rect};
+pub use glyphs::{Icon, LegendItem, OutcomeStyle};
+pub use layout::{Arrow, Lane, Node, StoryLayout};
+pub use options::{LaneMode, LaneModeError, StoryOptions};
+pub use summary::{
+    AI_ATTACK_STAGING, IMPACT, INITIAL_ACCESS, MilestoneKind, StageRef, StorySummary, TimeReversal,
+    step_list, time_reversals,
+};
+pub use text::{FONT_MONO, FONT_SANS, Label, wrap, xml_safe};
 pub use view::{StoryItem, StoryView};

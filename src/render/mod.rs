@@ -6,6 +6,7 @@ pub mod grid;
 pub mod heat;
 pub mod ingest;
 pub mod matrix;
+pub mod matrix_query;
 pub mod measure;
 pub mod period;
 pub mod plain;
@@ -17,8 +18,9 @@ pub mod visitor;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,
-    OptionError, SubCell, SubtechniqueMode,
+    SubCell, SubtechniqueMode,
 };
+pub use matrix_query::OptionError;
 
 use crate::atlas::{ActiveAtlas, AttackRef};
 

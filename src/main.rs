@@ -853,7 +853,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open(db).await?.0;
             store.activate_release(&version).await?;
             println!("release {version} is now active");
-            let mapped = app::remap_alerts(&store).await?;
+            let mapped = releases::remap_alerts(&store).await?;
             if mapped > 0 {
                 println!("{mapped} queued alerts mapped");
             }

@@ -148,7 +148,9 @@ impl TestApp {
 
     /// Reloads the active release into the running server.
     pub async fn reload(&self) {
-        let active = app::load_or_seed(&self.store).await.expect("load active");
+        let active = atlasview::service::releases::load_or_seed(&self.store)
+            .await
+            .expect("load active");
         self.state.atlas.set(active);
     }
 }

@@ -2,8 +2,11 @@
 //! upload, `sync` from a mirror): parse and validate everything first, then
 //! store in one transaction, so a bad or partial download changes nothing.
 
+use super::ServiceError;
 use crate::atlas::fetch::{self, Fetched, ManifestRelease};
-use crate::atlas::{ImportError, ImportWarning, ParseOptions, parse_release_with};
+use crate::atlas::{
+    ActiveAtlas, ImportError, ImportWarning, ParseOptions, catalog, parse_release_with,
+};
 use crate::store::{ImportOutcome, Store, StoreError};
 
 /// Why a release was not imported.
@@ -38,6 +41,33 @@ pub struct ReleaseImport {
     pub outcome: ImportOutcome,
     /// Problems that did not stop the import (every step was kept).
     pub warnings: Vec<ImportWarning>,
+}
+
+/// The active release, seeding the embedded catalog when no release is
+/// stored yet, so a fresh install works offline (startup and the admin pages).
+pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
+    if let Some(active) = store.load_active().await? {
+        return Ok(active);
+    }
+    let release = catalog::embedded_release();
+    store
+        .import_release(&release, catalog::EMBEDDED_SOURCE)
+        .await?;
+    tracing::info!(version = %release.version, "seeded the embedded ATLAS catalog");
+    store
+        .load_active()
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
+}
+
+/// Maps queued alerts whose techniques the (new) active release knows.
+pub async fn remap_alerts(store: &Store) -> Result<usize, ServiceError> {
+    let active = load_or_seed(store).await?;
+    let mapped = super::ingest::remap_unmapped(store, &active).await?;
+    if mapped > 0 {
+        tracing::info!(mapped, release = %active.version(), "mapped queued alerts");
+    }
+    Ok(mapped)
 }
 
 /// Parses, validates and stores fetched bytes (one transaction).

@@ -121,7 +121,7 @@ async fn import(
 }
 
 async fn reload(state: &AppState) -> Result<(), AppError> {
-    let active = crate::app::load_or_seed(&state.store).await?;
+    let active = crate::service::releases::load_or_seed(&state.store).await?;
     // Alerts waiting for techniques this release knows are mapped now.
     crate::service::ingest::remap_unmapped(&state.store, &active).await?;
     state.atlas.set(active);

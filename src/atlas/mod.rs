@@ -17,6 +17,7 @@ pub mod parse;
 pub(crate) mod reader;
 pub mod stix;
 pub mod successors;
+pub mod tactic_names;
 pub mod v6;
 pub mod validate;
 pub mod version;

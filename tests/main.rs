@@ -16,6 +16,7 @@ mod importers;
 mod incident_pages;
 mod ingest_api;
 mod knowledge_base;
+mod layers;
 mod matrix;
 mod request_log;
 mod security;

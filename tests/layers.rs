@@ -275,8 +275,8 @@ impl Crate {
         let mut files = BTreeMap::new();
         for (path, text) in raw {
             let relative = path.strip_prefix(&prefix).unwrap_or(&path).to_string();
-            if relative == "main.rs" {
-                continue; // the binary: a crate of its own, on top
+            if relative == "main.rs" || relative == "cli.rs" {
+                continue; // the binary (main.rs, cli.rs): a crate of its own, on top
             }
             let module = module_of(&relative);
             files.insert(

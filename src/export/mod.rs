@@ -4,6 +4,7 @@
 
 pub mod layer_plan;
 pub mod navigator;
+pub mod pdf;
 pub mod svg;
 
 pub use crate::atlas::tactic_names::{tactic_lookup, tactic_short_name};

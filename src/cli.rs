@@ -4,8 +4,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use atlasview::domain::auth::Role;
 use atlasview::atlas::fetch;
+use atlasview::domain::auth::Role;
 
 #[derive(Parser)]
 #[command(

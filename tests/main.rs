@@ -4,6 +4,7 @@ mod support;
 
 mod api_incidents;
 mod atlas6;
+mod board_briefing;
 mod browser;
 mod bulk_import;
 mod concurrency;
@@ -19,6 +20,7 @@ mod knowledge_base;
 mod layers;
 mod matrix;
 mod request_log;
+mod retro_states;
 mod security;
 mod story;
 mod text_fit;

@@ -32,7 +32,7 @@ pub use matrix::{
 pub(crate) use pool::WriteTurn;
 pub use pool::{BUSY_TIMEOUT, Store, StoreError, StoreResult, now_rfc3339};
 pub use report::{ReportData, ReportIncident, ReportStep};
-pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
+pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use crate::atlas::{ActiveAtlas, catalog};
+use crate::atlas::ActiveAtlas;
+use crate::service::releases;
 use crate::store::{Store, StoreError};
 use crate::web::{self, AppState, WebConfig};
 
@@ -20,23 +21,8 @@ pub async fn open(database_url: &str) -> Result<(Store, ActiveAtlas), StoreError
             "removed credentials from stored ATLAS release sources"
         );
     }
-    let active = load_or_seed(&store).await?;
+    let active = releases::load_or_seed(&store).await?;
     Ok((store, active))
-}
-
-pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
-    if let Some(active) = store.load_active().await? {
-        return Ok(active);
-    }
-    let release = catalog::embedded_release();
-    store
-        .import_release(&release, catalog::EMBEDDED_SOURCE)
-        .await?;
-    tracing::info!(version = %release.version, "seeded the embedded ATLAS catalog");
-    store
-        .load_active()
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
 }
 
 pub fn state(store: Store, active: ActiveAtlas, config: WebConfig) -> AppState {
@@ -92,19 +78,7 @@ pub async fn import_release(
     store: &Store,
     fetched: &crate::atlas::fetch::Fetched,
 ) -> anyhow::Result<crate::store::ImportOutcome> {
-    let outcome = crate::service::releases::import_fetched(store, fetched)
-        .await?
-        .outcome;
-    remap_alerts(store).await?;
+    let outcome = releases::import_fetched(store, fetched).await?.outcome;
+    releases::remap_alerts(store).await?;
     Ok(outcome)
-}
-
-/// Maps queued alerts whose techniques the (new) active release knows.
-pub async fn remap_alerts(store: &Store) -> anyhow::Result<usize> {
-    let active = load_or_seed(store).await?;
-    let mapped = crate::service::ingest::remap_unmapped(store, &active).await?;
-    if mapped > 0 {
-        tracing::info!(mapped, release = %active.version(), "mapped queued alerts");
-    }
-    Ok(mapped)
 }

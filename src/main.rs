@@ -3,13 +3,16 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 use tokio::net::TcpListener;
 
 use atlasview::app;
 use atlasview::atlas::{catalog, fetch};
-use atlasview::domain::auth::Role;
-use atlasview::service::{accounts, releases};
+use atlasview::service::{accounts, admin, releases};
+
+mod cli;
+
+use cli::*;
 
 /// The outcome of an import, and its warnings on standard error.
 fn print_import(done: &releases::ReleaseImport) {
@@ -17,353 +20,6 @@ fn print_import(done: &releases::ReleaseImport) {
         eprintln!("warning: {w}");
     }
     println!("{}", done.outcome);
-}
-
-#[derive(Parser)]
-#[command(
-    name = "atlasview",
-    version,
-    about = "AI incidents on the MITRE ATLAS matrix"
-)]
-struct Cli {
-    #[command(flatten)]
-    db: DbArgs,
-    /// Log lines as text for people, or as one JSON object each for log shippers.
-    #[arg(long, env = "ATLASVIEW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    log_format: LogFormat,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Args)]
-struct DbArgs {
-    /// SQLite database: a file path or a `sqlite://` URL. Created on first use.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "atlasview.db",
-        global = true
-    )]
-    database_url: String,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the web server.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "ATLASVIEW_ADDR", default_value = "127.0.0.1:8080")]
-        addr: String,
-        #[command(flatten)]
-        web: WebArgs,
-    },
-    /// Manage user accounts.
-    #[command(subcommand)]
-    User(UserCommand),
-    /// Manage API tokens.
-    #[command(subcommand)]
-    Token(TokenCommand),
-    /// Manage the ATLAS knowledge base.
-    #[command(subcommand)]
-    Atlas(AtlasCommand),
-    /// Import incidents.
-    #[command(subcommand)]
-    Import(ImportCommand),
-    /// Demo data: synthetic incidents for trying atlasview out and for benchmarks.
-    #[command(subcommand)]
-    Demo(DemoCommand),
-    /// Ingest alerts from an NDJSON file (`-` for standard input), as
-    /// `POST /api/v1/alerts` would: correlated into incidents, idempotent.
-    Ingest {
-        /// NDJSON file, one alert a line; `-` reads standard input.
-        file: String,
-        /// Source name of alerts that do not name one.
-        #[arg(long)]
-        source: Option<String>,
-        /// Alerts per transaction.
-        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-        batch: u32,
-    },
-    /// Correlation rules: which alert fields make the key of an incident.
-    #[command(subcommand)]
-    Rules(RulesCommand),
-}
-
-#[derive(Subcommand)]
-enum RulesCommand {
-    /// Add a rule, or replace the one of the same name.
-    Add {
-        name: String,
-        /// A key field (dotted, e.g. `host.name`); repeat for several.
-        #[arg(long = "key", required = true)]
-        keys: Vec<String>,
-        /// How long an incident stays open to new alerts after its last one.
-        #[arg(long, default_value = "24h")]
-        window: String,
-    },
-    /// List the rules in the order they are tried.
-    List,
-    /// Delete a rule by name.
-    Delete { name: String },
-    /// Add or replace the rules of a YAML file: `rules: [{name, key: [...], idle_window: 24h}]`.
-    Load { file: std::path::PathBuf },
-}
-
-#[derive(Subcommand)]
-enum DemoCommand {
-    /// Add synthetic incidents (tagged `demo`, titled "[Demo] …") with plausible
-    /// attack paths across the matrix, dates over the last two years, every
-    /// kind, severity and status.
-    Seed {
-        /// How many incidents.
-        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        incidents: u32,
-        /// How many steps in all, spread over the incidents.
-        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
-        steps: u32,
-        /// Seed of the generator (the same seed and release give the same data).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-}
-
-#[derive(Args)]
-struct WebArgs {
-    /// Let anonymous visitors read (for wall dashboards); writing still needs an account.
-    #[arg(long, env = "ATLASVIEW_PUBLIC_READ")]
-    public_read: bool,
-    /// Served over HTTPS (directly or behind a TLS proxy): Secure cookies and HSTS.
-    #[arg(long, env = "ATLASVIEW_HTTPS")]
-    https: bool,
-    /// Minutes without a request after which a session ends.
-    #[arg(long, env = "ATLASVIEW_SESSION_IDLE_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=43_200))]
-    session_idle_minutes: u32,
-    /// Hours after which a session ends whatever its activity.
-    #[arg(long, env = "ATLASVIEW_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=8_760))]
-    session_max_hours: u32,
-    /// Sign-in attempts allowed per client address per minute (0: no limit).
-    #[arg(long, env = "ATLASVIEW_LOGIN_RATE_LIMIT", default_value_t = 10)]
-    login_rate_limit: u32,
-    /// On an empty database: the one-time token that lets a browser on another
-    /// machine create the first admin at /setup (default: a random one, printed
-    /// at start). Clients on this machine need none.
-    #[arg(long, env = "ATLASVIEW_SETUP_TOKEN")]
-    setup_token: Option<String>,
-}
-
-impl WebArgs {
-    fn config(&self) -> atlasview::web::WebConfig {
-        atlasview::web::WebConfig {
-            public_read: self.public_read,
-            https: self.https,
-            session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
-            session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
-            login_attempts_per_minute: self.login_rate_limit,
-            setup_token: None,
-        }
-    }
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Add a user. The password is prompted for, or read from standard input
-    /// when that is not a terminal (never from a flag).
-    Add {
-        #[arg(long, value_parser = parse_role, default_value = "viewer")]
-        role: Role,
-        name: String,
-    },
-    /// List users.
-    List,
-    /// Change a user's role.
-    SetRole {
-        name: String,
-        #[arg(value_parser = parse_role)]
-        role: Role,
-    },
-    /// Disable a user (ends their sessions; their tokens stop working).
-    Disable { name: String },
-    /// Enable a disabled user.
-    Enable { name: String },
-    /// Set a new password (prompted, or from standard input).
-    Password { name: String },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Create an API token; prints only the token.
-    Create {
-        #[arg(long)]
-        user: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// Days until it expires; never when absent.
-        #[arg(long)]
-        expires: Option<u32>,
-        /// A label shown in token lists.
-        #[arg(long, default_value = "")]
-        name: String,
-    },
-    /// List tokens (prefixes, never secrets).
-    List {
-        #[arg(long)]
-        user: Option<String>,
-    },
-    /// Revoke a token by its prefix (the 8 characters after `atv_`).
-    Revoke { prefix: String },
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s)
-        .ok_or_else(|| format!("`{s}` is not a role: use ingest, viewer, analyst or admin"))
-}
-
-/// A password from the terminal (asked twice) or one line of standard input.
-fn read_password() -> anyhow::Result<String> {
-    use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ")?;
-        let second = rpassword::prompt_password("Repeat password: ")?;
-        anyhow::ensure!(first == second, "the passwords differ");
-        Ok(first)
-    } else {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_string())
-    }
-}
-
-/// The audit name of whoever runs the CLI.
-fn cli_actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
-}
-
-async fn cli_audit(
-    store: &atlasview::store::Store,
-    action: &'static str,
-    target: String,
-    detail: String,
-) -> anyhow::Result<()> {
-    store
-        .audit(atlasview::store::AuditEvent {
-            actor: cli_actor(),
-            action,
-            target,
-            detail,
-            ip: String::new(),
-        })
-        .await?;
-    Ok(())
-}
-
-#[derive(Subcommand)]
-enum ImportCommand {
-    /// Turn every case study of the active ATLAS release into an incident of
-    /// kind "case study" (idempotent: re-running updates, never duplicates).
-    CaseStudies,
-    /// Import incidents from a JSONL file, a JSON array or CSV with a header,
-    /// upserted by source and external ID (a re-run changes nothing). Every
-    /// problem of every bad record is listed by line; good records are imported.
-    Incidents {
-        file: std::path::PathBuf,
-        /// Source of records that name none.
-        #[arg(long, default_value = "import")]
-        source: String,
-        /// Check every record and say what would change, without writing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum AtlasCommand {
-    /// Import a release from a file or an http(s) URL: a legacy `ATLAS.yaml`
-    /// (4.x-5.6), a format 6.0.0 file, or a STIX 2.1 bundle (`stix-atlas.json`).
-    Import {
-        /// Path or URL of the release file.
-        source: String,
-        /// The content release the file must hold; required for a STIX bundle
-        /// unless its file name says it (`stix-atlas-5.6.0.json`).
-        #[arg(long)]
-        release: Option<String>,
-    },
-    /// Fetch and import a release from MITRE's atlas-data repository (or a
-    /// mirror): the newest 6.0.0 file its `manifest.yaml` lists, else the
-    /// `ATLAS-latest.yaml` pointer, else the legacy `ATLAS.yaml`.
-    Sync {
-        /// The atlas-data `dist/` folder.
-        #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
-        url: String,
-        /// Take this release (e.g. 2026.07) instead of the newest.
-        #[arg(long)]
-        release: Option<String>,
-    },
-    /// List the releases the mirror's manifest offers, marking those stored here.
-    Remote {
-        /// The atlas-data `dist/` folder.
-        #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
-        url: String,
-    },
-    /// List the stored releases.
-    List,
-    /// Make a stored release the active one.
-    Activate { version: String },
-    /// Move incidents mapped against an older release to a newer one, with a
-    /// report per incident and step (one transaction, audited).
-    UpgradeIncidents {
-        /// The stored release to move to (e.g. `2026.09`).
-        #[arg(long)]
-        to: String,
-        /// Print the report and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Compare two stored releases: what was added, removed, renamed, re-tacticed.
-    Diff { from: String, to: String },
-    /// The successor table (shipped with atlasview, overridable by the admin).
-    #[command(subcommand)]
-    Successors(SuccessorCommand),
-    /// Write the compact catalog (facts only, no descriptions) of a release file,
-    /// as embedded in the binary at `catalog/atlas-catalog.json`.
-    ExportCatalog {
-        /// Path or URL of an ATLAS release YAML file.
-        source: String,
-        /// Output file; standard output when absent.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum SuccessorCommand {
-    /// List the effective table: shipped entries and overrides.
-    List,
-    /// Override the successor of a retired technique (or say it has none).
-    Set {
-        /// The retired technique.
-        technique: String,
-        /// Its successor; omit with `--none`.
-        successor: Option<String>,
-        /// The technique has no successor (hides a shipped entry).
-        #[arg(long, conflicts_with = "successor")]
-        none: bool,
-        /// The first release without the old ID.
-        #[arg(long, default_value = "")]
-        release: String,
-        #[arg(long, default_value = "")]
-        note: String,
-    },
-    /// Remove an override: the shipped entry, if any, applies again.
-    Clear { technique: String },
 }
 
 /// Large blocks (Argon2's 19 MiB working area above all) get their own
@@ -502,8 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 UserCommand::Add { role, name } => {
                     let password = read_password()?;
                     let user = accounts::create_user(&store, &name, &password, role).await?;
-                    cli_audit(
+                    admin::audit(
                         &store,
+                        &cli_actor(),
                         "user.create",
                         user.username.clone(),
                         format!("role {role}"),
@@ -512,7 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("added {} ({})", user.username, user.role);
                 }
                 UserCommand::List => {
-                    for u in store.list_users().await? {
+                    for u in admin::list_users(&store).await? {
                         let state = if u.disabled { "disabled" } else { "active" };
                         println!(
                             "{:<24} {:<8} {:<9} last sign-in {}",
@@ -524,31 +181,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 UserCommand::SetRole { name, role } => {
-                    let u = store.update_user(&name, Some(role), None).await?;
-                    cli_audit(
-                        &store,
-                        "user.update",
-                        u.username.clone(),
-                        format!("role {role}"),
-                    )
-                    .await?;
+                    let u =
+                        admin::update_user(&store, &name, Some(role), None, &cli_actor()).await?;
                     println!("{} is now {}", u.username, u.role);
                 }
                 UserCommand::Disable { name } => {
-                    let u = store.update_user(&name, None, Some(true)).await?;
-                    cli_audit(&store, "user.update", u.username.clone(), "disabled".into()).await?;
+                    let u =
+                        admin::update_user(&store, &name, None, Some(true), &cli_actor()).await?;
                     println!("{} is disabled", u.username);
                 }
                 UserCommand::Enable { name } => {
-                    let u = store.update_user(&name, None, Some(false)).await?;
-                    cli_audit(&store, "user.update", u.username.clone(), "enabled".into()).await?;
+                    let u =
+                        admin::update_user(&store, &name, None, Some(false), &cli_actor()).await?;
                     println!("{} is enabled", u.username);
                 }
                 UserCommand::Password { name } => {
                     let password = read_password()?;
                     let ended = accounts::reset_password(&store, &name, &password).await?;
-                    cli_audit(
+                    admin::audit(
                         &store,
+                        &cli_actor(),
                         "user.password",
                         name.clone(),
                         format!("reset; {ended} sessions ended"),
@@ -568,31 +220,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     expires,
                     name,
                 } => {
-                    let u = store
-                        .user_by_name(&user)
-                        .await?
-                        .with_context(|| format!("no user named {user}"))?;
-                    let (token, prefix) =
-                        accounts::create_token(&store, &u, role, &name, expires).await?;
-                    cli_audit(
-                        &store,
-                        "token.create",
-                        format!("atv_{prefix}"),
-                        format!("for {user} as {role}"),
-                    )
-                    .await?;
+                    let token =
+                        admin::create_token_for(&store, &user, role, &name, expires, &cli_actor())
+                            .await?;
                     println!("{token}");
                 }
                 TokenCommand::List { user } => {
-                    let now = atlasview::store::now_rfc3339();
-                    for t in store.list_tokens(user.as_deref()).await? {
-                        let state = if t.revoked_at.is_some() {
-                            "revoked"
-                        } else if t.is_active(&now) {
-                            "active"
-                        } else {
-                            "expired"
-                        };
+                    for (t, state) in admin::list_tokens(&store, user.as_deref()).await? {
                         println!(
                             "atv_{} {:<16} {:<8} {:<8} expires {}  {}",
                             t.prefix,
@@ -714,11 +348,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match cmd {
                 RulesCommand::Add { name, keys, window } => {
                     let created = ingest::save_rule(&store, &name, &keys, &window).await?;
-                    cli_audit(&store, "rule.save", name.clone(), keys.join(",")).await?;
+                    admin::audit(
+                        &store,
+                        &cli_actor(),
+                        "rule.save",
+                        name.clone(),
+                        keys.join(","),
+                    )
+                    .await?;
                     println!("{} rule {name}", if created { "added" } else { "replaced" });
                 }
                 RulesCommand::List => {
-                    for r in store.list_rules().await? {
+                    for r in admin::list_rules(&store).await? {
                         println!(
                             "{:<3} {:<30} key {:<40} window {}",
                             r.position,
@@ -730,16 +371,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("(then the built-in rule: one incident per source, window 24h)");
                 }
                 RulesCommand::Delete { name } => {
-                    anyhow::ensure!(store.delete_rule(&name).await?, "no rule named {name}");
-                    cli_audit(&store, "rule.delete", name.clone(), String::new()).await?;
+                    admin::delete_rule(&store, &name, &cli_actor()).await?;
                     println!("deleted rule {name}");
                 }
                 RulesCommand::Load { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("reading {}", file.display()))?;
                     let n = ingest::load_rules_file(&store, &text).await?;
-                    cli_audit(
+                    admin::audit(
                         &store,
+                        &cli_actor(),
                         "rule.load",
                         file.display().to_string(),
                         format!("{n} rules"),
@@ -822,8 +463,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             if !dry_run {
-                cli_audit(
+                admin::audit(
                     &store,
+                    &cli_actor(),
                     "incident.import",
                     file.display().to_string(),
                     format!("{} created, {} updated", report.created, report.updated),
@@ -834,7 +476,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Atlas(AtlasCommand::List) => {
             let store = app::open(db).await?.0;
-            for r in store.list_releases().await? {
+            for r in admin::list_releases(&store).await? {
                 println!(
                     "{} {:<10} {:<8} {:>2} tactics {:>3} techniques {:>2} mitigations {:>2} case studies  {}",
                     if r.is_active { "*" } else { " " },
@@ -851,9 +493,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Atlas(AtlasCommand::Activate { version }) => {
             let store = app::open(db).await?.0;
-            store.activate_release(&version).await?;
+            let mapped = admin::activate_release(&store, &version).await?;
             println!("release {version} is now active");
-            let mapped = app::remap_alerts(&store).await?;
             if mapped > 0 {
                 println!("{mapped} queued alerts mapped");
             }
@@ -898,20 +539,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Atlas(AtlasCommand::Diff { from, to }) => {
             let store = app::open(db).await?.0;
-            let load = |v: String| {
-                let store = store.clone();
-                async move {
-                    store
-                        .load_release(&v)
-                        .await?
-                        .with_context(|| format!("release {v} is not stored"))
-                }
-            };
-            let (a, b) = (load(from).await?, load(to).await?);
-            let table = atlasview::service::upgrade::successor_table(&store)
+            let d = admin::diff_releases(&store, &from, &to)
                 .await
                 .map_err(service_error)?;
-            let d = atlasview::atlas::diff::diff(&a, &b, &table);
             println!("{}", serde_json::to_string_pretty(&d)?);
             Ok(())
         }

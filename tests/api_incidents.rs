@@ -6,63 +6,6 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, shared_atlas};
 
-impl TestApp {
-    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let res = self
-            .client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn put_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let res = self
-            .client
-            .put(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn delete(&self, path: &str) -> StatusCode {
-        self.client
-            .delete(self.url(path))
-            .send()
-            .await
-            .expect("request")
-            .status()
-    }
-
-    /// A snapshot of every incident with its steps, to prove a rejected write changed nothing.
-    pub async fn snapshot(&self) -> Value {
-        let (_, list) = self.get_json("/api/v1/incidents?per_page=200").await;
-        let mut all = Vec::new();
-        for item in list["items"].as_array().cloned().unwrap_or_default() {
-            let id = item["id"].as_str().unwrap().to_string();
-            all.push(self.get_json(&format!("/api/v1/incidents/{id}")).await.1);
-        }
-        Value::Array(all)
-    }
-}
-
 fn incident_body() -> Value {
     json!({
         "title": "Prompt injection through the support inbox",

@@ -333,22 +333,6 @@ async fn pdfs_come_from_chromium_or_the_print_view_with_a_hint() {
     assert_eq!(status, 404);
 }
 
-/// POSTs a form with the admin token.
-async fn post_form(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    body: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_html_form::to_string(body).unwrap())
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     let app = TestApp::spawn().await;
@@ -398,18 +382,18 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     )));
 
     // Notes: saved, rendered as Markdown, audited.
-    let res = post_form(
-        &app,
-        &app.client,
-        &format!("{page}/notes"),
-        &[
-            ("version", "0"),
-            ("went_well", "The **guardrail** caught step 2."),
-            ("to_improve", "Rate limits on the API."),
-            ("actions", "- Add output filtering\n- Review API keys"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &app.client,
+            &format!("{page}/notes"),
+            &[
+                ("version", "0"),
+                ("went_well", "The **guardrail** caught step 2."),
+                ("to_improve", "Rate limits on the API."),
+                ("actions", "- Add output filtering\n- Review API keys"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         res.headers()["location"].to_str().unwrap(),
@@ -422,18 +406,18 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     assert!(text_of(&html).contains("(version 1)"));
 
     // A save from a stale page is refused and keeps the user's text.
-    let res = post_form(
-        &app,
-        &app.client,
-        &format!("{page}/notes"),
-        &[
-            ("version", "0"),
-            ("went_well", "My stale edit"),
-            ("to_improve", ""),
-            ("actions", ""),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &app.client,
+            &format!("{page}/notes"),
+            &[
+                ("version", "0"),
+                ("went_well", "My stale edit"),
+                ("to_improve", ""),
+                ("actions", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = res.text().await.unwrap();
     let text = text_of(&html);
@@ -448,18 +432,18 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     );
     // Too long: 422, nothing saved.
     let long = "x".repeat(20_001);
-    let res = post_form(
-        &app,
-        &app.client,
-        &format!("{page}/notes"),
-        &[
-            ("version", "1"),
-            ("went_well", &long),
-            ("to_improve", ""),
-            ("actions", ""),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &app.client,
+            &format!("{page}/notes"),
+            &[
+                ("version", "1"),
+                ("went_well", &long),
+                ("to_improve", ""),
+                ("actions", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         text_of(&res.text().await.unwrap()).contains("What went well is 20001 characters long")
@@ -472,7 +456,9 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     }
     form.push(("in_place", "AML.M0019"));
     form.push(("note-AML.M0019", "API keys per client since March"));
-    let res = post_form(&app, &app.client, &format!("{page}/checklist"), &form).await;
+    let res = app
+        .post_form_as(&app.client, &format!("{page}/checklist"), &form)
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get(&page).await;
     let text = text_of(&html);
@@ -501,29 +487,31 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
         check.updated_by
     );
     // A stale checklist save is refused too.
-    let res = post_form(&app, &app.client, &format!("{page}/checklist"), &form).await;
+    let res = app
+        .post_form_as(&app.client, &format!("{page}/checklist"), &form)
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(text_of(&res.text().await.unwrap()).contains("Someone else saved this review"));
     // A tick for a mitigation not on the form, or a bad ID, is a 400.
-    let res = post_form(
-        &app,
-        &app.client,
-        &format!("{page}/checklist"),
-        &[
-            ("version", "2"),
-            ("mitigation", "AML.M0019"),
-            ("in_place", "AML.M0000"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &app.client,
+            &format!("{page}/checklist"),
+            &[
+                ("version", "2"),
+                ("mitigation", "AML.M0019"),
+                ("in_place", "AML.M0000"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = post_form(
-        &app,
-        &app.client,
-        &format!("{page}/checklist"),
-        &[("version", "2"), ("mitigation", "<script>")],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &app.client,
+            &format!("{page}/checklist"),
+            &[("version", "2"), ("mitigation", "<script>")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // Both saves are in the audit log under the incident.
@@ -617,12 +605,14 @@ async fn every_reporting_route_checks_its_role() {
         ("to_improve", ""),
         ("actions", ""),
     ];
-    let res = post_form(&app, &viewer, &notes, &body).await;
+    let res = app.post_form_as(&viewer, &notes, &body).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.text().await.unwrap().contains("needs the analyst role"));
-    let res = post_form(&app, &viewer, &checklist, &[("version", "0")]).await;
+    let res = app
+        .post_form_as(&viewer, &checklist, &[("version", "0")])
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = post_form(&app, &anon, &notes, &body).await;
+    let res = app.post_form_as(&anon, &notes, &body).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(
         res.headers()["location"]
@@ -635,19 +625,19 @@ async fn every_reporting_route_checks_its_role() {
         0,
         "nothing saved"
     );
-    let res = post_form(&app, &analyst, &notes, &body).await;
+    let res = app.post_form_as(&analyst, &notes, &body).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = post_form(
-        &app,
-        &analyst,
-        &checklist,
-        &[
-            ("version", "1"),
-            ("mitigation", "AML.M0019"),
-            ("state-AML.M0019", "not_in_place"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form_as(
+            &analyst,
+            &checklist,
+            &[
+                ("version", "1"),
+                ("mitigation", "AML.M0019"),
+                ("state-AML.M0019", "not_in_place"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.store.retrospective(id).await.unwrap().version, 2);
     // The viewer sees the document without the forms.

@@ -45,7 +45,9 @@ async fn kill_9_during_ingestion_loses_no_acknowledged_alert() {
     let db_arg = db.to_str().unwrap().to_string();
     let token = {
         let store = Store::connect(&db_arg).await.unwrap();
-        atlasview::app::load_or_seed(&store).await.unwrap();
+        atlasview::service::releases::load_or_seed(&store)
+            .await
+            .unwrap();
         let token = user_with_token(&store, "connector", Role::Ingest).await;
         store.close().await;
         token

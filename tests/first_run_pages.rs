@@ -6,7 +6,6 @@
 use reqwest::StatusCode;
 
 use crate::knowledge_base::multipart;
-use crate::security::form;
 use crate::support::{TestApp, shared_atlas};
 use atlasview::web::WebConfig;
 
@@ -22,26 +21,26 @@ async fn setup_and_new_users_need_the_same_password_twice() {
         "a v-flag-valid pattern"
     );
     assert!(page.contains(r#"name="password_confirm""#));
-    let res = form(
-        &anon,
-        &app,
-        "/setup",
-        &format!("username=root&password={STRONG}&password_confirm={STRONG}x"),
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/setup",
+            &format!("username=root&password={STRONG}&password_confirm={STRONG}x"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(html.contains("class=\"form-error-box\""), "{html}");
     assert!(html.contains("the two passwords differ"), "{html}");
     assert!(html.contains("value=\"root\""), "the username is kept");
     assert_eq!(app.store.count_users().await.unwrap(), 0);
-    let res = form(
-        &anon,
-        &app,
-        "/setup",
-        &format!("username=root&password={STRONG}&password_confirm={STRONG}"),
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/setup",
+            &format!("username=root&password={STRONG}&password_confirm={STRONG}"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // Signed in by the setup: the header's menu names the user and role.
     let (status, html) = {
@@ -73,13 +72,15 @@ async fn setup_and_new_users_need_the_same_password_twice() {
     };
     assert!(users.contains(r#"pattern="[a-z0-9._\-]{2,40}""#));
     assert!(users.contains(r#"name="password_confirm""#));
-    let res = form(
-        &anon,
-        &app,
-        "/admin/users",
-        &format!("username=sam.soc&role=analyst&password={STRONG}&password_confirm=other-{STRONG}"),
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/admin/users",
+            &format!(
+                "username=sam.soc&role=analyst&password={STRONG}&password_confirm=other-{STRONG}"
+            ),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         res.text()
@@ -88,13 +89,13 @@ async fn setup_and_new_users_need_the_same_password_twice() {
             .contains("the two passwords differ")
     );
     assert!(app.store.user_by_name("sam.soc").await.unwrap().is_none());
-    let res = form(
-        &anon,
-        &app,
-        "/admin/users",
-        &format!("username=sam.soc&role=analyst&password={STRONG}&password_confirm={STRONG}"),
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/admin/users",
+            &format!("username=sam.soc&role=analyst&password={STRONG}&password_confirm={STRONG}"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(app.store.user_by_name("sam.soc").await.unwrap().is_some());
 }

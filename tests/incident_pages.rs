@@ -3,7 +3,7 @@
 //! 422 re-rendered forms, 409 on stale versions, escaping everywhere.
 
 use atlasview::service::case_studies::parse_case_study;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use scraper::{ElementRef, Html, Selector};
 
 use crate::support::{TestApp, shared_atlas};
@@ -33,57 +33,9 @@ pub(crate) fn attr(doc: &Html, s: &str, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) location: Option<String>,
-    pub(crate) body: String,
-}
-
-impl Answer {
-    pub(crate) fn doc(&self) -> Html {
-        Html::parse_document(&self.body)
-    }
-}
-
-/// POSTs an urlencoded form (repeated keys allowed), without following redirects.
-pub(crate) async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> Answer {
-    let body = serde_html_form::to_string(pairs).expect("encode form");
-    post_raw(app, path, "application/x-www-form-urlencoded", body).await
-}
-
-async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: String) -> Answer {
-    let res = app
-        .client
-        .post(app.url(path))
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Answer {
-        status,
-        location,
-        body: res.text().await.expect("body"),
-    }
-}
-
-/// GET that must answer 200.
-pub(crate) async fn page(app: &TestApp, path: &str) -> (String, Html) {
-    let (status, body) = app.get(path).await;
-    assert_eq!(status, 200, "GET {path}: {body}");
-    let doc = Html::parse_document(&body);
-    (body, doc)
-}
-
 /// Creates an incident through the form; returns its ID.
 pub(crate) async fn create(app: &TestApp, pairs: &[(&str, &str)]) -> String {
-    let res = post_form(app, "/incidents", pairs).await;
+    let res = app.post_form("/incidents", pairs).await;
     assert_eq!(res.status, 303, "create: {}", res.body);
     let location = res.location.expect("Location");
     let id = location
@@ -96,21 +48,23 @@ pub(crate) async fn create(app: &TestApp, pairs: &[(&str, &str)]) -> String {
 
 /// The hidden version of the form at `path`.
 pub(crate) async fn version_on(app: &TestApp, path: &str) -> String {
-    let (_, doc) = page(app, path).await;
+    let (_, doc) = app.page(path).await;
     attr(&doc, "input[name=version]", "value")
         .unwrap_or_else(|| panic!("{path} has no version field"))
 }
 
 /// Adds a step through the form; returns the redirect target.
 pub(crate) async fn add_step(app: &TestApp, id: &str, pairs: &[(&str, &str)]) -> String {
-    let res = post_form(app, &format!("/incidents/{id}/steps"), pairs).await;
+    let res = app
+        .post_form(&format!("/incidents/{id}/steps"), pairs)
+        .await;
     assert_eq!(res.status, 303, "add step: {}", res.body);
     res.location.expect("Location")
 }
 
 /// Technique IDs of the steps on the incident's page, in order.
 pub(crate) async fn step_techniques(app: &TestApp, id: &str) -> Vec<String> {
-    let (_, doc) = page(app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     texts(&doc, "ol.inc-timeline > li .inc-step-head .id")
 }
 
@@ -194,7 +148,7 @@ const FULL_FORM: &[(&str, &str)] = &[
 #[tokio::test]
 async fn create_through_the_form_redirects_to_the_incident_page() {
     let app = TestApp::spawn().await;
-    let (body, doc) = page(&app, "/incidents/new").await;
+    let (body, doc) = app.page("/incidents/new").await;
     assert_csp_clean(&body, "/incidents/new");
     assert_eq!(
         doc.select(&sel(
@@ -212,7 +166,7 @@ async fn create_through_the_form_redirects_to_the_incident_page() {
 
     let id = create(&app, FULL_FORM).await;
     let path = format!("/incidents/{id}");
-    let (body, doc) = page(&app, &path).await;
+    let (body, doc) = app.page(&path).await;
     assert_csp_clean(&body, &path);
     assert_eq!(
         texts(&doc, "h1"),
@@ -273,7 +227,7 @@ async fn create_through_the_form_redirects_to_the_incident_page() {
     }
 
     // The list shows it.
-    let (_, doc) = page(&app, "/incidents").await;
+    let (_, doc) = app.page("/incidents").await;
     assert_eq!(
         texts(&doc, "table.inc-table tbody .inc-row-title"),
         ["Prompt injection through the support inbox"]
@@ -288,16 +242,16 @@ async fn create_through_the_form_redirects_to_the_incident_page() {
 async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_input_kept() {
     let app = TestApp::spawn().await;
 
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[
-            ("title", "  "),
-            ("summary", "Keep *this* text"),
-            ("severity", "high"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents",
+            &[
+                ("title", "  "),
+                ("summary", "Keep *this* text"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422, "{}", res.body);
     let doc = res.doc();
     let field = field_of(&doc, "title");
@@ -331,16 +285,16 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
     assert_csp_clean(&res.body, "422 form");
 
     // Another field: the date.
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[
-            ("title", "Model theft"),
-            ("occurred_at", "last tuesday"),
-            ("tags", "a, b"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents",
+            &[
+                ("title", "Model theft"),
+                ("occurred_at", "last tuesday"),
+                ("tags", "a, b"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422);
     let doc = res.doc();
     let field = text(field_of(&doc, "occurred_at"));
@@ -363,12 +317,9 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
     assert_eq!(attr(&doc, "#f-tags", "value").as_deref(), Some("a, b"));
 
     // A closed vocabulary: an unknown value is kept selected, its error beside it.
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[("title", "x"), ("severity", "urgent")],
-    )
-    .await;
+    let res = app
+        .post_form("/incidents", &[("title", "x"), ("severity", "urgent")])
+        .await;
     assert_eq!(res.status, 422);
     let doc = res.doc();
     assert!(
@@ -381,17 +332,17 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
     );
 
     // Every problem at once, each beside its own input, all listed at the top.
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[
-            ("title", ""),
-            ("severity", "urgent"),
-            ("occurred_at", "soon"),
-            ("references", "A | https://x.example/\u{7}"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents",
+            &[
+                ("title", ""),
+                ("severity", "urgent"),
+                ("occurred_at", "soon"),
+                ("references", "A | https://x.example/\u{7}"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422);
     let doc = res.doc();
     assert!(text(field_of(&doc, "title")).contains("Title is required"));
@@ -423,12 +374,12 @@ async fn a_rejected_form_comes_back_with_the_message_beside_the_field_and_the_in
 
     // A tag that is too long is reported on the tags input.
     let long = "x".repeat(101);
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[("title", "x"), ("tags", &format!("ok, {long}"))],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents",
+            &[("title", "x"), ("tags", &format!("ok, {long}"))],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert!(text(field_of(&res.doc(), "tags")).contains("limit is 100"));
 
@@ -474,7 +425,7 @@ async fn malformed_submissions_are_4xx_pages_never_500() {
     ];
     for (path, content_type, body, expected) in cases {
         let path = path.replace("{id}", &id);
-        let res = post_raw(&app, &path, content_type, body).await;
+        let res = app.post_raw(&path, content_type, body).await;
         assert!(
             res.status == expected || (expected == 303 && res.status == 422),
             "POST {path} ({content_type}): {} {}",
@@ -489,21 +440,20 @@ async fn malformed_submissions_are_4xx_pages_never_500() {
         }
     }
     // Step and move forms too.
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[("confidence", "lots")],
-    )
-    .await;
+    let res = app
+        .post_form(&format!("/incidents/{id}/steps"), &[("confidence", "lots")])
+        .await;
     assert_eq!(res.status, 422);
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps/step-nope/move"),
-        &[("direction", "up")],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps/step-nope/move"),
+            &[("direction", "up")],
+        )
+        .await;
     assert_eq!(res.status, 404);
-    let res = post_form(&app, "/incidents/inc-nope/delete", &[("version", "1")]).await;
+    let res = app
+        .post_form("/incidents/inc-nope/delete", &[("version", "1")])
+        .await;
     assert_eq!(res.status, 404);
 }
 
@@ -512,7 +462,7 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
     let app = TestApp::spawn().await;
     let id = create(&app, FULL_FORM).await;
     let edit = format!("/incidents/{id}/edit");
-    let (body, doc) = page(&app, &edit).await;
+    let (body, doc) = app.page(&edit).await;
     assert_csp_clean(&body, &edit);
     // The form is filled from the stored incident.
     assert_eq!(
@@ -546,13 +496,13 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
     form.push(("title", "Prompt injection (confirmed)"));
     form.push(("severity", "critical"));
     form.push(("version", "1"));
-    let res = post_form(&app, &format!("/incidents/{id}"), &form).await;
+    let res = app.post_form(&format!("/incidents/{id}"), &form).await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         res.location.as_deref(),
         Some(format!("/incidents/{id}").as_str())
     );
-    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     assert_eq!(texts(&doc, "h1"), ["Prompt injection (confirmed)"]);
     assert_eq!(
         texts(&doc, ".inc-badges .inc-sev-critical"),
@@ -565,7 +515,7 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
         ("summary", "my text"),
         ("version", "1"),
     ];
-    let res = post_form(&app, &format!("/incidents/{id}"), &stale).await;
+    let res = app.post_form(&format!("/incidents/{id}"), &stale).await;
     assert_eq!(res.status, 409, "{}", res.body);
     let doc = res.doc();
     let notice = texts(&doc, ".inc-alert-conflict").join(" ");
@@ -594,16 +544,16 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
         Some("2")
     );
     // Nothing changed.
-    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     assert_eq!(texts(&doc, "h1"), ["Prompt injection (confirmed)"]);
 
     // A validation error while editing keeps the version and the input.
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}"),
-        &[("title", ""), ("version", "2")],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}"),
+            &[("title", ""), ("version", "2")],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert_eq!(
         attr(&res.doc(), "input[name=version]", "value").as_deref(),
@@ -611,12 +561,12 @@ async fn editing_with_the_current_version_saves_and_a_stale_version_is_a_409() {
     );
 
     // Unknown incident.
-    let res = post_form(
-        &app,
-        "/incidents/inc-missing",
-        &[("title", "x"), ("version", "1")],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents/inc-missing",
+            &[("title", "x"), ("version", "1")],
+        )
+        .await;
     assert_eq!(res.status, 404);
     assert_eq!(app.get("/incidents/inc-missing/edit").await.0, 404);
 }
@@ -686,7 +636,7 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
     );
 
     let path = format!("/incidents/{id}");
-    let (body, doc) = page(&app, &path).await;
+    let (body, doc) = app.page(&path).await;
     assert_csp_clean(&body, &path);
     let steps: Vec<ElementRef> = doc.select(&sel("ol.inc-timeline > li")).collect();
     assert_eq!(steps.len(), 3);
@@ -748,24 +698,18 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         .attr("action")
         .unwrap()
         .to_string();
-    let res = post_form(
-        &app,
-        &move_action,
-        &[("direction", "up"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(&move_action, &[("direction", "up"), ("version", &version)])
+        .await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         step_techniques(&app, &id).await,
         ["AML.T0000", "AML.T0051.001", "AML.T0093"]
     );
     // The same (now stale) version again: 409, and nothing moves.
-    let res = post_form(
-        &app,
-        &move_action,
-        &[("direction", "up"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(&move_action, &[("direction", "up"), ("version", &version)])
+        .await;
     assert_eq!(res.status, 409);
     assert!(res.body.contains("Someone else changed this incident"));
     assert!(
@@ -780,37 +724,34 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         ["AML.T0000", "AML.T0051.001", "AML.T0093"]
     );
     // Moving the first step up changes nothing.
-    let (_, doc) = page(&app, &path).await;
+    let (_, doc) = app.page(&path).await;
     let version = attr(&doc, ".inc-step-actions input[name=version]", "value").unwrap();
     let first_move = attr(&doc, "ol.inc-timeline > li form[action$='/move']", "action").unwrap();
-    let res = post_form(
-        &app,
-        &first_move,
-        &[("direction", "up"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(&first_move, &[("direction", "up"), ("version", &version)])
+        .await;
     assert_eq!(res.status, 303);
     assert_eq!(
         step_techniques(&app, &id).await,
         ["AML.T0000", "AML.T0051.001", "AML.T0093"]
     );
-    let res = post_form(
-        &app,
-        &first_move,
-        &[("direction", "sideways"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &first_move,
+            &[("direction", "sideways"), ("version", &version)],
+        )
+        .await;
     assert_eq!(res.status, 400);
 
     // Edit step 3 (AML.T0093): the form is filled, the change saved, the step moved to 1.
-    let (_, doc) = page(&app, &path).await;
+    let (_, doc) = app.page(&path).await;
     let edit = attr(
         &doc,
         "ol.inc-timeline > li:nth-child(3) a[href$='/edit']",
         "href",
     )
     .unwrap();
-    let (body, doc) = page(&app, &edit).await;
+    let (body, doc) = app.page(&edit).await;
     assert_csp_clean(&body, &edit);
     assert_eq!(
         attr(&doc, "select[name=tactic] option[selected]", "value").as_deref(),
@@ -827,25 +768,25 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
     );
     let action = attr(&doc, "form.inc-step-form", "action").unwrap();
     let version = attr(&doc, "form.inc-step-form input[name=version]", "value").unwrap();
-    let res = post_form(
-        &app,
-        &action,
-        &[
-            ("tactic", "AML.TA0004"),
-            ("technique", "AML.T0093"),
-            ("confidence", "95"),
-            ("outcome", "detected"),
-            ("position", "1"),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &action,
+            &[
+                ("tactic", "AML.TA0004"),
+                ("technique", "AML.T0093"),
+                ("confidence", "95"),
+                ("outcome", "detected"),
+                ("position", "1"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         step_techniques(&app, &id).await,
         ["AML.T0093", "AML.T0000", "AML.T0051.001"]
     );
-    let (_, doc) = page(&app, &path).await;
+    let (_, doc) = app.page(&path).await;
     assert!(
         texts(&doc, "ol.inc-timeline > li:first-child .inc-step-meta")
             .join(" ")
@@ -854,17 +795,17 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
 
     // A technique that does not serve the tactic: 422, message beside the technique, input kept.
     let version = attr(&doc, ".inc-step-actions input[name=version]", "value").unwrap();
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[
-            ("tactic", "AML.TA0004"),
-            ("technique", "AML.T0051"),
-            ("description", "kept"),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[
+                ("tactic", "AML.TA0004"),
+                ("technique", "AML.T0051"),
+                ("description", "kept"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422, "{}", res.body);
     let doc = res.doc();
     let field = text(field_of(&doc, "technique"));
@@ -877,31 +818,31 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         Some("AML.T0051")
     );
     assert_eq!(texts(&doc, "textarea[name=description]"), ["kept"]);
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[
-            ("tactic", "AML.TA0004"),
-            ("technique", "AML.T0093"),
-            ("confidence", "101"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[
+                ("tactic", "AML.TA0004"),
+                ("technique", "AML.T0093"),
+                ("confidence", "101"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert!(text(field_of(&res.doc(), "confidence")).contains("101 is not between 0 and 100"));
     // Several problems at once.
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[
-            ("tactic", ""),
-            ("technique", "T1059"),
-            ("confidence", "lots"),
-            ("observed_at", "later"),
-            ("outcome", "blocked"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[
+                ("tactic", ""),
+                ("technique", "T1059"),
+                ("confidence", "lots"),
+                ("observed_at", "later"),
+                ("outcome", "blocked"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422);
     let doc = res.doc();
     for (field, message) in [
@@ -917,7 +858,7 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
     assert_eq!(doc.select(&sel(".inc-alert-error li")).count(), 5);
 
     // Delete the middle step.
-    let (_, doc) = page(&app, &path).await;
+    let (_, doc) = app.page(&path).await;
     let delete = attr(
         &doc,
         "ol.inc-timeline > li:nth-child(2) form[action$='/delete']",
@@ -933,14 +874,14 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         .is_some()
     );
     let version = attr(&doc, ".inc-step-actions input[name=version]", "value").unwrap();
-    let res = post_form(&app, &delete, &[("version", &version)]).await;
+    let res = app.post_form(&delete, &[("version", &version)]).await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location, Some(format!("/incidents/{id}#steps")));
     assert_eq!(
         step_techniques(&app, &id).await,
         ["AML.T0093", "AML.T0051.001"]
     );
-    let (_, doc) = page(&app, &path).await;
+    let (_, doc) = app.page(&path).await;
     assert_eq!(
         texts(&doc, "ol.inc-timeline > li .inc-step-number"),
         ["1", "2"]
@@ -952,13 +893,13 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         "action",
     )
     .unwrap();
-    let res = post_form(&app, &other, &[("version", &version)]).await;
+    let res = app.post_form(&other, &[("version", &version)]).await;
     assert_eq!(res.status, 409);
     assert_eq!(step_techniques(&app, &id).await.len(), 2);
 
     // Delete the incident through its confirmation page.
     let confirm = format!("/incidents/{id}/delete");
-    let (body, doc) = page(&app, &confirm).await;
+    let (body, doc) = app.page(&confirm).await;
     assert_csp_clean(&body, &confirm);
     assert!(text(doc.select(&sel("h1")).next().unwrap()).contains("Delete this incident?"));
     let version = attr(
@@ -969,11 +910,11 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
         "value",
     )
     .unwrap();
-    let res = post_form(&app, &confirm, &[("version", "1")]).await;
+    let res = app.post_form(&confirm, &[("version", "1")]).await;
     assert_eq!(res.status, 409, "stale delete");
     assert!(res.body.contains("Someone else changed this incident"));
     assert_eq!(app.get(&path).await.0, 200);
-    let res = post_form(&app, &confirm, &[("version", &version)]).await;
+    let res = app.post_form(&confirm, &[("version", &version)]).await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(res.location.as_deref(), Some("/incidents"));
     assert_eq!(app.get(&path).await.0, 404);
@@ -989,7 +930,7 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
 
     // Stage 1: no tactic yet; the GET button reloads the form for the chosen tactic.
     let new = format!("/incidents/{id}/steps/new");
-    let (body, doc) = page(&app, &new).await;
+    let (body, doc) = app.page(&new).await;
     assert_csp_clean(&body, &new);
     assert_eq!(
         attr(&doc, "button[formmethod=get]", "formaction").as_deref(),
@@ -1004,11 +945,9 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
     assert!(body.contains("<script src=\"/static/incidents.js\" defer></script>"));
 
     // Stage 2: ?tactic=AML.TA0004 (what the button sends).
-    let (body, doc) = page(
-        &app,
-        &format!("{new}?tactic=AML.TA0004&description=carried+over"),
-    )
-    .await;
+    let (body, doc) = app
+        .page(&format!("{new}?tactic=AML.TA0004&description=carried+over"))
+        .await;
     assert_csp_clean(&body, "step form stage 2");
     assert_eq!(
         attr(&doc, "select[name=tactic] option[selected]", "value").as_deref(),
@@ -1066,11 +1005,9 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
     assert_eq!(label, format!("{}: {}", parent.name, sub.name));
 
     // A technique carried over from another tactic is dropped, not kept selected.
-    let (_, doc) = page(
-        &app,
-        &format!("{new}?tactic=AML.TA0004&technique=AML.T0051"),
-    )
-    .await;
+    let (_, doc) = app
+        .page(&format!("{new}?tactic=AML.TA0004&technique=AML.T0051"))
+        .await;
     assert_eq!(
         attr(&doc, "input[name=technique]", "value").as_deref(),
         Some("")
@@ -1131,7 +1068,7 @@ async fn html_in_every_text_field_is_shown_escaped() {
         format!("/incidents?q={}", "%3Cscript%3E"),
     ];
     for path in &pages {
-        let (body, doc) = page(&app, path).await;
+        let (body, doc) = app.page(path).await;
         assert!(!body.contains(xss), "{path}: raw script");
         assert!(!body.contains("<img src=x"), "{path}: raw img");
         assert!(!body.contains("<i>tag</i>"), "{path}: raw tag markup");
@@ -1143,7 +1080,7 @@ async fn html_in_every_text_field_is_shown_escaped() {
         assert_eq!(doc.select(&sel("script:not([src])")).count(), 0, "{path}");
         assert_csp_clean(&body, path);
     }
-    let (body, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (body, doc) = app.page(&format!("/incidents/{id}")).await;
     assert!(escaped(&body, xss), "title not shown escaped");
     assert_eq!(texts(&doc, "h1"), [xss]);
     assert!(
@@ -1151,9 +1088,9 @@ async fn html_in_every_text_field_is_shown_escaped() {
         "evidence shown as text"
     );
     assert_eq!(doc.select(&sel(".prose a[href^='javascript']")).count(), 0);
-    let (body, _) = page(&app, "/incidents").await;
+    let (body, _) = app.page("/incidents").await;
     assert!(escaped(&body, xss), "list title not shown escaped");
-    let (_, doc) = page(&app, &format!("/incidents/{id}/edit")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}/edit")).await;
     assert_eq!(
         attr(&doc, "#f-title", "value").as_deref(),
         Some(xss),
@@ -1164,12 +1101,12 @@ async fn html_in_every_text_field_is_shown_escaped() {
         Some("\"><b>actor</b>")
     );
     // A rejected form echoes the hostile text escaped too.
-    let res = post_form(
-        &app,
-        "/incidents",
-        &[("title", ""), ("summary", xss), ("severity", xss)],
-    )
-    .await;
+    let res = app
+        .post_form(
+            "/incidents",
+            &[("title", ""), ("summary", xss), ("severity", xss)],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert!(!res.body.contains(xss));
     assert!(escaped(&res.body, xss));
@@ -1226,7 +1163,7 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
         .await;
     }
     async fn titles(app: &TestApp, query: &str) -> Vec<String> {
-        let (body, doc) = page(app, &format!("/incidents{query}")).await;
+        let (body, doc) = app.page(&format!("/incidents{query}")).await;
         assert_csp_clean(&body, query);
         texts(&doc, "table.inc-table tbody .inc-row-title")
     }
@@ -1270,7 +1207,7 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
     );
 
     // The form shows the filters in force, and each can be removed.
-    let (_, doc) = page(&app, "/incidents?status=open&q=model").await;
+    let (_, doc) = app.page("/incidents?status=open&q=model").await;
     assert_eq!(
         attr(&doc, "form.inc-filters", "method").as_deref(),
         Some("get")
@@ -1293,7 +1230,7 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
         Some("/incidents?q=model")
     );
     // Severity and status badges with words.
-    let (_, doc) = page(&app, "/incidents?sort=-severity").await;
+    let (_, doc) = app.page("/incidents?sort=-severity").await;
     assert_eq!(
         texts(&doc, "tbody td .inc-badge.inc-sev-critical"),
         ["Critical"]
@@ -1303,7 +1240,7 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
         ["Resolved"]
     );
     // Empty result: a message, not an empty table.
-    let (_, doc) = page(&app, "/incidents?q=nothing-matches-this").await;
+    let (_, doc) = app.page("/incidents?q=nothing-matches-this").await;
     assert_eq!(doc.select(&sel("table.inc-table")).count(), 0);
     assert!(
         texts(&doc, ".inc-empty")
@@ -1312,7 +1249,9 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
     );
 
     // Pagination keeps the filters.
-    let (_, doc) = page(&app, "/incidents?status=open&per_page=1&sort=title").await;
+    let (_, doc) = app
+        .page("/incidents?status=open&per_page=1&sort=title")
+        .await;
     assert_eq!(
         texts(&doc, "table.inc-table tbody .inc-row-title"),
         ["Jailbreak of the HR chatbot"]
@@ -1326,7 +1265,9 @@ async fn list_filters_narrow_the_table_and_a_bad_filter_is_a_400() {
             .join("")
             .contains("1–1 of 2 incidents")
     );
-    let (_, doc) = page(&app, "/incidents?status=open&per_page=1&sort=title&page=2").await;
+    let (_, doc) = app
+        .page("/incidents?status=open&per_page=1&sort=title&page=2")
+        .await;
     assert_eq!(
         texts(&doc, "table.inc-table tbody .inc-row-title"),
         ["Model extraction via the public API"]
@@ -1413,14 +1354,14 @@ async fn the_case_study_download_parses_back_to_the_same_steps_and_imports() {
     assert_eq!(app.get("/incidents/inc-nope/case-study.yaml").await.0, 404);
 
     // And the paste form creates an incident from it.
-    let (body, doc) = page(&app, "/incidents/import").await;
+    let (body, doc) = app.page("/incidents/import").await;
     assert_csp_clean(&body, "/incidents/import");
     assert_eq!(
         doc.select(&sel("form[action='/incidents/import'] textarea[name=yaml]"))
             .count(),
         1
     );
-    let res = post_form(&app, "/incidents/import", &[("yaml", &yaml)]).await;
+    let res = app.post_form("/incidents/import", &[("yaml", &yaml)]).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let copy = res
         .location
@@ -1435,7 +1376,7 @@ async fn the_case_study_download_parses_back_to_the_same_steps_and_imports() {
 
     // Bad YAML: 422 with the message beside the textarea and the text kept.
     let bad = "study:\n  name: x\n  procedure:\n  - tactic: AML.TA0004\n    technique: AML.T9999\n";
-    let res = post_form(&app, "/incidents/import", &[("yaml", bad)]).await;
+    let res = app.post_form("/incidents/import", &[("yaml", bad)]).await;
     assert_eq!(res.status, 422, "{}", res.body);
     let doc = res.doc();
     let field = text(field_of(&doc, "yaml"));
@@ -1445,7 +1386,7 @@ async fn the_case_study_download_parses_back_to_the_same_steps_and_imports() {
         bad.split_whitespace().collect::<Vec<_>>().join(" ")
     );
     for junk in ["", "{{{", "just text", "study: 5"] {
-        let res = post_form(&app, "/incidents/import", &[("yaml", junk)]).await;
+        let res = app.post_form("/incidents/import", &[("yaml", junk)]).await;
         assert_eq!(res.status, 422, "{junk:?}");
     }
     assert_eq!(app.store.incident_counts().await.unwrap().0, 2);
@@ -1455,19 +1396,19 @@ async fn the_case_study_download_parses_back_to_the_same_steps_and_imports() {
 async fn the_admin_button_imports_the_releases_57_case_studies() {
     let app = TestApp::spawn().await;
     // The embedded catalog has no case studies: the page says so and the button is not offered.
-    let (body, doc) = page(&app, "/admin").await;
+    let (body, doc) = app.page("/admin").await;
     assert_csp_clean(&body, "/admin");
     assert_eq!(
         doc.select(&sel("form[action='/admin/case-studies/import']"))
             .count(),
         0
     );
-    let res = post_form(&app, "/admin/case-studies/import", &[]).await;
+    let res = app.post_form("/admin/case-studies/import", &[]).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("no case studies"));
 
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
-    let (_, doc) = page(&app, "/admin").await;
+    let (_, doc) = app.page("/admin").await;
     assert_eq!(facts(&doc)["Version"], "5.6.0");
     assert_eq!(
         doc.select(&sel(
@@ -1476,14 +1417,14 @@ async fn the_admin_button_imports_the_releases_57_case_studies() {
         .count(),
         1
     );
-    let res = post_form(&app, "/admin/case-studies/import", &[]).await;
+    let res = app.post_form("/admin/case-studies/import", &[]).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let to = res.location.unwrap();
     assert!(
         to.starts_with("/admin?imported=57&created=57&updated=0&unchanged=0&steps="),
         "{to}"
     );
-    let (_, doc) = page(&app, &to).await;
+    let (_, doc) = app.page(&to).await;
     let flash = texts(&doc, ".inc-alert-success").join(" ");
     assert!(flash.contains("Imported 57 case studies"), "{flash}");
     assert!(
@@ -1493,7 +1434,7 @@ async fn the_admin_button_imports_the_releases_57_case_studies() {
     assert_eq!(app.store.incident_counts().await.unwrap().0, 57);
 
     // Again: nothing duplicated.
-    let res = post_form(&app, "/admin/case-studies/import", &[]).await;
+    let res = app.post_form("/admin/case-studies/import", &[]).await;
     assert!(
         res.location
             .unwrap()
@@ -1502,7 +1443,7 @@ async fn the_admin_button_imports_the_releases_57_case_studies() {
     assert_eq!(app.store.incident_counts().await.unwrap().0, 57);
 
     // They are incidents of kind "case study" in the list, paginated.
-    let (_, doc) = page(&app, "/incidents?kind=case-study").await;
+    let (_, doc) = app.page("/incidents?kind=case-study").await;
     assert!(
         texts(&doc, "#h-results")
             .join("")
@@ -1511,6 +1452,6 @@ async fn the_admin_button_imports_the_releases_57_case_studies() {
     assert_eq!(doc.select(&sel("table.inc-table tbody tr")).count(), 25);
     assert_eq!(texts(&doc, ".inc-pager-current"), ["1"]);
     // A forged flash shows nothing.
-    let (_, doc) = page(&app, "/admin?imported=9&created=x").await;
+    let (_, doc) = app.page("/admin?imported=9&created=x").await;
     assert_eq!(doc.select(&sel(".inc-alert-success")).count(), 0);
 }

@@ -4,7 +4,7 @@ use atlasview::domain::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, fixture};
+use crate::support::{TestApp, fixture, post_alerts_with};
 
 #[tokio::test]
 async fn technique_lookup_accepts_siem_spellings_and_names_tactics() {
@@ -55,42 +55,6 @@ async fn tactics_list_in_matrix_order() {
             .iter()
             .all(|t| t["technique_count"].as_u64().unwrap() > 0)
     );
-}
-
-impl TestApp {
-    /// POSTs alerts as `content_type`; returns status and the JSON answer.
-    pub async fn post_alerts(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: String,
-    ) -> (StatusCode, Value) {
-        post_alerts_with(&self.client, &self.url(path), content_type, body).await
-    }
-
-    /// The incident with its steps.
-    pub async fn incident(&self, id: &str) -> Value {
-        let (status, body) = self.get_json(&format!("/api/v1/incidents/{id}")).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-}
-
-pub async fn post_alerts_with(
-    client: &reqwest::Client,
-    url: &str,
-    content_type: &str,
-    body: String,
-) -> (StatusCode, Value) {
-    let res = client
-        .post(url)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 fn ndjson(alerts: &[Value]) -> String {

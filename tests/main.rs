@@ -18,6 +18,7 @@ mod importers;
 mod incident_pages;
 mod ingest_api;
 mod knowledge_base;
+mod layers;
 mod matrix;
 mod request_log;
 mod retro_states;

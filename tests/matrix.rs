@@ -38,13 +38,6 @@ async fn with_case_studies() -> TestApp {
     app
 }
 
-async fn page(app: &TestApp, path: &str) -> (String, Html) {
-    let (status, body) = app.get(path).await;
-    assert_eq!(status, 200, "GET {path}: {body}");
-    let doc = Html::parse_document(&body);
-    (body, doc)
-}
-
 /// Well-formed and self-consistent HTML: the parser met no error (no stray
 /// or unclosed element), IDs are unique, every label points at a control,
 /// no inline style or script.
@@ -418,7 +411,7 @@ async fn case_studies_score_the_matrix() {
 
     // The page shows the same score, with a bucket class, badge and marker.
     let path = "/matrix?metric=steps";
-    let (body, doc) = page(&app, path).await;
+    let (body, doc) = app.page(path).await;
     assert_valid_html(&body, &doc, path);
     let li = doc
         .select(&sel(
@@ -468,7 +461,7 @@ async fn case_studies_score_the_matrix() {
     assert!(body.len() < 150 * 1024, "page is {} bytes", body.len());
 
     // Observed only: every cell left has a score (or an observed sub-technique).
-    let (_, only) = page(&app, "/matrix?observed=1").await;
+    let (_, only) = app.page("/matrix?observed=1").await;
     let all_cells = doc.select(&sel("li.cell")).count();
     let kept: Vec<ElementRef> = only.select(&sel("li.cell")).collect();
     assert!(
@@ -502,7 +495,7 @@ async fn the_incident_matrix_shows_step_numbers() {
         .expect("AML.CS0000");
     assert_eq!(cs.procedure.len(), 6);
     let path = "/incidents/aml-cs0000";
-    let (body, doc) = page(&app, path).await;
+    let (body, doc) = app.page(path).await;
     assert_valid_html(&body, &doc, path);
     let used: Vec<ElementRef> = doc
         .select(&sel("#matrix :is(li.cell, li.subcell).heat-3"))
@@ -859,7 +852,7 @@ async fn the_layer_upload_form_creates_an_incident() {
     let app = TestApp::spawn().await;
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     let path = "/incidents/layer/import";
-    let (body, doc) = page(&app, path).await;
+    let (body, doc) = app.page(path).await;
     assert_valid_html(&body, &doc, path);
     let layer = std::fs::read_to_string(shared_atlas(
         "navigator-layers/case-studies/AML.CS0000.json",
@@ -1069,7 +1062,7 @@ async fn filters_combine() {
     assert!(observed.contains_key(&("AML.TA0002".to_string(), "AML.T0000".to_string())));
 
     // The page agrees: one high-severity incident in the Evade cell.
-    let (_, doc) = page(&app, "/matrix?severity=high").await;
+    let (_, doc) = app.page("/matrix?severity=high").await;
     let badge = doc
         .select(&sel("section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] .cell-link > .badge"))
         .next()
@@ -1095,7 +1088,7 @@ async fn filters_combine() {
     assert_eq!(href, "/techniques/AML.T0015?under=AML.TA0007&severity=high");
 
     // The technique page lists those incidents, with the filters kept.
-    let (body, doc) = page(&app, &href).await;
+    let (body, doc) = app.page(&href).await;
     assert_valid_html(&body, &doc, &href);
     let listed: Vec<&str> = doc
         .select(&sel(".hit-list .hit"))
@@ -1113,7 +1106,7 @@ async fn filters_combine() {
         1,
         "back to the matrix with the same filters"
     );
-    let (_, doc) = page(&app, "/techniques/AML.T0015?under=AML.TA0007").await;
+    let (_, doc) = app.page("/techniques/AML.T0015?under=AML.TA0007").await;
     let listed: BTreeSet<String> = doc
         .select(&sel(".hit-list .hit"))
         .filter_map(|li| li.value().attr("data-incident").map(str::to_string))
@@ -1124,7 +1117,7 @@ async fn filters_combine() {
         .next()
         .map(text);
     assert_eq!(b_steps.as_deref(), Some("steps 1, 2"));
-    let (_, doc) = page(&app, "/techniques/AML.T0051?rollup=1").await;
+    let (_, doc) = app.page("/techniques/AML.T0051?rollup=1").await;
     assert_eq!(
         doc.select(&sel(".hit-list .hit")).count(),
         3,
@@ -1292,7 +1285,7 @@ async fn hostile_text_is_escaped_in_every_view() {
         "/techniques/AML.T0015?under=AML.TA0007&target=%3Cscript%3E".to_string(),
         "/techniques/AML.T0015".to_string(),
     ] {
-        let (body, doc) = page(&app, &path).await;
+        let (body, doc) = app.page(&path).await;
         assert_valid_html(&body, &doc, &path);
         assert!(!body.contains("<script>alert"), "{path}");
         assert!(!body.contains("<svg onload"), "{path}");
@@ -1323,7 +1316,7 @@ async fn a_write_shows_up_at_once_despite_the_cache() {
     };
     let (_, before) = matrix(&app, "").await;
     assert_eq!(evade(&before), Some(3));
-    let (_, page_before) = page(&app, "/matrix").await;
+    let (_, page_before) = app.page("/matrix").await;
     // Again: served from the cache, identical.
     let (_, again) = matrix(&app, "").await;
     assert_eq!(evade(&again), Some(3));
@@ -1336,7 +1329,7 @@ async fn a_write_shows_up_at_once_despite_the_cache() {
     assert_eq!(status, StatusCode::CREATED);
     let (_, after) = matrix(&app, "").await;
     assert_eq!(evade(&after), Some(4));
-    let (_, page_after) = page(&app, "/matrix?metric=steps").await;
+    let (_, page_after) = app.page("/matrix?metric=steps").await;
     let badge = page_after
         .select(&sel("section.tactic[data-tactic='AML.TA0007'] li.cell[data-technique='AML.T0015'] .cell-link > .badge"))
         .next()

@@ -7,25 +7,10 @@ use atlasview::web::middleware::security_headers::CONTENT_SECURITY_POLICY;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{PASSWORD, TestApp, shared_atlas};
+use crate::support::{PASSWORD, TestApp, shared_atlas, token_client};
 
 fn incident() -> Value {
     json!({"title": "Model theft attempt", "steps": [{"tactic": "AML.TA0005", "technique": "AML.T0051"}]})
-}
-
-/// Signs in through the form; returns the client (holding the session cookie).
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> (reqwest::Client, StatusCode) {
-    let client = app.anonymous();
-    let res = client
-        .post(app.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "username={username}&password={password}&next=%2Fincidents"
-        ))
-        .send()
-        .await
-        .unwrap();
-    (client, res.status())
 }
 
 #[tokio::test]
@@ -245,7 +230,7 @@ async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
     // A viewer cannot mint an analyst token for themselves (signed in: a
     // token cannot create tokens at all).
     let _ = app.client_as(Role::Viewer).await;
-    let (viewer, _) = sign_in(&app, "viewer", PASSWORD).await;
+    let (viewer, _) = app.sign_in("viewer", PASSWORD).await;
     let res = viewer
         .post(app.url("/account/tokens"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -285,7 +270,7 @@ async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
 #[tokio::test]
 async fn sign_in_renews_the_session_and_sign_out_ends_it() {
     let app = TestApp::spawn().await;
-    let (_, status) = sign_in(&app, "admin", "wrong-password-123").await;
+    let (_, status) = app.sign_in("admin", "wrong-password-123").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let client = app.anonymous();
@@ -402,12 +387,12 @@ async fn login_attempts_are_rate_limited_per_client() {
     .await;
     for _ in 0..3 {
         assert_eq!(
-            sign_in(&app, "admin", "wrong-password-123").await.1,
+            app.sign_in("admin", "wrong-password-123").await.1,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        sign_in(&app, "admin", PASSWORD).await.1,
+        app.sign_in("admin", PASSWORD).await.1,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
@@ -415,7 +400,7 @@ async fn login_attempts_are_rate_limited_per_client() {
 #[tokio::test]
 async fn cross_site_form_posts_are_refused_and_same_site_ones_pass() {
     let app = TestApp::spawn().await;
-    let (client, _) = sign_in(&app, "admin", PASSWORD).await;
+    let (client, _) = app.sign_in("admin", PASSWORD).await;
     let post = |headers: Vec<(&'static str, String)>| {
         let mut req = client
             .post(app.url("/incidents"))
@@ -696,7 +681,7 @@ async fn admins_manage_users_from_the_admin_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (bob, status) = sign_in(&app, "bob", PASSWORD).await;
+    let (bob, status) = app.sign_in("bob", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
         bob.get(app.url("/incidents/new"))
@@ -740,7 +725,7 @@ async fn admins_manage_users_from_the_admin_pages() {
         "disabled: signed out"
     );
     assert_eq!(
-        sign_in(&app, "bob", PASSWORD).await.1,
+        app.sign_in("bob", PASSWORD).await.1,
         StatusCode::UNAUTHORIZED
     );
     // Admins cannot lock themselves out.
@@ -755,43 +740,6 @@ async fn admins_manage_users_from_the_admin_pages() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// A form POST from the same origin (as a browser sends it from our own page).
-pub(crate) async fn form(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    body: &str,
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", app.base.clone())
-        .header("sec-fetch-site", "same-origin")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
-
-/// A client that sends this token (and keeps no cookies).
-fn token_client(token: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
-async fn token_of(app: &TestApp, user: &str, role: Role) -> String {
-    let user = app.store.user_by_name(user).await.unwrap().unwrap();
-    atlasview::service::accounts::create_token(&app.store, &user, role, "table", None)
-        .await
-        .unwrap()
-        .0
-}
-
 /// Every `/account` route × principal: sessions manage their account; tokens
 /// (of any role, and especially one below its user's role) may read the
 /// account page but never create tokens, revoke them or change the password.
@@ -799,29 +747,29 @@ async fn token_of(app: &TestApp, user: &str, role: Role) -> String {
 async fn account_routes_by_principal_table() {
     let app = TestApp::spawn().await;
     let _ = app.client_as(Role::Analyst).await;
-    let (admin_session, _) = sign_in(&app, "admin", PASSWORD).await;
-    let (analyst_session, _) = sign_in(&app, "analyst", PASSWORD).await;
+    let (admin_session, _) = app.sign_in("admin", PASSWORD).await;
+    let (analyst_session, _) = app.sign_in("analyst", PASSWORD).await;
     let principals: Vec<(&str, reqwest::Client, bool)> = vec![
         ("admin session", admin_session, true),
         ("analyst session", analyst_session, true),
         (
             "admin's viewer token",
-            token_client(&token_of(&app, "admin", Role::Viewer).await),
+            token_client(&app.token_of("admin", Role::Viewer).await),
             false,
         ),
         (
             "admin's analyst token",
-            token_client(&token_of(&app, "admin", Role::Analyst).await),
+            token_client(&app.token_of("admin", Role::Analyst).await),
             false,
         ),
         (
             "analyst's viewer token",
-            token_client(&token_of(&app, "analyst", Role::Viewer).await),
+            token_client(&app.token_of("analyst", Role::Viewer).await),
             false,
         ),
         (
             "admin's admin token",
-            token_client(&token_of(&app, "admin", Role::Admin).await),
+            token_client(&app.token_of("admin", Role::Admin).await),
             false,
         ),
     ];
@@ -845,7 +793,11 @@ async fn account_routes_by_principal_table() {
             ),
         ];
         for (path, body, session_status) in cases {
-            let status = form(client, &app, path, &body).await.status().as_u16();
+            let status = app
+                .same_origin_form(client, path, &body)
+                .await
+                .status()
+                .as_u16();
             let expected = if *session { session_status } else { 403 };
             // An analyst may not mint an admin token either; an admin may.
             let expected = if *session && path == "/account/tokens" && *who == "admin session" {
@@ -860,7 +812,7 @@ async fn account_routes_by_principal_table() {
     }
     // The password is unchanged: the old one still signs in.
     assert_eq!(
-        sign_in(&app, "admin", PASSWORD).await.1,
+        app.sign_in("admin", PASSWORD).await.1,
         StatusCode::SEE_OTHER
     );
 }
@@ -868,8 +820,10 @@ async fn account_routes_by_principal_table() {
 #[tokio::test]
 async fn a_reduced_token_cannot_take_over_its_owners_account() {
     let app = TestApp::spawn().await;
-    let viewer_token = token_client(&token_of(&app, "admin", Role::Viewer).await);
-    let res = form(&viewer_token, &app, "/account/tokens", "name=x&role=admin").await;
+    let viewer_token = token_client(&app.token_of("admin", Role::Viewer).await);
+    let res = app
+        .same_origin_form(&viewer_token, "/account/tokens", "name=x&role=admin")
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(
         res.text()
@@ -877,20 +831,20 @@ async fn a_reduced_token_cannot_take_over_its_owners_account() {
             .unwrap()
             .contains("sign in with your password")
     );
-    let res = form(
-        &viewer_token,
-        &app,
-        "/account/password",
-        "password=attacker-chosen-passphrase-42",
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &viewer_token,
+            "/account/password",
+            "password=attacker-chosen-passphrase-42",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        sign_in(&app, "admin", PASSWORD).await.1,
+        app.sign_in("admin", PASSWORD).await.1,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        sign_in(&app, "admin", "attacker-chosen-passphrase-42")
+        app.sign_in("admin", "attacker-chosen-passphrase-42")
             .await
             .1,
         StatusCode::UNAUTHORIZED
@@ -909,25 +863,27 @@ async fn a_reduced_token_cannot_take_over_its_owners_account() {
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
     let app = TestApp::spawn().await;
-    let (here, _) = sign_in(&app, "admin", PASSWORD).await;
-    let (elsewhere, _) = sign_in(&app, "admin", PASSWORD).await;
+    let (here, _) = app.sign_in("admin", PASSWORD).await;
+    let (elsewhere, _) = app.sign_in("admin", PASSWORD).await;
     let new = "violet-harbour-lantern-77";
     // Without the current password, or with a wrong one: 422 naming the field.
     for body in [
         format!("password={new}"),
         format!("current_password=wrong-password-123&password={new}"),
     ] {
-        let res = form(&here, &app, "/account/password", &body).await;
+        let res = app
+            .same_origin_form(&here, "/account/password", &body)
+            .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text().await.unwrap().contains("current_password"));
     }
-    let res = form(
-        &here,
-        &app,
-        "/account/password",
-        &format!("current_password={PASSWORD}&password={new}"),
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &here,
+            "/account/password",
+            &format!("current_password={PASSWORD}&password={new}"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let page = here
@@ -960,9 +916,9 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
             .status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(sign_in(&app, "admin", new).await.1, StatusCode::SEE_OTHER);
+    assert_eq!(app.sign_in("admin", new).await.1, StatusCode::SEE_OTHER);
     assert_eq!(
-        sign_in(&app, "admin", PASSWORD).await.1,
+        app.sign_in("admin", PASSWORD).await.1,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -972,7 +928,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
 #[tokio::test]
 async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry() {
     let app = TestApp::spawn().await;
-    let (browser, _) = sign_in(&app, "admin", PASSWORD).await;
+    let (browser, _) = app.sign_in("admin", PASSWORD).await;
     let count = || async {
         app.store
             .list_incidents(&Default::default())
@@ -1013,7 +969,7 @@ async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry()
         .status();
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A valid token with the session cookie beside it is checked too.
-    let token = token_of(&app, "admin", Role::Admin).await;
+    let token = app.token_of("admin", Role::Admin).await;
     let res = browser
         .post(app.url("/api/v1/incidents"))
         .header("authorization", format!("Bearer {token}"))
@@ -1030,20 +986,20 @@ async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry()
 async fn setup_is_refused_once_an_account_exists_and_rate_limited() {
     let app = TestApp::spawn().await;
     let anon = app.anonymous();
-    let res = form(
-        &anon,
-        &app,
-        "/setup",
-        "username=intruder&password=violet-harbour-lantern-77",
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/setup",
+            "username=intruder&password=violet-harbour-lantern-77",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("already set up"));
     assert!(app.store.user_by_name("intruder").await.unwrap().is_none());
     let mut statuses = Vec::new();
     for _ in 0..6 {
         statuses.push(
-            form(&anon, &app, "/setup", "username=x&password=y")
+            app.same_origin_form(&anon, "/setup", "username=x&password=y")
                 .await
                 .status(),
         );
@@ -1073,26 +1029,28 @@ async fn a_fresh_database_takes_the_first_admin_from_this_machine_or_with_the_se
         .unwrap();
     assert!(page.contains("name=\"setup_token\""));
     // A token that is offered must be right, even from this machine.
-    let res = form(
-        &anon,
-        &app,
-        "/setup",
-        "username=root&password=violet-harbour-lantern-77&setup_token=guess",
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/setup",
+            "username=root&password=violet-harbour-lantern-77&setup_token=guess",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.store.count_users().await.unwrap(), 0);
     // A weak password is refused, naming the field.
-    let res = form(&anon, &app, "/setup", "username=root&password=password1234").await;
+    let res = app
+        .same_origin_form(&anon, "/setup", "username=root&password=password1234")
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("password"));
-    let res = form(
-        &anon,
-        &app,
-        "/setup",
-        "username=root&password=violet-harbour-lantern-77&setup_token=one-time-setup-token",
-    )
-    .await;
+    let res = app
+        .same_origin_form(
+            &anon,
+            "/setup",
+            "username=root&password=violet-harbour-lantern-77&setup_token=one-time-setup-token",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.store.count_users().await.unwrap(), 1);
 }
@@ -1107,17 +1065,17 @@ async fn accounts_lock_after_repeated_wrong_passwords_whatever_the_address_limit
     let _ = app.client_as(Role::Analyst).await;
     for _ in 0..5 {
         assert_eq!(
-            sign_in(&app, "admin", "wrong-password-123").await.1,
+            app.sign_in("admin", "wrong-password-123").await.1,
             StatusCode::UNAUTHORIZED
         );
     }
     // Locked now, even with the right password; other accounts are not.
     assert_eq!(
-        sign_in(&app, "admin", PASSWORD).await.1,
+        app.sign_in("admin", PASSWORD).await.1,
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(
-        sign_in(&app, "analyst", PASSWORD).await.1,
+        app.sign_in("analyst", PASSWORD).await.1,
         StatusCode::SEE_OTHER
     );
 }
@@ -1138,12 +1096,16 @@ async fn weak_passwords_are_refused_naming_the_field() {
             ("password", weak),
         ])
         .unwrap();
-        let res = form(&app.client, &app, "/admin/users", &body).await;
+        let res = app
+            .same_origin_form(&app.client, "/admin/users", &body)
+            .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
         assert!(res.text().await.unwrap().contains("password"), "{weak}");
     }
     let spaces = "username=bob&role=analyst&password=++++++++++++";
-    let res = form(&app.client, &app, "/admin/users", spaces).await;
+    let res = app
+        .same_origin_form(&app.client, "/admin/users", spaces)
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,7 +2,8 @@
 //! against a real server, with the ATLAS case studies as incidents.
 
 use atlasview::domain::auth::Role;
-use atlasview::render::story::{Face, LaneMode, Rect, StoryLayout, StoryOptions, text_width};
+use atlasview::render::measure::{Face, text_width};
+use atlasview::render::story::{LaneMode, Rect, StoryLayout, StoryOptions};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use serde_json::json;

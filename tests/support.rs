@@ -7,7 +7,10 @@ use atlasview::domain::auth::Role;
 use atlasview::service::accounts;
 use atlasview::store::Store;
 use atlasview::web::{AppState, WebConfig};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
+use scraper::Html;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::{OnceCell, oneshot};
 
@@ -134,6 +137,163 @@ impl TestApp {
         (status, res.text().await.expect("body"))
     }
 
+    /// GET that must answer 200; returns the body and the parsed page.
+    pub async fn page(&self, path: &str) -> (String, Html) {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        let doc = Html::parse_document(&body);
+        (body, doc)
+    }
+
+    /// GET with the admin token; status and the JSON answer (null when none).
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        json_answer(self.client.get(self.url(path))).await
+    }
+
+    /// POST a JSON body with the admin token.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_answer(self.client.post(self.url(path)).json(body)).await
+    }
+
+    /// PUT a JSON body with the admin token.
+    pub async fn put_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_answer(self.client.put(self.url(path)).json(body)).await
+    }
+
+    /// DELETE with the admin token.
+    pub async fn delete(&self, path: &str) -> StatusCode {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .status()
+    }
+
+    /// POSTs an urlencoded form (repeated keys allowed) with the admin
+    /// token, without following redirects.
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Answer {
+        let body = serde_html_form::to_string(pairs).expect("encode form");
+        self.post_raw(path, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    /// POSTs an urlencoded form with `client` (any role or session).
+    pub async fn post_form_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_html_form::to_string(pairs).expect("encode form"))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs `body` as `content_type` with the admin token.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> Answer {
+        let res = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Answer {
+            status,
+            location,
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    /// POSTs alerts as `content_type` with the admin token; status and the JSON answer.
+    pub async fn post_alerts(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> (StatusCode, Value) {
+        post_alerts_with(&self.client, &self.url(path), content_type, body).await
+    }
+
+    /// The incident with its steps (the API's JSON).
+    pub async fn incident(&self, id: &str) -> Value {
+        let (status, body) = self.get_json(&format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// A snapshot of every incident with its steps, to prove a rejected write changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let (_, list) = self.get_json("/api/v1/incidents?per_page=200").await;
+        let mut all = Vec::new();
+        for item in list["items"].as_array().cloned().unwrap_or_default() {
+            let id = item["id"].as_str().expect("id").to_string();
+            all.push(self.get_json(&format!("/api/v1/incidents/{id}")).await.1);
+        }
+        Value::Array(all)
+    }
+
+    /// Signs in through the form; returns the client (holding the session
+    /// cookie) and the answer's status.
+    pub async fn sign_in(&self, username: &str, password: &str) -> (reqwest::Client, StatusCode) {
+        let client = self.anonymous();
+        let res = client
+            .post(self.url("/login"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!(
+                "username={username}&password={password}&next=%2Fincidents"
+            ))
+            .send()
+            .await
+            .expect("request");
+        (client, res.status())
+    }
+
+    /// A form POST from the same origin, as a browser sends it from our own
+    /// page (the headers the CSRF check wants).
+    pub async fn same_origin_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("origin", self.base.clone())
+            .header("sec-fetch-site", "same-origin")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A fresh token of an existing user, capped at `role`.
+    pub async fn token_of(&self, user: &str, role: Role) -> String {
+        let user = self
+            .store
+            .user_by_name(user)
+            .await
+            .expect("lookup")
+            .expect("user");
+        accounts::create_token(&self.store, &user, role, "table", None)
+            .await
+            .expect("token")
+            .0
+    }
+
     /// Imports a release file into this app's store and makes the server see it.
     pub async fn import(&self, path: &Path) -> atlasview::store::ImportOutcome {
         let fetched = atlasview::atlas::fetch::read_source(path.to_str().expect("utf-8 path"))
@@ -148,9 +308,69 @@ impl TestApp {
 
     /// Reloads the active release into the running server.
     pub async fn reload(&self) {
-        let active = app::load_or_seed(&self.store).await.expect("load active");
+        let active = atlasview::service::releases::load_or_seed(&self.store)
+            .await
+            .expect("load active");
         self.state.atlas.set(active);
     }
+}
+
+/// The answer to a POST, redirects not followed.
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn doc(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// (status, `Location` or "", body).
+    pub fn parts(self) -> (StatusCode, String, String) {
+        (
+            StatusCode::from_u16(self.status).expect("status"),
+            self.location.unwrap_or_default(),
+            self.body,
+        )
+    }
+}
+
+async fn json_answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let res = request.send().await.expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// POSTs alerts with any client to a full URL.
+pub async fn post_alerts_with(
+    client: &reqwest::Client,
+    url: &str,
+    content_type: &str,
+    body: String,
+) -> (StatusCode, Value) {
+    json_answer(
+        client
+            .post(url)
+            .header(CONTENT_TYPE, content_type)
+            .body(body),
+    )
+    .await
+}
+
+/// A client that sends this token (and keeps no cookies).
+pub fn token_client(token: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// Creates (or reuses) a user and returns a fresh token for them.

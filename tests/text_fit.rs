@@ -5,7 +5,8 @@
 
 use std::collections::HashSet;
 
-use atlasview::render::story::{Face, Rect, text_width};
+use atlasview::render::measure::{Face, text_width};
+use atlasview::render::story::Rect;
 
 use crate::support::{TestApp, shared_atlas};
 

@@ -128,51 +128,18 @@ fn release_5_7_0() -> Release {
     r
 }
 
-async fn post_json(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .post(app.url(path))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let res = app
-        .client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
-}
-
 /// Creates an incident mapped to `release` with `(tactic, technique)` steps.
 async fn incident(app: &TestApp, title: &str, release: &str, steps: &[(&str, &str)]) -> String {
     let steps: Vec<Value> = steps
         .iter()
         .map(|(tactic, technique)| json!({"tactic": tactic, "technique": technique, "description": format!("{technique} seen")}))
         .collect();
-    let (status, body) = post_json(
-        app,
-        "/api/v1/incidents",
-        &json!({"title": title, "atlas_release": release, "steps": steps}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/incidents",
+            &json!({"title": title, "atlas_release": release, "steps": steps}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
@@ -360,8 +327,10 @@ async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_
     assert_eq!(app.state.atlas.get().version(), "2026.07");
 
     let before = db_fingerprint(&db).await;
-    let (status, _, page) =
-        post_form(&app, "/admin/atlas/upgrade/preview", &[("to", "2026.07")]).await;
+    let (status, _, page) = app
+        .post_form("/admin/atlas/upgrade/preview", &[("to", "2026.07")])
+        .await
+        .parts();
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(
         db_fingerprint(&db).await,
@@ -389,23 +358,25 @@ async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_
         .to_string();
 
     // A stale preview is refused and changes nothing.
-    let (status, _, _) = post_form(
-        &app,
-        "/admin/atlas/upgrade/apply",
-        &[("to", "2026.07"), ("digest", "0000")],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_form(
+            "/admin/atlas/upgrade/apply",
+            &[("to", "2026.07"), ("digest", "0000")],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(db_fingerprint(&db).await, before);
 
     let snap1 = snapshot(&app, &ids).await;
     let fp1 = db_fingerprint(&db).await;
-    let (status, location, body) = post_form(
-        &app,
-        "/admin/atlas/upgrade/apply",
-        &[("to", "2026.07"), ("digest", &digest)],
-    )
-    .await;
+    let (status, location, body) = app
+        .post_form(
+            "/admin/atlas/upgrade/apply",
+            &[("to", "2026.07"), ("digest", &digest)],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let upgrade_id = location
         .trim_start_matches("/admin/atlas/upgrades/")
@@ -704,12 +675,13 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
 
     // Bad input: every problem named, nothing written.
     let before = db_fingerprint(&db).await;
-    let (status, _, page) = post_form(
-        &app,
-        "/admin/atlas/successors",
-        &[("technique", "T0006"), ("successor", "AML.T9999")],
-    )
-    .await;
+    let (status, _, page) = app
+        .post_form(
+            "/admin/atlas/successors",
+            &[("technique", "T0006"), ("successor", "AML.T9999")],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("technique: must be a technique ID"), "{page}");
     assert!(
@@ -719,16 +691,17 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     assert_eq!(db_fingerprint(&db).await, before);
 
     // AML.T0006 → AML.T0003 (admin), AML.T0019 → none (hides the shipped entry).
-    let (status, location, _) = post_form(
-        &app,
-        "/admin/atlas/successors",
-        &[
-            ("technique", RETIRED_WITHOUT),
-            ("successor", "AML.T0003"),
-            ("release", "5.7.0"),
-        ],
-    )
-    .await;
+    let (status, location, _) = app
+        .post_form(
+            "/admin/atlas/successors",
+            &[
+                ("technique", RETIRED_WITHOUT),
+                ("successor", "AML.T0003"),
+                ("release", "5.7.0"),
+            ],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
     let out = cli(&db, &["atlas", "successors", "set", RETIRED_WITH, "--none"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -755,21 +728,23 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     assert!(page.contains("its successor is <a href=\"/techniques/AML.T0003\">"));
 
     // Removing the overrides brings the shipped table back.
-    let (status, _, _) = post_form(
-        &app,
-        "/admin/atlas/successors/clear",
-        &[("technique", RETIRED_WITH)],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_form(
+            "/admin/atlas/successors/clear",
+            &[("technique", RETIRED_WITH)],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::SEE_OTHER);
     let out = cli(&db, &["atlas", "successors", "clear", RETIRED_WITHOUT]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let (status, _, _) = post_form(
-        &app,
-        "/admin/atlas/successors/clear",
-        &[("technique", RETIRED_WITH)],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_form(
+            "/admin/atlas/successors/clear",
+            &[("technique", RETIRED_WITH)],
+        )
+        .await
+        .parts();
     assert_eq!(status, StatusCode::NOT_FOUND, "no override left to remove");
     let out = cli(
         &db,
@@ -805,8 +780,10 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // An unknown target release is a 422 naming the field, on the page and the CLI.
-    let (status, _, page) =
-        post_form(&app, "/admin/atlas/upgrade/preview", &[("to", "9.9.9")]).await;
+    let (status, _, page) = app
+        .post_form("/admin/atlas/upgrade/preview", &[("to", "9.9.9")])
+        .await
+        .parts();
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("ATLAS release 9.9.9 is not stored"), "{page}");
     let out = cli(&db, &["atlas", "upgrade-incidents", "--to", "9.9.9"]);
@@ -822,12 +799,12 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     assert_eq!(order.len(), 2);
     assert!(order.contains(&scanning.as_str()) && order.contains(&other.as_str()));
     let last = order[1];
-    let (status, body) = post_json(
-        &app,
-        &format!("/api/v1/incidents/{last}/steps"),
-        &json!({"tactic": "AML.TA0002", "technique": "AML.T0003"}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/incidents/{last}/steps"),
+            &json!({"tactic": "AML.TA0002", "technique": "AML.T0003"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let edited = db_fingerprint(&db).await;
     let who = upgrade::Who {

@@ -36,14 +36,6 @@ fn first_text(doc: &Html, s: &str) -> String {
         .unwrap_or_else(|| panic!("no element matches {s}"))
 }
 
-/// GET that must answer 200; returns the parsed page.
-async fn page(app: &TestApp, path: &str) -> (String, Html) {
-    let (status, body) = app.get(path).await;
-    assert_eq!(status, 200, "GET {path}: {body}");
-    let doc = html(&body);
-    (body, doc)
-}
-
 /// The shared layout is there: header, main navigation, main, footer.
 fn assert_layout(doc: &Html, path: &str) {
     assert_eq!(
@@ -99,7 +91,7 @@ fn assert_inert(body: &str, doc: &Html, path: &str) {
 async fn fresh_install_matrix_has_every_tactic_in_order_and_every_technique() {
     let app = TestApp::spawn().await;
     let atlas = app.state.atlas.get();
-    let (body, doc) = page(&app, "/matrix").await;
+    let (body, doc) = app.page("/matrix").await;
     assert_layout(&doc, "/matrix");
     assert_inert(&body, &doc, "/matrix");
 
@@ -196,7 +188,7 @@ async fn matrix_expands_subtechniques_and_shows_ids_on_request() {
     let app = TestApp::spawn().await;
     let atlas = app.state.atlas.get();
 
-    let (_, all) = page(&app, "/matrix?subtechniques=all").await;
+    let (_, all) = app.page("/matrix?subtechniques=all").await;
     let lists = count(&all, "details.subs");
     assert!(lists > 10);
     assert_eq!(count(&all, "details.subs[open]"), lists, "every list open");
@@ -237,7 +229,7 @@ async fn matrix_expands_subtechniques_and_shows_ids_on_request() {
     );
 
     // One parent expanded through ?expand=.
-    let (_, one) = page(&app, "/matrix?expand=AML.T0051").await;
+    let (_, one) = app.page("/matrix?expand=AML.T0051").await;
     let open: Vec<&str> = one
         .select(&sel("li.cell:has(> details.subs[open])"))
         .filter_map(|li| li.value().attr("data-technique"))
@@ -246,7 +238,7 @@ async fn matrix_expands_subtechniques_and_shows_ids_on_request() {
     assert!(open.iter().all(|id| *id == "AML.T0051"), "{open:?}");
 
     // IDs on.
-    let (_, ids) = page(&app, "/matrix?ids=1").await;
+    let (_, ids) = app.page("/matrix?ids=1").await;
     let cell_ids: Vec<String> = ids.select(&sel(".cell-link .id")).map(text).collect();
     assert_eq!(cell_ids.len(), count(&ids, "li.cell"));
     assert!(cell_ids.iter().any(|id| id == "AML.T0000"));
@@ -272,7 +264,7 @@ async fn matrix_expands_subtechniques_and_shows_ids_on_request() {
 async fn a_multi_tactic_technique_is_in_each_of_its_columns() {
     let app = TestApp::spawn().await;
     let atlas = app.state.atlas.get();
-    let (_, doc) = page(&app, "/matrix").await;
+    let (_, doc) = app.page("/matrix").await;
     let multi: Vec<_> = atlas
         .release
         .techniques
@@ -311,7 +303,7 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
     assert!(atlas.info.has_descriptions);
 
     // Technique.
-    let (body, doc) = page(&app, "/techniques/AML.T0051").await;
+    let (body, doc) = app.page("/techniques/AML.T0051").await;
     assert_layout(&doc, "technique");
     assert_inert(&body, &doc, "technique");
     assert_eq!(first_text(&doc, "h1"), "LLM Prompt Injection");
@@ -365,7 +357,7 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
     );
 
     // ATT&CK reference as a link.
-    let (_, t0000) = page(&app, "/techniques/AML.T0000").await;
+    let (_, t0000) = app.page("/techniques/AML.T0000").await;
     assert_eq!(
         count(
             &t0000,
@@ -375,13 +367,13 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
     );
 
     // Sub-technique: display name and parent.
-    let (_, sub) = page(&app, "/techniques/AML.T0051.001").await;
+    let (_, sub) = app.page("/techniques/AML.T0051.001").await;
     assert_eq!(first_text(&sub, "h1"), "LLM Prompt Injection: Indirect");
     assert!(count(&sub, ".object-facts a[href='/techniques/AML.T0051']") >= 1);
     assert!(first_text(&sub, ".eyebrow").starts_with("Sub-technique"));
 
     // Tactic.
-    let (body, tactic) = page(&app, "/tactics/AML.TA0002").await;
+    let (body, tactic) = app.page("/tactics/AML.TA0002").await;
     assert_inert(&body, &tactic, "tactic");
     assert_eq!(first_text(&tactic, "h1"), "Reconnaissance");
     assert!(first_text(&tactic, ".eyebrow").contains("1 of 16"));
@@ -421,7 +413,7 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
 
     // Mitigation.
     let m = atlas.mitigation("AML.M0000").expect("M0000");
-    let (body, mitigation) = page(&app, "/mitigations/AML.M0000").await;
+    let (body, mitigation) = app.page("/mitigations/AML.M0000").await;
     assert_inert(&body, &mitigation, "mitigation");
     assert_eq!(first_text(&mitigation, "h1"), m.name);
     assert_eq!(
@@ -450,7 +442,7 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
         .iter()
         .find(|c| c.id == "AML.CS0000")
         .expect("CS0000");
-    let (body, study) = page(&app, "/studies/AML.CS0000").await;
+    let (body, study) = app.page("/studies/AML.CS0000").await;
     assert_inert(&body, &study, "study");
     assert_eq!(first_text(&study, "h1"), cs.name);
     assert_eq!(count(&study, "ol.procedure > li"), cs.procedure.len());
@@ -481,14 +473,14 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
     );
 
     // Case study list.
-    let (_, studies) = page(&app, "/studies").await;
+    let (_, studies) = app.page("/studies").await;
     assert_eq!(
         count(&studies, "tbody tr"),
         atlas.release.case_studies.len()
     );
 
     // Releases.
-    let (_, releases) = page(&app, "/atlas/releases").await;
+    let (_, releases) = app.page("/atlas/releases").await;
     let row = first_text(&releases, "tr.is-active");
     assert!(
         row.contains("5.6.0") && row.contains("active") && row.contains("170"),
@@ -497,19 +489,19 @@ async fn technique_tactic_mitigation_and_study_pages_after_a_full_import() {
     assert!(first_text(&releases, ".how-to").contains("atlasview atlas import <file>"));
 
     // With descriptions, the matrix drops the facts-only notice.
-    let (_, matrix) = page(&app, "/matrix").await;
+    let (_, matrix) = app.page("/matrix").await;
     assert_eq!(count(&matrix, ".notice"), 0);
 }
 
 #[tokio::test]
 async fn fresh_install_pages_say_where_descriptions_come_from() {
     let app = TestApp::spawn().await;
-    let (_, doc) = page(&app, "/techniques/AML.T0051").await;
+    let (_, doc) = app.page("/techniques/AML.T0051").await;
     assert_eq!(first_text(&doc, "h1"), "LLM Prompt Injection");
     assert!(first_text(&doc, "#h-description + .muted-note").contains("atlasview atlas sync"));
-    let (_, studies) = page(&app, "/studies").await;
+    let (_, studies) = app.page("/studies").await;
     assert!(first_text(&studies, ".notice").contains("atlasview atlas import <file>"));
-    let (_, releases) = page(&app, "/atlas/releases").await;
+    let (_, releases) = app.page("/atlas/releases").await;
     let row = first_text(&releases, "tr.is-active");
     assert!(
         row.contains("embedded catalog") && row.contains("catalog"),
@@ -581,7 +573,7 @@ async fn every_description_renders_without_script() {
             .map(|c| format!("/studies/{}", c.id)),
     );
     for path in &paths {
-        let (body, doc) = page(&app, path).await;
+        let (body, doc) = app.page(path).await;
         assert_inert(&body, &doc, path);
     }
 }
@@ -609,7 +601,7 @@ async fn a_crafted_release_cannot_inject_script() {
         "the crafted text was imported as is"
     );
 
-    let (body, doc) = page(&app, "/techniques/AML.T0051").await;
+    let (body, doc) = app.page("/techniques/AML.T0051").await;
     assert_inert(&body, &doc, "crafted technique");
     // Script bodies and handler attributes are gone (the text of a link whose
     // URL was refused may stay, as plain text).
@@ -647,7 +639,7 @@ async fn a_technique_missing_from_the_active_release_stays_reachable() {
         .find(|t| old.technique(&t.id).is_none() && t.parent.is_none())
         .expect("a technique of 5.6.0 that 4.8.0 lacks");
 
-    let (body, doc) = page(&app, &format!("/techniques/{}", gone.id)).await;
+    let (body, doc) = app.page(&format!("/techniques/{}", gone.id)).await;
     assert_layout(&doc, "former technique");
     assert_inert(&body, &doc, "former technique");
     let banner = first_text(&doc, ".banner-warning");
@@ -662,7 +654,7 @@ async fn a_technique_missing_from_the_active_release_stays_reachable() {
     );
 
     // The 4.8.0 matrix has its own 14 columns, without that technique.
-    let (_, matrix) = page(&app, "/matrix").await;
+    let (_, matrix) = app.page("/matrix").await;
     assert_eq!(count(&matrix, "section.tactic"), 14);
     assert_eq!(
         count(&matrix, &format!("a[href='/techniques/{}']", gone.id)),

@@ -1,9 +1,7 @@
 //! The analyst's day (issue 13): the step form's technique picker that types,
 //! and time inputs that take what people write.
 
-use crate::incident_pages::{
-    add_step, attr, create, page, post_form, step_techniques, texts, version_on,
-};
+use crate::incident_pages::{add_step, attr, create, step_techniques, texts, version_on};
 use crate::support::{TestApp, shared_atlas};
 
 /// An app with ATLAS 4.8.0 stored and 5.6.0 active (4.8.0 knows earlier names).
@@ -45,7 +43,7 @@ async fn the_picker_accepts_any_spelling_of_an_id_names_and_earlier_names() {
         assert_eq!(steps.last().map(String::as_str), Some(want), "{typed}");
     }
     let atlas = app.state.atlas.get();
-    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     let shown = texts(&doc, "ol.inc-timeline > li .inc-step-head");
     assert!(
         shown[0].contains(&atlas.tactic("AML.TA0005").unwrap().name),
@@ -58,12 +56,12 @@ async fn a_technique_of_several_tactics_offers_only_its_tactics() {
     let app = two_releases().await;
     let id = create(&app, &[("title", "Several tactics")]).await;
     let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[("technique", "valid accounts"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[("technique", "valid accounts"), ("version", &version)],
+        )
+        .await;
     assert_eq!(res.status, 422, "{}", res.body);
     let doc = res.doc();
     assert!(res.body.contains("Tactic is required"));
@@ -86,7 +84,7 @@ async fn a_technique_of_several_tactics_offers_only_its_tactics() {
 async fn the_picker_is_a_text_field_with_suggestions_including_earlier_names() {
     let app = two_releases().await;
     let id = create(&app, &[("title", "Suggestions")]).await;
-    let (_, doc) = page(&app, &format!("/incidents/{id}/steps/new")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}/steps/new")).await;
     assert_eq!(
         attr(&doc, "input[name=technique]", "list").as_deref(),
         Some("technique-options")
@@ -110,12 +108,12 @@ async fn the_picker_is_a_text_field_with_suggestions_including_earlier_names() {
     );
     // An unknown name is refused on the technique field, as typed.
     let version = version_on(&app, &format!("/incidents/{id}/steps/new")).await;
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[("technique", "no such thing"), ("version", &version)],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[("technique", "no such thing"), ("version", &version)],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert_eq!(
         attr(&res.doc(), "input[name=technique]", "value").as_deref(),
@@ -128,7 +126,7 @@ async fn times_take_a_space_between_date_and_time_and_the_form_says_so() {
     let app = two_releases().await;
     let id = create(&app, &[("title", "Times")]).await;
     let new = format!("/incidents/{id}/steps/new");
-    let (body, _) = page(&app, &new).await;
+    let (body, _) = app.page(&new).await;
     assert!(
         body.contains("<code>2024-05-17 14:30</code>"),
         "hint names the form"
@@ -144,19 +142,19 @@ async fn times_take_a_space_between_date_and_time_and_the_form_says_so() {
         ],
     )
     .await;
-    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     let meta = texts(&doc, "ol.inc-timeline > li").join(" ");
     assert!(meta.contains("07:35"), "{meta}");
-    let res = post_form(
-        &app,
-        &format!("/incidents/{id}/steps"),
-        &[
-            ("technique", "AML.T0051.000"),
-            ("observed_at", "this morning 07:35"),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &format!("/incidents/{id}/steps"),
+            &[
+                ("technique", "AML.T0051.000"),
+                ("observed_at", "this morning 07:35"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert!(
         res.body.contains("YYYY-MM-DD HH:MM"),
@@ -168,13 +166,13 @@ async fn times_take_a_space_between_date_and_time_and_the_form_says_so() {
 async fn the_technique_index_lists_filters_and_counts() {
     let app = two_releases().await;
     let atlas = app.state.atlas.get();
-    let (_, matrix) = page(&app, "/matrix").await;
+    let (_, matrix) = app.page("/matrix").await;
     assert_eq!(
         attr(&matrix, "a#all-techniques", "href").as_deref(),
         Some("/techniques"),
         "the matrix links the index"
     );
-    let (_, doc) = page(&app, "/techniques").await;
+    let (_, doc) = app.page("/techniques").await;
     let all = texts(&doc, "table.technique-index tbody tr .id");
     assert_eq!(all.len(), atlas.release.techniques.len());
     // Counts: one incident with two steps of AML.T0051.000.
@@ -188,7 +186,7 @@ async fn the_technique_index_lists_filters_and_counts() {
         )
         .await;
     }
-    let (_, doc) = page(&app, "/techniques?q=t0051").await;
+    let (_, doc) = app.page("/techniques?q=t0051").await;
     let ids = texts(&doc, "table.technique-index tbody tr .id");
     assert!(ids.len() >= 3, "{ids:?}");
     assert!(ids.iter().all(|i| i.starts_with("AML.T0051")), "{ids:?}");
@@ -201,7 +199,7 @@ async fn the_technique_index_lists_filters_and_counts() {
         ["0", "0"]
     );
     // Words of the name or description, any case.
-    let (_, doc) = page(&app, "/techniques?q=valid%20ACCOUNTS").await;
+    let (_, doc) = app.page("/techniques?q=valid%20ACCOUNTS").await;
     let ids = texts(&doc, "table.technique-index tbody tr .id");
     assert!(ids.contains(&"AML.T0012".to_string()), "{ids:?}");
     assert!(ids.len() < 5, "{ids:?}");
@@ -227,7 +225,7 @@ async fn the_action_bar_reaches_every_sub_page_and_downloads_download() {
         &[("technique", "AML.T0051.000"), ("version", &version)],
     )
     .await;
-    let (_, doc) = page(&app, &format!("/incidents/{id}")).await;
+    let (_, doc) = app.page(&format!("/incidents/{id}")).await;
     let mut seen = Vec::new();
     for link in doc.select(&crate::incident_pages::sel(
         "nav.inc-subpages a[data-subpage]",

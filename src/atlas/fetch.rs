@@ -17,8 +17,10 @@ use std::path::Path;
 use reqwest::Url;
 
 use super::error::ImportError;
-use super::parse::{MAX_RELEASE_BYTES, Node, Obj, Value, load_yaml};
+use super::parse::MAX_RELEASE_BYTES;
+use super::reader::Obj;
 use super::version::compare_versions;
+use super::yaml::{Node, Value, load_yaml};
 
 /// The largest manifest accepted (upstream's is a few KB).
 const MAX_MANIFEST_BYTES: usize = 1024 * 1024;

@@ -16,10 +16,10 @@
 
 use super::error::ImportError;
 use super::model::{Release, SourceFormat};
-use super::parse::{
-    Node, Obj, Value, index, join, read_case_study, read_mitigation, read_tactic, read_technique,
-    shape,
+use super::reader::{
+    Obj, index, join, read_case_study, read_mitigation, read_tactic, read_technique, shape,
 };
+use super::yaml::{Node, Value};
 
 /// Build a [`Release`] from a legacy document (not yet validated).
 pub(crate) fn release_from_tree(root: &Node) -> Result<Release, ImportError> {

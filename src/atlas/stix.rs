@@ -23,7 +23,7 @@ use super::error::ImportError;
 use super::model::{
     AttackRef, Mitigation, MitigationUse, Release, SourceFormat, Tactic, Technique,
 };
-use super::parse::shape;
+use super::reader::shape;
 
 /// The bundle, if `src` is a JSON document of STIX type `bundle`. A text
 /// that starts like JSON but is not valid JSON is an error with its position.

@@ -9,12 +9,23 @@
 //!   `metadata.uid`, `finding_info.title`;
 //! - Sigma-style tags: `atlas.aml.t0051`, `atlas.t0051.001`, `atlas.ta0004`.
 
-use chrono::{DateTime, TimeZone, Utc};
+mod correlation;
+mod fields;
+
+pub use correlation::{
+    CorrelationRule, DEFAULT_IDLE_SECONDS, correlation_key, fallback_rule, format_window,
+    parse_window, validate_rule,
+};
+pub use fields::{
+    SeverityScale, content_hash, lookup, normalize_tactic_id, normalize_technique_id,
+    parse_event_time, parse_severity, scalar_text, tidy,
+};
+
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::enums::Severity;
-use crate::atlas::ids::{is_tactic_id, is_technique_id};
+use fields::{objects, strings, text_at};
 
 /// Largest number of alerts one request or one CLI batch may carry.
 pub const MAX_ALERTS_PER_REQUEST: usize = 10_000;
@@ -24,32 +35,6 @@ pub const MAX_ID: usize = 200;
 pub const MAX_TITLE: usize = 200;
 /// Most ATLAS techniques read from one alert.
 pub const MAX_HITS: usize = 20;
-
-/// Normalises a technique ID as SIEMs spell it: `T0051`, `aml.t0051`,
-/// ` AML.T0051.001 ` all become `AML.T####(.###)`. `None` for anything else.
-pub fn normalize_technique_id(raw: &str) -> Option<String> {
-    let id = normalize(raw)?;
-    is_technique_id(&id).then_some(id)
-}
-
-/// Normalises a tactic ID (`TA0004`, `aml.ta0004`) to `AML.TA####`.
-pub fn normalize_tactic_id(raw: &str) -> Option<String> {
-    let id = normalize(raw)?;
-    is_tactic_id(&id).then_some(id)
-}
-
-fn normalize(raw: &str) -> Option<String> {
-    let s = raw.trim();
-    if s.is_empty() || s.len() > 20 || !s.is_ascii() {
-        return None;
-    }
-    let upper = s.to_ascii_uppercase();
-    Some(if upper.starts_with("AML.") {
-        upper
-    } else {
-        format!("AML.{upper}")
-    })
-}
 
 /// Which shape an alert was read as (the first that gave an ATLAS ID).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,186 +87,6 @@ pub struct ParsedAlert {
     pub severity: Option<Severity>,
     pub title: String,
     pub hits: Vec<Hit>,
-}
-
-/// Looks a dotted path up in a JSON object, as nested objects (`host` → `name`)
-/// or as flattened keys (`"host.name"`), or any mix of the two.
-pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    let segments: Vec<&str> = path.split('.').collect();
-    lookup_segments(value, &segments)
-}
-
-fn lookup_segments<'a>(value: &'a Value, segments: &[&str]) -> Option<&'a Value> {
-    let obj = value.as_object()?;
-    for i in (1..=segments.len()).rev() {
-        let key = segments[..i].join(".");
-        if let Some(child) = obj.get(&key) {
-            if i == segments.len() {
-                return Some(child);
-            }
-            if let Some(found) = lookup_segments(child, &segments[i..]) {
-                return Some(found);
-            }
-        }
-    }
-    None
-}
-
-/// A scalar as text (strings trimmed, numbers and booleans written out); the
-/// first element of an array of scalars.
-pub fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => {
-            let s = s.trim();
-            (!s.is_empty()).then(|| s.to_string())
-        }
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Array(items) => items.iter().find_map(scalar_text),
-        _ => None,
-    }
-}
-
-fn text_at(value: &Value, path: &str) -> Option<String> {
-    lookup(value, path).and_then(scalar_text)
-}
-
-/// Every string at a path: a string, or the strings of an array.
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        Some(Value::Number(n)) => vec![n.to_string()],
-        _ => Vec::new(),
-    }
-}
-
-/// The objects at a path: one object, or the objects of an array.
-fn objects(value: Option<&Value>) -> Vec<&Value> {
-    match value {
-        Some(v @ Value::Object(_)) => vec![v],
-        Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Keeps printable text on one line, at most `max` characters.
-pub fn tidy(text: &str, max: usize) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .chars()
-        .take(max)
-        .collect()
-}
-
-/// A time as alerts write it: RFC 3339 text, or a number of seconds or
-/// milliseconds since 1970 (OCSF uses milliseconds).
-pub fn parse_event_time(value: &Value) -> Result<DateTime<Utc>, String> {
-    let bad = || {
-        format!(
-            "`{}` is not an RFC 3339 time or a Unix timestamp",
-            tidy(&value.to_string(), 60)
-        )
-    };
-    match value {
-        Value::String(s) => {
-            let s = s.trim();
-            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                return Ok(t.with_timezone(&Utc));
-            }
-            if let Ok(n) = s.parse::<f64>() {
-                return epoch(n).ok_or_else(bad);
-            }
-            Err(bad())
-        }
-        Value::Number(n) => n.as_f64().and_then(epoch).ok_or_else(bad),
-        _ => Err(bad()),
-    }
-}
-
-fn epoch(n: f64) -> Option<DateTime<Utc>> {
-    if !n.is_finite() || n < 0.0 {
-        return None;
-    }
-    // Above 1e11 seconds is the year 5138: such a number is milliseconds.
-    let millis = if n > 1e11 { n } else { n * 1000.0 };
-    if millis > 253_402_300_799_000.0 {
-        return None;
-    }
-    Utc.timestamp_millis_opt(millis as i64).single()
-}
-
-/// Severity words and numbers of the shapes we read: ours and ECS/Kibana
-/// words (`low` … `critical`, any case), OCSF words (`Informational`,
-/// `Fatal`) and `severity_id` (1–6), ECS `event.severity` risk scores (0–100).
-pub fn parse_severity(value: &Value, scale: SeverityScale) -> Result<Severity, String> {
-    let bad = || {
-        format!(
-            "`{}` is not a severity: use low, medium, high or critical",
-            tidy(&value.to_string(), 40)
-        )
-    };
-    match value {
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "info" | "informational" | "low" => Ok(Severity::Low),
-            "medium" | "moderate" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            "critical" | "fatal" => Ok(Severity::Critical),
-            other => match other.parse::<f64>() {
-                Ok(n) => number_severity(n, scale).ok_or_else(bad),
-                Err(_) => Err(bad()),
-            },
-        },
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(|n| number_severity(n, scale))
-            .ok_or_else(bad),
-        _ => Err(bad()),
-    }
-}
-
-/// How to read a numeric severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeverityScale {
-    /// ECS/Kibana risk score 0–100.
-    Risk,
-    /// OCSF `severity_id` 0–6.
-    OcsfId,
-}
-
-fn number_severity(n: f64, scale: SeverityScale) -> Option<Severity> {
-    match scale {
-        SeverityScale::Risk if (0.0..=100.0).contains(&n) => Some(if n < 22.0 {
-            Severity::Low
-        } else if n < 48.0 {
-            Severity::Medium
-        } else if n < 74.0 {
-            Severity::High
-        } else {
-            Severity::Critical
-        }),
-        SeverityScale::OcsfId => match n as i64 {
-            0..=2 => Some(Severity::Low),
-            3 => Some(Severity::Medium),
-            4 => Some(Severity::High),
-            5 | 6 => Some(Severity::Critical),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The content hash that identifies an alert sent without an ID: SHA-256 of
-/// its JSON with keys sorted (so key order does not matter).
-pub fn content_hash(value: &Value) -> String {
-    // serde_json's map keeps keys sorted, so this text is canonical.
-    let text = value.to_string();
-    format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
 }
 
 /// Collects technique IDs (and refusals of malformed ones) while reading.
@@ -660,127 +465,6 @@ fn severity_value(alert: &Value) -> Option<(&'static str, &Value, SeverityScale)
     })
 }
 
-/// The correlation key of an alert under a rule: the values of the rule's
-/// fields joined by ` / `, or `None` when one of them is missing.
-pub fn correlation_key(alert: &Value, fields: &[String]) -> Option<String> {
-    let mut parts = Vec::with_capacity(fields.len());
-    for f in fields {
-        parts.push(tidy(&text_at(alert, f)?, 100));
-    }
-    let key = parts.join(" / ");
-    (!key.is_empty()).then_some(key)
-}
-
-/// A correlation rule: alerts with the same values of `fields` join one open
-/// incident while its last alert is at most `idle` old.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CorrelationRule {
-    pub name: String,
-    pub fields: Vec<String>,
-    pub idle_seconds: i64,
-}
-
-/// The default idle window: 24 hours.
-pub const DEFAULT_IDLE_SECONDS: i64 = 24 * 3600;
-
-/// The rule used when no configured rule matches: one incident per source.
-pub fn fallback_rule() -> CorrelationRule {
-    CorrelationRule {
-        name: "by source".to_string(),
-        fields: vec!["source".to_string()],
-        idle_seconds: DEFAULT_IDLE_SECONDS,
-    }
-}
-
-/// Checks a rule as entered (CLI, admin form, config file): a name, 1–5
-/// dotted field names, a window of one minute to 90 days.
-pub fn validate_rule(
-    name: &str,
-    fields: &[String],
-    idle_seconds: i64,
-) -> Result<CorrelationRule, Vec<super::ValidationError>> {
-    use super::ValidationError as V;
-    let mut problems = Vec::new();
-    let name = tidy(name, 200);
-    if name.is_empty() {
-        problems.push(V::new("name", "is required"));
-    } else if name == fallback_rule().name {
-        problems.push(V::new("name", "`by source` is the built-in rule's name"));
-    }
-    let fields: Vec<String> = fields
-        .iter()
-        .flat_map(|f| f.split(','))
-        .map(|f| f.trim().to_string())
-        .filter(|f| !f.is_empty())
-        .collect();
-    if fields.is_empty() {
-        problems.push(V::new(
-            "fields",
-            "name at least one key field, such as host.name",
-        ));
-    }
-    if fields.len() > 5 {
-        problems.push(V::new("fields", "at most 5 key fields"));
-    }
-    for f in &fields {
-        let ok = f.len() <= 100
-            && f.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-        if !ok {
-            problems.push(V::new(
-                "fields",
-                format!("`{}` is not a field name like host.name", tidy(f, 100)),
-            ));
-        }
-    }
-    if !(60..=90 * 24 * 3600).contains(&idle_seconds) {
-        problems.push(V::new(
-            "idle_window",
-            "must be between 1 minute and 90 days",
-        ));
-    }
-    if problems.is_empty() {
-        Ok(CorrelationRule {
-            name,
-            fields,
-            idle_seconds,
-        })
-    } else {
-        Err(problems)
-    }
-}
-
-/// Reads a window written `90s`, `30m`, `24h`, `7d` or a number of seconds.
-pub fn parse_window(text: &str) -> Option<i64> {
-    let t = text.trim().to_ascii_lowercase();
-    let (number, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => t.split_at(i),
-        None => (t.as_str(), "s"),
-    };
-    let n: i64 = number.parse().ok()?;
-    let factor = match unit.trim() {
-        "s" | "sec" | "secs" | "seconds" => 1,
-        "m" | "min" | "mins" | "minutes" => 60,
-        "h" | "hour" | "hours" => 3600,
-        "d" | "day" | "days" => 86_400,
-        _ => return None,
-    };
-    n.checked_mul(factor)
-}
-
-/// A window as a person writes it: `24h`, `90m`, `2d`.
-pub fn format_window(seconds: i64) -> String {
-    if seconds % 86_400 == 0 {
-        format!("{}d", seconds / 86_400)
-    } else if seconds % 3600 == 0 {
-        format!("{}h", seconds / 3600)
-    } else if seconds % 60 == 0 {
-        format!("{}m", seconds / 60)
-    } else {
-        format!("{seconds}s")
-    }
-}
-
 /// Splits a request body into alerts: one JSON object, a JSON array of
 /// objects, or NDJSON (one object per line, blank lines skipped). A line that
 /// is not JSON is refused by its index without failing the others.
@@ -810,6 +494,7 @@ pub fn split_body(body: &str) -> Result<Vec<Result<Value, String>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use serde_json::json;
 
     fn now() -> DateTime<Utc> {

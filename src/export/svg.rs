@@ -9,7 +9,7 @@ use askama::Template;
 use super::{heat_color, heat_ink};
 use crate::render::grid::is_observed;
 use crate::render::heat::MATCH_MARKER;
-use crate::render::story::{Face, text_width};
+use crate::render::measure::{Face, text_width};
 use crate::render::text::{fit, wrap_at_words};
 use crate::render::{Highlight, MatrixView};
 

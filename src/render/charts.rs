@@ -9,9 +9,9 @@ use chrono::Duration;
 
 use super::heat::Scores;
 use super::matrix::CellKey;
+use super::measure::{Face, text_width};
 use super::period::{Bucket, day};
 use super::report::SEVERITIES_DOWN;
-use super::story::{Face, text_width};
 use crate::atlas::ActiveAtlas;
 use crate::domain::Severity;
 

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::atlas::ids::is_technique_id;
 use crate::atlas::{ActiveAtlas, Technique};
 
 /// How many heat levels overlays use (`heat-1` … `heat-5`; 0 means none).
@@ -49,67 +48,7 @@ pub struct MatrixOptions {
     pub show_ids: bool,
 }
 
-/// Why a matrix query was refused: the parameter and a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionError {
-    pub field: &'static str,
-    pub message: String,
-}
-
 impl MatrixOptions {
-    /// Reads the query parameters of `/matrix`:
-    /// `subtechniques=collapsed|all`, `expand=AML.T0051,AML.T0043` (parents to
-    /// open when collapsed) and `ids=1|0` (also `true/false`, `yes/no`, `on/off`).
-    pub fn from_query(
-        subtechniques: Option<&str>,
-        expand: Option<&str>,
-        ids: Option<&str>,
-    ) -> Result<Self, OptionError> {
-        let mut mode = match subtechniques.map(str::trim).unwrap_or("") {
-            "" | "collapsed" | "none" => SubtechniqueMode::Collapsed,
-            "all" | "expanded" => SubtechniqueMode::All,
-            other => {
-                return Err(OptionError {
-                    field: "subtechniques",
-                    message: format!(
-                        "subtechniques must be \"collapsed\" or \"all\", not {other:?}"
-                    ),
-                });
-            }
-        };
-        if let (SubtechniqueMode::Collapsed, Some(list)) = (&mode, expand) {
-            let mut set = BTreeSet::new();
-            for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                if !is_technique_id(id) {
-                    return Err(OptionError {
-                        field: "expand",
-                        message: format!(
-                            "expand lists technique IDs such as AML.T0051, not {id:?}"
-                        ),
-                    });
-                }
-                set.insert(id.to_string());
-            }
-            if !set.is_empty() {
-                mode = SubtechniqueMode::Expanded(set);
-            }
-        }
-        let show_ids = match ids.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("" | "0" | "false" | "no" | "off") => false,
-            Some("1" | "true" | "yes" | "on") => true,
-            Some(other) => {
-                return Err(OptionError {
-                    field: "ids",
-                    message: format!("ids must be 1 or 0, not {other:?}"),
-                });
-            }
-        };
-        Ok(MatrixOptions {
-            subtechniques: mode,
-            show_ids,
-        })
-    }
-
     /// The `/matrix` URL that asks for these options (defaults left out).
     pub fn href(&self) -> String {
         let mut params: Vec<String> = Vec::new();
@@ -677,42 +616,5 @@ mod tests {
         assert_eq!(Highlight::heat(50.0, 10.0).level, 5);
         assert_eq!(Highlight::heat(f64::NAN, 10.0).level, 0);
         assert_eq!(Highlight::heat(1.0, 0.0).level, 0);
-    }
-
-    #[test]
-    fn query_options_parse_and_round_trip() {
-        assert_eq!(
-            MatrixOptions::from_query(None, None, None),
-            Ok(MatrixOptions::default())
-        );
-        let all = MatrixOptions::from_query(Some("all"), None, Some("1")).expect("valid");
-        assert_eq!(all.subtechniques, SubtechniqueMode::All);
-        assert!(all.show_ids);
-        assert_eq!(all.href(), "/matrix?subtechniques=all&ids=1");
-        let some = MatrixOptions::from_query(None, Some("AML.T0051, AML.T0000"), Some("off"))
-            .expect("valid");
-        assert_eq!(some.href(), "/matrix?expand=AML.T0000,AML.T0051");
-        assert_eq!(
-            MatrixOptions::from_query(Some("collapsed"), Some(""), Some("0")),
-            Ok(MatrixOptions::default())
-        );
-        assert_eq!(MatrixOptions::default().href(), "/matrix");
-        assert_eq!(all.with_ids(false).href(), "/matrix?subtechniques=all");
-        assert_eq!(
-            all.with_subtechniques(SubtechniqueMode::Collapsed).href(),
-            "/matrix?ids=1"
-        );
-        assert_eq!(
-            MatrixOptions::from_query(Some("bogus"), None, None).map_err(|e| e.field),
-            Err("subtechniques")
-        );
-        assert_eq!(
-            MatrixOptions::from_query(None, Some("AML.TA0002"), None).map_err(|e| e.field),
-            Err("expand")
-        );
-        assert_eq!(
-            MatrixOptions::from_query(None, None, Some("maybe")).map_err(|e| e.field),
-            Err("ids")
-        );
     }
 }

@@ -9,6 +9,8 @@ pub mod heat;
 pub mod ingest;
 pub mod links;
 pub mod matrix;
+pub mod matrix_query;
+pub mod measure;
 pub mod period;
 pub mod plain;
 pub mod report;
@@ -19,8 +21,9 @@ pub mod visitor;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,
-    OptionError, SubCell, SubtechniqueMode,
+    SubCell, SubtechniqueMode,
 };
+pub use matrix_query::OptionError;
 
 use crate::atlas::{ActiveAtlas, AttackRef};
 

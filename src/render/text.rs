@@ -4,7 +4,7 @@
 //! abbreviated with "…" — still never split over two lines. Widths come from
 //! [`text_width`], an upper bound for the fonts the SVGs name. Pure.
 
-use super::story::{Face, text_width};
+use super::measure::{Face, text_width};
 
 /// The pieces of `text` a line may break between, each with the glue that
 /// joins it to the piece before: `" "` between words, `""` after a hyphen

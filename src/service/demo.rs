@@ -189,7 +189,7 @@ fn column_of(atlas: &ActiveAtlas, names: &[&str]) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, t)| {
-            let short = crate::export::tactic_short_name(&t.name);
+            let short = crate::atlas::tactic_names::tactic_short_name(&t.name);
             names.iter().any(|n| short.ends_with(n))
         })
         .map(|(i, _)| i)

@@ -8,17 +8,11 @@
 //! the same tactics; unknown techniques and entries that cannot be placed
 //! are reported, never silently dropped.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::ServiceError;
 use crate::atlas::ActiveAtlas;
-use crate::atlas::ids::is_technique_id;
 use crate::domain::{IncidentInput, Reference, StepInput, StepSource, ValidationError, limits};
-use crate::export::navigator::ParsedLayer;
-use crate::export::tactic_lookup;
-use crate::render::{CellKey, MatrixOptions, MatrixView, SubtechniqueMode};
 use crate::store::Store;
 
 /// Tag put on every incident made from a layer.
@@ -38,6 +32,10 @@ pub struct Skipped {
 /// The steps a layer makes against a release, before anything is stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
+    /// The layer's name, description and (title, url) links.
+    pub name: String,
+    pub description: String,
+    pub references: Vec<(String, String)>,
     /// (tactic ID, technique ID, description) in matrix order.
     pub steps: Vec<(String, String, String)>,
     /// Technique IDs the release does not know, in layer order, once each.
@@ -56,142 +54,12 @@ pub struct LayerImport {
     pub skipped: Vec<Skipped>,
 }
 
-/// Matrix position of every (tactic, technique) cell and sub-cell.
-fn matrix_order(atlas: &ActiveAtlas) -> HashMap<CellKey, usize> {
-    let view = MatrixView::build(
-        atlas,
-        &MatrixOptions {
-            subtechniques: SubtechniqueMode::All,
-            show_ids: false,
-        },
-    );
-    let mut order = HashMap::new();
-    for cell in view.cells() {
-        let n = order.len();
-        order.entry(cell.key.clone()).or_insert(n);
-        for sub in &cell.subtechniques {
-            let n = order.len();
-            order.entry(sub.key.clone()).or_insert(n);
-        }
-    }
-    order
-}
-
-/// Decides the steps of a layer against the release.
-pub fn plan(atlas: &ActiveAtlas, layer: &ParsedLayer) -> Plan {
-    let tactics = tactic_lookup(atlas);
-    let order = matrix_order(atlas);
-    let mut plan = Plan::default();
-    let mut comments: HashMap<CellKey, Vec<String>> = HashMap::new();
-    // The tactics each technique's entries name, for its sub-techniques'
-    // entries that name none.
-    let mut named: HashMap<&str, Vec<String>> = HashMap::new();
-    for e in &layer.entries {
-        if let Some(id) = e
-            .tactic
-            .as_ref()
-            .and_then(|t| tactics.get(&t.to_lowercase()))
-        {
-            let list = named.entry(e.technique_id.as_str()).or_default();
-            if !list.contains(id) {
-                list.push(id.clone());
-            }
-        }
-    }
-    for e in &layer.entries {
-        if !e.annotated {
-            plan.opened_only += 1;
-            continue;
-        }
-        let Some(technique) = atlas
-            .technique(&e.technique_id)
-            .filter(|_| is_technique_id(&e.technique_id))
-        else {
-            if !plan.unknown_techniques.contains(&e.technique_id) {
-                plan.unknown_techniques.push(e.technique_id.clone());
-            }
-            continue;
-        };
-        let skip = |reason: String| Skipped {
-            index: e.index,
-            technique_id: e.technique_id.clone(),
-            tactic: e.tactic.clone(),
-            reason,
-        };
-        let tactic_ids: Vec<String> = match &e.tactic {
-            Some(name) => match tactics.get(&name.to_lowercase()) {
-                Some(id) if technique.tactics.contains(id) => vec![id.clone()],
-                Some(id) => {
-                    plan.skipped.push(skip(format!(
-                        "{} does not serve the tactic {} in ATLAS {}",
-                        e.technique_id,
-                        id,
-                        atlas.version()
-                    )));
-                    continue;
-                }
-                None => {
-                    plan.skipped.push(skip(format!(
-                        "no tactic of ATLAS {} has the short name {name:?}",
-                        atlas.version()
-                    )));
-                    continue;
-                }
-            },
-            None => {
-                let hinted: Vec<String> = technique
-                    .parent
-                    .as_deref()
-                    .and_then(|parent| named.get(parent))
-                    .map(|ids| {
-                        ids.iter()
-                            .filter(|id| technique.tactics.contains(id))
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if hinted.is_empty() {
-                    technique.tactics.clone()
-                } else {
-                    hinted
-                }
-            }
-        };
-        if tactic_ids.is_empty() {
-            plan.skipped.push(skip(format!(
-                "{} serves no tactic in ATLAS {}",
-                e.technique_id,
-                atlas.version()
-            )));
-            continue;
-        }
-        for tactic_id in tactic_ids {
-            let key = CellKey {
-                tactic_id,
-                technique_id: technique.id.clone(),
-            };
-            let list = comments.entry(key).or_default();
-            if !e.comment.is_empty() && !list.contains(&e.comment) {
-                list.push(e.comment.clone());
-            }
-        }
-    }
-    let mut cells: Vec<(CellKey, Vec<String>)> = comments.into_iter().collect();
-    cells.sort_by_key(|(k, _)| (order.get(k).copied().unwrap_or(usize::MAX), k.clone()));
-    plan.steps = cells
-        .into_iter()
-        .map(|(k, c)| (k.tactic_id, k.technique_id, c.join("\n\n")))
-        .collect();
-    plan
-}
-
-/// Creates the incident a layer describes.
+/// Creates the incident a layer's plan describes (see `export::layer_plan`).
 pub async fn import_layer(
     store: &Store,
     active: &ActiveAtlas,
-    layer: &ParsedLayer,
+    plan: &Plan,
 ) -> Result<LayerImport, ServiceError> {
-    let plan = plan(active, layer);
     if plan.steps.is_empty() {
         let unknown = if plan.unknown_techniques.is_empty() {
             String::new()
@@ -227,7 +95,7 @@ pub async fn import_layer(
         .into());
     }
     let title: String = {
-        let t = layer.name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let t = plan.name.split_whitespace().collect::<Vec<_>>().join(" ");
         let t = if t.is_empty() {
             "Imported Navigator layer".to_string()
         } else {
@@ -243,9 +111,9 @@ pub async fn import_layer(
     };
     let input = IncidentInput {
         title: Some(title),
-        summary: Some(layer.description.clone()),
+        summary: Some(plan.description.clone()),
         tags: vec![LAYER_TAG.to_string()],
-        references: layer
+        references: plan
             .references
             .iter()
             .map(|(title, url)| Reference {
@@ -270,7 +138,7 @@ pub async fn import_layer(
     Ok(LayerImport {
         incident: id,
         steps: steps.len(),
-        unknown_techniques: plan.unknown_techniques,
-        skipped: plan.skipped,
+        unknown_techniques: plan.unknown_techniques.clone(),
+        skipped: plan.skipped.clone(),
     })
 }

@@ -2,6 +2,7 @@
 //! the store and the active release, validates, and writes in one transaction.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit_log;
 pub mod bulk_import;
 pub mod case_studies;

@@ -3,9 +3,10 @@
 //! store in one transaction, so a bad or partial download changes nothing.
 
 use super::ServiceError;
-use crate::atlas::ActiveAtlas;
 use crate::atlas::fetch::{self, Fetched, ManifestRelease};
-use crate::atlas::{ImportError, ImportWarning, ParseOptions, parse_release_with};
+use crate::atlas::{
+    ActiveAtlas, ImportError, ImportWarning, ParseOptions, catalog, parse_release_with,
+};
 use crate::store::{AuditEvent, ImportOutcome, Store, StoreError};
 
 /// Why a release was not imported.
@@ -40,6 +41,33 @@ pub struct ReleaseImport {
     pub outcome: ImportOutcome,
     /// Problems that did not stop the import (every step was kept).
     pub warnings: Vec<ImportWarning>,
+}
+
+/// The active release, seeding the embedded catalog when no release is
+/// stored yet, so a fresh install works offline (startup and the admin pages).
+pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
+    if let Some(active) = store.load_active().await? {
+        return Ok(active);
+    }
+    let release = catalog::embedded_release();
+    store
+        .import_release(&release, catalog::EMBEDDED_SOURCE)
+        .await?;
+    tracing::info!(version = %release.version, "seeded the embedded ATLAS catalog");
+    store
+        .load_active()
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
+}
+
+/// Maps queued alerts whose techniques the (new) active release knows.
+pub async fn remap_alerts(store: &Store) -> Result<usize, ServiceError> {
+    let active = load_or_seed(store).await?;
+    let mapped = super::ingest::remap_unmapped(store, &active).await?;
+    if mapped > 0 {
+        tracing::info!(mapped, release = %active.version(), "mapped queued alerts");
+    }
+    Ok(mapped)
 }
 
 /// Parses, validates and stores fetched bytes (one transaction).
@@ -135,7 +163,7 @@ pub async fn list_for_admins(store: &Store) -> Result<Vec<crate::atlas::ReleaseI
 /// catalog is seeded when none is stored); alerts waiting for techniques it
 /// knows are mapped now. The caller puts it in place for the running server.
 pub async fn reload(store: &Store) -> Result<ActiveAtlas, ServiceError> {
-    let active = crate::app::load_or_seed(store).await?;
+    let active = load_or_seed(store).await?;
     super::ingest::remap_unmapped(store, &active).await?;
     Ok(active)
 }

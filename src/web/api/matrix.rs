@@ -186,7 +186,12 @@ pub async fn import_layer_handler(
             AppError::invalid(e.field.clone(), format!("{}: {}", e.field, e.message))
         }
     })?;
-    let done = layers::import_layer(&state.store, &state.atlas.get(), &parsed).await?;
+    let done = layers::import_layer(
+        &state.store,
+        &state.atlas.get(),
+        &crate::export::layer_plan::plan(&state.atlas.get(), &parsed),
+    )
+    .await?;
     let location = format!("/api/v1/incidents/{}", done.incident);
     #[derive(Serialize)]
     struct Created {

@@ -23,43 +23,16 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use crate::atlas::ids::is_technique_id;
 use crate::atlas::{KNOWN_PLATFORMS, platform_slug};
 use crate::domain::{Kind, Severity, Status};
+use crate::render::MatrixOptions;
 use crate::render::heat::{Metric, Scale};
-use crate::render::{MatrixOptions, SubtechniqueMode};
+use crate::render::matrix_query::{MatrixQuery, OptionError, parse_flag, quoted};
 use crate::store::{IncidentQuery, Sort};
 use crate::web::AppError;
-use crate::web::extract::incident_filters::{FilterParams, MAX_FILTER_VALUES};
+use crate::web::extract::incident_filters::FilterParams;
 
-/// Which sub-technique lists are open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SubsMode {
-    /// Lists holding an observed (or searched-for) sub-technique.
-    #[default]
-    Observed,
-    Collapsed,
-    All,
-}
-
-impl SubsMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubsMode::Observed => "observed",
-            SubsMode::Collapsed => "collapsed",
-            SubsMode::All => "all",
-        }
-    }
-
-    fn parse(s: &str) -> Option<SubsMode> {
-        match s {
-            "" | "observed" => Some(SubsMode::Observed),
-            "collapsed" | "none" => Some(SubsMode::Collapsed),
-            "all" | "expanded" => Some(SubsMode::All),
-            _ => None,
-        }
-    }
-}
+pub use crate::render::matrix_query::SubsMode;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -108,19 +81,11 @@ pub fn platform_name(slug: &str) -> Option<&'static str> {
 }
 
 fn flag(field: &'static str, value: Option<&str>) -> Result<bool, AppError> {
-    match value.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(_) => Err(AppError::bad_request(
-            field,
-            format!("{field}: must be 1 or 0"),
-        )),
-    }
+    parse_flag(field, value).map_err(option_error)
 }
 
-fn quoted(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    format!("{short:?}")
+fn option_error(e: OptionError) -> AppError {
+    AppError::bad_request(e.field, e.message)
 }
 
 impl MatrixRequest {
@@ -158,41 +123,8 @@ impl MatrixRequest {
                 )
             })?,
         };
-        let subs =
-            SubsMode::parse(o.subtechniques.as_deref().unwrap_or("").trim()).ok_or_else(|| {
-                AppError::bad_request(
-                    "subtechniques",
-                    format!(
-                        "subtechniques: must be observed, collapsed or all, not {}",
-                        quoted(o.subtechniques.as_deref().unwrap_or(""))
-                    ),
-                )
-            })?;
-        let mut expand = BTreeSet::new();
-        for id in o
-            .expand
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            if !is_technique_id(id) {
-                return Err(AppError::bad_request(
-                    "expand",
-                    format!(
-                        "expand: lists technique IDs such as AML.T0051, not {}",
-                        quoted(id)
-                    ),
-                ));
-            }
-            expand.insert(id.to_string());
-        }
-        if expand.len() > MAX_FILTER_VALUES * 4 {
-            return Err(AppError::bad_request(
-                "expand",
-                "expand: too many technique IDs",
-            ));
-        }
+        let display = MatrixQuery::parse(o.subtechniques.as_deref(), &o.expand, o.ids.as_deref())
+            .map_err(option_error)?;
         let search = match o.search.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) if s.chars().count() > 100 => {
@@ -241,23 +173,21 @@ impl MatrixRequest {
             scale,
             rollup: flag("rollup", o.rollup.as_deref())?,
             observed_only: flag("observed", o.observed.as_deref())?,
-            subs,
-            expand,
-            show_ids: flag("ids", o.ids.as_deref())?,
+            subs: display.subs,
+            expand: display.expand,
+            show_ids: display.show_ids,
             search,
         })
     }
 
     /// The matrix view's own options (which lists start open, IDs).
     pub fn view_options(&self) -> MatrixOptions {
-        MatrixOptions {
-            subtechniques: match self.subs {
-                SubsMode::All => SubtechniqueMode::All,
-                _ if self.expand.is_empty() => SubtechniqueMode::Collapsed,
-                _ => SubtechniqueMode::Expanded(self.expand.clone()),
-            },
+        MatrixQuery {
+            subs: self.subs,
+            expand: self.expand.clone(),
             show_ids: self.show_ids,
         }
+        .view_options()
     }
 
     /// Identifies the chosen incidents: equal keys, equal aggregates.

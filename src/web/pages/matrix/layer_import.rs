@@ -58,7 +58,13 @@ pub async fn submit(
         Err(e) => return Ok(refused(&state, form.layer, e)),
     };
     let atlas = state.atlas.get();
-    match layers::import_layer(&state.store, &atlas, &parsed).await {
+    match layers::import_layer(
+        &state.store,
+        &atlas,
+        &crate::export::layer_plan::plan(&atlas, &parsed),
+    )
+    .await
+    {
         Ok(done) if done.unknown_techniques.is_empty() && done.skipped.is_empty() => {
             Ok(see_other(&format!("/incidents/{}", done.incident)))
         }

@@ -1,0 +1,337 @@
+//! The command line: every subcommand and option (clap), and the few
+//! helpers that read from the terminal. `main.rs` runs them through the
+//! service layer.
+
+use clap::{Args, Parser, Subcommand};
+
+use atlasview::atlas::fetch;
+use atlasview::domain::auth::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "atlasview",
+    version,
+    about = "AI incidents on the MITRE ATLAS matrix"
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Log lines as text for people, or as one JSON object each for log shippers.
+    #[arg(long, env = "ATLASVIEW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub(crate) log_format: LogFormat,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct DbArgs {
+    /// SQLite database: a file path or a `sqlite://` URL. Created on first use.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "atlasview.db",
+        global = true
+    )]
+    pub(crate) database_url: String,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "ATLASVIEW_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        web: WebArgs,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage the ATLAS knowledge base.
+    #[command(subcommand)]
+    Atlas(AtlasCommand),
+    /// Import incidents.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Demo data: synthetic incidents for trying atlasview out and for benchmarks.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Ingest alerts from an NDJSON file (`-` for standard input), as
+    /// `POST /api/v1/alerts` would: correlated into incidents, idempotent.
+    Ingest {
+        /// NDJSON file, one alert a line; `-` reads standard input.
+        file: String,
+        /// Source name of alerts that do not name one.
+        #[arg(long)]
+        source: Option<String>,
+        /// Alerts per transaction.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
+    /// Correlation rules: which alert fields make the key of an incident.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Add a rule, or replace the one of the same name.
+    Add {
+        name: String,
+        /// A key field (dotted, e.g. `host.name`); repeat for several.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// How long an incident stays open to new alerts after its last one.
+        #[arg(long, default_value = "24h")]
+        window: String,
+    },
+    /// List the rules in the order they are tried.
+    List,
+    /// Delete a rule by name.
+    Delete { name: String },
+    /// Add or replace the rules of a YAML file: `rules: [{name, key: [...], idle_window: 24h}]`.
+    Load { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum DemoCommand {
+    /// Add synthetic incidents (tagged `demo`, titled "[Demo] …") with plausible
+    /// attack paths across the matrix, dates over the last two years, every
+    /// kind, severity and status.
+    Seed {
+        /// How many incidents.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        incidents: u32,
+        /// How many steps in all, spread over the incidents.
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
+        steps: u32,
+        /// Seed of the generator (the same seed and release give the same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct WebArgs {
+    /// Let anonymous visitors read (for wall dashboards); writing still needs an account.
+    #[arg(long, env = "ATLASVIEW_PUBLIC_READ")]
+    pub(crate) public_read: bool,
+    /// Served over HTTPS (directly or behind a TLS proxy): Secure cookies and HSTS.
+    #[arg(long, env = "ATLASVIEW_HTTPS")]
+    pub(crate) https: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "ATLASVIEW_SESSION_IDLE_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    pub(crate) session_idle_minutes: u32,
+    /// Hours after which a session ends whatever its activity.
+    #[arg(long, env = "ATLASVIEW_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=8_760))]
+    pub(crate) session_max_hours: u32,
+    /// Sign-in attempts allowed per client address per minute (0: no limit).
+    #[arg(long, env = "ATLASVIEW_LOGIN_RATE_LIMIT", default_value_t = 10)]
+    pub(crate) login_rate_limit: u32,
+    /// On an empty database: the one-time token that lets a browser on another
+    /// machine create the first admin at /setup (default: a random one, printed
+    /// at start). Clients on this machine need none.
+    #[arg(long, env = "ATLASVIEW_SETUP_TOKEN")]
+    pub(crate) setup_token: Option<String>,
+}
+
+impl WebArgs {
+    pub(crate) fn config(&self) -> atlasview::web::WebConfig {
+        atlasview::web::WebConfig {
+            public_read: self.public_read,
+            https: self.https,
+            session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
+            login_attempts_per_minute: self.login_rate_limit,
+            setup_token: None,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user. The password is prompted for, or read from standard input
+    /// when that is not a terminal (never from a flag).
+    Add {
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: Role,
+        name: String,
+    },
+    /// List users.
+    List,
+    /// Change a user's role.
+    SetRole {
+        name: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Disable a user (ends their sessions; their tokens stop working).
+    Disable { name: String },
+    /// Enable a disabled user.
+    Enable { name: String },
+    /// Set a new password (prompted, or from standard input).
+    Password { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create an API token; prints only the token.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Days until it expires; never when absent.
+        #[arg(long)]
+        expires: Option<u32>,
+        /// A label shown in token lists.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List tokens (prefixes, never secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its prefix (the 8 characters after `atv_`).
+    Revoke { prefix: String },
+}
+
+pub(crate) fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a role: use ingest, viewer, analyst or admin"))
+}
+
+/// A password from the terminal (asked twice) or one line of standard input.
+pub(crate) fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        anyhow::ensure!(first == second, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+/// The audit name of whoever runs the CLI.
+pub(crate) fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Turn every case study of the active ATLAS release into an incident of
+    /// kind "case study" (idempotent: re-running updates, never duplicates).
+    CaseStudies,
+    /// Import incidents from a JSONL file, a JSON array or CSV with a header,
+    /// upserted by source and external ID (a re-run changes nothing). Every
+    /// problem of every bad record is listed by line; good records are imported.
+    Incidents {
+        file: std::path::PathBuf,
+        /// Source of records that name none.
+        #[arg(long, default_value = "import")]
+        source: String,
+        /// Check every record and say what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AtlasCommand {
+    /// Import a release from a file or an http(s) URL: a legacy `ATLAS.yaml`
+    /// (4.x-5.6), a format 6.0.0 file, or a STIX 2.1 bundle (`stix-atlas.json`).
+    Import {
+        /// Path or URL of the release file.
+        source: String,
+        /// The content release the file must hold; required for a STIX bundle
+        /// unless its file name says it (`stix-atlas-5.6.0.json`).
+        #[arg(long)]
+        release: Option<String>,
+    },
+    /// Fetch and import a release from MITRE's atlas-data repository (or a
+    /// mirror): the newest 6.0.0 file its `manifest.yaml` lists, else the
+    /// `ATLAS-latest.yaml` pointer, else the legacy `ATLAS.yaml`.
+    Sync {
+        /// The atlas-data `dist/` folder.
+        #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
+        url: String,
+        /// Take this release (e.g. 2026.07) instead of the newest.
+        #[arg(long)]
+        release: Option<String>,
+    },
+    /// List the releases the mirror's manifest offers, marking those stored here.
+    Remote {
+        /// The atlas-data `dist/` folder.
+        #[arg(long, env = "ATLASVIEW_SYNC_URL", default_value = fetch::DEFAULT_SYNC_URL)]
+        url: String,
+    },
+    /// List the stored releases.
+    List,
+    /// Make a stored release the active one.
+    Activate { version: String },
+    /// Move incidents mapped against an older release to a newer one, with a
+    /// report per incident and step (one transaction, audited).
+    UpgradeIncidents {
+        /// The stored release to move to (e.g. `2026.09`).
+        #[arg(long)]
+        to: String,
+        /// Print the report and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Compare two stored releases: what was added, removed, renamed, re-tacticed.
+    Diff { from: String, to: String },
+    /// The successor table (shipped with atlasview, overridable by the admin).
+    #[command(subcommand)]
+    Successors(SuccessorCommand),
+    /// Write the compact catalog (facts only, no descriptions) of a release file,
+    /// as embedded in the binary at `catalog/atlas-catalog.json`.
+    ExportCatalog {
+        /// Path or URL of an ATLAS release YAML file.
+        source: String,
+        /// Output file; standard output when absent.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SuccessorCommand {
+    /// List the effective table: shipped entries and overrides.
+    List,
+    /// Override the successor of a retired technique (or say it has none).
+    Set {
+        /// The retired technique.
+        technique: String,
+        /// Its successor; omit with `--none`.
+        successor: Option<String>,
+        /// The technique has no successor (hides a shipped entry).
+        #[arg(long, conflicts_with = "successor")]
+        none: bool,
+        /// The first release without the old ID.
+        #[arg(long, default_value = "")]
+        release: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove an override: the shipped entry, if any, applies again.
+    Clear { technique: String },
+}

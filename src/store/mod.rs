@@ -6,12 +6,14 @@ mod alerts;
 mod atlas;
 mod audit;
 mod auth;
+mod case_study_copies;
 mod ids;
 mod imports;
 mod incidents;
 mod matrix;
 mod report;
 mod retrospective;
+mod step_order;
 mod upgrade;
 
 use std::str::FromStr;

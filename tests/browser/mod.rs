@@ -31,7 +31,9 @@ mod csp;
 mod hostile;
 mod matrix;
 mod picker;
+mod record;
 mod roles;
+mod subpages;
 mod triage;
 
 use std::io::{Read, Write};

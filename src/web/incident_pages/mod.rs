@@ -14,6 +14,7 @@ mod admin;
 mod detail;
 mod forms;
 mod list;
+mod step_actions;
 mod steps;
 
 use crate::web::Routes;
@@ -89,12 +90,27 @@ pub fn routes() -> Routes {
         .require(
             WriteIncidents,
             "/incidents/{id}/steps/{step}/delete",
-            post(steps::delete),
+            get(step_actions::delete_page).post(steps::delete),
         )
         .require(
             WriteIncidents,
             "/incidents/{id}/steps/{step}/move",
             post(steps::move_step),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/position",
+            post(step_actions::move_to),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/form",
+            post(step_actions::reload_new),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/form",
+            post(step_actions::reload_edit),
         )
         .require(ManageReleases, "/admin", get(admin::page))
         .require(

@@ -439,3 +439,152 @@ async fn save_and_add_another_goes_straight_to_the_next_empty_step_form() {
     let (_, doc) = page(&app, &format!("/incidents/{id}/steps/new?added=stp-other")).await;
     assert!(texts(&doc, ".inc-added").is_empty());
 }
+
+#[tokio::test]
+async fn a_case_study_page_draws_its_attack_path_and_links_its_incident_copy() {
+    use crate::incident_pages::{attr, page, sel};
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    let atlas = app.state.atlas.get();
+    let cs = atlas
+        .release
+        .case_studies
+        .iter()
+        .find(|c| c.id == "AML.CS0000")
+        .expect("AML.CS0000");
+    // Before the import: the picture, no incident copy to link.
+    let (_, doc) = page(&app, "/studies/AML.CS0000").await;
+    assert_eq!(doc.select(&sel("svg.story-svg")).count(), 1);
+    let nodes: Vec<String> = doc
+        .select(&sel("svg.story-svg a.story-node-link"))
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    let want: Vec<String> = (1..=cs.procedure.len())
+        .map(|n| format!("/studies/AML.CS0000#procedure-{n}"))
+        .collect();
+    assert_eq!(nodes, want, "one node per procedure step, linking to it");
+    for n in 1..=cs.procedure.len() {
+        assert_eq!(doc.select(&sel(&format!("li#procedure-{n}"))).count(), 1);
+    }
+    assert!(attr(&doc, "a[data-incident-copy]", "href").is_none());
+    // The picture as a download of its own.
+    assert_eq!(
+        disposition(&app, "/studies/AML.CS0000/story.svg").await,
+        "attachment; filename=\"aml-cs0000-evasion-of-deep-learning-detector-for-malware-c-c-traffic-story.svg\""
+    );
+    assert!(
+        disposition(&app, "/studies/AML.CS0000/story.svg?inline=1")
+            .await
+            .starts_with("inline;")
+    );
+    assert_eq!(app.get("/studies/AML.CS9999/story.svg").await.0, 404);
+    // After importing the case studies: the page links its incident, which links back.
+    let (status, body) = app
+        .post_json("/api/v1/case-studies/import", &serde_json::json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (_, doc) = page(&app, "/studies/AML.CS0000").await;
+    assert_eq!(
+        attr(&doc, "a[data-incident-copy]", "href").as_deref(),
+        Some("/incidents/aml-cs0000")
+    );
+    let (_, incident) = page(&app, "/incidents/aml-cs0000").await;
+    assert!(
+        incident
+            .select(&sel("a[href='/studies/AML.CS0000']"))
+            .next()
+            .is_some(),
+        "the incident links back to its case study"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_rule_or_revoking_a_token_without_javascript_asks_on_a_page_of_its_own() {
+    use crate::incident_pages::{attr, page, post_form, sel, texts};
+    use atlasview::domain::auth::Role;
+    let app = TestApp::spawn().await;
+    let res = post_form(
+        &app,
+        "/admin/ingest/rules",
+        &[
+            ("name", "per model"),
+            ("fields", "model.name"),
+            ("window", "1h"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    // The list's Delete asks GET for the confirmation page (the script posts instead).
+    let (_, doc) = page(&app, "/admin/ingest").await;
+    let form = doc
+        .select(&sel("form[action='/admin/ingest/rules/delete']"))
+        .next()
+        .expect("delete form");
+    assert_eq!(form.value().attr("method"), Some("get"));
+    assert!(form.value().attr("data-confirm-then-post").is_some());
+    let (_, doc) = page(&app, "/admin/ingest/rules/delete?name=per+model").await;
+    assert_eq!(texts(&doc, "h1"), ["Delete the rule “per model”?"]);
+    assert_eq!(
+        attr(&doc, "form[method=post] input[name=name]", "value").as_deref(),
+        Some("per model")
+    );
+    assert_eq!(
+        app.store.list_rules().await.unwrap().len(),
+        1,
+        "asking deletes nothing"
+    );
+    let res = post_form(&app, "/admin/ingest/rules/delete", &[("name", "per model")]).await;
+    assert_eq!(res.status, 303);
+    assert!(app.store.list_rules().await.unwrap().is_empty());
+    assert_eq!(
+        app.get("/admin/ingest/rules/delete?name=per+model").await.0,
+        404
+    );
+    let analyst = app.client_as(Role::Analyst).await;
+    let res = analyst
+        .get(app.url("/admin/ingest/rules/delete?name=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+
+    // Tokens: the same, on the users page and on one's own account page.
+    let admin = app.store.user_by_name("admin").await.unwrap().unwrap();
+    let (_, prefix) =
+        atlasview::service::accounts::create_token(&app.store, &admin, Role::Viewer, "wall", None)
+            .await
+            .unwrap();
+    for (list, action) in [
+        ("/admin/users", "/admin/tokens/revoke"),
+        ("/account", "/account/tokens/revoke"),
+    ] {
+        let (status, body) = app.get(list).await;
+        if status != 200 {
+            // The account page needs a session, not a token: checked below.
+            assert_eq!(list, "/account", "{status}: {body}");
+            continue;
+        }
+        let doc = scraper::Html::parse_document(&body);
+        let form = doc
+            .select(&sel(&format!("form[action='{action}']")))
+            .next()
+            .expect("revoke form");
+        assert_eq!(form.value().attr("method"), Some("get"), "{list}");
+    }
+    let (_, doc) = page(&app, &format!("/admin/tokens/revoke?prefix={prefix}")).await;
+    assert!(texts(&doc, "h1")[0].starts_with(&format!("Revoke the token atv_{prefix}")));
+    let tokens = app.store.list_tokens(None).await.unwrap();
+    assert!(
+        tokens
+            .iter()
+            .any(|t| t.prefix == prefix && t.revoked_at.is_none())
+    );
+    let res = post_form(&app, "/admin/tokens/revoke", &[("prefix", &prefix)]).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        app.get(&format!("/admin/tokens/revoke?prefix={prefix}"))
+            .await
+            .0,
+        404
+    );
+}

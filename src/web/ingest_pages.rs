@@ -28,7 +28,7 @@ pub fn routes() -> Routes {
         .require(
             ManageIngestion,
             "/admin/ingest/rules/delete",
-            post(delete_rule),
+            get(super::confirm_pages::rule_delete).post(delete_rule),
         )
         .require(
             WriteIncidents,

@@ -8,6 +8,7 @@ pub mod api;
 pub mod atlas_pages;
 pub mod auth;
 pub mod config;
+pub mod confirm_pages;
 pub mod downloads;
 pub mod error;
 pub mod filters;

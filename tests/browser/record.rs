@@ -75,10 +75,23 @@ async fn record(browser: &Browser, app: &TestApp, title: &str) -> (String, usize
         if last {
             browser.wait_for("ol.inc-timeline").await;
         } else {
-            // The next empty form, saying what was just added.
-            let note = browser.wait_for(".inc-added").await;
-            let text = note.text().await.expect("notice text");
-            assert!(text.contains(&format!("Step {}", i + 1)), "{text}");
+            // The next empty form, saying what was just added (polled: the
+            // page before may still be shown for a moment).
+            let want = format!("Step {} added", i + 1);
+            let deadline = std::time::Instant::now() + super::WAIT;
+            loop {
+                let note = browser
+                    .js("const n = document.querySelector('.inc-added'); return n ? n.textContent : ''")
+                    .await;
+                if note.as_str().is_some_and(|t| t.contains(&want)) {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no “{want}” notice: {note}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
     }
     let path = browser.path().await;

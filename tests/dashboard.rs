@@ -3,9 +3,9 @@
 //! the role checks of every one of their routes.
 
 use atlasview::domain::auth::Role;
+use atlasview::export::pdf;
 use atlasview::store::AuditQuery;
-use atlasview::web::report_pages::pdf;
-use atlasview::web::security::CONTENT_SECURITY_POLICY;
+use atlasview::web::middleware::security_headers::CONTENT_SECURITY_POLICY;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 use atlasview::domain::auth::Role;
 use atlasview::store::AuditQuery;
 use atlasview::web::WebConfig;
-use atlasview::web::security::CONTENT_SECURITY_POLICY;
+use atlasview::web::middleware::security_headers::CONTENT_SECURITY_POLICY;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -1210,7 +1210,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_declared_route_has_a_guard_that_the_server_enforces() {
     use atlasview::domain::auth::Capability;
-    use atlasview::web::auth::Access;
+    use atlasview::web::extract::auth::Access;
 
     let routes = atlasview::web::all_routes();
     let table = routes.table();

@@ -4,6 +4,7 @@
 
 pub mod download;
 pub mod navigator;
+pub mod pdf;
 pub mod svg;
 
 use crate::atlas::ActiveAtlas;

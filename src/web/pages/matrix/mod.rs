@@ -1,0 +1,280 @@
+//! The highlighted matrix: `/matrix` (HTML), `/matrix.svg`,
+//! `/matrix/layer.json`, an incident's own `layer.json` and `matrix.svg`,
+//! the Navigator-layer upload form, and the shared loading that
+//! `/api/v1/matrix` uses too.
+//!
+//! Every view is a pure function of (incident data, active release, query):
+//! the aggregate is cached by filter and the finished response by URL, both
+//! keyed by the store's [`DataStamp`](crate::store::DataStamp), so a repeated
+//! view costs one primary-key read.
+
+mod cache;
+mod exports;
+mod layer_import;
+mod page;
+pub mod technique_incidents;
+
+use crate::web::Routes;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
+pub use cache::Cached;
+use cache::ResponseSlot;
+
+use crate::atlas::ActiveAtlas;
+use crate::render::MatrixView;
+use crate::render::heat::{self, Scores, TechniqueSearch};
+use crate::store::{DataStamp, MatrixAggregate};
+use crate::web::{AppError, AppState};
+
+/// Largest body of the layer upload form (a 1 MB layer, percent-encoded).
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let pages = Routes::new()
+        .require(ReadIncidents, "/matrix", get(page::matrix))
+        .require(ReadIncidents, "/matrix.svg", get(exports::matrix_svg))
+        .require(
+            ReadIncidents,
+            "/matrix/layer.json",
+            get(exports::matrix_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/layer.json",
+            get(exports::incident_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/matrix.svg",
+            get(exports::incident_svg),
+        );
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
+            "/incidents/layer/import",
+            get(layer_import::form).post(layer_import::submit),
+        )
+        .body_limit(IMPORT_BODY_LIMIT);
+    pages.merge(import)
+}
+
+/// Everything a highlighted view is drawn from.
+pub struct Loaded {
+    pub stamp: DataStamp,
+    pub atlas: Arc<ActiveAtlas>,
+    pub aggregate: Arc<MatrixAggregate>,
+    pub scores: Scores,
+    /// Names techniques had in every stored release, `(ID, "Parent: Child")`,
+    /// when the request searches techniques (else empty).
+    pub earlier: Vec<(String, String)>,
+}
+
+/// The aggregate of the request's filters (cached) and its scores.
+pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
+    let stamp = state.store.data_stamp().await?;
+    let atlas = for_platforms(state.atlas.get(), req);
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let scores = scores_of(&atlas, &aggregate, req);
+    let earlier = earlier_names(state, req).await?;
+    Ok(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+        earlier,
+    })
+}
+
+/// Every name of every technique in the stored releases, for the technique
+/// search (only loaded when there is one).
+async fn earlier_names(
+    state: &AppState,
+    req: &MatrixRequest,
+) -> Result<Vec<(String, String)>, AppError> {
+    if req.search.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = state.store.technique_names_anywhere().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, parent)| match parent {
+            Some(p) => (id, format!("{p}: {name}")),
+            None => (id, name),
+        })
+        .collect())
+}
+
+async fn aggregate_for(
+    state: &AppState,
+    stamp: &DataStamp,
+    req: &MatrixRequest,
+) -> Result<Arc<MatrixAggregate>, AppError> {
+    let query = req.query.clone();
+    cache::aggregate(&state.store, stamp, req.filter_key(), |store| async move {
+        Ok(store.matrix_aggregate(&query).await?)
+    })
+    .await
+}
+
+/// The active release, cut down to the request's platforms if it names any.
+fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtlas> {
+    if req.platforms.is_empty() {
+        atlas
+    } else {
+        Arc::new(atlas.for_platforms(&req.platforms))
+    }
+}
+
+/// Scores of the aggregate under the request's metric and roll-up.
+/// With a platform filter, only the cells of the techniques shown count, so
+/// the heat scale is that of the visible matrix.
+pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
+    let shown;
+    let aggregate = if req.platforms.is_empty() {
+        aggregate
+    } else {
+        let mut cut = aggregate.clone();
+        cut.cells
+            .retain(|c| atlas.technique(&c.technique_id).is_some());
+        shown = cut;
+        &shown
+    };
+    Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
+        let parent = atlas.technique(technique)?.parent.as_deref()?;
+        atlas.serves(parent, tactic).then_some(parent)
+    })
+    .with_scale(req.scale)
+}
+
+/// The matrix with the scores, search marks and the requested lists open.
+pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
+    let atlas = &loaded.atlas;
+    let mut view = MatrixView::build(atlas, &req.view_options());
+    let search = technique_search(loaded, req);
+    heat::apply(
+        &mut view,
+        &loaded.scores,
+        &loaded.aggregate.incidents,
+        search.as_ref(),
+    );
+    if req.subs == SubsMode::Collapsed {
+        let options = req.view_options();
+        for column in &mut view.columns {
+            for cell in &mut column.cells {
+                cell.expanded =
+                    !cell.subtechniques.is_empty() && options.subtechniques.is_expanded(&cell.id);
+            }
+        }
+    }
+    view
+}
+
+/// The request's technique search over current and earlier names.
+pub fn technique_search(loaded: &Loaded, req: &MatrixRequest) -> Option<TechniqueSearch> {
+    let atlas = &loaded.atlas;
+    req.search.as_deref().map(|text| {
+        TechniqueSearch::with_earlier(
+            text,
+            atlas
+                .release
+                .techniques
+                .iter()
+                .map(|t| (t.id.as_str(), atlas.display_name(t))),
+            &loaded.earlier,
+        )
+    })
+}
+
+/// Serves from the response cache, or renders with `render` and keeps it.
+pub async fn cached_response<F>(
+    state: &AppState,
+    req: &MatrixRequest,
+    kind: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: AsyncFnOnce(Loaded) -> Result<Cached, AppError>,
+{
+    let stamp = state.store.data_stamp().await?;
+    let atlas = state.atlas.get();
+    let mut query = req.query_string();
+    if kind == "html" {
+        // The page's header and controls depend on who is looking.
+        query.push('\n');
+        query.push_str(&crate::render::visitor::cache_key());
+    }
+    let slot = ResponseSlot::new(&stamp, &atlas, kind, query);
+    if let Some(hit) = slot.get() {
+        return Ok(respond(hit));
+    }
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let atlas = for_platforms(atlas, req);
+    let scores = scores_of(&atlas, &aggregate, req);
+    let earlier = earlier_names(state, req).await?;
+    let fresh = render(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+        earlier,
+    })
+    .await?;
+    slot.put(fresh.clone());
+    Ok(respond(fresh))
+}
+
+pub fn respond(c: Cached) -> Response {
+    match c.filename {
+        Some(name) => (
+            [
+                (header::CONTENT_TYPE, c.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            c.body,
+        )
+            .into_response(),
+        None => ([(header::CONTENT_TYPE, c.content_type)], c.body).into_response(),
+    }
+}
+
+/// A rendered HTML page as a cacheable body.
+pub fn html(body: String) -> Cached {
+    Cached {
+        content_type: "text/html; charset=utf-8",
+        filename: None,
+        body: Bytes::from(body),
+    }
+}
+
+/// An SVG document as a cacheable body.
+pub fn svg(body: String) -> Cached {
+    Cached {
+        content_type: "image/svg+xml",
+        filename: None,
+        body: Bytes::from(body),
+    }
+}
+
+/// A JSON document (a download when `filename` is given).
+pub fn json(body: String, filename: Option<&str>) -> Cached {
+    Cached {
+        content_type: "application/json",
+        filename: filename.map(str::to_string),
+        body: Bytes::from(body),
+    }
+}
+
+/// Parses the raw query of a matrix route.
+pub fn request(raw: &Option<String>) -> Result<MatrixRequest, AppError> {
+    MatrixRequest::parse(raw.as_deref())
+}

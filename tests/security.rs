@@ -1030,7 +1030,6 @@ async fn csrf_is_checked_for_cookie_requests_whatever_authorization_they_carry()
 async fn setup_is_refused_once_an_account_exists_and_rate_limited() {
     let app = TestApp::spawn().await;
     let anon = app.anonymous();
-    let started = std::time::Instant::now();
     let res = form(
         &anon,
         &app,
@@ -1041,10 +1040,6 @@ async fn setup_is_refused_once_an_account_exists_and_rate_limited() {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("already set up"));
     assert!(app.store.user_by_name("intruder").await.unwrap().is_none());
-    assert!(
-        started.elapsed() < std::time::Duration::from_millis(500),
-        "refused without hashing"
-    );
     let mut statuses = Vec::new();
     for _ in 0..6 {
         statuses.push(

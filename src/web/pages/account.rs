@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::domain::auth::Role;
+use crate::domain::auth::{Role, confirm_password};
 use crate::service::ServiceError;
 use crate::service::accounts::{self, secret_hash};
 use crate::store::{AuditEvent, TokenInfo};
@@ -269,6 +269,8 @@ async fn setup_page(State(state): State<AppState>, actor: Actor) -> Result<Respo
 struct SetupForm {
     username: String,
     password: String,
+    /// The password again (the page's form always sends it).
+    password_confirm: Option<String>,
     setup_token: String,
 }
 
@@ -289,19 +291,22 @@ async fn setup(
         return Err(accounts::already_set_up().into());
     }
     setup_allowed(ip, &form.setup_token, state.config.setup_token.as_deref())?;
-    let user =
-        match accounts::create_first_admin(&state.store, &form.username, &form.password).await {
-            Ok(user) => user,
-            Err(ServiceError::Invalid(v)) => {
-                let page = SetupPage {
-                    username: form.username.chars().take(40).collect(),
-                    error: Some(v.to_string()),
-                    remote: !is_loopback(ip),
-                };
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let created = match confirm_password(&form.password, form.password_confirm.as_deref()) {
+        Ok(()) => accounts::create_first_admin(&state.store, &form.username, &form.password).await,
+        Err(v) => Err(ServiceError::Invalid(v)),
+    };
+    let user = match created {
+        Ok(user) => user,
+        Err(ServiceError::Invalid(v)) => {
+            let page = SetupPage {
+                username: form.username.chars().take(40).collect(),
+                error: Some(v.to_string()),
+                remote: !is_loopback(ip),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     state
         .store
         .audit(AuditEvent {

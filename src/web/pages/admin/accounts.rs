@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::domain::FuzzyTime;
-use crate::domain::auth::Role;
+use crate::domain::auth::{Role, confirm_password};
 use crate::service::accounts;
 use crate::store::{AuditEntry, AuditEvent, AuditQuery, TokenInfo, User};
 use crate::web::extract::auth::Actor;
@@ -115,6 +115,8 @@ async fn users_page(
 struct AddUserForm {
     username: String,
     password: String,
+    /// The password again (the page's form always sends it).
+    password_confirm: Option<String>,
     role: String,
 }
 
@@ -126,6 +128,7 @@ async fn add_user(
     let result = async {
         let role = Role::parse(form.role.trim())
             .ok_or_else(|| AppError::invalid("role", "role: choose viewer, analyst or admin"))?;
+        confirm_password(&form.password, form.password_confirm.as_deref())?;
         Ok::<_, AppError>(
             accounts::create_user(&state.store, &form.username, &form.password, role).await?,
         )

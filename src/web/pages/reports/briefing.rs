@@ -1,11 +1,12 @@
-//! The executive briefing (`/briefing`): one page for leadership in plain
-//! language: headline numbers with their trend against the period before,
-//! the three most serious incidents in one sentence each, the techniques
-//! seen most in business words with the ATLAS mitigations that address them,
-//! a small heat matrix and the story of the most serious incident. It prints
-//! on exactly one A4 or US Letter page (the sheet has the height of the
-//! smaller page and clips, so a long title can never spill onto a second),
-//! and `/briefing.pdf` prints it server-side when a Chromium is installed.
+//! The executive briefing (`/briefing`): one page for a board, built by
+//! [`crate::render::briefing`]: calendar quarter and month presets, this
+//! quarter against the last with the four-quarter trend, the most serious
+//! incidents in plain words, the techniques seen most with the ATLAS
+//! mitigations beside the team's own actions from its retrospectives, and
+//! the story of the most serious incident. It prints on exactly one A4 or US
+//! Letter page (the sheet has the height of the smaller page and clips, so a
+//! long title can never spill onto a second), and `/briefing.pdf` prints it
+//! server-side when a Chromium is installed.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,81 +14,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::dashboard::mini_matrix;
-use super::{Paper, ReportParams, kind_pairs, period_data, today, with_query};
-use crate::atlas::ActiveAtlas;
+use super::{Paper, ReportParams, period_data, period_query, today, with_query};
 use crate::export::pdf::{self, PRINT_CSP};
-use crate::render::charts::MiniMatrix;
-use crate::render::heat::LegendEntry;
-use crate::render::heat::Scale;
-use crate::render::period::{Period, Preset, day};
-use crate::render::report::{Facts, PathStage, Trend, incident_sentence, path_stages};
-use crate::render::story::{Icon, LaneMode, StoryOptions, StoryView};
-use crate::render::{Link, plain};
-use crate::store::ReportData;
+use crate::render::briefing::sheet::story_incident;
+use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
+use crate::render::period::{Period, Preset};
+use crate::render::report::{Facts, kinds};
 use crate::web::{AppError, AppState};
-
-/// Longest incident title on the sheet, in characters.
-const TITLE_MAX: usize = 90;
-/// Techniques listed, and mitigations named per technique.
-const TECHNIQUES: usize = 5;
-const MITIGATIONS: usize = 3;
-/// Stages of the story's path shown before the middle is summarised.
-const PATH_STAGES: usize = 9;
-
-/// A headline number.
-pub struct Headline {
-    pub label: &'static str,
-    pub value: String,
-    pub trend: Trend,
-    pub note: String,
-}
-
-/// One of the most serious incidents.
-pub struct Serious {
-    /// Shortened to fit the page.
-    pub title: String,
-    pub full_title: String,
-    pub href: String,
-    pub retro_href: String,
-    pub severity_label: &'static str,
-    pub severity_class: String,
-    pub date: String,
-    pub sentence: String,
-}
-
-/// A technique in business words.
-pub struct TechniqueRow {
-    pub plain: String,
-    pub name: String,
-    pub id: String,
-    pub href: String,
-    pub incidents: usize,
-    pub mitigations: Vec<Link>,
-    pub more_mitigations: usize,
-}
-
-/// Everything on the printed page (shared by the screen page and the PDF).
-pub struct BriefingSheet {
-    pub period_words: String,
-    pub scope: String,
-    pub prepared: String,
-    pub headlines: Vec<Headline>,
-    pub serious: Vec<Serious>,
-    pub techniques: Vec<TechniqueRow>,
-    pub mini: MiniMatrix,
-    pub legend: Vec<LegendEntry>,
-    /// The same story as stages, legible at print size.
-    pub path: Vec<PathStage>,
-    /// The outcome shapes with their words.
-    pub path_key: Vec<(Icon, &'static str)>,
-    pub story_title: String,
-    pub story_full_title: String,
-    pub story_summary: String,
-    pub story_href: String,
-    /// `paper-a4`, `paper-letter` or `paper-any`.
-    pub paper_class: &'static str,
-}
 
 pub struct Choice {
     pub label: &'static str,
@@ -98,7 +31,7 @@ pub struct Choice {
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/briefing.html")]
 pub struct BriefingPage {
-    pub sheet: BriefingSheet,
+    pub sheet: BriefingSheetView,
     pub paper_css: Option<&'static str>,
     pub periods: Vec<Choice>,
     pub papers: Vec<Choice>,
@@ -116,26 +49,24 @@ pub struct BriefingPage {
 #[derive(Template)]
 #[template(path = "reports/briefing_document.html")]
 pub struct BriefingDocument {
-    pub sheet: BriefingSheet,
+    pub sheet: BriefingSheetView,
     pub csp: &'static str,
     /// Our own stylesheets, inlined (trusted: files of this crate).
     pub css: String,
 }
 
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
-
 struct Loaded {
     period: Period,
     case_studies: bool,
-    sheet: BriefingSheet,
+    sheet: BriefingSheetView,
+}
+
+fn paper_class(paper: Option<Paper>) -> &'static str {
+    match paper {
+        Some(Paper::A4) => "paper-a4",
+        Some(Paper::Letter) => "paper-letter",
+        None => "paper-any",
+    }
 }
 
 async fn load(
@@ -147,28 +78,31 @@ async fn load(
     let case_studies = params.case_studies()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(state, &period, case_studies).await?;
+    let span = quarters::span(&period);
+    let trend = state
+        .store
+        .report_data(&period_query(&span, kinds(case_studies)))
+        .await?;
+    let retros = state.store.retro_actions().await?;
     let facts = Facts::of(&atlas, &data);
     let serious = facts.most_serious(&data, 3);
-    // The story of the most serious incident that has steps.
-    let story_of = serious
-        .iter()
-        .copied()
-        .find(|&i| facts.reach.get(i).is_some_and(|r| r.steps > 0));
-    let detail = match story_of {
+    let detail = match story_incident(&facts, &serious) {
         Some(i) => state.store.get_incident(&data.incidents[i].id).await?,
         None => None,
     };
-    let sheet = BriefingSheet::build(
-        &atlas,
-        &period,
+    let sheet = BriefingSheetView::build(&SheetInput {
+        atlas: &atlas,
+        period: &period,
         case_studies,
-        &data,
-        &facts,
-        previous.as_ref(),
-        &serious,
-        detail.as_ref(),
-        paper,
-    );
+        data: &data,
+        facts: &facts,
+        previous: previous.as_ref(),
+        trend: &trend,
+        retros: &retros,
+        serious: &serious,
+        story: detail.as_ref(),
+        paper_class: paper_class(paper),
+    });
     Ok(Loaded {
         period,
         case_studies,
@@ -195,7 +129,7 @@ pub async fn page(
     };
     let period = &loaded.period;
     let cs = loaded.case_studies;
-    let periods = Preset::ALL
+    let periods = Preset::BRIEFING
         .iter()
         .map(|p| Choice {
             label: p.label(),
@@ -316,200 +250,4 @@ pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
         bytes,
     )
         .into_response()
-}
-
-impl BriefingSheet {
-    #[allow(clippy::too_many_arguments)]
-    pub fn build(
-        atlas: &ActiveAtlas,
-        period: &Period,
-        case_studies: bool,
-        data: &ReportData,
-        facts: &Facts,
-        previous: Option<&ReportData>,
-        serious: &[usize],
-        story_detail: Option<&crate::domain::IncidentDetail>,
-        paper: Option<Paper>,
-    ) -> BriefingSheet {
-        let before = previous.map(|p| Facts::of(atlas, p));
-        let before_words = period.previous_words();
-        let caught = facts.caught_percent();
-        let known = facts.prevented + facts.detected + facts.missed;
-        let plural = |n: usize, one: &str, many: &str| {
-            if n == 1 {
-                format!("{n} {one}")
-            } else {
-                format!("{n} {many}")
-            }
-        };
-        let headlines = vec![
-            Headline {
-                label: "AI security incidents",
-                value: facts.total.to_string(),
-                trend: Trend::count(
-                    facts.total,
-                    before.as_ref().map(|b| b.total),
-                    false,
-                    &before_words,
-                ),
-                note: format!("{} still open", facts.open()),
-            },
-            Headline {
-                label: "Serious (high or critical)",
-                value: facts.serious().to_string(),
-                trend: Trend::count(
-                    facts.serious(),
-                    before.as_ref().map(|b| b.serious()),
-                    false,
-                    &before_words,
-                ),
-                note: format!("{} critical", facts.by_severity[0]),
-            },
-            Headline {
-                label: "Attacks that caused harm",
-                value: facts.reached_impact().to_string(),
-                trend: Trend::count(
-                    facts.reached_impact(),
-                    before.as_ref().map(|b| b.reached_impact()),
-                    false,
-                    &before_words,
-                ),
-                note: "reached the ATLAS Impact stage".to_string(),
-            },
-            Headline {
-                label: "Attack steps stopped or caught",
-                value: caught.map_or_else(|| "–".to_string(), |p| format!("{}%", p.round() as i64)),
-                trend: Trend::percent(
-                    caught,
-                    before.as_ref().and_then(|b| b.caught_percent()),
-                    true,
-                    &before_words,
-                ),
-                note: format!(
-                    "{} of {} with a known outcome",
-                    facts.prevented + facts.detected,
-                    plural(known, "step", "steps")
-                ),
-            },
-        ];
-        let serious_items = serious
-            .iter()
-            .filter_map(|&i| {
-                let incident = data.incidents.get(i)?;
-                let reach = facts.reach.get(i)?;
-                let id = crate::render::grid::form_value(&incident.id);
-                Some(Serious {
-                    title: shorten(&incident.title, TITLE_MAX),
-                    full_title: incident.title.clone(),
-                    href: format!("/incidents/{id}"),
-                    retro_href: format!("/incidents/{id}/retrospective"),
-                    severity_label: incident.severity.label(),
-                    severity_class: format!("inc-badge inc-sev-{}", incident.severity.as_str()),
-                    date: incident
-                        .occurred
-                        .map(|t| t.display())
-                        .unwrap_or_else(|| "undated".to_string()),
-                    sentence: incident_sentence(atlas, incident, reach),
-                })
-            })
-            .collect();
-        let mut filters = period.list_pairs();
-        if !case_studies {
-            filters.extend(kind_pairs(false));
-        }
-        let techniques = facts
-            .techniques
-            .iter()
-            .take(TECHNIQUES)
-            .map(|t| {
-                let link = Link::technique(atlas, &t.technique_id);
-                let all: Vec<Link> = atlas
-                    .mitigations_for(&t.technique_id)
-                    .map(|m| Link::mitigation(atlas, &m.id))
-                    .collect();
-                TechniqueRow {
-                    plain: plain::technique_words(atlas, &t.technique_id, &t.tactic_id),
-                    href: with_query(&link.href, &filters),
-                    name: link.name,
-                    id: t.technique_id.clone(),
-                    incidents: t.incidents,
-                    more_mitigations: all.len().saturating_sub(MITIGATIONS),
-                    mitigations: all.into_iter().take(MITIGATIONS).collect(),
-                }
-            })
-            .collect();
-        let (mini, legend) = mini_matrix(atlas, data, &filters, Scale::default());
-        let story = story_detail.map(|d| {
-            StoryView::build(
-                atlas,
-                d,
-                StoryOptions {
-                    lanes: LaneMode::Reached,
-                    titled: false,
-                },
-            )
-            .embedded()
-        });
-        let path = story_detail.map_or_else(Vec::new, |d| path_stages(atlas, d, PATH_STAGES));
-        let path_key = vec![
-            (
-                Icon::new(crate::domain::Outcome::Prevented, 8, 8),
-                "stopped",
-            ),
-            (Icon::new(crate::domain::Outcome::Detected, 8, 8), "caught"),
-            (Icon::new(crate::domain::Outcome::Missed, 8, 8), "missed"),
-            (
-                Icon::new(crate::domain::Outcome::Unknown, 8, 8),
-                "not known",
-            ),
-        ];
-        let (story_title, story_full_title, story_summary, story_href) =
-            match (&story, story_detail) {
-                (Some(s), Some(d)) => (
-                    shorten(&d.incident.title, TITLE_MAX),
-                    d.incident.title.clone(),
-                    s.summary.clone(),
-                    s.page_href.clone(),
-                ),
-                _ => Default::default(),
-            };
-        let kinds_words = if case_studies {
-            "incidents, exercises and ATLAS case studies"
-        } else {
-            "incidents and exercises; ATLAS case studies left out"
-        };
-        BriefingSheet {
-            period_words: {
-                let mut words = period.describe();
-                if let Some(first) = words.get(..1) {
-                    let upper = first.to_uppercase();
-                    words.replace_range(..1, &upper);
-                }
-                words
-            },
-            scope: kinds_words.to_string(),
-            prepared: format!(
-                "Prepared on {} by atlasview from {} ({kinds_words}), mapped to MITRE ATLAS {}.",
-                day(chrono::Utc::now()),
-                plural(facts.total, "recorded incident", "recorded incidents"),
-                atlas.version()
-            ),
-            headlines,
-            serious: serious_items,
-            techniques,
-            mini,
-            legend,
-            path,
-            path_key,
-            story_title,
-            story_full_title,
-            story_summary,
-            story_href,
-            paper_class: match paper {
-                Some(Paper::A4) => "paper-a4",
-                Some(Paper::Letter) => "paper-letter",
-                None => "paper-any",
-            },
-        }
-    }
 }

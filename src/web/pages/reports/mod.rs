@@ -68,7 +68,7 @@ pub fn routes() -> Routes {
 }
 
 /// Rows the dashboard ranks by default, and at most.
-pub const DEFAULT_TOP: usize = 8;
+pub use crate::render::dashboard::DEFAULT_TOP;
 pub const MAX_TOP: usize = 50;
 
 /// The query of the reporting pages (unknown parameters are ignored).
@@ -257,28 +257,7 @@ pub async fn period_data(
     Ok((data, previous))
 }
 
-/// `key=value&…`, percent-encoded.
-pub fn query_string(pairs: &[(&str, String)]) -> String {
-    serde_html_form::to_string(pairs).unwrap_or_default()
-}
-
-/// `path?query`, or `path` alone for an empty query.
-pub fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
-    let q = query_string(pairs);
-    if q.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{q}")
-    }
-}
-
-/// The `kind` filters of the incident list for a report's kinds.
-pub fn kind_pairs(case_studies: bool) -> Vec<(&'static str, String)> {
-    report::kinds(case_studies)
-        .into_iter()
-        .map(|k| ("kind", k.as_str().to_string()))
-        .collect()
-}
+pub use crate::render::links::{kind_pairs, query_string, with_query};
 
 /// Today in UTC (the reports' clock).
 pub fn today() -> NaiveDate {

@@ -5,21 +5,14 @@
 
 use std::collections::HashMap;
 
-use super::Link;
-use super::report::top_level;
-use super::story::step_list;
 use crate::atlas::ActiveAtlas;
 use crate::domain::Observation;
+use crate::render::Link;
+use crate::render::report::top_level;
+use crate::render::story::step_list;
 use crate::store::Retrospective;
 
-/// What the team recorded for a mitigation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckState {
-    InPlace,
-    NotInPlace,
-    /// Nobody has said yet.
-    Unreviewed,
-}
+pub use crate::domain::CheckState;
 
 impl CheckState {
     pub fn label(self) -> &'static str {
@@ -47,6 +40,15 @@ impl CheckState {
             CheckState::Unreviewed => "?",
         }
     }
+
+    /// The choice's words on the form.
+    pub fn choice_label(self) -> &'static str {
+        match self {
+            CheckState::InPlace => "In place",
+            CheckState::NotInPlace => "Not in place",
+            CheckState::Unreviewed => "Not reviewed",
+        }
+    }
 }
 
 /// An observed technique a mitigation addresses.
@@ -66,9 +68,25 @@ pub struct CheckRow {
     pub note: String,
     /// "alice, 2025-11-24 14:05 UTC" for a saved row.
     pub changed: Option<String>,
+    /// Saved as "not in place" by the old two-state checklist, unconfirmed.
+    pub unconfirmed: bool,
     /// A form-safe key for the row's fields (`AML.M0004`).
     pub field: String,
-    pub checked: bool,
+    /// The choice the form shows (none for an unconfirmed row, so saving
+    /// the form leaves it as it is).
+    pub choice: Option<CheckState>,
+}
+
+impl CheckRow {
+    /// Whether the form shows `state` chosen.
+    pub fn chosen(&self, state: &CheckState) -> bool {
+        self.choice == Some(*state)
+    }
+
+    /// Whether the form shows a choice other than the saved state (after a refused save).
+    pub fn unsaved(&self) -> bool {
+        self.choice.is_some_and(|c| c != self.state)
+    }
 }
 
 /// The checklist and the observed techniques no mitigation addresses.
@@ -123,20 +141,22 @@ impl Checklist {
             .into_iter()
             .map(|id| {
                 let check = saved.check(&id);
-                let state = match check {
-                    Some(c) if c.in_place => CheckState::InPlace,
-                    Some(_) => CheckState::NotInPlace,
-                    None => CheckState::Unreviewed,
-                };
+                let state = check.map_or(CheckState::Unreviewed, |c| c.state);
+                let unconfirmed = check.is_some_and(|c| c.unconfirmed);
                 CheckRow {
                     mitigation: Link::mitigation(atlas, &id),
                     addresses: addressed.remove(&id).unwrap_or_default(),
                     state,
                     note: check.map(|c| c.note.clone()).unwrap_or_default(),
-                    changed: check
-                        .filter(|c| !c.updated_at.is_empty())
-                        .map(|c| format!("{}, {}", c.updated_by, super::timestamp(&c.updated_at))),
-                    checked: state == CheckState::InPlace,
+                    changed: check.filter(|c| !c.updated_at.is_empty()).map(|c| {
+                        format!(
+                            "{}, {}",
+                            c.updated_by,
+                            crate::render::timestamp(&c.updated_at)
+                        )
+                    }),
+                    choice: (!unconfirmed).then_some(state),
+                    unconfirmed,
                     field: id,
                 }
             })
@@ -158,6 +178,11 @@ impl Checklist {
 
     pub fn unreviewed(&self) -> usize {
         self.count(CheckState::Unreviewed)
+    }
+
+    /// Rows saved as "not in place" by the old checklist and not confirmed since.
+    pub fn unconfirmed(&self) -> usize {
+        self.rows.iter().filter(|r| r.unconfirmed).count()
     }
 }
 
@@ -197,7 +222,8 @@ mod tests {
         let saved = Retrospective {
             checklist: vec![MitigationCheck {
                 mitigation_id: "AML.M0019".into(),
-                in_place: true,
+                state: CheckState::InPlace,
+                unconfirmed: false,
                 note: "API keys per client".into(),
                 updated_at: "2025-11-24T14:05:00Z".into(),
                 updated_by: "alice".into(),
@@ -226,7 +252,7 @@ mod tests {
             .find(|r| r.mitigation.id == "AML.M0019")
             .expect("M0019 addresses T0040");
         assert_eq!(limit.state, CheckState::InPlace);
-        assert!(limit.checked);
+        assert_eq!(limit.choice, Some(CheckState::InPlace));
         assert_eq!(limit.note, "API keys per client");
         assert_eq!(
             limit.changed.as_deref(),

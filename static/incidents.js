@@ -4,7 +4,9 @@
 // - Step form: typing a technique (ID or name) fills its tactic when it
 //   serves one and offers only its tactics otherwise; choosing a tactic
 //   narrows the technique suggestions in place.
-// - Forms marked data-confirm ask before submitting (deleting a step).
+// - Forms marked data-confirm ask before submitting; links marked
+//   data-confirm-post (deleting a step: without JavaScript they open a
+//   confirmation page) ask in place, then post the same form that page has.
 // - Case-study import: a file picker that reads the file into the textarea.
 (function () {
   "use strict";
@@ -106,6 +108,25 @@
         if (!window.confirm(this.getAttribute("data-confirm"))) {
           event.preventDefault();
         }
+      });
+    }
+    var links = document.querySelectorAll("a[data-confirm-post]");
+    for (var j = 0; j < links.length; j++) {
+      links[j].addEventListener("click", function (event) {
+        event.preventDefault();
+        if (!window.confirm(this.getAttribute("data-confirm-post"))) {
+          return;
+        }
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = this.getAttribute("href");
+        var version = document.createElement("input");
+        version.type = "hidden";
+        version.name = "version";
+        version.value = this.getAttribute("data-version") || "";
+        form.appendChild(version);
+        document.body.appendChild(form);
+        form.submit();
       });
     }
   }

@@ -220,7 +220,7 @@ async fn mitreattack_python_loads_our_layers_and_paints_them_as_we_do() {
         .unwrap();
     assert_eq!(
         res.headers()["content-disposition"].to_str().unwrap(),
-        format!("attachment; filename=\"atlasview-{id}-layer.json\"")
+        format!("attachment; filename=\"{id}-one-step-each-layer.json\"")
     );
     let incident: Value = res.json().await.unwrap();
     // The gradient is consistent with its colours: white at 0, the "used"

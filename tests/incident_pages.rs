@@ -859,17 +859,18 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
 
     // Delete the middle step.
     let (_, doc) = app.page(&path).await;
+    // A link to the confirmation page; the script asks in place instead.
     let delete = attr(
         &doc,
-        "ol.inc-timeline > li:nth-child(2) form[action$='/delete']",
-        "action",
+        "ol.inc-timeline > li:nth-child(2) a[href$='/delete']",
+        "href",
     )
     .unwrap();
     assert!(
         attr(
             &doc,
-            "ol.inc-timeline > li:nth-child(2) form[action$='/delete']",
-            "data-confirm"
+            "ol.inc-timeline > li:nth-child(2) a[href$='/delete']",
+            "data-confirm-post"
         )
         .is_some()
     );
@@ -889,8 +890,8 @@ async fn steps_are_added_moved_edited_and_deleted_through_forms() {
     // Stale delete: 409, nothing deleted.
     let other = attr(
         &doc,
-        "ol.inc-timeline > li:nth-child(2) form[action$='/delete']",
-        "action",
+        "ol.inc-timeline > li:nth-child(2) a[href$='/delete']",
+        "href",
     )
     .unwrap();
     let res = app.post_form(&other, &[("version", &version)]).await;
@@ -928,13 +929,15 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
     let id = create(&app, &[("title", "Two-stage form")]).await;
     let atlas = app.state.atlas.get();
 
-    // Stage 1: no tactic yet; the GET button reloads the form for the chosen tactic.
+    // Stage 1: no tactic yet; the reload button posts the form (free text
+    // stays out of URLs) to show it again for the chosen tactic.
     let new = format!("/incidents/{id}/steps/new");
+    let reload = format!("/incidents/{id}/steps/form");
     let (body, doc) = app.page(&new).await;
     assert_csp_clean(&body, &new);
     assert_eq!(
-        attr(&doc, "button[formmethod=get]", "formaction").as_deref(),
-        Some(new.as_str()),
+        attr(&doc, "button[data-reload]", "formaction").as_deref(),
+        Some(reload.as_str()),
         "tactic reload button"
     );
     assert_eq!(
@@ -944,10 +947,15 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
     );
     assert!(body.contains("<script src=\"/static/incidents.js\" defer></script>"));
 
-    // Stage 2: ?tactic=AML.TA0004 (what the button sends).
-    let (body, doc) = app
-        .page(&format!("{new}?tactic=AML.TA0004&description=carried+over"))
+    // Stage 2: tactic=AML.TA0004 (what the button sends).
+    let res = app
+        .post_form(
+            &reload,
+            &[("tactic", "AML.TA0004"), ("description", "carried over")],
+        )
         .await;
+    assert_eq!(res.status, 200);
+    let (body, doc) = (res.body.clone(), res.doc());
     assert_csp_clean(&body, "step form stage 2");
     assert_eq!(
         attr(&doc, "select[name=tactic] option[selected]", "value").as_deref(),
@@ -1334,7 +1342,7 @@ async fn the_case_study_download_parses_back_to_the_same_steps_and_imports() {
     );
     assert_eq!(
         res.headers()[CONTENT_DISPOSITION].to_str().unwrap(),
-        format!("attachment; filename=\"{id}.yaml\"")
+        format!("attachment; filename=\"{id}-exported-case-study.yaml\"")
     );
     let yaml = res.text().await.unwrap();
     let doc = parse_case_study(yaml.as_bytes()).expect("the download parses");

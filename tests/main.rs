@@ -2,6 +2,7 @@
 
 mod support;
 
+mod analyst_day;
 mod api_incidents;
 mod atlas6;
 mod board_briefing;

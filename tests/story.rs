@@ -39,8 +39,14 @@ async fn story_svg(app: &TestApp, path: &str) -> String {
         "{}",
         header("content-type")
     );
+    // A download, unless the path asks to see it in place.
+    let kind = if path.contains("inline=1") {
+        "inline"
+    } else {
+        "attachment"
+    };
     assert!(
-        header("content-disposition").starts_with("inline; filename=\"")
+        header("content-disposition").starts_with(&format!("{kind}; filename=\""))
             && header("content-disposition").ends_with("-story.svg\""),
         "{}",
         header("content-disposition")

@@ -434,34 +434,63 @@ pub fn apply(
 }
 
 /// A case-insensitive search over technique IDs and names: every word must
-/// occur in the ID or in the "Parent: Child" name.
+/// occur in the ID or in the "Parent: Child" name, current or earlier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TechniqueSearch {
     /// Matching technique IDs.
     pub ids: std::collections::HashSet<String>,
+    /// The earlier name through which a technique matched, when its current
+    /// name and ID do not (`AML.T0056` → "LLM Meta Prompt Extraction").
+    pub earlier: std::collections::BTreeMap<String, String>,
 }
 
 impl TechniqueSearch {
     /// `names` yields (technique ID, display name).
     pub fn new<'a>(text: &str, names: impl Iterator<Item = (&'a str, String)>) -> Self {
-        let words: Vec<String> = text
-            .split_whitespace()
-            .take(8)
-            .map(str::to_lowercase)
-            .collect();
+        let words = search_words(text);
         let ids = names
-            .filter(|(id, name)| {
-                let hay = format!("{} {}", id.to_lowercase(), name.to_lowercase());
-                !words.is_empty() && words.iter().all(|w| hay.contains(w.as_str()))
-            })
+            .filter(|(id, name)| holds_every(&words, id, name))
             .map(|(id, _)| id.to_string())
             .collect();
-        TechniqueSearch { ids }
+        TechniqueSearch {
+            ids,
+            earlier: Default::default(),
+        }
+    }
+
+    /// As [`TechniqueSearch::new`], and also through `earlier` names
+    /// (technique ID, a name it had in an older release).
+    pub fn with_earlier<'a>(
+        text: &str,
+        names: impl Iterator<Item = (&'a str, String)>,
+        earlier: &[(String, String)],
+    ) -> Self {
+        let mut search = Self::new(text, names);
+        let words = search_words(text);
+        for (id, name) in earlier {
+            if !search.ids.contains(id) && holds_every(&words, id, name) {
+                search.ids.insert(id.clone());
+                search.earlier.insert(id.clone(), name.clone());
+            }
+        }
+        search
     }
 
     pub fn matches(&self, technique_id: &str) -> bool {
         self.ids.contains(technique_id)
     }
+}
+
+fn search_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .take(8)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn holds_every(words: &[String], id: &str, name: &str) -> bool {
+    let hay = format!("{} {}", id.to_lowercase(), name.to_lowercase());
+    !words.is_empty() && words.iter().all(|w| hay.contains(w.as_str()))
 }
 
 /// An incident's own matrix: every cell its steps use, with the step numbers
@@ -737,5 +766,32 @@ mod tests {
         assert_eq!(s.ids.len(), 1);
         let s = TechniqueSearch::new("   ", names.into_iter());
         assert!(s.ids.is_empty());
+    }
+
+    #[test]
+    fn search_finds_techniques_by_earlier_names_and_says_which() {
+        let names = vec![
+            ("AML.T0056", "Extract LLM System Prompt".to_string()),
+            ("AML.T0051", "LLM Prompt Injection".to_string()),
+        ];
+        let earlier = vec![
+            (
+                "AML.T0056".to_string(),
+                "LLM Meta Prompt Extraction".to_string(),
+            ),
+            ("AML.T0051".to_string(), "LLM Prompt Injection".to_string()),
+        ];
+        let s = TechniqueSearch::with_earlier(
+            "meta prompt extraction",
+            names.clone().into_iter(),
+            &earlier,
+        );
+        assert!(s.matches("AML.T0056"));
+        assert!(!s.matches("AML.T0051"));
+        assert_eq!(s.earlier["AML.T0056"], "LLM Meta Prompt Extraction");
+        // A current-name hit is not reported as an earlier-name one.
+        let s = TechniqueSearch::with_earlier("prompt", names.into_iter(), &earlier);
+        assert!(s.matches("AML.T0056") && s.matches("AML.T0051"));
+        assert!(s.earlier.is_empty());
     }
 }

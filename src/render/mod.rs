@@ -16,6 +16,7 @@ pub mod plain;
 pub mod report;
 pub mod retrospective;
 pub mod story;
+pub mod study_story;
 pub mod text;
 pub mod visitor;
 

@@ -13,6 +13,7 @@ pub mod layers;
 pub mod releases;
 pub mod reports;
 pub mod retrospectives;
+pub mod step_order;
 pub mod upgrade;
 
 use crate::domain::ValidationError;

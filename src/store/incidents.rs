@@ -917,7 +917,7 @@ pub(super) async fn update_fields(
     Ok(())
 }
 
-async fn step_order(
+pub(super) async fn step_order(
     tx: &mut Transaction<'_, Sqlite>,
     incident_id: &str,
 ) -> StoreResult<Vec<String>> {
@@ -929,7 +929,10 @@ async fn step_order(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-async fn renumber(tx: &mut Transaction<'_, Sqlite>, order: &[String]) -> StoreResult<()> {
+pub(super) async fn renumber(
+    tx: &mut Transaction<'_, Sqlite>,
+    order: &[String],
+) -> StoreResult<()> {
     for (i, id) in order.iter().enumerate() {
         sqlx::query("UPDATE observations SET position = $1 WHERE id = $2")
             .bind(i as i64 + 1)

@@ -6,6 +6,7 @@ mod alerts;
 mod atlas;
 mod audit;
 mod auth;
+mod case_study_copies;
 mod ids;
 mod imports;
 mod incidents;
@@ -14,6 +15,7 @@ mod pool;
 mod release_list;
 mod report;
 mod retrospective;
+mod step_order;
 mod tags;
 mod upgrade;
 

@@ -33,7 +33,9 @@ mod first_run;
 mod hostile;
 mod matrix;
 mod picker;
+mod record;
 mod roles;
+mod subpages;
 mod triage;
 
 use std::io::{Read, Write};

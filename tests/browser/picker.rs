@@ -20,7 +20,7 @@ async fn record(browser: &Browser, app: &TestApp, id: &str, technique: &str) -> 
         .js("return document.getElementById('f-tactic').value")
         .await;
     browser
-        .wait_for("form.inc-step-form button[type=submit]:not([formmethod])")
+        .wait_for("form.inc-step-form button[type=submit]:not([data-reload]):not([name=next])")
         .await
         .click()
         .await

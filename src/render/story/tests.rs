@@ -634,7 +634,10 @@ fn the_view_lists_the_steps_with_sanitized_descriptions() {
         view.lanes_href("all"),
         "/incidents/inc-test/story?lanes=all"
     );
-    assert_eq!(view.file_name(), "inc-test-story.svg");
+    assert_eq!(
+        view.file_name(),
+        "inc-test-evasion-of-deep-learning-detector-for-malware-c-story.svg"
+    );
     let min: i32 = view.size_class["story-min-".len()..].parse().unwrap();
     assert!(min < view.layout.width && min >= 300);
     assert!(view.show_list && !view.link_to_page);

@@ -59,6 +59,8 @@ pub struct StoryView {
     pub page_href: String,
     /// `/incidents/{id}/story.svg` with the lane mode.
     pub svg_href: String,
+    /// The download's file name (see [`StoryView::file_name`]).
+    pub download_name: String,
 }
 
 impl StoryView {
@@ -132,6 +134,11 @@ impl StoryView {
             size_class: format!("story-min-{min}"),
             page_href: format!("/incidents/{safe_id}/story{query}"),
             svg_href: format!("/incidents/{safe_id}/story.svg{query}"),
+            download_name: crate::export::download::incident_file(
+                id,
+                &detail.incident.title,
+                "story.svg",
+            ),
             layout,
         }
     }
@@ -162,13 +169,9 @@ impl StoryView {
         self.lanes == LaneMode::All
     }
 
-    /// The download's file name: `aml-cs0000-story.svg`.
+    /// The download's file name: ID, title and `story.svg`
+    /// (`aml-cs0000-evasion-of-deep-learning-detector-story.svg`).
     pub fn file_name(&self) -> String {
-        let id: String = self
-            .incident_id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        format!("{id}-story.svg")
+        self.download_name.clone()
     }
 }

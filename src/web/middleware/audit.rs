@@ -36,9 +36,15 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
         ("DELETE", ["incidents", id]) | ("POST", ["incidents", id, "delete"]) => {
             ("incident.delete", id.to_string())
         }
+        // The step form shown again for another tactic: nothing is written.
+        ("POST", ["incidents", _, "steps", "form"] | ["incidents", _, "steps", _, "form"]) => {
+            return None;
+        }
         ("POST", ["incidents", id, "steps"]) => ("step.add", id.to_string()),
         ("PUT", ["incidents", id, "steps", "order"]) => ("step.reorder", id.to_string()),
-        ("POST", ["incidents", id, "steps", step, "move"]) => ("step.move", format!("{id} {step}")),
+        ("POST", ["incidents", id, "steps", step, "move" | "position"]) => {
+            ("step.move", format!("{id} {step}"))
+        }
         ("DELETE", ["incidents", id, "steps", step])
         | ("POST", ["incidents", id, "steps", step, "delete"]) => {
             ("step.delete", format!("{id} {step}"))

@@ -28,7 +28,10 @@ pub fn routes() -> Routes {
         .signed_in("/logout", post(logout))
         .signed_in("/account", get(account_page))
         .session("/account/tokens", post(create_token))
-        .session("/account/tokens/revoke", post(revoke_token))
+        .session(
+            "/account/tokens/revoke",
+            get(crate::web::pages::confirm::own_token_revoke).post(revoke_token),
+        )
         .session("/account/password", post(change_password))
 }
 

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod admin;
 pub mod atlas;
+pub mod confirm;
+pub mod downloads;
 pub mod favicon;
 pub mod incidents;
 pub mod matrix;

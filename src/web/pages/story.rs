@@ -8,13 +8,14 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::render::story::{LaneMode, StoryOptions, StoryView};
+use crate::render::study_story::study_story;
 use crate::service::incidents as uc;
+use crate::web::pages::downloads;
 use crate::web::{AppError, AppState};
 
 pub fn routes() -> Routes {
@@ -22,18 +23,28 @@ pub fn routes() -> Routes {
     Routes::new()
         .require(ReadIncidents, "/incidents/{id}/story", get(page))
         .require(ReadIncidents, "/incidents/{id}/story.svg", get(svg))
+        .require(ReadIncidents, "/studies/{id}/story.svg", get(study_svg))
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct StoryQuery {
     pub lanes: Option<String>,
+    /// `1`: show the SVG in place instead of downloading it.
+    pub inline: Option<String>,
 }
 
 /// The lane mode asked for; a value other than `reached` or `all` is a 400.
 fn lane_mode(query: Result<Query<StoryQuery>, QueryRejection>) -> Result<LaneMode, AppError> {
+    Ok(options(query)?.0)
+}
+
+/// The lane mode and the `inline` flag.
+fn options(query: Result<Query<StoryQuery>, QueryRejection>) -> Result<(LaneMode, bool), AppError> {
     let Query(q) = query.map_err(|e| AppError::bad_request("query", e.body_text()))?;
-    LaneMode::parse(q.lanes.as_deref()).map_err(|e| AppError::bad_request("lanes", e.message))
+    let lanes = LaneMode::parse(q.lanes.as_deref())
+        .map_err(|e| AppError::bad_request("lanes", e.message))?;
+    Ok((lanes, downloads::inline_flag(q.inline.as_deref())?))
 }
 
 #[derive(Template, WebTemplate)]
@@ -72,7 +83,7 @@ pub async fn svg(
     Path(id): Path<String>,
     query: Result<Query<StoryQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let lanes = lane_mode(query)?;
+    let (lanes, inline) = options(query)?;
     let detail = uc::get(&state.store, &id).await?;
     let story = StoryView::build(
         &state.atlas.get(),
@@ -86,18 +97,41 @@ pub async fn svg(
     let body = StorySvg { story }
         .render()
         .map_err(|e| AppError::Internal(format!("story SVG: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "image/svg+xml; charset=utf-8".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{file}\""),
-            ),
-        ],
+    Ok(downloads::file(
+        "image/svg+xml; charset=utf-8",
+        &file,
+        inline,
         body,
-    )
-        .into_response())
+    ))
+}
+
+/// `GET /studies/{id}/story.svg`: a case study's attack path as the
+/// standalone picture (a download unless `?inline=1`).
+pub async fn study_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<StoryQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let (_, inline) = options(query)?;
+    let atlas = state.atlas.get();
+    let cs = atlas
+        .release
+        .case_studies
+        .iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| {
+            let shown: String = id.chars().take(60).collect();
+            AppError::NotFound(format!("Case study “{shown}”"))
+        })?;
+    let story = study_story(&atlas, cs, true);
+    let file = story.file_name();
+    let body = StorySvg { story }
+        .render()
+        .map_err(|e| AppError::Internal(format!("case-study SVG: {e}")))?;
+    Ok(downloads::file(
+        "image/svg+xml; charset=utf-8",
+        &file,
+        inline,
+        body,
+    ))
 }

@@ -26,7 +26,11 @@ pub fn routes() -> Routes {
     Routes::new()
         .require(ManageUsers, "/admin/users", get(users_page).post(add_user))
         .require(ManageUsers, "/admin/users/{username}", post(update_user))
-        .require(ManageUsers, "/admin/tokens/revoke", post(revoke_token))
+        .require(
+            ManageUsers,
+            "/admin/tokens/revoke",
+            get(crate::web::pages::confirm::admin_token_revoke).post(revoke_token),
+        )
         .require(ReadAudit, "/admin/audit", get(audit_page))
         .require(ReadAudit, "/admin/audit.jsonl", get(audit_export))
 }

@@ -29,7 +29,7 @@ pub fn routes() -> Routes {
         .require(
             ManageIngestion,
             "/admin/ingest/rules/delete",
-            post(delete_rule),
+            get(crate::web::pages::confirm::rule_delete).post(delete_rule),
         )
         .require(
             WriteIncidents,

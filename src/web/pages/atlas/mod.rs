@@ -130,7 +130,9 @@ async fn study(
         .then(|| atlas.release.case_studies.iter().find(|c| c.id == id))
         .flatten()
         .ok_or_else(|| not_found("Case study", &id))?;
-    Ok(StudyPage::build(&atlas, cs))
+    let mut page = StudyPage::build(&atlas, cs);
+    page.incident_copy = state.store.incident_copy_of(&cs.id).await?;
+    Ok(page)
 }
 
 async fn releases(State(state): State<AppState>) -> Result<ReleasesPage, AppError> {
@@ -503,12 +505,18 @@ pub struct StudyPage {
     reporter: Option<String>,
     steps: Vec<StepView>,
     references: Vec<ReferenceView>,
+    /// The procedure as the story picture.
+    story: crate::render::story::StoryView,
+    /// The incident imported from this case study: (ID, title).
+    incident_copy: Option<(String, String)>,
 }
 
 impl StudyPage {
     fn build(atlas: &ActiveAtlas, cs: &CaseStudy) -> Self {
         let nonblank = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
         StudyPage {
+            story: crate::render::study_story::study_story(atlas, cs, false),
+            incident_copy: None,
             release: ReleaseLine::of(&atlas.info),
             id: cs.id.clone(),
             name: cs.name.clone(),

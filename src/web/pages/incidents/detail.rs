@@ -4,8 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
@@ -107,26 +107,14 @@ pub async fn case_study_yaml(
 ) -> Result<Response, AppError> {
     let detail = load(&state, &id).await?;
     let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
-    let file: String = detail
-        .incident
-        .id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/yaml; charset=utf-8".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.yaml\""),
-            ),
-        ],
+    let i = &detail.incident;
+    let file = crate::export::download::incident_file(&i.id, &i.title, "case-study.yaml");
+    Ok(crate::web::pages::downloads::file(
+        "application/yaml; charset=utf-8",
+        &file,
+        false,
         yaml,
-    )
-        .into_response())
+    ))
 }
 
 pub async fn delete_page(
@@ -269,6 +257,11 @@ pub struct OriginView {
 }
 
 impl DetailPage {
+    /// The places a step can be moved to: 1 to the number of steps.
+    fn positions(&self) -> std::ops::RangeInclusive<i64> {
+        1..=self.steps.len() as i64
+    }
+
     fn build(
         atlas: &ActiveAtlas,
         detail: IncidentDetail,

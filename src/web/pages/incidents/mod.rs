@@ -14,6 +14,7 @@ mod detail;
 mod incident_form;
 mod list;
 pub mod routes;
+mod step_actions;
 mod steps;
 
 use axum::http::StatusCode;

@@ -2,7 +2,7 @@
 
 use axum::routing::{get, post};
 
-use super::{detail, incident_form, list, steps};
+use super::{detail, incident_form, list, step_actions, steps};
 use crate::web::Routes;
 
 /// Largest body of the case-study paste form: the YAML limit of
@@ -72,12 +72,27 @@ pub fn routes() -> Routes {
         .require(
             WriteIncidents,
             "/incidents/{id}/steps/{step}/delete",
-            post(steps::delete),
+            get(step_actions::delete_page).post(steps::delete),
         )
         .require(
             WriteIncidents,
             "/incidents/{id}/steps/{step}/move",
             post(steps::move_step),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/position",
+            post(step_actions::move_to),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/form",
+            post(step_actions::reload_new),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/form",
+            post(step_actions::reload_edit),
         )
         .body_limit(FORM_BODY_LIMIT);
     let import = Routes::new()

@@ -36,6 +36,10 @@ pub struct StepForm {
     pub source: String,
     pub position: String,
     pub version: String,
+    /// `step` from "Save and add another step"; in the new form's query, the
+    /// step just added (`added`), for the notice.
+    pub next: String,
+    pub added: String,
 }
 
 fn some(text: &str) -> Option<String> {
@@ -69,6 +73,7 @@ impl StepForm {
             source: o.source.as_str().to_string(),
             position: o.position.to_string(),
             version: version.to_string(),
+            ..StepForm::default()
         }
     }
 
@@ -311,6 +316,8 @@ pub struct StepRef {
 #[derive(Template, WebTemplate)]
 #[template(path = "incidents/step_form.html")]
 pub struct StepFormPage {
+    /// "Step 2 added: …" after "Save and add another step".
+    added: Option<String>,
     incident_id: String,
     incident_title: String,
     step: Option<StepRef>,
@@ -420,11 +427,11 @@ impl StepFormPage {
         let (action, reload_action) = match step {
             Some(s) => (
                 format!("/incidents/{id}/steps/{}", s.id),
-                format!("/incidents/{id}/steps/{}/edit", s.id),
+                format!("/incidents/{id}/steps/{}/form", s.id),
             ),
             None => (
                 format!("/incidents/{id}/steps"),
-                format!("/incidents/{id}/steps/new"),
+                format!("/incidents/{id}/steps/form"),
             ),
         };
         let release_note = (detail.incident.atlas_release != atlas.version()).then(|| {
@@ -435,7 +442,9 @@ impl StepFormPage {
                 detail.incident.atlas_release
             )
         });
+        let added = detail.steps.iter().find(|s| s.id == form.added.trim());
         StepFormPage {
+            added: added.map(|s| format!("Step {} added: {}.", s.position, name_of(s))),
             incident_id: id.clone(),
             incident_title: detail.incident.title.clone(),
             step: step.map(|s| StepRef { number: s.position }),
@@ -516,22 +525,8 @@ pub async fn new_page(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<StepFormPage, AppError> {
-    let detail = load(&state, &id).await?;
-    let atlas = state.atlas.get();
-    let earlier = EarlierNames::load(&state).await?;
-    let form = parse_query::<StepForm>(raw.as_deref())?
-        .or_defaults(detail.incident.version)
-        .resolve(&atlas, &earlier)
-        .for_tactic(&atlas);
-    Ok(StepFormPage::build(
-        &atlas,
-        &detail,
-        None,
-        &form,
-        Problems::default(),
-        None,
-        &earlier,
-    ))
+    let form = parse_query::<StepForm>(raw.as_deref())?;
+    reloaded(&state, &id, None, Some(form)).await
 }
 
 pub async fn edit_page(
@@ -539,22 +534,38 @@ pub async fn edit_page(
     Path((id, step_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<StepFormPage, AppError> {
-    let detail = load(&state, &id).await?;
-    let step = find_step(&detail, &step_id)?;
-    // A query string is the form carried through the tactic reload.
-    let atlas = state.atlas.get();
-    let earlier = EarlierNames::load(&state).await?;
+    // A query string is the form carried through a tactic reload (old links).
     let form = match raw.as_deref().filter(|q| !q.is_empty()) {
-        Some(q) => parse_query::<StepForm>(Some(q))?
+        Some(q) => Some(parse_query::<StepForm>(Some(q))?),
+        None => None,
+    };
+    reloaded(&state, &id, Some(&step_id), form).await
+}
+
+/// The step form (new when `step_id` is none), filled from `form` when the
+/// form was carried through the tactic reload, else the defaults or the step.
+pub(super) async fn reloaded(
+    state: &AppState,
+    id: &str,
+    step_id: Option<&str>,
+    form: Option<StepForm>,
+) -> Result<StepFormPage, AppError> {
+    let detail = load(state, id).await?;
+    let step = step_id.map(|s| find_step(&detail, s)).transpose()?;
+    let atlas = state.atlas.get();
+    let earlier = EarlierNames::load(state).await?;
+    let form = match (form, step) {
+        (None, Some(step)) => StepForm::from_observation(step, detail.incident.version),
+        (form, _) => form
+            .unwrap_or_default()
             .or_defaults(detail.incident.version)
             .resolve(&atlas, &earlier)
             .for_tactic(&atlas),
-        None => StepForm::from_observation(step, detail.incident.version),
     };
     Ok(StepFormPage::build(
         &atlas,
         &detail,
-        Some(step),
+        step,
         &form,
         Problems::default(),
         None,
@@ -616,6 +627,9 @@ pub async fn create(
         Err(Refusal::Shape(problems))
     };
     match result {
+        Ok((step_id, _)) if form.next == "step" => Ok(see_other(&format!(
+            "/incidents/{id}/steps/new?added={step_id}#f-technique"
+        ))),
         Ok((step_id, _)) => Ok(see_other(&format!("/incidents/{id}#step-{step_id}"))),
         Err(refusal) => {
             let detail = load(&state, &id).await?;
@@ -680,12 +694,10 @@ pub async fn move_step(
 ) -> Result<Response, AppError> {
     let version = parse_version(&form.version)?;
     let detail = load(&state, &id).await?;
-    find_step(&detail, &step_id)?;
-    let mut order: Vec<String> = detail.steps.iter().map(|s| s.id.clone()).collect();
-    let at = order.iter().position(|s| *s == step_id).unwrap_or_default();
+    let at = find_step(&detail, &step_id)?.position;
     let to = match form.direction.trim() {
-        "up" => at.checked_sub(1),
-        "down" => Some(at + 1).filter(|&t| t < order.len()),
+        "up" => at - 1,
+        "down" => at + 1,
         other => {
             return Err(AppError::bad_request(
                 "direction",
@@ -693,19 +705,11 @@ pub async fn move_step(
             ));
         }
     };
-    let back = format!("/incidents/{id}#step-{step_id}");
-    let Some(to) = to else {
+    if to < 1 || to > detail.steps.len() as i64 {
         // Already first (or last): nothing to do.
-        return Ok(see_other(&back));
-    };
-    order.swap(at, to);
-    match uc::reorder_steps(&state.store, &id, &order, version).await {
-        Ok(_) => Ok(see_other(&back)),
-        Err(StoreError::Conflict(m)) if is_version_clash(&m) => {
-            conflict_page(&state, &id, "The step was not moved.", version).await
-        }
-        Err(e) => Err(e.into()),
+        return Ok(see_other(&format!("/incidents/{id}#step-{step_id}")));
     }
+    super::step_actions::moved(&state, &id, &step_id, &to.to_string(), version).await
 }
 
 /// `GET /incidents/{id}/steps`: the steps live on the incident's page.
@@ -727,7 +731,7 @@ pub struct ConflictPage {
     message: String,
 }
 
-async fn conflict_page(
+pub(super) async fn conflict_page(
     state: &AppState,
     id: &str,
     what: &'static str,

@@ -2,16 +2,19 @@
 //! filters or for one incident.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use super::{Loaded, cached_response, highlighted_view, json, request, respond, svg};
 use crate::atlas::ActiveAtlas;
+use crate::export::download::{disposition, incident_file};
 use crate::export::navigator;
 use crate::export::svg::{self as svg_export, SvgInput};
 use crate::render::grid::{IncidentMatrix, MatrixGrid};
 use crate::render::heat::{self, Metric};
 use crate::service::incidents as uc;
 use crate::web::extract::matrix_query::MatrixRequest;
+use crate::web::pages::downloads;
 use crate::web::{AppError, AppState};
 
 fn internal(what: &str) -> impl FnOnce(askama::Error) -> AppError + '_ {
@@ -26,12 +29,18 @@ pub async fn matrix_svg(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
+    let (inline, raw) = downloads::split_inline(raw)?;
     let req = request(&raw)?;
-    cached_response(&state, &req, "svg", async |loaded: Loaded| {
+    let mut res = cached_response(&state, &req, "svg", async |loaded: Loaded| {
         let body = matrix_svg_body(&loaded, &req).map_err(internal("matrix SVG"))?;
         Ok(svg(body))
     })
-    .await
+    .await?;
+    // Set after the cache, which is shared by downloads and inline views.
+    if let Ok(value) = HeaderValue::from_str(&disposition("atlasview-matrix.svg", inline)) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(res)
 }
 
 fn matrix_svg_body(loaded: &Loaded, req: &MatrixRequest) -> Result<String, askama::Error> {
@@ -108,24 +117,19 @@ pub async fn incident_layer(
 ) -> Result<Response, AppError> {
     let detail = uc::get(&state.store, &id).await?;
     let layer = navigator::incident_layer(&state.atlas.get(), &detail);
-    // One name per incident: the ID's letters, digits and hyphens only.
-    let safe: String = detail
-        .incident
-        .id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(80)
-        .collect();
+    let i = &detail.incident;
     Ok(respond(json(
         layer.to_json(),
-        Some(&format!("atlasview-{safe}-layer.json")),
+        Some(&incident_file(&i.id, &i.title, "layer.json")),
     )))
 }
 
 pub async fn incident_svg(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
+    let (inline, _) = downloads::split_inline(raw)?;
     let detail = uc::get(&state.store, &id).await?;
     let atlas = state.atlas.get();
     let m = IncidentMatrix::build(&atlas, &detail.incident.id, &detail.steps);
@@ -150,5 +154,6 @@ pub async fn incident_svg(
         all_subtechniques: false,
     })
     .map_err(internal("incident SVG"))?;
-    Ok(respond(svg(body)))
+    let file = incident_file(&i.id, &i.title, "matrix.svg");
+    Ok(downloads::file("image/svg+xml", &file, inline, body))
 }

@@ -37,6 +37,9 @@ pub struct Loaded {
     pub atlas: Arc<ActiveAtlas>,
     pub aggregate: Arc<MatrixAggregate>,
     pub scores: Scores,
+    /// Names techniques had in every stored release, `(ID, "Parent: Child")`,
+    /// when the request searches techniques (else empty).
+    pub earlier: Vec<(String, String)>,
 }
 
 /// The aggregate of the request's filters (cached) and its scores.
@@ -45,12 +48,33 @@ pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppEr
     let atlas = for_platforms(state.atlas.get(), req);
     let aggregate = aggregate_for(state, &stamp, req).await?;
     let scores = scores_of(&atlas, &aggregate, req);
+    let earlier = earlier_names(state, req).await?;
     Ok(Loaded {
         stamp,
         atlas,
         aggregate,
         scores,
+        earlier,
     })
+}
+
+/// Every name of every technique in the stored releases, for the technique
+/// search (only loaded when there is one).
+async fn earlier_names(
+    state: &AppState,
+    req: &MatrixRequest,
+) -> Result<Vec<(String, String)>, AppError> {
+    if req.search.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = state.store.technique_names_anywhere().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, parent)| match parent {
+            Some(p) => (id, format!("{p}: {name}")),
+            None => (id, name),
+        })
+        .collect())
 }
 
 async fn aggregate_for(
@@ -99,16 +123,7 @@ pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixR
 pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
     let atlas = &loaded.atlas;
     let mut view = MatrixView::build(atlas, &req.view_options());
-    let search = req.search.as_deref().map(|text| {
-        TechniqueSearch::new(
-            text,
-            atlas
-                .release
-                .techniques
-                .iter()
-                .map(|t| (t.id.as_str(), atlas.display_name(t))),
-        )
-    });
+    let search = technique_search(loaded, req);
     heat::apply(
         &mut view,
         &loaded.scores,
@@ -125,6 +140,22 @@ pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
         }
     }
     view
+}
+
+/// The request's technique search over current and earlier names.
+pub fn technique_search(loaded: &Loaded, req: &MatrixRequest) -> Option<TechniqueSearch> {
+    let atlas = &loaded.atlas;
+    req.search.as_deref().map(|text| {
+        TechniqueSearch::with_earlier(
+            text,
+            atlas
+                .release
+                .techniques
+                .iter()
+                .map(|t| (t.id.as_str(), atlas.display_name(t))),
+            &loaded.earlier,
+        )
+    })
 }
 
 /// Serves from the response cache, or renders with `render` and keeps it.
@@ -152,11 +183,13 @@ where
     let aggregate = aggregate_for(state, &stamp, req).await?;
     let atlas = for_platforms(atlas, req);
     let scores = scores_of(&atlas, &aggregate, req);
+    let earlier = earlier_names(state, req).await?;
     let fresh = render(Loaded {
         stamp,
         atlas,
         aggregate,
         scores,
+        earlier,
     })
     .await?;
     slot.put(fresh.clone());

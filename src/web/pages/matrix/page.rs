@@ -6,12 +6,12 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::{Loaded, cached_response, highlighted_view, html, request};
+use super::{Loaded, cached_response, highlighted_view, html, request, technique_search};
 use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
 use crate::render::grid::MatrixGrid;
 use crate::render::heat::{LegendEntry, Metric, Scale};
-use crate::render::timestamp;
+use crate::render::{Link, timestamp};
 use crate::web::extract::matrix_query::{
     MatrixRequest, PLATFORM_SLUGS, SubsMode, join_queries, platform_name, with_query,
 };
@@ -32,6 +32,30 @@ pub async fn matrix(
         Ok(html(body))
     })
     .await
+}
+
+/// A technique the technique search found, and the earlier name it was
+/// found by when its current name does not match.
+pub struct SearchHit {
+    technique: Link,
+    earlier: Option<String>,
+}
+
+fn search_hits(loaded: &Loaded, req: &MatrixRequest) -> Vec<SearchHit> {
+    let Some(search) = technique_search(loaded, req) else {
+        return Vec::new();
+    };
+    let atlas = &loaded.atlas;
+    atlas
+        .release
+        .techniques
+        .iter()
+        .filter(|t| search.matches(&t.id))
+        .map(|t| SearchHit {
+            technique: Link::technique(atlas, &t.id),
+            earlier: search.earlier.get(&t.id).cloned(),
+        })
+        .collect()
 }
 
 /// One link of a segmented control.
@@ -187,6 +211,10 @@ pub struct MatrixPage {
     filtered: bool,
     search: Option<String>,
     search_matches: usize,
+    /// The techniques the search found, in matrix order.
+    search_hits: Vec<SearchHit>,
+    /// The same view without the search.
+    clear_search_href: String,
     incident_total: i64,
     step_total: usize,
     subs: Vec<Choice>,
@@ -264,6 +292,8 @@ impl MatrixPage {
             filtered: req.is_filtered(),
             search: req.search.clone(),
             search_matches,
+            search_hits: search_hits(loaded, req),
+            clear_search_href: req.with(|r| r.search = None).href("/matrix"),
             incident_total: loaded.aggregate.incident_total,
             step_total: loaded.aggregate.step_total,
             subs: vec![

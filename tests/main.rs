@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aggregates;
 mod api_incidents;
 mod atlas6;
 mod browser;

@@ -10,6 +10,7 @@ mod ids;
 mod imports;
 mod incidents;
 mod matrix;
+mod matrix_patch;
 mod report;
 mod retrospective;
 mod upgrade;
@@ -39,6 +40,7 @@ pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,
 };
+pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
 pub use upgrade::{

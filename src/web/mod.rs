@@ -13,6 +13,7 @@ pub mod filters;
 pub mod forms;
 pub mod incident_pages;
 pub mod ingest_pages;
+pub mod lru;
 pub mod matrix_pages;
 pub mod rate_limit;
 pub mod release_diff;

@@ -23,8 +23,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-pub use cache::Cached;
 use cache::ResponseSlot;
+pub use cache::{Cached, cache_sizes};
 use params::{MatrixRequest, SubsMode};
 
 use super::{AppError, AppState};
@@ -93,11 +93,7 @@ async fn aggregate_for(
     stamp: &DataStamp,
     req: &MatrixRequest,
 ) -> Result<Arc<MatrixAggregate>, AppError> {
-    let query = req.query.clone();
-    cache::aggregate(&state.store, stamp, req.filter_key(), |store| async move {
-        Ok(store.matrix_aggregate(&query).await?)
-    })
-    .await
+    cache::aggregate(&state.store, stamp, req.filter_key(), &req.query).await
 }
 
 /// The active release, cut down to the request's platforms if it names any.

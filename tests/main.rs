@@ -19,6 +19,7 @@ mod ingest_api;
 mod knowledge_base;
 mod matrix;
 mod request_log;
+mod search;
 mod security;
 mod story;
 mod text_fit;

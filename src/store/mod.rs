@@ -13,6 +13,7 @@ mod matrix;
 mod matrix_patch;
 mod report;
 mod retrospective;
+mod search;
 mod upgrade;
 
 use std::str::FromStr;
@@ -35,7 +36,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
 pub use imports::{OriginRecord, Upsert};
-pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
+pub use incidents::{Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,

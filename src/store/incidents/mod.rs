@@ -5,8 +5,8 @@ mod query;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
-pub(super) use query::push_filters;
-pub use query::{IncidentQuery, IncidentSummary, Page, Sort};
+pub use query::{Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
+pub(super) use query::{like_pattern, push_filters};
 
 use super::ids::new_id;
 use super::{Store, StoreError, StoreResult, now_rfc3339};

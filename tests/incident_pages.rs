@@ -1001,7 +1001,10 @@ async fn the_step_form_without_javascript_lists_only_the_chosen_tactics_techniqu
             .count(),
         1
     );
-    assert!(body.contains("<script src=\"/static/incidents.js\" defer></script>"));
+    assert!(body.contains(&format!(
+        "<script src=\"{}\" defer></script>",
+        atlasview::web::assets::url("incidents.js")
+    )));
 
     // Stage 2: ?tactic=AML.TA0004 (what the button sends).
     let (body, doc) = page(

@@ -7,6 +7,7 @@ mod api_incidents;
 mod atlas6;
 mod browser;
 mod bulk_import;
+mod compression;
 mod concurrency;
 mod dashboard;
 mod dates;

@@ -13,15 +13,16 @@ use axum::body::Bytes;
 use crate::atlas::ActiveAtlas;
 use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store};
 use crate::web::AppError;
+use crate::web::compress::Forms;
 use crate::web::lru::Lru;
 
 /// Most aggregates kept, and their weight in all (one is ~3 MB at 30,000 steps).
-const MAX_AGGREGATES: usize = 16;
-const MAX_AGGREGATE_BYTES: usize = 24 * 1024 * 1024;
+pub const MAX_AGGREGATES: usize = 16;
+pub const MAX_AGGREGATE_BYTES: usize = 24 * 1024 * 1024;
 /// Most responses kept (each up to ~150 KB, with its compressed forms), and
 /// their weight in all.
-const MAX_RESPONSES: usize = 128;
-const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_RESPONSES: usize = 128;
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which release a response was drawn against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,12 +57,15 @@ pub struct Cached {
     /// Served as a download under this name.
     pub filename: Option<String>,
     pub body: Bytes,
+    /// Its gzip and brotli forms, each made once, when first asked for.
+    pub forms: Arc<Forms>,
 }
 
 impl Cached {
-    /// About how many bytes it holds.
+    /// About how many bytes it holds: the body, and its compressed forms as
+    /// they will be (about a quarter of it) when made.
     fn weight(&self) -> usize {
-        128 + self.body.len() + self.filename.as_ref().map_or(0, String::len)
+        128 + self.body.len() + self.body.len() / 2 + self.filename.as_ref().map_or(0, String::len)
     }
 }
 

@@ -24,7 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use cache::ResponseSlot;
-pub use cache::{Cached, cache_sizes};
+pub use cache::{
+    Cached, MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
+};
 use params::{MatrixRequest, SubsMode};
 
 use super::{AppError, AppState};
@@ -195,7 +197,9 @@ where
 }
 
 pub fn respond(c: Cached) -> Response {
-    match c.filename {
+    let encoding = crate::web::compress::current();
+    let body = c.forms.get(&c.body, encoding);
+    let mut res = match c.filename {
         Some(name) => (
             [
                 (header::CONTENT_TYPE, c.content_type.to_string()),
@@ -204,11 +208,13 @@ pub fn respond(c: Cached) -> Response {
                     format!("attachment; filename=\"{name}\""),
                 ),
             ],
-            c.body,
+            body,
         )
             .into_response(),
-        None => ([(header::CONTENT_TYPE, c.content_type)], c.body).into_response(),
-    }
+        None => ([(header::CONTENT_TYPE, c.content_type)], body).into_response(),
+    };
+    crate::web::compress::mark(&mut res, encoding);
+    res
 }
 
 /// A rendered HTML page as a cacheable body.
@@ -217,6 +223,7 @@ pub fn html(body: String) -> Cached {
         content_type: "text/html; charset=utf-8",
         filename: None,
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 
@@ -226,6 +233,7 @@ pub fn svg(body: String) -> Cached {
         content_type: "image/svg+xml",
         filename: None,
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 
@@ -235,6 +243,7 @@ pub fn json(body: String, filename: Option<&str>) -> Cached {
         content_type: "application/json",
         filename: filename.map(str::to_string),
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 

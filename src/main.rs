@@ -409,7 +409,7 @@ fn main() -> ExitCode {
 }
 
 /// Logs to standard error at `info` (`RUST_LOG` overrides), one request a
-/// line (see `web::request_log`); JSON lines with `--log-format json`.
+/// line (see `web::middleware::request_log`); JSON lines with `--log-format json`.
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()

@@ -7,7 +7,7 @@
 
 use std::io::Read;
 
-use atlasview::web::matrix_pages::{
+use atlasview::web::pages::matrix::{
     MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
 };
 

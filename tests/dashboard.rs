@@ -3,9 +3,9 @@
 //! the role checks of every one of their routes.
 
 use atlasview::domain::auth::Role;
+use atlasview::export::pdf;
 use atlasview::store::AuditQuery;
-use atlasview::web::report_pages::pdf;
-use atlasview::web::security::CONTENT_SECURITY_POLICY;
+use atlasview::web::middleware::security_headers::CONTENT_SECURITY_POLICY;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -75,7 +75,7 @@ async fn seed(app: &TestApp) -> Vec<String> {
     ids
 }
 
-fn text_of(html: &str) -> String {
+pub(crate) fn text_of(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     doc.root_element()
         .text()
@@ -86,7 +86,7 @@ fn text_of(html: &str) -> String {
         .join(" ")
 }
 
-fn select_text(html: &str, css: &str) -> Vec<String> {
+pub(crate) fn select_text(html: &str, css: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(css).unwrap();
     doc.select(&sel)
@@ -262,7 +262,7 @@ async fn the_briefing_speaks_plainly_about_the_period() {
     assert!(serious[0].starts_with("Critical Support chatbot leaked customer records"));
     assert!(
         serious[0].contains(
-            "The attacker got as far as Exfiltration (taking data out) in 3 steps; our controls caught 1 and missed 2. Still open."
+            "The attacker got as far as taking data out. Of the 3 attack steps recorded, our defences spotted 1 and missed 2. Still open."
         ),
         "{serious:?}"
     );
@@ -274,8 +274,9 @@ async fn the_briefing_speaks_plainly_about_the_period() {
     let stages = select_text(&html, ".b-path .b-stage-name");
     assert_eq!(stages, ["AI Model Access", "Execution", "Exfiltration"]);
     assert!(html.contains("b-stage b-stage-furthest"));
-    // The small heat matrix.
-    assert!(html.contains("class=\"mini-matrix\""));
+    // The four-quarter trend instead of a heat matrix with unreadable labels.
+    assert!(html.contains("class=\"b-quarter-chart\""));
+    assert!(!html.contains("class=\"mini-matrix\""));
     // Downloads: PDF links when this machine has a Chromium, a hint otherwise.
     if pdf::chromium().is_some() {
         assert!(html.contains("/briefing.pdf?from="));
@@ -475,24 +476,25 @@ async fn the_retrospective_lists_mitigations_and_saves_notes_and_ticks() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get(&page).await;
     let text = text_of(&html);
+    // The rows not ticked stay "not reviewed" (never "not in place").
     assert!(
         text.contains(&format!(
-            "1 in place, {} not in place, 0 not reviewed yet",
+            "1 in place, 0 not in place, {} not reviewed yet",
             listed.len() - 1
         )),
         "{text}"
     );
     let doc = scraper::Html::parse_document(&html);
     let ticked: Vec<&str> = doc
-        .select(&scraper::Selector::parse("input[name='in_place'][checked]").unwrap())
-        .map(|e| e.value().attr("value").unwrap())
+        .select(&scraper::Selector::parse("input[value='in_place'][checked]").unwrap())
+        .map(|e| e.value().attr("name").unwrap())
         .collect();
-    assert_eq!(ticked, ["AML.M0019"]);
+    assert_eq!(ticked, ["state-AML.M0019"]);
     assert!(html.contains("value=\"API keys per client since March\""));
     let stored = app.store.retrospective(id).await.unwrap();
     assert_eq!(stored.version, 2);
     let check = stored.check("AML.M0019").unwrap();
-    assert!(check.in_place);
+    assert_eq!(check.state, atlasview::domain::CheckState::InPlace);
     assert!(
         check.updated_by.starts_with("admin"),
         "{}",
@@ -639,7 +641,11 @@ async fn every_reporting_route_checks_its_role() {
         &app,
         &analyst,
         &checklist,
-        &[("version", "1"), ("mitigation", "AML.M0019")],
+        &[
+            ("version", "1"),
+            ("mitigation", "AML.M0019"),
+            ("state-AML.M0019", "not_in_place"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -2,7 +2,6 @@
 //! fixtures, and files that must be rejected with a precise error.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
 
 use atlasview::atlas::error::ImportError;
 use atlasview::atlas::parse::{
@@ -679,10 +678,10 @@ fn malformed_id_is_named() {
 }
 
 #[test]
-fn alias_bomb_is_rejected_quickly() {
-    let started = Instant::now();
+fn alias_bomb_is_rejected_before_expansion() {
+    // The alias limit is what stops the expansion; no wall-clock bound here
+    // (timed tests fail on a loaded machine: speed belongs in bench/).
     let err = reject_fixture("bad-alias-bomb.yaml");
-    let elapsed = started.elapsed();
     let ImportError::AliasLimit { line, column, .. } = &err else {
         panic!("expected AliasLimit, got {err:?}");
     };
@@ -692,16 +691,13 @@ fn alias_bomb_is_rejected_quickly() {
             .contains(&format!("line {line}, column {column}")),
         "{err}"
     );
-    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
 }
 
 #[test]
 fn oversized_input_is_rejected_before_parsing() {
     let mut big = b"id: ATLAS\nname: Big\nversion: 5.6.0\npadding: '".to_vec();
     big.resize(MAX_RELEASE_BYTES + 1, b'x');
-    let started = Instant::now();
     let err = parse_release(&big).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
     match err {
         ImportError::TooLarge { size, limit } => {
             assert_eq!(size, MAX_RELEASE_BYTES + 1);

@@ -34,6 +34,12 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .url_relative(UrlRelative::Custom(Box::new(root_relative_only)))
         .attribute_filter(localize_atlas_links)
         .link_rel(Some("noopener noreferrer"))
+        // Markdown task lists (`- [x] done`): a checkbox that shows, never one
+        // that submits or changes: always a disabled checkbox without a name.
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .strip_comments(true);
     builder
 });
@@ -43,6 +49,7 @@ pub fn render(md: &str) -> String {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
     let mut unsafe_html = String::with_capacity(md.len() + md.len() / 2);
     html::push_html(&mut unsafe_html, Adjust::new(Parser::new_ext(md, options)));
     SANITIZER.clean(&unsafe_html).to_string()
@@ -185,6 +192,24 @@ pub fn local_atlas_path(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_lists_render_as_disabled_checkboxes() {
+        let html = render("- [x] Rotate the API keys\n- [ ] Add output filtering");
+        assert_eq!(html.matches("<input").count(), 2, "{html}");
+        assert_eq!(html.matches("disabled").count(), 2, "{html}");
+        assert_eq!(html.matches("checked").count(), 1, "{html}");
+        assert!(!html.contains("[ ]") && !html.contains("[x]"), "{html}");
+        // Raw inputs in the text become harmless disabled checkboxes.
+        let raw = render(
+            r#"<input type="text" name="version" value="9" formaction="/x" onfocus="alert(1)">"#,
+        );
+        assert!(raw.contains(r#"type="checkbox""#), "{raw}");
+        assert!(raw.contains("disabled"), "{raw}");
+        for bad in ["name=", "value=", "formaction", "onfocus", "text"] {
+            assert!(!raw.contains(bad), "{bad} in {raw}");
+        }
+    }
 
     fn assert_inert(html: &str) {
         let lower = html.to_ascii_lowercase();
@@ -356,8 +381,17 @@ mod tests {
             r#"<svg><iframe><a title="</iframe><img src onerror=alert(1)>">t</a></iframe></svg><iframe src="https://evil.example"></iframe><object data="x"></object><form action="/x"><input></form>"#,
         );
         assert_inert(&html);
-        for tag in ["<svg", "<iframe", "<object", "<form", "<input"] {
+        for tag in ["<svg", "<iframe", "<object", "<form"] {
             assert!(!html.contains(tag), "{tag} survived: {html}");
+        }
+        // An input survives only as a task list's box: a disabled checkbox
+        // with no name, value or handler (it can neither submit nor change).
+        for tag in html.split("<input").skip(1) {
+            let mut attrs: Vec<&str> = tag[..tag.find('>').unwrap_or(tag.len())]
+                .split_whitespace()
+                .collect();
+            attrs.sort_unstable();
+            assert_eq!(attrs, [r#"disabled="""#, r#"type="checkbox""#], "{html}");
         }
     }
 }

@@ -145,6 +145,18 @@ pub fn validate_username(name: &str) -> Result<String, ValidationError> {
     Ok(name.to_string())
 }
 
+/// A new password typed twice on a form: the second must match the first.
+/// `None` (a client that sends no confirmation, such as a script) passes.
+pub fn confirm_password(password: &str, confirmation: Option<&str>) -> Result<(), ValidationError> {
+    match confirmation {
+        Some(again) if again != password => Err(ValidationError::new(
+            "password_confirm",
+            "the two passwords differ: type the same password in both fields",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The least zxcvbn score a new password must reach: more than 10^8 guesses
 /// (it knows the common-password lists, dictionary words, keyboard walks,
 /// repeats, sequences and dates, and their l33t and digit-suffixed forms).

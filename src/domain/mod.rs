@@ -4,10 +4,12 @@ pub mod alert;
 pub mod auth;
 pub mod enums;
 pub mod incident;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod time;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};
 pub use incident::*;
+pub use review::CheckState;
 pub use time::{DateRule, FuzzyTime, Precision};

@@ -3,6 +3,7 @@
 //! inputs are the release, the highlighted view and the scores.
 
 pub mod navigator;
+pub mod pdf;
 pub mod svg;
 
 use crate::atlas::ActiveAtlas;

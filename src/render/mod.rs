@@ -1,10 +1,13 @@
 //! View models: pure code that turns the in-memory ATLAS release (and later
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
+pub mod briefing;
 pub mod charts;
+pub mod dashboard;
 pub mod grid;
 pub mod heat;
 pub mod ingest;
+pub mod links;
 pub mod matrix;
 pub mod period;
 pub mod plain;

@@ -1,5 +1,6 @@
 //! The period a report covers: a preset (the last 30 or 90 days, the last 12
-//! months, all time) or a custom `from`/`to`, both inclusive days, as on the
+//! months, all time, this or last calendar quarter, this or last month) or a
+//! custom `from`/`to`, both inclusive days, as on the
 //! incident list. Incidents count in a period by their occurrence date, as the
 //! incident list and the matrix filter them, so every number links to a list
 //! that shows the same incidents.
@@ -10,21 +11,51 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::domain::{DateRule, FuzzyTime, Precision};
 
-/// A named period ending today.
+/// A named period: a rolling one ending today, or a calendar quarter or month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     Days30,
     Days90,
     Months12,
     All,
+    /// The calendar quarter of today, up to today.
+    ThisQuarter,
+    /// The whole calendar quarter before.
+    LastQuarter,
+    /// The calendar month of today, up to today.
+    ThisMonth,
+    /// The whole calendar month before.
+    LastMonth,
 }
 
 impl Preset {
+    /// The rolling periods (the dashboard's choices).
     pub const ALL: [Preset; 4] = [
         Preset::Days30,
         Preset::Days90,
         Preset::Months12,
         Preset::All,
+    ];
+
+    /// The briefing's choices: calendar periods first, as a board reports.
+    pub const BRIEFING: [Preset; 6] = [
+        Preset::ThisQuarter,
+        Preset::LastQuarter,
+        Preset::ThisMonth,
+        Preset::LastMonth,
+        Preset::Days90,
+        Preset::Months12,
+    ];
+
+    const EVERY: [Preset; 8] = [
+        Preset::Days30,
+        Preset::Days90,
+        Preset::Months12,
+        Preset::All,
+        Preset::ThisQuarter,
+        Preset::LastQuarter,
+        Preset::ThisMonth,
+        Preset::LastMonth,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +64,10 @@ impl Preset {
             Preset::Days90 => "90d",
             Preset::Months12 => "12m",
             Preset::All => "all",
+            Preset::ThisQuarter => "quarter",
+            Preset::LastQuarter => "last-quarter",
+            Preset::ThisMonth => "month",
+            Preset::LastMonth => "last-month",
         }
     }
 
@@ -42,22 +77,52 @@ impl Preset {
             Preset::Days90 => "90 days",
             Preset::Months12 => "12 months",
             Preset::All => "All time",
+            Preset::ThisQuarter => "This quarter",
+            Preset::LastQuarter => "Last quarter",
+            Preset::ThisMonth => "This month",
+            Preset::LastMonth => "Last month",
         }
     }
 
     pub fn parse(s: &str) -> Option<Preset> {
-        Preset::ALL.into_iter().find(|p| p.as_str() == s)
+        Preset::EVERY.into_iter().find(|p| p.as_str() == s)
     }
 
-    /// Days covered, ending today (`None`: all time).
+    /// Days covered, ending today (`None`: all time or a calendar period).
     fn days(self) -> Option<i64> {
         match self {
             Preset::Days30 => Some(30),
             Preset::Days90 => Some(90),
             Preset::Months12 => Some(365),
-            Preset::All => None,
+            _ => None,
         }
     }
+
+    /// A calendar period: (first day, first day after, months long).
+    fn calendar(self, today: NaiveDate) -> Option<(NaiveDate, NaiveDate, u32)> {
+        let month = today.with_day(1).unwrap_or(today);
+        let quarter = quarter_start(today);
+        let back = |d: NaiveDate, n: u32| d.checked_sub_months(chrono::Months::new(n)).unwrap_or(d);
+        let tomorrow = today + Duration::days(1);
+        match self {
+            Preset::ThisQuarter => Some((quarter, tomorrow, 3)),
+            Preset::LastQuarter => Some((back(quarter, 3), quarter, 3)),
+            Preset::ThisMonth => Some((month, tomorrow, 1)),
+            Preset::LastMonth => Some((back(month, 1), month, 1)),
+            _ => None,
+        }
+    }
+}
+
+/// The first day of the calendar quarter holding `d`.
+pub fn quarter_start(d: NaiveDate) -> NaiveDate {
+    let month = (d.month() - 1) / 3 * 3 + 1;
+    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+}
+
+/// "Q3 2025" for any day of that quarter.
+pub fn quarter_name(d: NaiveDate) -> String {
+    format!("Q{} {}", (d.month() - 1) / 3 + 1, d.year())
 }
 
 /// A refused period parameter: which one and why.
@@ -79,6 +144,9 @@ fn err(field: &'static str, message: impl Into<String>) -> PeriodError {
 pub struct Period {
     /// `None` for a custom period.
     pub preset: Option<Preset>,
+    /// For a calendar preset: its months (3 or 1), so the period before is
+    /// the calendar quarter or month before.
+    pub months: Option<u32>,
     pub start: Option<DateTime<Utc>>,
     pub end: DateTime<Utc>,
     /// The parameters as given, for forms and links.
@@ -128,6 +196,7 @@ impl Period {
             }
             return Ok(Period {
                 preset: None,
+                months: None,
                 start,
                 end,
                 from_input: from.unwrap_or_default(),
@@ -145,8 +214,19 @@ impl Period {
                 )
             })?,
         };
+        if let Some((first, after, months)) = preset.calendar(today) {
+            return Ok(Period {
+                preset: Some(preset),
+                months: Some(months),
+                start: Some(midnight(first)),
+                end: midnight(after),
+                from_input: String::new(),
+                to_input: String::new(),
+            });
+        }
         Ok(Period {
             preset: Some(preset),
+            months: None,
             start: preset.days().map(|d| tomorrow - Duration::days(d)),
             end: tomorrow,
             from_input: String::new(),
@@ -154,17 +234,43 @@ impl Period {
         })
     }
 
-    /// The period of the same length just before this one (none for an open start).
+    /// The period before this one: the whole calendar quarter or month
+    /// before a calendar preset, else the same length just before (none for
+    /// an open start).
     pub fn previous(&self) -> Option<Period> {
         let start = self.start?;
+        if let Some(months) = self.months {
+            let first = start.date_naive();
+            let before = first
+                .checked_sub_months(chrono::Months::new(months))
+                .unwrap_or(first);
+            return Some(Period {
+                preset: None,
+                months: Some(months),
+                start: Some(midnight(before)),
+                end: start,
+                from_input: String::new(),
+                to_input: String::new(),
+            });
+        }
         let length = self.end - start;
         Some(Period {
             preset: None,
+            months: None,
             start: Some(start - length),
             end: start,
             from_input: String::new(),
             to_input: String::new(),
         })
+    }
+
+    /// "Q3 2025" or "October 2025" for a calendar period, else `None`.
+    pub fn calendar_name(&self) -> Option<String> {
+        let first = self.start?.date_naive();
+        match self.months? {
+            3 => Some(quarter_name(first)),
+            _ => Some(first.format("%B %Y").to_string()),
+        }
     }
 
     /// Whole days covered (`None` for an open start).
@@ -206,13 +312,28 @@ impl Period {
     pub fn describe(&self) -> String {
         match self.preset {
             Some(Preset::All) => "all time".to_string(),
+            Some(Preset::ThisQuarter | Preset::ThisMonth) => format!(
+                "{} so far ({})",
+                self.calendar_name().unwrap_or_default(),
+                self.range_words()
+            ),
+            Some(Preset::LastQuarter | Preset::LastMonth) => format!(
+                "{} ({})",
+                self.calendar_name().unwrap_or_default(),
+                self.range_words()
+            ),
             Some(p) => format!("the last {} ({})", p.label(), self.range_words()),
             None => self.range_words(),
         }
     }
 
-    /// How the previous period is named in trends: "the 90 days before".
+    /// How the previous period is named in trends: "the 90 days before", "in Q2 2025".
     pub fn previous_words(&self) -> String {
+        if self.months.is_some()
+            && let Some(name) = self.previous().and_then(|p| p.calendar_name())
+        {
+            return format!("in {name}");
+        }
         match (self.preset, self.days()) {
             (Some(Preset::Months12), _) => "the 12 months before".to_string(),
             (_, Some(d)) => format!("the {d} days before"),
@@ -419,6 +540,61 @@ mod tests {
                 .unwrap_err()
                 .field,
             "to"
+        );
+    }
+
+    #[test]
+    fn quarter_and_month_presets_are_calendar_periods() {
+        // today() is 24 Nov 2025: Q4.
+        let q = parse(Some("quarter"), None, None).unwrap();
+        assert_eq!(q.preset, Some(Preset::ThisQuarter));
+        assert_eq!(q.start.unwrap().to_rfc3339(), "2025-10-01T00:00:00+00:00");
+        assert_eq!(q.end.to_rfc3339(), "2025-11-25T00:00:00+00:00");
+        assert_eq!(q.describe(), "Q4 2025 so far (1 Oct – 24 Nov 2025)");
+        // This quarter against the whole quarter before.
+        let before = q.previous().unwrap();
+        assert_eq!(
+            before.start.unwrap().to_rfc3339(),
+            "2025-07-01T00:00:00+00:00"
+        );
+        assert_eq!(before.end, q.start.unwrap());
+        assert_eq!(q.previous_words(), "in Q3 2025");
+        assert_eq!(q.query_pairs(), vec![("period", "quarter".into())]);
+        assert_eq!(
+            q.list_pairs(),
+            vec![
+                ("from", "2025-10-01".into()),
+                ("to", "2025-11-24".into()),
+                ("dates", "middle".into())
+            ]
+        );
+        let lq = parse(Some("last-quarter"), None, None).unwrap();
+        assert_eq!(lq.describe(), "Q3 2025 (1 Jul – 30 Sep 2025)");
+        assert_eq!(lq.previous_words(), "in Q2 2025");
+        assert_eq!(lq.days(), Some(92));
+        let m = parse(Some("month"), None, None).unwrap();
+        assert_eq!(m.describe(), "November 2025 so far (1 Nov – 24 Nov 2025)");
+        assert_eq!(m.previous_words(), "in October 2025");
+        let lm = parse(Some("last-month"), None, None).unwrap();
+        assert_eq!(lm.describe(), "October 2025 (1 Oct – 31 Oct 2025)");
+        assert_eq!(
+            lm.previous().unwrap().calendar_name().unwrap(),
+            "September 2025"
+        );
+        // Across a year: Q1 before is Q4 of the year before.
+        let jan = Period::parse(
+            Some("last-quarter"),
+            None,
+            None,
+            NaiveDate::from_ymd_opt(2026, 2, 10).unwrap(),
+            Preset::Days90,
+        )
+        .unwrap();
+        assert_eq!(jan.calendar_name().unwrap(), "Q4 2025");
+        assert_eq!(jan.previous_words(), "in Q3 2025");
+        assert_eq!(
+            quarter_start(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()).to_string(),
+            "2025-10-01"
         );
     }
 

@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod layers;
 pub mod releases;
+pub mod retrospectives;
 pub mod upgrade;
 
 use crate::domain::ValidationError;

@@ -43,7 +43,7 @@ pub use matrix::{
 };
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use report::{ReportData, ReportIncident, ReportStep};
-pub use retrospective::{CheckInput, MitigationCheck, RetroNotes, Retrospective};
+pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,

@@ -6,6 +6,7 @@
 use sqlx::{Sqlite, Transaction};
 
 use super::{Store, StoreError, StoreResult, now_rfc3339};
+use crate::domain::CheckState;
 
 /// The team's notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,7 +20,10 @@ pub struct RetroNotes {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MitigationCheck {
     pub mitigation_id: String,
-    pub in_place: bool,
+    pub state: CheckState,
+    /// Saved as "not in place" by the two-state checklist before migration
+    /// 0018 without a note: possibly a box nobody looked at.
+    pub unconfirmed: bool,
     pub note: String,
     /// RFC 3339 (empty for a row not saved yet).
     pub updated_at: String,
@@ -30,7 +34,8 @@ pub struct MitigationCheck {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInput {
     pub mitigation_id: String,
-    pub in_place: bool,
+    /// `None`: no state was chosen; the stored one (if any) stays.
+    pub state: Option<CheckState>,
     pub note: String,
 }
 
@@ -44,6 +49,16 @@ pub struct Retrospective {
     pub updated_by: Option<String>,
     /// Saved rows, by mitigation ID.
     pub checklist: Vec<MitigationCheck>,
+}
+
+/// The "Actions" note of one retrospective (what the team decided).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetroActions {
+    pub incident_id: String,
+    /// Markdown, as saved.
+    pub actions: String,
+    /// RFC 3339 of the last save.
+    pub updated_at: String,
 }
 
 impl Retrospective {
@@ -127,8 +142,8 @@ impl Store {
         .bind(incident_id)
         .fetch_optional(&self.pool)
         .await?;
-        let checklist: Vec<(String, bool, String, String, String)> = sqlx::query_as(
-            "SELECT mitigation_id, in_place, note, updated_at, updated_by
+        let checklist: Vec<(String, String, bool, String, String, String)> = sqlx::query_as(
+            "SELECT mitigation_id, state, unconfirmed, note, updated_at, updated_by
              FROM incident_mitigations WHERE incident_id = $1 ORDER BY mitigation_id",
         )
         .bind(incident_id)
@@ -137,15 +152,22 @@ impl Store {
         let checklist = checklist
             .into_iter()
             .map(
-                |(mitigation_id, in_place, note, updated_at, updated_by)| MitigationCheck {
-                    mitigation_id,
-                    in_place,
-                    note,
-                    updated_at,
-                    updated_by,
+                |(mitigation_id, state, unconfirmed, note, updated_at, updated_by)| {
+                    Ok(MitigationCheck {
+                        state: CheckState::parse(&state).ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "unknown mitigation state `{state}` in the database"
+                            ))
+                        })?,
+                        mitigation_id,
+                        unconfirmed,
+                        note,
+                        updated_at,
+                        updated_by,
+                    })
                 },
             )
-            .collect();
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(match row {
             Some((went_well, to_improve, actions, version, updated_at, updated_by)) => {
                 Retrospective {
@@ -165,6 +187,25 @@ impl Store {
                 ..Retrospective::default()
             },
         })
+    }
+
+    /// The "Actions" notes of every retrospective that has one, newest
+    /// save first (the reports keep those of the incidents they count).
+    pub async fn retro_actions(&self) -> StoreResult<Vec<RetroActions>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT incident_id, actions, updated_at FROM incident_retrospectives
+             WHERE actions <> '' ORDER BY updated_at DESC, incident_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(incident_id, actions, updated_at)| RetroActions {
+                incident_id,
+                actions,
+                updated_at,
+            })
+            .collect())
     }
 
     /// Replaces the notes; `expected_version` must be current. Returns the new version.
@@ -193,8 +234,11 @@ impl Store {
     }
 
     /// Records the given checklist rows (others are left as they are);
-    /// `expected_version` must be current. A row whose state and note are
-    /// unchanged keeps who changed it last. Returns the new version.
+    /// `expected_version` must be current. A row without a chosen state
+    /// keeps its stored one (and only its note changes); a row that was
+    /// never saved and is still unreviewed without a note is not written.
+    /// A row whose state and note are unchanged keeps who changed it last.
+    /// Returns the new version.
     pub async fn save_mitigation_checks(
         &self,
         incident_id: &str,
@@ -206,18 +250,47 @@ impl Store {
         let (mut tx, _turn) = self.write().await?;
         let version = bump(&mut tx, incident_id, expected_version, by, &now).await?;
         for row in rows {
+            let state = row.state.map(CheckState::as_str);
+            let untouched =
+                matches!(row.state, None | Some(CheckState::Unreviewed)) && row.note.is_empty();
+            if untouched {
+                // Only an existing row changes (back to unreviewed, or its note cleared).
+                sqlx::query(
+                    "UPDATE incident_mitigations
+                     SET state = COALESCE($1, state), in_place = (COALESCE($1, state) = 'in_place'),
+                         unconfirmed = unconfirmed AND $1 IS NULL, note = '',
+                         updated_at = $2, updated_by = $3
+                     WHERE incident_id = $4 AND mitigation_id = $5
+                       AND (state <> COALESCE($1, state) OR note <> ''
+                            OR (unconfirmed AND $1 IS NOT NULL))",
+                )
+                .bind(state)
+                .bind(&now)
+                .bind(by)
+                .bind(incident_id)
+                .bind(&row.mitigation_id)
+                .execute(&mut *tx)
+                .await?;
+                continue;
+            }
             sqlx::query(
-                "INSERT INTO incident_mitigations (incident_id, mitigation_id, in_place, note, updated_at, updated_by)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO incident_mitigations
+                     (incident_id, mitigation_id, state, in_place, unconfirmed, note, updated_at, updated_by)
+                 VALUES ($1, $2, COALESCE($3, 'unreviewed'), COALESCE($3, 'unreviewed') = 'in_place',
+                         FALSE, $4, $5, $6)
                  ON CONFLICT (incident_id, mitigation_id) DO UPDATE
-                 SET in_place = excluded.in_place, note = excluded.note,
+                 SET state = COALESCE($3, incident_mitigations.state),
+                     in_place = (COALESCE($3, incident_mitigations.state) = 'in_place'),
+                     unconfirmed = incident_mitigations.unconfirmed AND $3 IS NULL,
+                     note = excluded.note,
                      updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                 WHERE incident_mitigations.in_place <> excluded.in_place
-                    OR incident_mitigations.note <> excluded.note",
+                 WHERE incident_mitigations.state <> COALESCE($3, incident_mitigations.state)
+                    OR incident_mitigations.note <> excluded.note
+                    OR (incident_mitigations.unconfirmed AND $3 IS NOT NULL)",
             )
             .bind(incident_id)
             .bind(&row.mitigation_id)
-            .bind(row.in_place)
+            .bind(state)
             .bind(&row.note)
             .bind(&now)
             .bind(by)

@@ -1,31 +1,19 @@
-//! HTTP: the router, handlers by area, errors and middleware.
+//! HTTP: the router ([`all_routes`], each route declared with its guard in
+//! [`Routes`]), extractors ([`extract`]), middleware ([`middleware`]), HTML
+//! pages by area ([`pages`]), the JSON API by resource ([`api`]) and the one
+//! error type ([`error`]).
 
-pub mod account_pages;
-pub mod admin_atlas;
-pub mod admin_security;
-pub mod admin_upgrade;
 pub mod api;
 pub mod assets;
-pub mod atlas_pages;
-pub mod auth;
 pub mod compress;
 pub mod config;
 pub mod error;
-pub mod filters;
-pub mod forms;
-pub mod incident_pages;
-pub mod ingest_pages;
+pub mod extract;
 pub mod lru;
-pub mod matrix_pages;
-pub mod rate_limit;
-pub mod release_diff;
-pub mod report_pages;
-pub mod request_log;
+pub mod middleware;
+pub mod pages;
 pub mod routes;
-pub mod security;
 pub mod state;
-pub mod story_pages;
-pub mod technique_index;
 
 use std::time::Duration;
 
@@ -48,6 +36,9 @@ pub use error::{ApiError, AppError};
 pub use routes::Routes;
 pub use state::{AppState, AtlasCell};
 
+use extract::auth;
+use middleware::{audit, csrf, request_log, security_headers};
+
 /// Where `static/` is served from: the crate's own folder, so the binary works
 /// from any working directory of a source checkout.
 const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
@@ -66,13 +57,13 @@ pub fn router(state: AppState) -> Router {
         .into_router()
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
-        .layer(from_fn_with_state(state.clone(), security::audit_changes))
-        .layer(CsrfLayer::new().with_rejection_response(security::csrf_rejection))
-        .layer(from_fn(security::exempt_token_requests_from_csrf))
+        .layer(from_fn_with_state(state.clone(), audit::audit_changes))
+        .layer(CsrfLayer::new().with_rejection_response(csrf::csrf_rejection))
+        .layer(from_fn(csrf::exempt_token_requests_from_csrf))
         .layer(from_fn_with_state(state.clone(), auth::guard))
         .layer(from_fn_with_state(
             state.clone(),
-            security::security_headers,
+            security_headers::security_headers,
         ))
         .with_state(state)
         // Cached bodies come already compressed (see `compress`); this layer
@@ -91,18 +82,19 @@ pub fn router(state: AppState) -> Router {
 /// Every route of the application, each with its guard.
 pub fn all_routes() -> Routes {
     Routes::new()
-        .merge(report_pages::routes())
+        .merge(pages::reports::routes())
         .public("/healthz", get(healthz))
-        .merge(atlas_pages::routes())
-        .merge(incident_pages::routes())
-        .merge(ingest_pages::routes())
-        .merge(matrix_pages::routes())
-        .merge(story_pages::routes())
-        .merge(account_pages::routes())
-        .merge(admin_security::routes())
-        .merge(admin_atlas::routes())
-        .merge(admin_upgrade::routes())
-        .merge(release_diff::routes())
+        .merge(pages::atlas::routes())
+        .merge(pages::incidents::routes())
+        .merge(pages::admin::case_studies::routes())
+        .merge(pages::admin::ingest::routes())
+        .merge(pages::matrix::routes())
+        .merge(pages::story::routes())
+        .merge(pages::account::routes())
+        .merge(pages::admin::accounts::routes())
+        .merge(pages::admin::atlas_releases::routes())
+        .merge(pages::admin::upgrade::routes())
+        .merge(pages::atlas::release_diff::routes())
         .nest("/api/v1", api::routes())
         .public_tree("/static", static_files())
 }

@@ -10,7 +10,7 @@ use axum::middleware::{Next, from_fn};
 use axum::routing::MethodRouter;
 
 use super::AppState;
-use super::auth::{Access, enforce};
+use super::extract::auth::{Access, enforce};
 use crate::domain::auth::Capability;
 
 /// One declared route: its path (with `{param}` placeholders) and its guard.

@@ -324,7 +324,7 @@ async fn the_briefing_prints_on_exactly_one_page_on_a4_and_letter() {
 }
 
 #[tokio::test]
-async fn the_retrospective_checklist_saves() {
+async fn the_retrospective_checklist_saves_and_keeps_unreviewed_mitigations_unreviewed() {
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -346,13 +346,15 @@ async fn the_retrospective_checklist_saves() {
     let page = format!("/incidents/{id}/retrospective");
     browser.open(&app, &page).await;
     let form = browser.wait_for("form.r-checklist-form").await;
-    // Tick "Control Access to AI Models and Data in Production" and note why.
+    // Mark "Control Access to AI Models and Data in Production" in place and note why.
     let row = form
-        .find(Locator::Css("input[name='in_place'][value='AML.M0019']"))
+        .find(Locator::Css(
+            "input[name='state-AML.M0019'][value='in_place']",
+        ))
         .await
         .expect("M0019 is on the checklist");
     assert_eq!(row.prop("checked").await.unwrap().as_deref(), Some("false"));
-    row.click().await.expect("tick");
+    row.click().await.expect("choose in place");
     let note = form
         .find(Locator::Css("input[name='note-AML.M0019']"))
         .await
@@ -377,21 +379,31 @@ async fn the_retrospective_checklist_saves() {
             .await
             .starts_with(&format!("{page}?saved=checklist"))
     );
-    // Reloaded: the tick, the note and the saved state are there.
+    // Reloaded: the choice, the note and the saved state are there, and
+    // every mitigation nobody marked is still "not reviewed".
     browser.open(&app, &page).await;
     browser.wait_for("form.r-checklist-form").await;
     let found = browser
         .js(
-            r#"const row = document.querySelector("input[name='in_place'][value='AML.M0019']").closest('tr');
+            r#"const row = document.querySelector("input[name='state-AML.M0019']").closest('tr');
+            const rows = [...document.querySelectorAll('tr.r-check')];
+            const head = document.querySelector('.r-matrix .tactic-head');
+            const name = head.querySelector('h3 a');
             return {
-              checked: row.querySelector("input[type='checkbox']").checked,
+              chosen: row.querySelector("input[type='radio']:checked").value,
               note: row.querySelector("input[type='text']").value,
               state: row.querySelector('.r-state').textContent.replace(/\s+/g, ' ').trim(),
-              others: [...document.querySelectorAll("input[name='in_place']:checked")].length,
+              rows: rows.length,
+              unreviewed: rows.filter(r => r.querySelector("input[value='unreviewed']").checked
+                && r.querySelector('.r-state').textContent.includes('Not reviewed yet')).length,
+              not_in_place: document.querySelectorAll("input[value='not_in_place']:checked").length,
+              summary: document.querySelector('.r-checklist .r-note').textContent,
+              head_ink: getComputedStyle(head).color,
+              name_ink: getComputedStyle(name).color,
             }"#,
         )
         .await;
-    assert_eq!(found["checked"], true, "{found}");
+    assert_eq!(found["chosen"], "in_place", "{found}");
     assert_eq!(found["note"], "API keys per client since March");
     assert!(
         found["state"]
@@ -400,10 +412,25 @@ async fn the_retrospective_checklist_saves() {
             .starts_with("✓ In place admin"),
         "{found}"
     );
-    assert_eq!(found["others"], 1);
+    let rows = found["rows"].as_u64().unwrap();
+    assert!(rows >= 3, "{found}");
+    assert_eq!(found["unreviewed"].as_u64().unwrap(), rows - 1, "{found}");
+    assert_eq!(found["not_in_place"], 0, "{found}");
+    assert!(
+        found["summary"].as_str().unwrap().contains(&format!(
+            "1 in place, 0 not in place, {} not reviewed yet",
+            rows - 1
+        )),
+        "{found}"
+    );
+    // The small matrix's tactic names are in the header's own ink (light on navy).
+    assert_eq!(found["name_ink"], found["head_ink"], "{found}");
     let stored = app.store.retrospective(&id).await.expect("stored");
-    assert!(stored.check("AML.M0019").expect("row").in_place);
-    assert!(stored.checklist.iter().filter(|c| c.in_place).count() == 1);
+    assert_eq!(
+        stored.check("AML.M0019").expect("row").state,
+        atlasview::domain::CheckState::InPlace
+    );
+    assert_eq!(stored.checklist.len(), 1, "{:?}", stored.checklist);
     // The notes save through their form too.
     browser
         .find(Locator::Css("details.r-edit summary"))

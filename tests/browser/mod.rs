@@ -28,6 +28,7 @@
 
 mod briefing;
 mod csp;
+mod first_run;
 mod hostile;
 mod matrix;
 mod picker;

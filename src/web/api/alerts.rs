@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::body::{read_body, require_content_type};
 use crate::domain::alert::{MAX_ID, split_body, tidy};
 use crate::service::ingest::{self, IngestOptions, IngestReport};
-use crate::web::auth::Actor;
+use crate::web::extract::auth::Actor;
+use crate::web::extract::json_body::{read_body, require_content_type};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Largest alert request body: 10,000 alerts of a few KiB each.

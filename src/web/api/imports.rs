@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::body::{read_body, require_content_type};
 use crate::domain::alert::tidy;
 use crate::service::bulk_import::{self, BulkOptions, Format};
+use crate::web::extract::json_body::{read_body, require_content_type};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Largest bulk-import body.

@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::body::{ApiJson, from_value, read_body, require_content_type};
-use super::views::{detail_json, page_json, step_json};
+use super::json::{detail_json, page_json, step_json};
 use crate::domain::{IncidentDetail, IncidentInput, StepInput};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
 use crate::store::StoreError;
-use crate::web::filters::FilterParams;
+use crate::web::extract::incident_filters::FilterParams;
+use crate::web::extract::json_body::{ApiJson, from_value, read_body, require_content_type};
 use crate::web::{ApiError, AppError, AppState};
 
 type ApiResult<T> = Result<T, ApiError>;

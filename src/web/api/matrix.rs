@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::body::{read_body, require_content_type};
 use crate::atlas::ActiveAtlas;
 use crate::export::navigator;
 use crate::export::tactic_short_name;
@@ -15,8 +14,9 @@ use crate::render::heat::Scores;
 use crate::render::{MatrixOptions, MatrixView, SubtechniqueMode};
 use crate::service::layers;
 use crate::store::MatrixAggregate;
-use crate::web::matrix_pages::params::MatrixRequest;
-use crate::web::matrix_pages::{self, Loaded, cached_response};
+use crate::web::extract::json_body::{read_body, require_content_type};
+use crate::web::extract::matrix_query::MatrixRequest;
+use crate::web::pages::matrix::{self, Loaded, cached_response};
 use crate::web::{ApiError, AppError, AppState};
 
 #[derive(Serialize)]
@@ -160,10 +160,10 @@ pub async fn matrix_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let req = matrix_pages::request(&raw)?;
+    let req = matrix::request(&raw)?;
     Ok(
         cached_response(&state, &req, "api", async |loaded: Loaded| {
-            Ok(matrix_pages::json(matrix_json(&loaded, &req), None))
+            Ok(matrix::json(matrix_json(&loaded, &req), None))
         })
         .await?,
     )

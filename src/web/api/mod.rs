@@ -3,17 +3,16 @@
 
 mod alerts;
 mod atlas;
-mod body;
 mod imports;
 mod incidents;
+mod json;
 mod matrix;
-mod views;
 
 use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
-use super::{ApiError, AppError};
+use crate::web::{ApiError, AppError};
 
 /// Largest JSON or YAML body the API reads.
 pub const API_BODY_LIMIT: usize = 1024 * 1024;
@@ -104,7 +103,10 @@ pub fn routes() -> Routes {
 /// A path no API route declares: refused as reading or writing would be, else a 404.
 async fn api_not_found(req: axum::extract::Request) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match super::auth::refusal(super::auth::access_of_unknown(req.method()), &req) {
+    match crate::web::extract::auth::refusal(
+        crate::web::extract::auth::access_of_unknown(req.method()),
+        &req,
+    ) {
         None => ApiError(AppError::NotFound("this API endpoint".to_string())).into_response(),
         Some(refused) => refused,
     }

@@ -1,0 +1,533 @@
+//! HTML pages for incidents and their steps.
+//!
+//! Every page works without JavaScript: forms are plain GET (filters) or POST
+//! (writes) forms, every write answers 303 to the page to show next
+//! (POST-redirect-GET), and a rejected form is re-rendered with the user's
+//! input and the message beside the field it is about (422). A write naming a
+//! stale incident version answers 409 and says someone else changed it.
+//!
+//! Handlers stay short: parse, call the service or the store, render. The view
+//! models below turn domain values into what templates print, so templates
+//! only loop and print; their only `|safe` is [`markdown::render`] output.
+
+mod detail;
+mod incident_form;
+mod list;
+mod steps;
+
+use crate::web::Routes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::atlas::markdown;
+use crate::domain::{
+    FuzzyTime, IncidentDetail, Kind, Outcome, Precision, Severity, Status, ValidationError,
+};
+use crate::service::ServiceError;
+use crate::store::StoreError;
+pub(crate) use crate::web::extract::html_form::{HtmlForm, parse_query, see_other};
+use crate::web::{AppError, AppState};
+
+/// Largest body of the case-study paste form: the YAML limit of
+/// [`crate::service::case_studies::MAX_CASE_STUDY_BYTES`] once percent-encoded.
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Largest body of every other form (two long texts of 20 000 characters,
+/// percent-encoded, fit with room to spare).
+const FORM_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let forms = Routes::new()
+        .require(ReadIncidents, "/incidents", get(list::page))
+        .require(WriteIncidents, "/incidents", post(incident_form::create))
+        .require(
+            WriteIncidents,
+            "/incidents/new",
+            get(incident_form::new_page),
+        )
+        .require(ReadIncidents, "/incidents/{id}", get(detail::page))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}",
+            post(incident_form::update),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/edit",
+            get(incident_form::edit_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/delete",
+            get(detail::delete_page).post(detail::delete),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/case-study.yaml",
+            get(detail::case_study_yaml),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/steps",
+            get(steps::steps_anchor),
+        )
+        .require(WriteIncidents, "/incidents/{id}/steps", post(steps::create))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/new",
+            get(steps::new_page),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/steps/{step}",
+            get(steps::step_anchor),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}",
+            post(steps::update),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/edit",
+            get(steps::edit_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/delete",
+            post(steps::delete),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/steps/{step}/move",
+            post(steps::move_step),
+        )
+        .body_limit(FORM_BODY_LIMIT);
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
+            "/incidents/import",
+            get(incident_form::import_page).post(incident_form::import),
+        )
+        .body_limit(IMPORT_BODY_LIMIT);
+    forms.merge(import)
+}
+
+// ------------------------------------------------------------ request side
+
+/// The hidden `version` field: empty is none, anything but a number is a 400.
+pub(crate) fn parse_version(raw: &str) -> Result<Option<i64>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| {
+            AppError::bad_request(
+                "version",
+                format!("version: `{}` is not a whole number", shorten(v, 20)),
+            )
+        }),
+    }
+}
+
+/// At most `max` characters of a user-supplied text, for messages.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max).collect();
+        s.push('…');
+        s
+    }
+}
+
+// ----------------------------------------------------------- response side
+
+pub(crate) async fn load(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
+    state
+        .store
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Incident “{}”", shorten(id, 60))))
+}
+
+/// Markdown to sanitized HTML; `None` for blank text.
+pub(crate) fn md(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| markdown::render(text))
+}
+
+/// What went wrong with a submitted form: the form field it is about (if it is
+/// one shown on the form) and a sentence for people.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub field: Option<String>,
+    pub text: String,
+}
+
+impl Problem {
+    pub fn general(text: impl Into<String>) -> Self {
+        Problem {
+            field: None,
+            text: text.into(),
+        }
+    }
+
+    /// `field` is a form field name; `label` its human name.
+    pub fn on(field: &str, label: &str, message: &str) -> Self {
+        Problem {
+            field: Some(field.to_string()),
+            text: sentence(label, message),
+        }
+    }
+
+    /// The message for `field`, if the problem is about it.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        (self.field.as_deref() == Some(field)).then_some(self.text.as_str())
+    }
+
+    /// The anchor of the field in the form, for the summary's link.
+    pub fn anchor(&self) -> Option<String> {
+        self.field.as_ref().map(|f| format!("#f-{f}"))
+    }
+}
+
+/// Everything wrong with a submitted form, in form order, each on its input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Problems {
+    pub items: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn one(p: Problem) -> Self {
+        Problems { items: vec![p] }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The first message about `field`, if any.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.items.iter().find_map(|p| p.for_field(field))
+    }
+}
+
+/// Runs `validate` until it passes, each time replacing the offending field
+/// with a harmless value (`neutralize`), so that a form reports every problem
+/// at once rather than one per submission. Stops when a field cannot be
+/// neutralized (or after a bound, in case one keeps failing).
+pub(crate) fn all_errors<I: Clone, T>(
+    input: &I,
+    validate: impl Fn(&I) -> Result<T, ValidationError>,
+    neutralize: impl Fn(&mut I, &str) -> bool,
+) -> Vec<ValidationError> {
+    let mut input = input.clone();
+    let mut errors: Vec<ValidationError> = Vec::new();
+    for _ in 0..32 {
+        let Err(e) = validate(&input) else { break };
+        let repeated = errors.iter().any(|x| x.field == e.field);
+        let fixed = !repeated && neutralize(&mut input, &e.field);
+        if !repeated {
+            errors.push(e);
+        }
+        if !fixed {
+            break;
+        }
+    }
+    errors
+}
+
+/// "Title is required", "Severity: `urgent` is not one of …".
+pub(crate) fn sentence(label: &str, message: &str) -> String {
+    let starts_lower = message
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase());
+    if starts_lower {
+        format!("{label} {message}")
+    } else {
+        format!("{label}: {message}")
+    }
+}
+
+/// The index in a validation field name such as `tags[3]` or `references[0].url`.
+pub(crate) fn index_of(field: &str) -> Option<usize> {
+    let open = field.find('[')?;
+    let close = field[open..].find(']')? + open;
+    field[open + 1..close].parse().ok()
+}
+
+/// How a handler that re-renders its form on failure sees a service error.
+pub(crate) enum Failure {
+    /// A rule broken by the input: re-render with the message (422).
+    Invalid(ValidationError),
+    /// Someone else changed the incident (409): re-render with an explanation.
+    Conflict(String),
+    /// Anything else becomes the ordinary error page.
+    Other(AppError),
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => Failure::Invalid(v),
+            ServiceError::Store(StoreError::Conflict(m)) if is_version_clash(&m) => {
+                Failure::Conflict(m)
+            }
+            // Another clash (an incident at its step limit): the error page says which.
+            ServiceError::Store(StoreError::Conflict(m)) => Failure::Other(AppError::Conflict(m)),
+            ServiceError::Store(s) => Failure::Other(s.into()),
+        }
+    }
+}
+
+/// Whether a store conflict is a stale version (rather than, say, a limit).
+pub(crate) fn is_version_clash(message: &str) -> bool {
+    message.contains("was changed")
+}
+
+/// What a stale-version refusal tells the user, from the versions involved.
+pub(crate) fn conflict_text(yours: Option<i64>, current: i64) -> String {
+    match yours {
+        Some(v) if v < current => {
+            format!("You were working from version {v}; it is now at version {current}.")
+        }
+        _ => format!("It is now at version {current}."),
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Store(e).into()
+    }
+}
+
+/// A page answered with a status other than 200.
+pub(crate) fn with_status(status: StatusCode, page: impl IntoResponse) -> Response {
+    (status, page).into_response()
+}
+
+// -------------------------------------------------------------- view models
+
+/// A coloured label that also says what it means in words.
+#[derive(Debug, Clone)]
+pub(crate) struct Badge {
+    pub label: &'static str,
+    pub class: String,
+}
+
+impl Badge {
+    pub fn severity(s: Severity) -> Badge {
+        Badge {
+            label: s.label(),
+            class: format!("inc-badge inc-sev-{}", s.as_str()),
+        }
+    }
+
+    pub fn status(s: Status) -> Badge {
+        Badge {
+            label: s.label(),
+            class: format!("inc-badge inc-status-{}", s.as_str()),
+        }
+    }
+
+    pub fn outcome(o: Outcome) -> Badge {
+        Badge {
+            label: o.label(),
+            class: format!("inc-badge inc-outcome-{}", o.as_str()),
+        }
+    }
+
+    pub fn kind(k: Kind) -> Badge {
+        Badge {
+            label: k.label(),
+            class: format!("inc-badge inc-kind-{}", k.as_str()),
+        }
+    }
+}
+
+/// A time as precise as it is known, with a machine-readable `datetime`.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeView {
+    pub text: String,
+    pub datetime: String,
+    /// "to the year", … for the reader; empty for an exact time.
+    pub precision: &'static str,
+    /// Known only to the month or the year: a range filter lists it when the
+    /// range overlaps that period, so the list marks it.
+    pub coarse: bool,
+}
+
+impl TimeView {
+    pub fn of(t: &FuzzyTime) -> TimeView {
+        TimeView {
+            text: t.display(),
+            datetime: t.input_value(),
+            precision: match t.precision {
+                Precision::Year => "to the year",
+                Precision::Month => "to the month",
+                Precision::Day => "to the day",
+                Precision::Time => "",
+            },
+            coarse: t.is_coarse(),
+        }
+    }
+
+    pub fn opt(t: &Option<FuzzyTime>) -> Option<TimeView> {
+        t.as_ref().map(TimeView::of)
+    }
+}
+
+/// One `<option>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+        let value = value.into();
+        let selected = value == current;
+        Opt {
+            value,
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Options of a closed vocabulary; `current` (the submitted text) is selected.
+pub(crate) fn vocabulary_options<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    current: &str,
+) -> Vec<Opt> {
+    let current = current.trim();
+    let mut opts: Vec<Opt> = all
+        .iter()
+        .map(|&v| Opt::new(as_str(v), label(v), current))
+        .collect();
+    if !current.is_empty() && !opts.iter().any(|o| o.selected) {
+        // Keep an unknown submitted value visible (its error is shown beside it).
+        opts.insert(
+            0,
+            Opt {
+                value: current.to_string(),
+                label: shorten(current, 40),
+                selected: true,
+            },
+        );
+    }
+    opts
+}
+
+/// A form input: its name, the text to put back in it and its error, if any.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub name: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(name: &'static str, value: &str, problems: &Problems) -> Field {
+        Field {
+            name,
+            value: value.to_string(),
+            error: problems.for_field(name).map(str::to_string),
+        }
+    }
+}
+
+/// A `<select>`: its name, options and error.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub name: &'static str,
+    pub options: Vec<Opt>,
+    pub error: Option<String>,
+}
+
+impl Choice {
+    pub fn new(name: &'static str, options: Vec<Opt>, problems: &Problems) -> Choice {
+        Choice {
+            name,
+            options,
+            error: problems.for_field(name).map(str::to_string),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_read_naturally() {
+        assert_eq!(sentence("Title", "is required"), "Title is required");
+        assert_eq!(
+            sentence("Severity", "`urgent` is not one of low"),
+            "Severity: `urgent` is not one of low"
+        );
+    }
+
+    #[test]
+    fn indexes_are_read_from_field_names() {
+        assert_eq!(index_of("tags[3]"), Some(3));
+        assert_eq!(index_of("references[12].url"), Some(12));
+        assert_eq!(index_of("title"), None);
+    }
+
+    #[test]
+    fn unknown_values_stay_selected() {
+        let opts = vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, "urgent");
+        assert_eq!(opts[0].value, "urgent");
+        assert!(opts[0].selected);
+        let opts = vocabulary_options(Severity::ALL, Severity::as_str, Severity::label, "high");
+        assert_eq!(opts.iter().filter(|o| o.selected).count(), 1);
+    }
+
+    #[test]
+    fn every_error_is_collected_once() {
+        #[derive(Clone)]
+        struct Input(Vec<&'static str>);
+        let validate = |i: &Input| match i.0.first() {
+            Some(f) => Err(ValidationError::new(*f, "is wrong")),
+            None => Ok(()),
+        };
+        let neutralize = |i: &mut Input, f: &str| {
+            if f == "stuck" {
+                return false;
+            }
+            i.0.retain(|x| *x != f);
+            true
+        };
+        let fields =
+            |errors: Vec<ValidationError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(all_errors(
+                &Input(vec!["a", "b", "c"]),
+                validate,
+                neutralize
+            )),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            fields(all_errors(
+                &Input(vec!["a", "stuck", "c"]),
+                validate,
+                neutralize
+            )),
+            ["a", "stuck"]
+        );
+        assert!(all_errors(&Input(vec![]), validate, neutralize).is_empty());
+    }
+
+    #[test]
+    fn bad_versions_are_refused() {
+        assert_eq!(parse_version(" 3 ").unwrap(), Some(3));
+        assert_eq!(parse_version("").unwrap(), None);
+        assert!(parse_version("3; drop").is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! The highlighted matrix as a Navigator layer and as SVG, for the matrix's
+//! filters or for one incident.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+
+use super::{Loaded, cached_response, highlighted_view, json, request, respond, svg};
+use crate::atlas::ActiveAtlas;
+use crate::domain::IncidentDetail;
+use crate::export::navigator;
+use crate::export::svg::{self as svg_export, SvgInput};
+use crate::render::grid::{IncidentMatrix, MatrixGrid};
+use crate::render::heat::{self, Metric};
+use crate::web::extract::matrix_query::MatrixRequest;
+use crate::web::{AppError, AppState};
+
+fn internal(what: &str) -> impl FnOnce(askama::Error) -> AppError + '_ {
+    move |e| AppError::Internal(format!("{what}: {e}"))
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+pub async fn matrix_svg(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let req = request(&raw)?;
+    cached_response(&state, &req, "svg", async |loaded: Loaded| {
+        let body = matrix_svg_body(&loaded, &req).map_err(internal("matrix SVG"))?;
+        Ok(svg(body))
+    })
+    .await
+}
+
+fn matrix_svg_body(loaded: &Loaded, req: &MatrixRequest) -> Result<String, askama::Error> {
+    let view = MatrixGrid::new(highlighted_view(loaded, req), req.observed_only).view;
+    let noun = match req.metric {
+        Metric::Incidents => "Incidents",
+        Metric::Steps => "Steps",
+    };
+    let agg = &loaded.aggregate;
+    let legend = loaded
+        .scores
+        .legend()
+        .iter()
+        .map(|e| (e.level, e.range()))
+        .collect();
+    svg_export::render(&SvgInput {
+        view: &view,
+        title: format!("MITRE ATLAS matrix: {} per technique", noun.to_lowercase()),
+        subtitle: format!(
+            "{} — {} incident{}, {} step{}{}",
+            req.describe(),
+            agg.incident_total,
+            if agg.incident_total == 1 { "" } else { "s" },
+            agg.step_total,
+            if agg.step_total == 1 { "" } else { "s" },
+            if req.rollup {
+                "; sub-techniques rolled up into their parent"
+            } else {
+                ""
+            }
+        ),
+        legend_title: format!("{noun} per technique:"),
+        legend,
+        footer: footer(&loaded.atlas),
+        all_subtechniques: req.subs == crate::web::extract::matrix_query::SubsMode::All,
+    })
+}
+
+fn footer(atlas: &ActiveAtlas) -> String {
+    format!(
+        "MITRE ATLAS {} · drawn by atlasview on {}",
+        atlas.version(),
+        today()
+    )
+}
+
+pub async fn matrix_layer(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let req = request(&raw)?;
+    cached_response(&state, &req, "layer", async |loaded: Loaded| {
+        let mut layer = navigator::matrix_layer(
+            &loaded.atlas,
+            &loaded.scores,
+            &loaded.aggregate.incidents,
+            &req.describe(),
+            req.show_ids,
+        );
+        if !req.platforms.is_empty() {
+            layer.metadata.push(navigator::Metadata {
+                name: "platforms".to_string(),
+                value: req.platform_names().join(", "),
+            });
+        }
+        Ok(json(layer.to_json(), Some("atlasview-matrix-layer.json")))
+    })
+    .await
+}
+
+async fn incident(state: &AppState, id: &str) -> Result<IncidentDetail, AppError> {
+    state.store.get_incident(id).await?.ok_or_else(|| {
+        let shown: String = id.chars().take(60).collect();
+        AppError::NotFound(format!("Incident “{shown}”"))
+    })
+}
+
+pub async fn incident_layer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let detail = incident(&state, &id).await?;
+    let layer = navigator::incident_layer(&state.atlas.get(), &detail);
+    // One name per incident: the ID's letters, digits and hyphens only.
+    let safe: String = detail
+        .incident
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(80)
+        .collect();
+    Ok(respond(json(
+        layer.to_json(),
+        Some(&format!("atlasview-{safe}-layer.json")),
+    )))
+}
+
+pub async fn incident_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let detail = incident(&state, &id).await?;
+    let atlas = state.atlas.get();
+    let m = IncidentMatrix::build(&atlas, &detail.incident.id, &detail.steps);
+    let i = &detail.incident;
+    let body = svg_export::render(&SvgInput {
+        view: &m.grid.view,
+        title: i.title.clone(),
+        subtitle: format!(
+            "{} {} · {} · {} step{}{}",
+            i.kind.label(),
+            i.id,
+            i.severity.label(),
+            m.step_count,
+            if m.step_count == 1 { "" } else { "s" },
+            i.occurred
+                .map(|t| format!(" · occurred {}", t.display()))
+                .unwrap_or_default()
+        ),
+        legend_title: "The numbers are the step numbers:".to_string(),
+        legend: vec![(heat::INCIDENT_LEVEL, "technique used".to_string())],
+        footer: footer(&atlas),
+        all_subtechniques: false,
+    })
+    .map_err(internal("incident SVG"))?;
+    Ok(respond(svg(body)))
+}

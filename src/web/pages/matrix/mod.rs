@@ -1,0 +1,252 @@
+//! The highlighted matrix: `/matrix` (HTML), `/matrix.svg`,
+//! `/matrix/layer.json`, an incident's own `layer.json` and `matrix.svg`,
+//! the Navigator-layer upload form, and the shared loading that
+//! `/api/v1/matrix` uses too.
+//!
+//! Every view is a pure function of (incident data, active release, query):
+//! the aggregate is cached by filter and the finished response by URL, both
+//! keyed by the store's [`DataStamp`](crate::store::DataStamp), so a repeated
+//! view costs one primary-key read.
+
+mod cache;
+mod exports;
+mod layer_import;
+mod page;
+pub mod technique_incidents;
+
+use crate::web::Routes;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
+use cache::ResponseSlot;
+pub use cache::{
+    Cached, MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
+};
+
+use crate::atlas::ActiveAtlas;
+use crate::render::MatrixView;
+use crate::render::heat::{self, Scores, TechniqueSearch};
+use crate::store::{DataStamp, MatrixAggregate};
+use crate::web::{AppError, AppState};
+
+/// Largest body of the layer upload form (a 1 MB layer, percent-encoded).
+const IMPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    let pages = Routes::new()
+        .require(ReadIncidents, "/matrix", get(page::matrix))
+        .require(ReadIncidents, "/matrix.svg", get(exports::matrix_svg))
+        .require(
+            ReadIncidents,
+            "/matrix/layer.json",
+            get(exports::matrix_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/layer.json",
+            get(exports::incident_layer),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/matrix.svg",
+            get(exports::incident_svg),
+        );
+    let import = Routes::new()
+        .require(
+            WriteIncidents,
+            "/incidents/layer/import",
+            get(layer_import::form).post(layer_import::submit),
+        )
+        .body_limit(IMPORT_BODY_LIMIT);
+    pages.merge(import)
+}
+
+/// Everything a highlighted view is drawn from.
+pub struct Loaded {
+    pub stamp: DataStamp,
+    pub atlas: Arc<ActiveAtlas>,
+    pub aggregate: Arc<MatrixAggregate>,
+    pub scores: Scores,
+}
+
+/// The aggregate of the request's filters (cached) and its scores.
+pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
+    let stamp = state.store.data_stamp().await?;
+    let atlas = for_platforms(state.atlas.get(), req);
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let scores = scores_of(&atlas, &aggregate, req);
+    Ok(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+    })
+}
+
+async fn aggregate_for(
+    state: &AppState,
+    stamp: &DataStamp,
+    req: &MatrixRequest,
+) -> Result<Arc<MatrixAggregate>, AppError> {
+    cache::aggregate(&state.store, stamp, req.filter_key(), &req.query).await
+}
+
+/// The active release, cut down to the request's platforms if it names any.
+fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtlas> {
+    if req.platforms.is_empty() {
+        atlas
+    } else {
+        Arc::new(atlas.for_platforms(&req.platforms))
+    }
+}
+
+/// Scores of the aggregate under the request's metric and roll-up.
+/// With a platform filter, only the cells of the techniques shown count, so
+/// the heat scale is that of the visible matrix.
+pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
+    let shown;
+    let aggregate = if req.platforms.is_empty() {
+        aggregate
+    } else {
+        let mut cut = aggregate.clone();
+        cut.cells
+            .retain(|c| atlas.technique(&c.technique_id).is_some());
+        shown = cut;
+        &shown
+    };
+    Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
+        let parent = atlas.technique(technique)?.parent.as_deref()?;
+        atlas.serves(parent, tactic).then_some(parent)
+    })
+    .with_scale(req.scale)
+}
+
+/// The matrix with the scores, search marks and the requested lists open.
+pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
+    let atlas = &loaded.atlas;
+    let mut view = MatrixView::build(atlas, &req.view_options());
+    let search = req.search.as_deref().map(|text| {
+        TechniqueSearch::new(
+            text,
+            atlas
+                .release
+                .techniques
+                .iter()
+                .map(|t| (t.id.as_str(), atlas.display_name(t))),
+        )
+    });
+    heat::apply(
+        &mut view,
+        &loaded.scores,
+        &loaded.aggregate.incidents,
+        search.as_ref(),
+    );
+    if req.subs == SubsMode::Collapsed {
+        let options = req.view_options();
+        for column in &mut view.columns {
+            for cell in &mut column.cells {
+                cell.expanded =
+                    !cell.subtechniques.is_empty() && options.subtechniques.is_expanded(&cell.id);
+            }
+        }
+    }
+    view
+}
+
+/// Serves from the response cache, or renders with `render` and keeps it.
+pub async fn cached_response<F>(
+    state: &AppState,
+    req: &MatrixRequest,
+    kind: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: AsyncFnOnce(Loaded) -> Result<Cached, AppError>,
+{
+    let stamp = state.store.data_stamp().await?;
+    let atlas = state.atlas.get();
+    let mut query = req.query_string();
+    if kind == "html" {
+        // The page's header and controls depend on who is looking.
+        query.push('\n');
+        query.push_str(&crate::render::visitor::cache_key());
+    }
+    let slot = ResponseSlot::new(&stamp, &atlas, kind, query);
+    if let Some(hit) = slot.get() {
+        return Ok(respond(hit));
+    }
+    let aggregate = aggregate_for(state, &stamp, req).await?;
+    let atlas = for_platforms(atlas, req);
+    let scores = scores_of(&atlas, &aggregate, req);
+    let fresh = render(Loaded {
+        stamp,
+        atlas,
+        aggregate,
+        scores,
+    })
+    .await?;
+    slot.put(fresh.clone());
+    Ok(respond(fresh))
+}
+
+pub fn respond(c: Cached) -> Response {
+    let encoding = crate::web::compress::current();
+    let body = c.forms.get(&c.body, encoding);
+    let mut res = match c.filename {
+        Some(name) => (
+            [
+                (header::CONTENT_TYPE, c.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        None => ([(header::CONTENT_TYPE, c.content_type)], body).into_response(),
+    };
+    crate::web::compress::mark(&mut res, encoding);
+    res
+}
+
+/// A rendered HTML page as a cacheable body.
+pub fn html(body: String) -> Cached {
+    Cached {
+        content_type: "text/html; charset=utf-8",
+        filename: None,
+        body: Bytes::from(body),
+        forms: Default::default(),
+    }
+}
+
+/// An SVG document as a cacheable body.
+pub fn svg(body: String) -> Cached {
+    Cached {
+        content_type: "image/svg+xml",
+        filename: None,
+        body: Bytes::from(body),
+        forms: Default::default(),
+    }
+}
+
+/// A JSON document (a download when `filename` is given).
+pub fn json(body: String, filename: Option<&str>) -> Cached {
+    Cached {
+        content_type: "application/json",
+        filename: filename.map(str::to_string),
+        body: Bytes::from(body),
+        forms: Default::default(),
+    }
+}
+
+/// Parses the raw query of a matrix route.
+pub fn request(raw: &Option<String>) -> Result<MatrixRequest, AppError> {
+    MatrixRequest::parse(raw.as_deref())
+}

@@ -1,0 +1,253 @@
+//! The executive briefing (`/briefing`): one page for a board, built by
+//! [`crate::render::briefing`]: calendar quarter and month presets, this
+//! quarter against the last with the four-quarter trend, the most serious
+//! incidents in plain words, the techniques seen most with the ATLAS
+//! mitigations beside the team's own actions from its retrospectives, and
+//! the story of the most serious incident. It prints on exactly one A4 or US
+//! Letter page (the sheet has the height of the smaller page and clips, so a
+//! long title can never spill onto a second), and `/briefing.pdf` prints it
+//! server-side when a Chromium is installed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{Paper, ReportParams, period_data, period_query, today, with_query};
+use crate::export::pdf::{self, PRINT_CSP};
+use crate::render::briefing::sheet::story_incident;
+use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
+use crate::render::period::{Period, Preset};
+use crate::render::report::{Facts, kinds};
+use crate::web::{AppError, AppState};
+
+pub struct Choice {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reports/briefing.html")]
+pub struct BriefingPage {
+    pub sheet: BriefingSheetView,
+    pub paper_css: Option<&'static str>,
+    pub periods: Vec<Choice>,
+    pub papers: Vec<Choice>,
+    pub case_study_choices: Vec<Choice>,
+    pub pdf_available: bool,
+    pub pdf_hint: bool,
+    pub pdf_a4: String,
+    pub pdf_letter: String,
+    pub from_value: String,
+    pub to_value: String,
+    pub case_studies: bool,
+}
+
+/// The briefing as a self-contained document for Chromium to print.
+#[derive(Template)]
+#[template(path = "reports/briefing_document.html")]
+pub struct BriefingDocument {
+    pub sheet: BriefingSheetView,
+    pub csp: &'static str,
+    /// Our own stylesheets, inlined (trusted: files of this crate).
+    pub css: String,
+}
+
+struct Loaded {
+    period: Period,
+    case_studies: bool,
+    sheet: BriefingSheetView,
+}
+
+fn paper_class(paper: Option<Paper>) -> &'static str {
+    match paper {
+        Some(Paper::A4) => "paper-a4",
+        Some(Paper::Letter) => "paper-letter",
+        None => "paper-any",
+    }
+}
+
+async fn load(
+    state: &AppState,
+    params: &ReportParams,
+    paper: Option<Paper>,
+) -> Result<Loaded, AppError> {
+    let period = params.period(today(), Preset::Days90)?;
+    let case_studies = params.case_studies()?;
+    let atlas = state.atlas.get();
+    let (data, previous) = period_data(state, &period, case_studies).await?;
+    let span = quarters::span(&period);
+    let trend = state
+        .store
+        .report_data(&period_query(&span, kinds(case_studies)))
+        .await?;
+    let retros = state.store.retro_actions().await?;
+    let facts = Facts::of(&atlas, &data);
+    let serious = facts.most_serious(&data, 3);
+    let detail = match story_incident(&facts, &serious) {
+        Some(i) => state.store.get_incident(&data.incidents[i].id).await?,
+        None => None,
+    };
+    let sheet = BriefingSheetView::build(&SheetInput {
+        atlas: &atlas,
+        period: &period,
+        case_studies,
+        data: &data,
+        facts: &facts,
+        previous: previous.as_ref(),
+        trend: &trend,
+        retros: &retros,
+        serious: &serious,
+        story: detail.as_ref(),
+        paper_class: paper_class(paper),
+    });
+    Ok(Loaded {
+        period,
+        case_studies,
+        sheet,
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<BriefingPage, AppError> {
+    let params = ReportParams::parse(raw.as_deref())?;
+    let paper = params.paper()?;
+    let loaded = load(&state, &params, paper).await?;
+    let own = |period_pairs: Vec<(&'static str, String)>, cs: bool, paper: Option<Paper>| {
+        let mut pairs = period_pairs;
+        if cs {
+            pairs.push(("case_studies", "1".to_string()));
+        }
+        if let Some(p) = paper {
+            pairs.push(("paper", p.as_str().to_string()));
+        }
+        pairs
+    };
+    let period = &loaded.period;
+    let cs = loaded.case_studies;
+    let periods = Preset::BRIEFING
+        .iter()
+        .map(|p| Choice {
+            label: p.label(),
+            href: with_query(
+                "/briefing",
+                &own(vec![("period", p.as_str().to_string())], cs, paper),
+            ),
+            current: period.preset == Some(*p),
+        })
+        .collect();
+    let papers = [
+        (None, "Either"),
+        (Some(Paper::A4), "A4"),
+        (Some(Paper::Letter), "US Letter"),
+    ]
+    .into_iter()
+    .map(|(p, label)| Choice {
+        label,
+        href: with_query("/briefing", &own(period.query_pairs(), cs, p)),
+        current: paper == p,
+    })
+    .collect();
+    let case_study_choices = vec![
+        Choice {
+            label: "Left out",
+            href: with_query("/briefing", &own(period.query_pairs(), false, paper)),
+            current: !cs,
+        },
+        Choice {
+            label: "Included",
+            href: with_query("/briefing", &own(period.query_pairs(), true, paper)),
+            current: cs,
+        },
+    ];
+    Ok(BriefingPage {
+        paper_css: paper.map(Paper::stylesheet),
+        periods,
+        papers,
+        case_study_choices,
+        pdf_available: pdf::chromium().is_some(),
+        pdf_hint: params.pdf_unavailable(),
+        pdf_a4: with_query(
+            "/briefing.pdf",
+            &own(period.query_pairs(), cs, Some(Paper::A4)),
+        ),
+        pdf_letter: with_query(
+            "/briefing.pdf",
+            &own(period.query_pairs(), cs, Some(Paper::Letter)),
+        ),
+        from_value: period.from_input.clone(),
+        to_value: period.to_input.clone(),
+        case_studies: cs,
+        sheet: loaded.sheet,
+    })
+}
+
+/// `/briefing.pdf`: the sheet printed by Chromium, or (without one) the
+/// print view with a hint.
+pub async fn pdf(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = ReportParams::parse(raw.as_deref())?;
+    let paper = params.paper()?.unwrap_or(Paper::A4);
+    let Some(chromium) = pdf::chromium() else {
+        return Ok(Redirect::to(&print_view("/briefing", raw.as_deref(), paper)).into_response());
+    };
+    let loaded = load(&state, &params, Some(paper)).await?;
+    let mut css = pdf::base_css();
+    css.push_str(include_str!("../../../../static/briefing.css"));
+    css.push_str(paper.css());
+    let html = BriefingDocument {
+        sheet: loaded.sheet,
+        csp: PRINT_CSP,
+        css,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(format!("briefing document: {e}")))?;
+    let bytes = pdf::print(&chromium, &html).await.map_err(pdf_error)?;
+    let name = format!(
+        "atlasview-briefing-{}-{}.pdf",
+        loaded.period.last_day().format("%Y-%m-%d"),
+        paper.as_str()
+    );
+    Ok(pdf_response(bytes, &name))
+}
+
+/// The print view of a page whose PDF was asked for on a server without
+/// Chromium: the same query, the paper kept, and the hint flag.
+pub fn print_view(path: &str, raw: Option<&str>, paper: Paper) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_html_form::from_str(raw.unwrap_or("")).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "pdf" && k != "paper");
+    pairs.push(("paper".into(), paper.as_str().into()));
+    pairs.push(("pdf".into(), "unavailable".into()));
+    format!(
+        "{path}?{}",
+        serde_html_form::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+pub fn pdf_error(e: pdf::PdfError) -> AppError {
+    match e {
+        pdf::PdfError::Busy => AppError::TooManyRequests(e.to_string()),
+        other => AppError::Internal(format!("PDF: {other}")),
+    }
+}
+
+pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,83 @@
+//! The dashboard (`/`): open incidents by severity, incidents over time, the
+//! techniques, tactics and stages seen most, the latest incidents and a
+//! small highlighted matrix, for a period; ATLAS case studies left out unless
+//! asked for. Fit for a wall screen: `?refresh=60` reloads it every minute
+//! (a `<meta http-equiv="refresh">`, so no script), and it follows the
+//! browser's dark or light preference.
+
+use std::ops::Deref;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+
+use super::{ReportParams, period_data, today};
+use crate::domain::Status;
+use crate::render::dashboard::{Choices, DashboardView};
+use crate::render::period::Preset;
+use crate::render::report::kinds;
+use crate::store::IncidentQuery;
+use crate::web::{AppError, AppState};
+
+/// The page: the view model (its fields are the template's, through `Deref`).
+#[derive(Template, WebTemplate)]
+#[template(path = "reports/dashboard.html")]
+pub struct DashboardPage {
+    pub view: DashboardView,
+}
+
+impl Deref for DashboardPage {
+    type Target = DashboardView;
+    fn deref(&self) -> &DashboardView {
+        &self.view
+    }
+}
+
+/// Whether the database holds no incident of any kind yet.
+async fn first_run(state: &AppState) -> Result<bool, AppError> {
+    let all = state
+        .store
+        .count_by_severity(&IncidentQuery::default())
+        .await?;
+    Ok(all.iter().all(|(_, n)| *n == 0))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<DashboardPage, AppError> {
+    let params = ReportParams::parse(raw.as_deref())?;
+    let period = params.period(today(), Preset::Days90)?;
+    let case_studies = params.case_studies()?;
+    let refresh = params.refresh()?;
+    let top = params.top()?;
+    let atlas = state.atlas.get();
+    let (data, previous) = period_data(&state, &period, case_studies).await?;
+    let open_anytime: i64 = state
+        .store
+        .count_by_severity(&IncidentQuery {
+            statuses: vec![Status::Open, Status::Contained],
+            kinds: kinds(case_studies),
+            ..IncidentQuery::default()
+        })
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    let first_run = first_run(&state).await?;
+    let mut view = DashboardView::build(
+        &atlas,
+        &period,
+        Choices {
+            case_studies,
+            refresh,
+            top,
+            scale: params.scale()?,
+        },
+        &data,
+        previous.as_ref(),
+        open_anytime,
+    );
+    view.first_run = first_run;
+    Ok(DashboardPage { view })
+}

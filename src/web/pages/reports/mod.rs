@@ -1,0 +1,265 @@
+//! The reporting pages: the dashboard (`/`), the executive briefing
+//! (`/briefing`, one printed page), the incident retrospective
+//! (`/incidents/{id}/retrospective`), and their PDF downloads, printed by a
+//! headless Chromium when the server has one ([`crate::export::pdf`]).
+//!
+//! | route | role | what |
+//! | --- | --- | --- |
+//! | `GET /` | viewer | dashboard: `period`, `from`, `to`, `case_studies`, `refresh`, `top`, `scale` |
+//! | `GET /briefing` | viewer | briefing: the same period parameters and `paper` |
+//! | `GET /briefing.pdf` | viewer | the briefing as PDF (`paper=a4` or `letter`) |
+//! | `GET /incidents/{id}/retrospective` | viewer | the review document |
+//! | `GET /incidents/{id}/retrospective.pdf` | viewer | the same as PDF |
+//! | `POST /incidents/{id}/retrospective/notes` | analyst | save the review notes |
+//! | `POST /incidents/{id}/retrospective/checklist` | analyst | save the mitigation checklist |
+
+mod briefing;
+mod dashboard;
+mod retrospective;
+
+use crate::web::Routes;
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::domain::{DateRule, Kind};
+use crate::render::heat::Scale;
+use crate::render::period::{Period, Preset};
+use crate::render::report;
+use crate::store::{IncidentQuery, ReportData};
+use crate::web::{AppError, AppState};
+
+pub fn routes() -> Routes {
+    use crate::domain::auth::Capability::*;
+    Routes::new()
+        .require(ReadIncidents, "/", get(dashboard::page))
+        .require(ReadIncidents, "/briefing", get(briefing::page))
+        .require(ReadIncidents, "/briefing.pdf", get(briefing::pdf))
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective",
+            get(retrospective::page),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective.pdf",
+            get(retrospective::pdf),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/retrospective/notes",
+            post(retrospective::save_notes),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective/notes",
+            get(retrospective::back_to_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/retrospective/checklist",
+            post(retrospective::save_checklist),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/retrospective/checklist",
+            get(retrospective::back_to_page),
+        )
+}
+
+/// Rows the dashboard ranks by default, and at most.
+pub use crate::render::dashboard::DEFAULT_TOP;
+pub const MAX_TOP: usize = 50;
+
+/// The query of the reporting pages (unknown parameters are ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportParams {
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub case_studies: Option<String>,
+    pub refresh: Option<String>,
+    /// How many rows the dashboard's "seen most" lists show.
+    pub top: Option<String>,
+    /// The small matrix's heat scale: `log` (default) or `linear`.
+    pub scale: Option<String>,
+    pub paper: Option<String>,
+    /// `unavailable`: a PDF was asked for and this server cannot print one.
+    pub pdf: Option<String>,
+}
+
+/// The paper a printed page is laid out for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+impl Paper {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::Letter => "letter",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "US Letter",
+        }
+    }
+
+    /// The stylesheet that sets the page size.
+    pub fn stylesheet(self) -> &'static str {
+        match self {
+            Paper::A4 => "/static/paper-a4.css",
+            Paper::Letter => "/static/paper-letter.css",
+        }
+    }
+
+    /// The same rule, for a document printed to PDF.
+    pub fn css(self) -> &'static str {
+        match self {
+            Paper::A4 => include_str!("../../../../static/paper-a4.css"),
+            Paper::Letter => include_str!("../../../../static/paper-letter.css"),
+        }
+    }
+}
+
+pub fn flag(field: &'static str, value: Option<&str>) -> Result<bool, AppError> {
+    match value.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(_) => Err(AppError::bad_request(
+            field,
+            format!("{field}: must be 1 or 0"),
+        )),
+    }
+}
+
+impl ReportParams {
+    pub fn parse(raw: Option<&str>) -> Result<ReportParams, AppError> {
+        serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+            message: format!("invalid query string: {e}"),
+            field: None,
+        })
+    }
+
+    pub fn period(&self, today: NaiveDate, default: Preset) -> Result<Period, AppError> {
+        Period::parse(
+            self.period.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            today,
+            default,
+        )
+        .map_err(|e| AppError::bad_request(e.field, e.message))
+    }
+
+    pub fn case_studies(&self) -> Result<bool, AppError> {
+        flag("case_studies", self.case_studies.as_deref())
+    }
+
+    /// `None`, `a4` or `letter`.
+    pub fn paper(&self) -> Result<Option<Paper>, AppError> {
+        match self
+            .paper
+            .as_deref()
+            .map(|p| p.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("") => Ok(None),
+            Some("a4") => Ok(Some(Paper::A4)),
+            Some("letter" | "us-letter") => Ok(Some(Paper::Letter)),
+            Some(_) => Err(AppError::bad_request(
+                "paper",
+                "paper: must be a4 or letter",
+            )),
+        }
+    }
+
+    /// Seconds between reloads of a wall screen (10 to 3600), if asked.
+    pub fn refresh(&self) -> Result<Option<u32>, AppError> {
+        match self.refresh.as_deref().map(str::trim) {
+            None | Some("" | "0" | "off") => Ok(None),
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (10..=3600).contains(&n) => Ok(Some(n)),
+                _ => Err(AppError::bad_request(
+                    "refresh",
+                    "refresh: seconds between reloads, from 10 to 3600 (or 0 for off)",
+                )),
+            },
+        }
+    }
+
+    /// Rows of the dashboard's ranked lists: 1 to [`MAX_TOP`], [`DEFAULT_TOP`] when absent.
+    pub fn top(&self) -> Result<usize, AppError> {
+        match self.top.as_deref().map(str::trim) {
+            None | Some("") => Ok(DEFAULT_TOP),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=MAX_TOP).contains(&n) => Ok(n),
+                _ => Err(AppError::bad_request(
+                    "top",
+                    format!("top: how many techniques and tactics to rank, from 1 to {MAX_TOP}"),
+                )),
+            },
+        }
+    }
+
+    /// The heat scale of the small matrix.
+    pub fn scale(&self) -> Result<Scale, AppError> {
+        match self.scale.as_deref().map(str::trim) {
+            None | Some("") => Ok(Scale::default()),
+            Some(v) => Scale::parse(v)
+                .ok_or_else(|| AppError::bad_request("scale", "scale: must be log or linear")),
+        }
+    }
+
+    pub fn pdf_unavailable(&self) -> bool {
+        self.pdf.as_deref() == Some("unavailable")
+    }
+}
+
+/// The incidents of a period and kinds, as the store filters them.
+pub fn period_query(period: &Period, kinds: Vec<Kind>) -> IncidentQuery {
+    let (occurred_from, occurred_to) = match period.preset {
+        Some(Preset::All) => (None, None),
+        _ => period.bounds(),
+    };
+    IncidentQuery {
+        kinds,
+        occurred_from,
+        occurred_to,
+        // Each incident in exactly one of two adjacent periods.
+        dates: DateRule::Middle,
+        ..IncidentQuery::default()
+    }
+}
+
+/// A period's report data and, where the period has one, the previous
+/// period's (for trends).
+pub async fn period_data(
+    state: &AppState,
+    period: &Period,
+    case_studies: bool,
+) -> Result<(ReportData, Option<ReportData>), AppError> {
+    let kinds = report::kinds(case_studies);
+    let data = state
+        .store
+        .report_data(&period_query(period, kinds.clone()))
+        .await?;
+    let previous = match period.previous() {
+        Some(p) => Some(state.store.report_data(&period_query(&p, kinds)).await?),
+        None => None,
+    };
+    Ok((data, previous))
+}
+
+pub use crate::render::links::{kind_pairs, query_string, with_query};
+
+/// Today in UTC (the reports' clock).
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}

@@ -2,12 +2,14 @@
 
 mod support;
 
+mod aggregates;
 mod analyst_day;
 mod api_incidents;
 mod atlas6;
 mod board_briefing;
 mod browser;
 mod bulk_import;
+mod compression;
 mod concurrency;
 mod dashboard;
 mod dates;
@@ -23,6 +25,7 @@ mod layers;
 mod matrix;
 mod request_log;
 mod retro_states;
+mod search;
 mod security;
 mod service_layer;
 mod story;

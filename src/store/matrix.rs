@@ -115,18 +115,18 @@ pub struct TechniqueHits {
 
 /// Groups rows as they arrive, interning the strings that repeat.
 #[derive(Default)]
-struct Accumulator {
-    incident_index: HashMap<String, u32>,
-    incidents: Vec<AggregateIncident>,
-    tactic_index: HashMap<String, u32>,
-    technique_index: HashMap<String, u32>,
-    cell_index: HashMap<(u32, u32), usize>,
-    cells: Vec<CellAggregate>,
-    step_total: usize,
+pub(super) struct Accumulator {
+    pub(super) incident_index: HashMap<String, u32>,
+    pub(super) incidents: Vec<AggregateIncident>,
+    pub(super) tactic_index: HashMap<String, u32>,
+    pub(super) technique_index: HashMap<String, u32>,
+    pub(super) cell_index: HashMap<(u32, u32), usize>,
+    pub(super) cells: Vec<CellAggregate>,
+    pub(super) step_total: usize,
 }
 
 impl Accumulator {
-    fn add(&mut self, row: &SqliteRow) -> Result<(), sqlx::Error> {
+    pub(super) fn add(&mut self, row: &SqliteRow) -> Result<(), sqlx::Error> {
         let incident_id: &str = row.try_get(0)?;
         let incidents = &mut self.incidents;
         let incident = intern(&mut self.incident_index, incident_id, || {
@@ -165,7 +165,11 @@ impl Accumulator {
     }
 }
 
-fn intern<T: Copy>(map: &mut HashMap<String, T>, key: &str, next: impl FnOnce() -> T) -> T {
+pub(super) fn intern<T: Copy>(
+    map: &mut HashMap<String, T>,
+    key: &str,
+    next: impl FnOnce() -> T,
+) -> T {
     if let Some(v) = map.get(key) {
         return *v;
     }
@@ -194,23 +198,9 @@ impl Store {
     /// Every step of the incidents `q` chooses (its sort and page are
     /// ignored), grouped by (tactic, technique). One pass over the steps.
     pub async fn matrix_aggregate(&self, q: &IncidentQuery) -> StoreResult<MatrixAggregate> {
-        let mut count: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
-        push_filters(&mut count, q);
-        let (incident_total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
-
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT o.incident_id, o.tactic_id, o.technique_id, o.position, i.title, i.occurred_at
-             FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1",
-        );
-        push_filters(&mut select, q);
-
+        let incident_total = self.matrix_incident_total(q).await?;
         let mut acc = Accumulator::default();
-        select
-            .build()
-            .try_map(|row: SqliteRow| acc.add(&row))
-            .fetch_all(&self.pool)
-            .await?;
+        self.matrix_rows(q, None, &mut acc).await?;
         let Accumulator {
             incidents,
             cells,
@@ -218,6 +208,47 @@ impl Store {
             ..
         } = acc;
         Ok(finish(incident_total, incidents, cells, step_total))
+    }
+
+    /// How many incidents `q` chooses, with steps or not.
+    pub(super) async fn matrix_incident_total(&self, q: &IncidentQuery) -> StoreResult<i64> {
+        let mut count: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut count, q);
+        let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
+        Ok(total)
+    }
+
+    /// Adds to `acc` every step of the incidents `q` chooses (only those
+    /// among `only` when given).
+    pub(super) async fn matrix_rows(
+        &self,
+        q: &IncidentQuery,
+        only: Option<&[String]>,
+        acc: &mut Accumulator,
+    ) -> StoreResult<()> {
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT o.incident_id, o.tactic_id, o.technique_id, o.position, i.title, i.occurred_at
+             FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1",
+        );
+        if let Some(ids) = only {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            select.push(" AND i.id IN (");
+            let mut sep = select.separated(", ");
+            for id in ids {
+                sep.push_bind(id.as_str());
+            }
+            select.push(")");
+        }
+        push_filters(&mut select, q);
+        select
+            .build()
+            .try_map(|row: SqliteRow| acc.add(&row))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The incidents `q` chooses whose steps use one of `techniques` (under
@@ -301,7 +332,7 @@ fn hit_of(row: &SqliteRow) -> Result<TechniqueHit, sqlx::Error> {
 
 /// Orders incidents newest first (undated last, then by ID), renumbers the
 /// hits to match, and sorts cells and hits.
-fn finish(
+pub(super) fn finish(
     incident_total: i64,
     incidents: Vec<AggregateIncident>,
     mut cells: Vec<CellAggregate>,

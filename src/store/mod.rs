@@ -11,10 +11,12 @@ mod ids;
 mod imports;
 mod incidents;
 mod matrix;
+mod matrix_patch;
 mod pool;
 mod release_list;
 mod report;
 mod retrospective;
+mod search;
 mod step_order;
 mod tags;
 mod upgrade;
@@ -28,11 +30,12 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
 pub use imports::{OriginRecord, Upsert};
-pub use incidents::{IncidentQuery, IncidentSummary, Page, Sort};
+pub use incidents::{Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,
 };
+pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub(crate) use pool::WriteTurn;
 pub use pool::{BUSY_TIMEOUT, Store, StoreError, StoreResult, now_rfc3339};
 pub use report::{ReportData, ReportIncident, ReportStep};

@@ -4,9 +4,12 @@
 //! error type ([`error`]).
 
 pub mod api;
+pub mod assets;
+pub mod compress;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod lru;
 pub mod middleware;
 pub mod pages;
 pub mod routes;
@@ -49,6 +52,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 /// accepted a bearer token), the audit record of changes, then each route's
 /// own guard (declared with the route, see [`Routes`]).
 pub fn router(state: AppState) -> Router {
+    assets::preload();
     all_routes()
         .into_router()
         .fallback(not_found)
@@ -62,6 +66,9 @@ pub fn router(state: AppState) -> Router {
             security_headers::security_headers,
         ))
         .with_state(state)
+        // Cached bodies come already compressed (see `compress`); this layer
+        // compresses the others and leaves those alone.
+        .layer(from_fn(compress::negotiate))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -101,6 +108,7 @@ const MAX_STATIC_NAME: usize = 255;
 fn static_files() -> Router<AppState> {
     Router::new()
         .nest_service("/static", ServeDir::new(STATIC_DIR))
+        .layer(from_fn(assets::serve))
         .layer(from_fn(refuse_impossible_static_names))
 }
 

@@ -63,6 +63,10 @@ pub struct PageJson<T> {
     pub page: u32,
     pub per_page: u32,
     pub pages: u32,
+    /// Keyset pagination: pass as `after=` (with the same filters and sort)
+    /// for the next page; absent on the last page and for orders without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 fn at(t: &Option<FuzzyTime>) -> Option<String> {
@@ -147,5 +151,10 @@ pub fn page_json(page: Page<IncidentSummary>) -> PageJson<IncidentJson> {
         page: page.page,
         per_page: page.per_page,
         pages,
+        next_after: page
+            .next
+            .as_ref()
+            .filter(|_| page.page < pages)
+            .map(|c| c.encode()),
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
 use crate::domain::{DateRule, FuzzyTime, Kind, Severity, Status};
-use crate::store::{IncidentQuery, Sort};
+use crate::store::{Cursor, IncidentQuery, Sort, TechniqueMatch};
 use crate::web::AppError;
 
 /// Longest list accepted for one filter parameter.
@@ -25,6 +25,10 @@ pub struct FilterParams {
     pub kind: Vec<String>,
     pub tag: Vec<String>,
     pub technique: Vec<String>,
+    /// `1`: only the techniques named, not their sub-techniques.
+    pub technique_exact: Option<String>,
+    /// `any` (default) or `all` of several techniques.
+    pub techniques_match: Option<String>,
     pub tactic: Vec<String>,
     pub target: Option<String>,
     pub from: Option<String>,
@@ -41,6 +45,8 @@ pub struct FilterParams {
     pub sort: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Keyset pagination: the opaque token of the row the page starts after.
+    pub after: Option<String>,
 }
 
 fn split(field: &str, values: &[String]) -> Result<Vec<String>, AppError> {
@@ -114,6 +120,18 @@ fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError>
     }
 }
 
+/// A checkbox: absent, empty, `0` or `false` is off; `1`, `true` or `on` is on.
+fn flag(field: &str, value: &Option<String>) -> Result<bool, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") | Some("on") => Ok(true),
+        Some(_) => Err(AppError::bad_request(
+            field,
+            format!("{field}: must be 1 or 0"),
+        )),
+    }
+}
+
 fn number(field: &str, value: &Option<String>, default: u32, max: u32) -> Result<u32, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
@@ -153,6 +171,17 @@ impl FilterParams {
                 .collect(),
             target: text("target", &self.target)?,
             techniques: ids("technique", &self.technique, is_technique_id, "AML.T0051")?,
+            techniques_exact: flag("technique_exact", &self.technique_exact)?,
+            techniques_match: match self.techniques_match.as_deref().map(str::trim) {
+                None | Some("") => TechniqueMatch::default(),
+                Some(m) => TechniqueMatch::parse(m).ok_or_else(|| {
+                    let shown: String = m.chars().take(20).collect();
+                    AppError::bad_request(
+                        "techniques_match",
+                        format!("techniques_match: `{shown}` is not one of any, all"),
+                    )
+                })?,
+            },
             tactics: ids("tactic", &self.tactic, is_tactic_id, "AML.TA0002")?,
             occurred_from: time("from", &self.from)?,
             occurred_to: time("to", &self.to)?,
@@ -172,6 +201,8 @@ impl FilterParams {
             },
             text: text("q", &self.q)?,
             sort: match self.sort.as_deref().map(str::trim) {
+                // A search ranks by relevance unless another order is asked for.
+                None | Some("") if text("q", &self.q)?.is_some() => Sort::Relevance,
                 None | Some("") => Sort::default(),
                 Some(s) => Sort::parse(s).ok_or_else(|| {
                     let names: Vec<&str> = Sort::ALL.iter().map(|s| s.as_str()).collect();
@@ -183,7 +214,24 @@ impl FilterParams {
             },
             page: number("page", &self.page, 1, 100_000)?,
             per_page: number("per_page", &self.per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?,
+            after: match self.after.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(token) => Some(Cursor::decode(token).ok_or_else(|| {
+                    AppError::bad_request(
+                        "after",
+                        "after: not a page token of this list (follow the Next link, or use page=)",
+                    )
+                })?),
+            },
         };
+        if let Some(c) = &q.after
+            && c.sort != q.sort
+        {
+            return Err(AppError::bad_request(
+                "after",
+                "after: the page token belongs to another sort order",
+            ));
+        }
         if let (Some(from), Some(to)) = (&q.occurred_from, &q.occurred_to)
             && to.end() <= from.at
         {
@@ -221,6 +269,8 @@ impl FilterParams {
             ("resolved_from", &self.resolved_from),
             ("resolved_to", &self.resolved_to),
             ("dates", &self.dates),
+            ("technique_exact", &self.technique_exact),
+            ("techniques_match", &self.techniques_match),
             ("q", &self.q),
             ("sort", &self.sort),
             ("per_page", &self.per_page),
@@ -233,5 +283,14 @@ impl FilterParams {
             pairs.push(("page", p.to_string()));
         }
         serde_html_form::to_string(&pairs).unwrap_or_default()
+    }
+
+    /// The same filters with the keyset token of the page after this one
+    /// (and its number, for display).
+    pub fn query_string_after(&self, after: &Cursor, page: u32) -> String {
+        let mut q = self.query_string_with_page(Some(page));
+        q.push_str("&after=");
+        q.push_str(&after.encode());
+        q
     }
 }

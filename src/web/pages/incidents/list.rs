@@ -98,6 +98,10 @@ pub struct ListPage {
     target: String,
     tag: String,
     technique: String,
+    /// "Exactly this ID" (no sub-techniques) is ticked.
+    technique_exact: bool,
+    /// Several techniques: all of them (else any).
+    techniques_all: bool,
     from: String,
     to: String,
     per_page: String,
@@ -219,6 +223,12 @@ impl ListPage {
     ) -> Self {
         let pages = page.pages();
         let current = page.page;
+        // Deep pages follow the keyset token; numbered links still use `page=`.
+        let next_href = page
+            .next
+            .as_ref()
+            .filter(|_| current < pages)
+            .map(|c| format!("/incidents?{}", p.query_string_after(c, current + 1)));
         let first_shown = i64::from(current - 1) * i64::from(page.per_page) + 1;
         let last_shown = (first_shown + page.items.len() as i64 - 1).max(0);
         let mut numbers: Vec<u32> = [
@@ -261,7 +271,9 @@ impl ListPage {
             });
         }
         let sort = text(&p.sort);
-        let sort_current = if sort.is_empty() {
+        let sort_current = if sort.is_empty() && !text(&p.q).is_empty() {
+            Sort::Relevance.as_str().to_string()
+        } else if sort.is_empty() {
             Sort::default().as_str().to_string()
         } else {
             sort
@@ -293,7 +305,12 @@ impl ListPage {
             first_shown,
             last_shown,
             prev_href: (current > 1).then(|| href(p, Some((current - 1).min(pages)))),
-            next_href: (current < pages).then(|| href(p, Some(current + 1))),
+            next_href: next_href.or_else(|| (current < pages).then(|| href(p, Some(current + 1)))),
+            technique_exact: p
+                .technique_exact
+                .as_deref()
+                .is_some_and(|v| v.trim() == "1"),
+            techniques_all: p.techniques_match.as_deref().map(str::trim) == Some("all"),
             page_links,
             q: text(&p.q),
             target: text(&p.target),

@@ -1,22 +1,28 @@
 //! Caches of the matrix: aggregates by filter, and whole responses by URL.
 //! Entries are keyed by the [`DataStamp`] (database and data version) and
 //! the active release, so a write or a release switch makes them unreachable
-//! at once; stale entries are dropped as new ones come in. Bounded: when full
-//! the oldest generation goes first, and at worst everything.
+//! at once. An aggregate of an earlier version is patched rather than
+//! recounted (see `store::matrix_patch`). Bounded by entries and bytes
+//! (least recently used first), so distinct filter URLs cannot grow memory.
 
-use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::body::Bytes;
 
 use crate::atlas::ActiveAtlas;
-use crate::store::{DataStamp, MatrixAggregate, Store};
+use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store};
 use crate::web::AppError;
+use crate::web::compress::Forms;
+use crate::web::lru::Lru;
 
-/// Most aggregates kept (each up to a few MB for 100,000 steps).
-const MAX_AGGREGATES: usize = 16;
-/// Most responses kept (each up to ~150 KB).
-const MAX_RESPONSES: usize = 128;
+/// Most aggregates kept, and their weight in all (one is ~3 MB at 30,000 steps).
+pub const MAX_AGGREGATES: usize = 16;
+pub const MAX_AGGREGATE_BYTES: usize = 24 * 1024 * 1024;
+/// Most responses kept (each up to ~150 KB, with its compressed forms), and
+/// their weight in all.
+pub const MAX_RESPONSES: usize = 128;
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which release a response was drawn against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,15 +57,32 @@ pub struct Cached {
     /// Served as a download under this name.
     pub filename: Option<String>,
     pub body: Bytes,
+    /// Its gzip and brotli forms, each made once, when first asked for.
+    pub forms: Arc<Forms>,
 }
 
-#[derive(Default)]
+impl Cached {
+    /// About how many bytes it holds: the body, and its compressed forms as
+    /// they will be (about a quarter of it) when made.
+    fn weight(&self) -> usize {
+        128 + self.body.len() + self.body.len() / 2 + self.filename.as_ref().map_or(0, String::len)
+    }
+}
+
+/// Aggregates by database and filter, with the data version each was built at.
+type AggregateKey = (Option<Arc<Path>>, String);
+
 struct Caches {
-    aggregates: HashMap<(DataStamp, String), Arc<MatrixAggregate>>,
-    responses: HashMap<ResponseKey, Cached>,
+    aggregates: Lru<AggregateKey, (i64, Arc<MatrixAggregate>)>,
+    responses: Lru<ResponseKey, Cached>,
 }
 
-static CACHES: LazyLock<Mutex<Caches>> = LazyLock::new(|| Mutex::new(Caches::default()));
+static CACHES: LazyLock<Mutex<Caches>> = LazyLock::new(|| {
+    Mutex::new(Caches {
+        aggregates: Lru::new(MAX_AGGREGATES, MAX_AGGREGATE_BYTES, |(_, a)| weight(a)),
+        responses: Lru::new(MAX_RESPONSES, MAX_RESPONSE_BYTES, Cached::weight),
+    })
+});
 
 fn caches() -> std::sync::MutexGuard<'static, Caches> {
     match CACHES.lock() {
@@ -68,49 +91,59 @@ fn caches() -> std::sync::MutexGuard<'static, Caches> {
     }
 }
 
-/// Makes room in `map`: first entries of the same database at another data
-/// version, then everything.
-fn make_room<K, V>(
-    map: &mut HashMap<K, V>,
-    max: usize,
-    stamp: &DataStamp,
-    stamp_of: impl Fn(&K) -> &DataStamp,
-) {
-    if map.len() < max {
-        return;
-    }
-    map.retain(|k, _| {
-        let s = stamp_of(k);
-        s.database != stamp.database || s.version == stamp.version
-    });
-    if map.len() >= max {
-        map.clear();
-    }
+/// How many aggregates and responses are cached, and their weight in bytes.
+pub fn cache_sizes() -> (usize, usize, usize, usize) {
+    let c = caches();
+    (
+        c.aggregates.len(),
+        c.aggregates.bytes(),
+        c.responses.len(),
+        c.responses.bytes(),
+    )
 }
 
-/// The aggregate for `filter_key`, computed by `compute` on a miss.
-pub async fn aggregate<F, Fut>(
+/// About how many bytes an aggregate holds.
+fn weight(a: &MatrixAggregate) -> usize {
+    let incidents: usize = a
+        .incidents
+        .iter()
+        .map(|i| 64 + i.id.len() + i.title.len() + i.occurred_at.as_ref().map_or(0, String::len))
+        .sum();
+    let cells: usize = a
+        .cells
+        .iter()
+        .map(|c| 80 + c.tactic_id.len() + c.technique_id.len() + 8 * c.hits.len())
+        .sum();
+    incidents + cells
+}
+
+/// The aggregate of `query` (whose canonical form is `filter_key`) at
+/// `stamp`: the cached one, or the cached one of an earlier data version
+/// patched with the incidents changed since, or a full count.
+pub async fn aggregate(
     store: &Store,
     stamp: &DataStamp,
     filter_key: String,
-    compute: F,
-) -> Result<Arc<MatrixAggregate>, AppError>
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = Result<MatrixAggregate, AppError>>,
-{
-    let key = (stamp.clone(), filter_key);
-    if stamp.cacheable()
-        && let Some(hit) = caches().aggregates.get(&key)
-    {
-        return Ok(hit.clone());
+    query: &IncidentQuery,
+) -> Result<Arc<MatrixAggregate>, AppError> {
+    if !stamp.cacheable() {
+        return Ok(Arc::new(store.matrix_aggregate(query).await?));
     }
-    let fresh = Arc::new(compute(store.clone()).await?);
-    if stamp.cacheable() {
-        let mut c = caches();
-        make_room(&mut c.aggregates, MAX_AGGREGATES, stamp, |k| &k.0);
-        c.aggregates.insert(key, fresh.clone());
-    }
+    let key = (stamp.database.clone(), filter_key);
+    let held = caches().aggregates.get(&key).cloned();
+    let fresh = match held {
+        // Built by a concurrent request from data as new or newer.
+        Some((version, hit)) if version >= stamp.version => return Ok(hit),
+        Some((version, base)) => match store.changed_incidents_since(version).await? {
+            Some(changed) => store.patch_matrix_aggregate(query, &base, &changed).await?,
+            None => store.matrix_aggregate(query).await?,
+        },
+        None => store.matrix_aggregate(query).await?,
+    };
+    let fresh = Arc::new(fresh);
+    caches()
+        .aggregates
+        .insert(key, (stamp.version, fresh.clone()));
     Ok(fresh)
 }
 
@@ -142,10 +175,6 @@ impl ResponseSlot {
         if !self.key.stamp.cacheable() {
             return;
         }
-        let mut c = caches();
-        make_room(&mut c.responses, MAX_RESPONSES, &self.key.stamp, |k| {
-            &k.stamp
-        });
-        c.responses.insert(self.key, value);
+        caches().responses.insert(self.key, value);
     }
 }

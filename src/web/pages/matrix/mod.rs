@@ -22,8 +22,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
-pub use cache::Cached;
 use cache::ResponseSlot;
+pub use cache::{
+    Cached, MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
+};
 
 use crate::atlas::ActiveAtlas;
 use crate::render::MatrixView;
@@ -82,11 +84,7 @@ async fn aggregate_for(
     stamp: &DataStamp,
     req: &MatrixRequest,
 ) -> Result<Arc<MatrixAggregate>, AppError> {
-    let query = req.query.clone();
-    cache::aggregate(&state.store, stamp, req.filter_key(), |store| async move {
-        Ok(store.matrix_aggregate(&query).await?)
-    })
-    .await
+    cache::aggregate(&state.store, stamp, req.filter_key(), &req.query).await
 }
 
 /// The active release, cut down to the request's platforms if it names any.
@@ -197,7 +195,9 @@ where
 }
 
 pub fn respond(c: Cached) -> Response {
-    match c.filename {
+    let encoding = crate::web::compress::current();
+    let body = c.forms.get(&c.body, encoding);
+    let mut res = match c.filename {
         Some(name) => (
             [
                 (header::CONTENT_TYPE, c.content_type.to_string()),
@@ -206,11 +206,13 @@ pub fn respond(c: Cached) -> Response {
                     format!("attachment; filename=\"{name}\""),
                 ),
             ],
-            c.body,
+            body,
         )
             .into_response(),
-        None => ([(header::CONTENT_TYPE, c.content_type)], c.body).into_response(),
-    }
+        None => ([(header::CONTENT_TYPE, c.content_type)], body).into_response(),
+    };
+    crate::web::compress::mark(&mut res, encoding);
+    res
 }
 
 /// A rendered HTML page as a cacheable body.
@@ -219,6 +221,7 @@ pub fn html(body: String) -> Cached {
         content_type: "text/html; charset=utf-8",
         filename: None,
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 
@@ -228,6 +231,7 @@ pub fn svg(body: String) -> Cached {
         content_type: "image/svg+xml",
         filename: None,
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 
@@ -237,6 +241,7 @@ pub fn json(body: String, filename: Option<&str>) -> Cached {
         content_type: "application/json",
         filename: filename.map(str::to_string),
         body: Bytes::from(body),
+        forms: Default::default(),
     }
 }
 

@@ -1,0 +1,106 @@
+//! Full-text search of incidents: the backend seam.
+//!
+//! SQLite: an FTS5 index with the trigram tokenizer (migration 0012), one
+//! document per incident holding its ID, title, summary, reporter, actor,
+//! target, tags, references and every step's description and evidence. A
+//! word of three characters or more matches anywhere inside that text,
+//! case-insensitively — what the LIKE search it replaces matched, and more
+//! columns — through the index; results rank by bm25 with the title and the
+//! ID weighing most. Shorter words keep the LIKE test of the old search.
+//!
+//! PostgreSQL (next): the same document as a generated column with a
+//! `pg_trgm` GIN index answers `document ILIKE '%word%'` through the index and
+//! ranks by `similarity()`; only the two functions below change.
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::incidents::like_pattern;
+
+/// Words searched at most (the rest are ignored).
+pub const MAX_WORDS: usize = 8;
+
+/// bm25 weights of the columns, in the order of migration 0012: ident,
+/// title, summary, people, tags, refs, steps.
+const WEIGHTS: &str = "10.0, 8.0, 3.0, 3.0, 5.0, 1.0, 2.0";
+
+/// The search text split into index words (3+ characters, as an FTS5 query
+/// of quoted strings all required) and short words.
+pub(super) fn split(text: &str) -> (Option<String>, Vec<&str>) {
+    let mut indexed = Vec::new();
+    let mut short = Vec::new();
+    for word in text.split_whitespace().take(MAX_WORDS) {
+        if word.chars().count() >= 3 {
+            indexed.push(format!("\"{}\"", word.replace('"', "\"\"")));
+        } else {
+            short.push(word);
+        }
+    }
+    let expr = (!indexed.is_empty()).then(|| indexed.join(" AND "));
+    (expr, short)
+}
+
+/// ` AND …`: the incidents `i` whose text holds every word of `text`.
+pub(super) fn push_text_filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, text: &'a str) {
+    let (expr, short) = split(text);
+    if let Some(expr) = expr {
+        qb.push(
+            " AND i.id IN (SELECT d.incident_id FROM incident_search s
+                 JOIN search_docs d ON d.doc = s.rowid WHERE incident_search MATCH ",
+        )
+        .push_bind(expr)
+        .push(")");
+    }
+    for word in short {
+        let p = like_pattern(word);
+        qb.push(" AND (LOWER(i.title) LIKE ")
+            .push_bind(p.clone())
+            .push(" ESCAPE '\\'");
+        for column in ["i.summary", "i.target", "i.actor", "i.reporter", "i.id"] {
+            qb.push(format!(" OR LOWER({column}) LIKE "))
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(
+            " OR EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id AND (LOWER(o.description) LIKE ",
+        )
+        .push_bind(p.clone())
+        .push(" ESCAPE '\\' OR LOWER(o.evidence) LIKE ")
+        .push_bind(p.clone())
+        .push(" ESCAPE '\\'))")
+        .push(" OR EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = i.id AND t.tag LIKE ")
+        .push_bind(p)
+        .push(" ESCAPE '\\'))");
+    }
+}
+
+/// ` JOIN (…) r ON r.incident_id = i.id`: each matching incident's rank
+/// (`r.score`, lower is better) for ordering by relevance; `false` when the
+/// text has no index word (then there is nothing to rank by).
+pub(super) fn push_rank_join<'a>(qb: &mut QueryBuilder<'a, Sqlite>, text: &'a str) -> bool {
+    let (Some(expr), _) = split(text) else {
+        return false;
+    };
+    qb.push(format!(
+        " JOIN (SELECT d.incident_id, bm25(incident_search, {WEIGHTS}) AS score FROM incident_search
+             JOIN search_docs d ON d.doc = incident_search.rowid WHERE incident_search MATCH "
+    ))
+    .push_bind(expr)
+    .push(") r ON r.incident_id = i.id");
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_quoted_for_fts5_and_short_ones_kept_apart() {
+        let (expr, short) = split(r#"OF-5521 sam.soc "x" ai"#);
+        assert_eq!(
+            expr.as_deref(),
+            Some(r#""OF-5521" AND "sam.soc" AND """x""""#)
+        );
+        assert_eq!(short, ["ai"]);
+        assert_eq!(split("ab").0, None);
+    }
+}

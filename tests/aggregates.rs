@@ -1,0 +1,212 @@
+//! Issue 14: the matrix aggregate kept current after writes (patched from the
+//! incidents the triggers of migration 0011 record as changed) equals a full
+//! recount, after random inserts, updates, moves and deletes (fixed seed).
+
+use atlasview::domain::{
+    FuzzyTime, IncidentDraft, Kind, Outcome, Severity, Status, StepDraft, StepSource,
+};
+use atlasview::store::{IncidentQuery, MatrixAggregate, Store};
+
+/// xorshift64*: a fixed seed, the same run every time.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const CELLS: &[(&str, &str)] = &[
+    ("AML.TA0002", "AML.T0000"),
+    ("AML.TA0005", "AML.T0051"),
+    ("AML.TA0005", "AML.T0051.000"),
+    ("AML.TA0005", "AML.T0051.001"),
+    ("AML.TA0007", "AML.T0015"),
+    ("AML.TA0011", "AML.T0048"),
+    ("AML.TA0004", "AML.T0051"),
+];
+
+fn step(rng: &mut Rng) -> StepDraft {
+    let (tactic, technique) = *rng.pick(CELLS);
+    StepDraft {
+        tactic_id: tactic.into(),
+        technique_id: technique.into(),
+        observed: None,
+        description: format!("step {}", rng.below(1000)),
+        evidence: String::new(),
+        confidence: None,
+        outcome: *rng.pick(Outcome::ALL),
+        source: StepSource::Manual,
+    }
+}
+
+fn draft(rng: &mut Rng) -> IncidentDraft {
+    let day = 1 + rng.below(28);
+    IncidentDraft {
+        title: format!("incident {}", rng.below(10_000)),
+        summary: String::new(),
+        kind: *rng.pick(Kind::ALL),
+        severity: *rng.pick(Severity::ALL),
+        status: *rng.pick(Status::ALL),
+        occurred: (rng.below(5) > 0)
+            .then(|| FuzzyTime::parse(&format!("2025-03-{day:02}")).unwrap()),
+        detected: None,
+        resolved: None,
+        target: String::new(),
+        actor: String::new(),
+        reporter: String::new(),
+        tags: if rng.below(2) == 0 {
+            vec!["llm".into()]
+        } else {
+            vec![]
+        },
+        references: vec![],
+        atlas_release: None,
+    }
+}
+
+/// One random write; `live` is every incident with its current version.
+async fn random_write(store: &Store, rng: &mut Rng, live: &mut Vec<String>) {
+    let op = if live.is_empty() { 0 } else { rng.below(8) };
+    if op == 0 {
+        let steps: Vec<StepDraft> = (0..rng.below(5)).map(|_| step(rng)).collect();
+        let id = store
+            .create_incident(&draft(rng), "5.6.0", None, &steps)
+            .await
+            .unwrap();
+        live.push(id);
+        return;
+    }
+    let at = rng.below(live.len());
+    let id = live[at].clone();
+    let detail = store.get_incident(&id).await.unwrap().unwrap();
+    let steps = &detail.steps;
+    let version = Some(detail.incident.version);
+    let position = Some(1 + rng.below(steps.len() + 1) as i64);
+    match op {
+        1 => {
+            store
+                .update_incident(&id, &draft(rng), "5.6.0", detail.incident.version)
+                .await
+                .unwrap();
+        }
+        2 => {
+            store.delete_incident(&id, version).await.unwrap();
+            live.swap_remove(at);
+        }
+        3 | 4 => {
+            store
+                .add_step(&id, &step(rng), position, version)
+                .await
+                .unwrap();
+        }
+        5 if !steps.is_empty() => {
+            // Changes the technique and moves the step.
+            let s = rng.pick(steps).id.clone();
+            store
+                .update_step(&id, &s, &step(rng), position, version)
+                .await
+                .unwrap();
+        }
+        6 if !steps.is_empty() => {
+            let s = rng.pick(steps).id.clone();
+            store.delete_step(&id, &s, version).await.unwrap();
+        }
+        _ => {
+            let mut order: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+            order.reverse();
+            store.reorder_steps(&id, &order, version).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn patched_matrix_aggregates_equal_a_full_recount_after_random_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("agg.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let queries = [
+        IncidentQuery::default(),
+        IncidentQuery {
+            statuses: vec![Status::Open, Status::Contained],
+            ..IncidentQuery::default()
+        },
+        IncidentQuery {
+            techniques: vec!["AML.T0051".into()],
+            ..IncidentQuery::default()
+        },
+        IncidentQuery {
+            tags: vec!["llm".into()],
+            severities: vec![Severity::High, Severity::Critical],
+            ..IncidentQuery::default()
+        },
+    ];
+    let mut rng = Rng(0x5EED_0014);
+    let mut live = Vec::new();
+    let mut held: Vec<(i64, MatrixAggregate)> = Vec::new();
+    for q in &queries {
+        let version = store.data_stamp().await.unwrap().version;
+        held.push((version, store.matrix_aggregate(q).await.unwrap()));
+    }
+    let mut patched_nonempty = 0;
+    for round in 0..60 {
+        for _ in 0..1 + rng.below(6) {
+            random_write(&store, &mut rng, &mut live).await;
+        }
+        for (n, q) in queries.iter().enumerate() {
+            let (since, base) = &held[n];
+            let version = store.data_stamp().await.unwrap().version;
+            let changed = store
+                .changed_incidents_since(*since)
+                .await
+                .unwrap()
+                .expect("a few changes are patched, not recounted");
+            let patched = store
+                .patch_matrix_aggregate(q, base, &changed)
+                .await
+                .unwrap();
+            let full = store.matrix_aggregate(q).await.unwrap();
+            assert_eq!(patched, full, "round {round}, query {n}: {q:?}");
+            if !full.cells.is_empty() {
+                patched_nonempty += 1;
+            }
+            held[n] = (version, patched);
+        }
+    }
+    assert!(patched_nonempty > 100, "the test compared real aggregates");
+    let (incidents, steps) = store.incident_counts().await.unwrap();
+    assert!(
+        incidents > 10 && steps > 20,
+        "{incidents} incidents, {steps} steps"
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_store_reports_no_changed_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("agg.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let mut rng = Rng(7);
+    let mut live = Vec::new();
+    random_write(&store, &mut rng, &mut live).await;
+    let after = store.data_stamp().await.unwrap().version + 1;
+    assert_eq!(
+        store.changed_incidents_since(after).await.unwrap(),
+        Some(vec![])
+    );
+    let before = store.changed_incidents_since(0).await.unwrap().unwrap();
+    assert_eq!(before, live);
+}

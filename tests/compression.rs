@@ -1,0 +1,135 @@
+//! Issue 14: compression done once and long-lived static assets. Cached
+//! pages are served in the encoding the client prefers (brotli, gzip or
+//! none) from forms made once; `/static` assets have content-hashed names,
+//! `Cache-Control: public, max-age=31536000, immutable` and precompressed
+//! bodies; the caches stay within their bounds however many filter URLs
+//! are asked for.
+
+use std::io::Read;
+
+use atlasview::web::pages::matrix::{
+    MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
+};
+
+use crate::support::TestApp;
+
+fn gunzip(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn unbrotli(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &b[..], &mut out).unwrap();
+    out
+}
+
+async fn fetch(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("accept-encoding", accept)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_cached_matrix_is_served_in_the_preferred_encoding() {
+    let app = TestApp::spawn().await;
+    let plain = fetch(&app, "/matrix?metric=steps", "identity").await;
+    assert_eq!(header(&plain, "content-encoding"), "");
+    let plain = plain.bytes().await.unwrap();
+    assert!(plain.starts_with(b"<!DOCTYPE html>") || plain.starts_with(b"<!doctype html>"));
+    for _ in 0..2 {
+        let gz = fetch(&app, "/matrix?metric=steps", "gzip").await;
+        assert_eq!(header(&gz, "content-encoding"), "gzip");
+        assert!(
+            header(&gz, "vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding")
+        );
+        let gz = gz.bytes().await.unwrap();
+        assert!(gz.len() < plain.len() / 3);
+        assert_eq!(gunzip(&gz), plain);
+        let br = fetch(&app, "/matrix?metric=steps", "gzip, deflate, br").await;
+        assert_eq!(header(&br, "content-encoding"), "br");
+        assert_eq!(unbrotli(&br.bytes().await.unwrap()), plain);
+    }
+}
+
+#[tokio::test]
+async fn static_assets_have_hashed_names_long_lived_caching_and_precompressed_bodies() {
+    let app = TestApp::spawn().await;
+    let page = fetch(&app, "/matrix", "identity")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let url = atlasview::web::assets::url("app.css");
+    assert!(
+        page.contains(&format!("href=\"{url}\"")),
+        "pages link {url}"
+    );
+    let hash = url
+        .trim_start_matches("/static/app.")
+        .trim_end_matches(".css");
+    assert_eq!(hash.len(), 10, "{url}");
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css")).unwrap();
+    for (accept, encoding) in [("identity", ""), ("gzip", "gzip"), ("br, gzip", "br")] {
+        let res = fetch(&app, &url, accept).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            header(&res, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(header(&res, "content-encoding"), encoding);
+        assert!(header(&res, "content-type").starts_with("text/css"));
+        let body = res.bytes().await.unwrap();
+        let plain = match encoding {
+            "gzip" => gunzip(&body),
+            "br" => unbrotli(&body),
+            _ => body.to_vec(),
+        };
+        assert_eq!(plain, file, "{accept}");
+    }
+    // The plain name still works, revalidated each time.
+    let res = fetch(&app, "/static/app.css", "identity").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "cache-control"), "no-cache");
+    // A wrong hash is not the asset.
+    assert_eq!(
+        fetch(&app, "/static/app.0000000000.css", "identity")
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn many_distinct_filter_urls_do_not_grow_the_caches_past_their_bounds() {
+    let app = TestApp::spawn().await;
+    for n in 0..(2 * MAX_RESPONSES) {
+        let res = fetch(&app, &format!("/matrix?target=t{n}"), "gzip").await;
+        assert_eq!(res.status(), 200);
+        let _ = res.bytes().await.unwrap();
+        let (aggregates, aggregate_bytes, responses, response_bytes) = cache_sizes();
+        assert!(aggregates <= MAX_AGGREGATES, "{aggregates} aggregates");
+        assert!(aggregate_bytes <= MAX_AGGREGATE_BYTES);
+        assert!(responses <= MAX_RESPONSES, "{responses} responses");
+        assert!(response_bytes <= MAX_RESPONSE_BYTES);
+    }
+    let (aggregates, _, responses, _) = cache_sizes();
+    assert_eq!(aggregates, MAX_AGGREGATES, "the aggregate cache filled up");
+    assert_eq!(responses, MAX_RESPONSES, "the response cache filled up");
+}

@@ -1,0 +1,475 @@
+//! Issues 13 and 14: full-text search (FTS5) finds what the LIKE search it
+//! replaced found, and evidence, reporters and tags too; the technique filter
+//! includes sub-techniques unless asked for exactly one ID, and several
+//! techniques combine as any-of or all-of; keyset pages equal OFFSET pages.
+
+use std::collections::BTreeSet;
+
+use atlasview::domain::{
+    FuzzyTime, IncidentDraft, Kind, Outcome, Severity, Status, StepDraft, StepSource,
+};
+use atlasview::store::{Cursor, IncidentQuery, Sort, Store, TechniqueMatch};
+
+use crate::support::TestApp;
+
+const WORDS: &[&str] = &[
+    "prompt",
+    "Prompts",
+    "jailbreakprompt",
+    "injection",
+    "INJECTED",
+    "model",
+    "ai",
+    "canary",
+    "exfil",
+    "OF-5521",
+    "data",
+    "of",
+    "rag",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn words(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| WORDS[self.below(WORDS.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn draft(title: String, summary: String, target: String, actor: String) -> IncidentDraft {
+    IncidentDraft {
+        title,
+        summary,
+        kind: Kind::Incident,
+        severity: Severity::High,
+        status: Status::Open,
+        occurred: FuzzyTime::parse("2025-04-02").ok(),
+        detected: None,
+        resolved: None,
+        target,
+        actor,
+        reporter: String::new(),
+        tags: vec![],
+        references: vec![],
+        atlas_release: None,
+    }
+}
+
+fn step(technique: &str, description: String, evidence: &str) -> StepDraft {
+    StepDraft {
+        tactic_id: "AML.TA0005".into(),
+        technique_id: technique.into(),
+        observed: None,
+        description,
+        evidence: evidence.into(),
+        confidence: None,
+        outcome: Outcome::Detected,
+        source: StepSource::Manual,
+    }
+}
+
+/// The search of atlasview before FTS (every word, as a substring, in the
+/// title, summary, target, actor, ID or a step's description), run as it ran.
+async fn old_search(pool: &sqlx::SqlitePool, text: &str) -> BTreeSet<String> {
+    let mut sql = String::from("SELECT i.id FROM incidents i WHERE 1 = 1");
+    let mut binds = Vec::new();
+    for word in text.split_whitespace().take(8) {
+        let mut p = String::from("%");
+        for c in word.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p.push('%');
+        sql.push_str(
+            " AND (LOWER(i.title) LIKE ? ESCAPE '\\' OR LOWER(i.summary) LIKE ? ESCAPE '\\'
+               OR LOWER(i.target) LIKE ? ESCAPE '\\' OR LOWER(i.actor) LIKE ? ESCAPE '\\'
+               OR LOWER(i.id) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM observations o
+               WHERE o.incident_id = i.id AND LOWER(o.description) LIKE ? ESCAPE '\\'))",
+        );
+        for _ in 0..6 {
+            binds.push(p.clone());
+        }
+    }
+    let mut q = sqlx::query_as::<_, (String,)>(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id,)| id)
+        .collect()
+}
+
+async fn new_search(store: &Store, text: &str, sort: Sort) -> Vec<String> {
+    let page = store
+        .list_incidents(&IncidentQuery {
+            text: Some(text.to_string()),
+            sort,
+            page: 1,
+            per_page: 200,
+            ..IncidentQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(page.total <= 200);
+    page.items.into_iter().map(|s| s.incident.id).collect()
+}
+
+async fn seeded() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("search.db");
+    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+    let mut rng = Rng(0x13_14);
+    for _ in 0..120 {
+        let n = 1 + rng.below(3);
+        let d = draft(rng.words(n), rng.words(4), rng.words(1), rng.words(1));
+        let steps: Vec<StepDraft> = (0..rng.below(3))
+            .map(|_| step("AML.T0051", rng.words(3), ""))
+            .collect();
+        store
+            .create_incident(&d, "5.6.0", None, &steps)
+            .await
+            .unwrap();
+    }
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    (dir, store, pool)
+}
+
+#[tokio::test]
+async fn full_text_search_finds_what_the_old_search_found() {
+    let (_dir, store, pool) = seeded().await;
+    let mut compared = 0;
+    for text in [
+        "prompt",
+        "PROMPT",
+        "inject",
+        "jailbreak",
+        "ai",
+        "ai prompt",
+        "of-5521",
+        "5521",
+        "canary exfil",
+        "model data rag",
+        "of",
+        "tion",
+        "nothing-like-this",
+    ] {
+        let old = old_search(&pool, text).await;
+        for sort in [Sort::OccurredDesc, Sort::Relevance] {
+            let new: BTreeSet<String> = new_search(&store, text, sort).await.into_iter().collect();
+            // The seeded text sits only in the columns the old search read.
+            assert_eq!(new, old, "search {text:?} sorted {sort:?}");
+        }
+        compared += old.len();
+    }
+    assert!(compared > 200, "the searches found something to compare");
+}
+
+#[tokio::test]
+async fn search_finds_evidence_reporter_and_tags_ranked_by_title_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("e.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let mut d = draft(
+        "Canary leak".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    d.reporter = "sam.soc".into();
+    d.tags = vec!["sysprompt-canary".into()];
+    let evidence = store
+        .create_incident(
+            &d,
+            "5.6.0",
+            None,
+            &[step(
+                "AML.T0051",
+                "system prompt read".into(),
+                "ticket OF-5521, SYSPROMPT-CANARY",
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        new_search(&store, "OF-5521", Sort::Relevance).await,
+        std::slice::from_ref(&evidence)
+    );
+    assert_eq!(
+        new_search(&store, "sam.soc", Sort::Relevance).await,
+        std::slice::from_ref(&evidence)
+    );
+    assert!(
+        new_search(&store, "SYSPROMPT-CANARY", Sort::Relevance)
+            .await
+            .contains(&evidence)
+    );
+    // Ranked: the incident with the word in its title comes before those
+    // with it only in their steps.
+    let titled = store
+        .create_incident(
+            &draft("Unicornish attack".into(), "".into(), "".into(), "".into()),
+            "5.6.0",
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
+    let stepped = store
+        .create_incident(
+            &draft("Another".into(), "".into(), "".into(), "".into()),
+            "5.6.0",
+            None,
+            &[step(
+                "AML.T0051",
+                "a unicornish step, unicornish".into(),
+                "",
+            )],
+        )
+        .await
+        .unwrap();
+    let ranked = new_search(&store, "unicornish", Sort::Relevance).await;
+    assert_eq!(ranked, [titled, stepped]);
+}
+
+#[tokio::test]
+async fn search_over_http_finds_evidence_and_the_reporter() {
+    let app = TestApp::spawn().await;
+    let client = app.client.clone();
+    let mut d = draft("Web search".into(), "".into(), "".into(), "".into());
+    d.reporter = "sam.soc".into();
+    let store = app.store.clone();
+    let id = store
+        .create_incident(
+            &d,
+            "5.6.0",
+            None,
+            &[step("AML.T0051", "".into(), "OF-5521")],
+        )
+        .await
+        .unwrap();
+    for q in ["OF-5521", "sam.soc"] {
+        let body = client
+            .get(app.url(&format!("/incidents?q={q}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains(&id), "/incidents?q={q} lists {id}");
+        assert!(body.contains(r#"<option value="relevance" selected"#));
+    }
+}
+
+#[tokio::test]
+async fn technique_filters_include_sub_techniques_and_combine_as_any_or_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let make = async |title: &str, techniques: &[&str]| {
+        let steps: Vec<StepDraft> = techniques
+            .iter()
+            .map(|t| step(t, String::new(), ""))
+            .collect();
+        store
+            .create_incident(
+                &draft(title.into(), "".into(), "".into(), "".into()),
+                "5.6.0",
+                None,
+                &steps,
+            )
+            .await
+            .unwrap()
+    };
+    let parent = make("parent", &["AML.T0051"]).await;
+    let sub = make("sub", &["AML.T0051.001"]).await;
+    let both = make("both", &["AML.T0051.000", "AML.T0015"]).await;
+    let other = make("other", &["AML.T0015", "AML.T00510"]).await;
+    let ids = async |techniques: &[&str], exact: bool, all: bool| -> BTreeSet<String> {
+        store
+            .list_incidents(&IncidentQuery {
+                techniques: techniques.iter().map(|t| t.to_string()).collect(),
+                techniques_exact: exact,
+                techniques_match: if all {
+                    TechniqueMatch::All
+                } else {
+                    TechniqueMatch::Any
+                },
+                page: 1,
+                per_page: 50,
+                ..IncidentQuery::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| s.incident.id)
+            .collect()
+    };
+    let set = |v: &[&String]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        ids(&["AML.T0051"], false, false).await,
+        set(&[&parent, &sub, &both])
+    );
+    assert_eq!(ids(&["AML.T0051"], true, false).await, set(&[&parent]));
+    assert_eq!(ids(&["AML.T0051.001"], false, false).await, set(&[&sub]));
+    assert_eq!(
+        ids(&["AML.T0051", "AML.T0015"], false, true).await,
+        set(&[&both])
+    );
+    assert_eq!(
+        ids(&["AML.T0051", "AML.T0015"], false, false).await,
+        set(&[&parent, &sub, &both, &other])
+    );
+    assert_eq!(
+        ids(&["AML.T0051", "AML.T0015"], true, true).await,
+        BTreeSet::new()
+    );
+}
+
+#[tokio::test]
+async fn technique_filter_parameters_over_http() {
+    let app = TestApp::spawn().await;
+    let client = app.client.clone();
+    let page = async |q: &str| {
+        let res = client
+            .get(app.url(&format!("/incidents?{q}")))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    };
+    let (status, body) = page("technique=AML.T0051&technique_exact=1&techniques_match=all").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"name="technique_exact" value="1" checked"#));
+    assert!(body.contains(r#"<option value="all" selected>"#));
+    let (status, body) = page("techniques_match=some").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("techniques_match"));
+    let (status, body) = page("technique_exact=maybe").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("technique_exact"));
+    let (status, body) = page("after=not-a-token").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("after"));
+}
+
+#[tokio::test]
+async fn keyset_pages_equal_offset_pages_for_every_keyset_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("k.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let mut rng = Rng(99);
+    for n in 0..57 {
+        let mut d = draft(
+            format!("Incident {}", rng.below(9)),
+            "".into(),
+            "".into(),
+            "".into(),
+        );
+        // Ties and undated incidents, so the ID must break them.
+        d.occurred = match n % 4 {
+            0 => None,
+            _ => FuzzyTime::parse(&format!("2025-0{}", 1 + rng.below(3))).ok(),
+        };
+        store.create_incident(&d, "5.6.0", None, &[]).await.unwrap();
+    }
+    for sort in [
+        Sort::OccurredDesc,
+        Sort::OccurredAsc,
+        Sort::UpdatedDesc,
+        Sort::TitleAsc,
+    ] {
+        let q = |page: u32, after: Option<Cursor>| IncidentQuery {
+            sort,
+            page,
+            per_page: 10,
+            after,
+            ..IncidentQuery::default()
+        };
+        let mut after = None;
+        let mut by_cursor = Vec::new();
+        let mut by_offset = Vec::new();
+        for page in 1..=6 {
+            let p = store.list_incidents(&q(page, after.take())).await.unwrap();
+            by_cursor.extend(p.items.iter().map(|s| s.incident.id.clone()));
+            after = p.next.clone();
+            let o = store.list_incidents(&q(page, None)).await.unwrap();
+            by_offset.extend(o.items.into_iter().map(|s| s.incident.id));
+            if page < 6 {
+                let token = after.as_ref().expect("a next page").encode();
+                assert_eq!(Cursor::decode(&token), after, "the token round-trips");
+            }
+        }
+        assert_eq!(by_cursor.len(), 57, "{sort:?}");
+        assert_eq!(by_cursor, by_offset, "{sort:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_api_and_the_list_link_the_next_page_by_keyset() {
+    let app = TestApp::spawn().await;
+    let client = app.client.clone();
+    let store = app.store.clone();
+    for n in 0..30 {
+        store
+            .create_incident(
+                &draft(format!("Keyset {n}"), "".into(), "".into(), "".into()),
+                "5.6.0",
+                None,
+                &[],
+            )
+            .await
+            .unwrap();
+    }
+    let get = async |path: &str| -> serde_json::Value {
+        client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let first = get("/api/v1/incidents?per_page=20").await;
+    let token = first["next_after"].as_str().expect("a next page token");
+    let second = get(&format!(
+        "/api/v1/incidents?per_page=20&page=2&after={token}"
+    ))
+    .await;
+    let offset = get("/api/v1/incidents?per_page=20&page=2").await;
+    assert_eq!(second["items"], offset["items"]);
+    let html = client
+        .get(app.url("/incidents?per_page=20"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("after={token}")),
+        "Next follows the token"
+    );
+}

@@ -1195,7 +1195,14 @@ async fn every_declared_route_has_a_guard_that_the_server_enforces() {
         }
         if entry.access == Access::Public {
             assert!(
-                ["/login", "/setup", "/healthz", "/static/{*path}"].contains(&p),
+                [
+                    "/login",
+                    "/setup",
+                    "/healthz",
+                    "/favicon.ico",
+                    "/static/{*path}"
+                ]
+                .contains(&p),
                 "{p} is public"
             );
         }

@@ -2,7 +2,6 @@
 //! as format 4.5, read as 4.x) and a standalone SVG for slides. Pure: the
 //! inputs are the release, the highlighted view and the scores.
 
-pub mod download;
 pub mod layer_plan;
 pub mod navigator;
 pub mod pdf;

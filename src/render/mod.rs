@@ -4,6 +4,7 @@
 pub mod briefing;
 pub mod charts;
 pub mod dashboard;
+pub mod download;
 pub mod grid;
 pub mod heat;
 pub mod ingest;

@@ -79,7 +79,7 @@ pub fn study_story(atlas: &ActiveAtlas, cs: &CaseStudy, titled: bool) -> StoryVi
     story.svg_href = format!("/studies/{}/story.svg", cs.id);
     story.download_name = format!(
         "{}-story.svg",
-        crate::export::download::slug(&format!("{} {}", cs.id, cs.name), 80)
+        crate::render::download::slug(&format!("{} {}", cs.id, cs.name), 80)
     );
     story
 }

@@ -134,7 +134,7 @@ impl StoryView {
             size_class: format!("story-min-{min}"),
             page_href: format!("/incidents/{safe_id}/story{query}"),
             svg_href: format!("/incidents/{safe_id}/story.svg{query}"),
-            download_name: crate::export::download::incident_file(
+            download_name: crate::render::download::incident_file(
                 id,
                 &detail.incident.title,
                 "story.svg",

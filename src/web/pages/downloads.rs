@@ -1,11 +1,11 @@
 //! Downloads: every file route answers `Content-Disposition: attachment`
-//! with a meaningful name ([`crate::export::download`]), unless the query
+//! with a meaningful name ([`crate::render::download`]), unless the query
 //! says `inline=1` (for an `<img>` or a preview in the tab).
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::export::download::disposition;
+use crate::render::download::disposition;
 use crate::web::AppError;
 
 /// The `inline` flag's value: absent, `0` → download; `1` → show in place.

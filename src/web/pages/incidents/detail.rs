@@ -108,7 +108,7 @@ pub async fn case_study_yaml(
     let detail = load(&state, &id).await?;
     let yaml = case_studies::to_yaml(&case_studies::export_case_study(&detail))?;
     let i = &detail.incident;
-    let file = crate::export::download::incident_file(&i.id, &i.title, "case-study.yaml");
+    let file = crate::render::download::incident_file(&i.id, &i.title, "case-study.yaml");
     Ok(crate::web::pages::downloads::file(
         "application/yaml; charset=utf-8",
         &file,

@@ -7,9 +7,9 @@ use axum::response::Response;
 
 use super::{Loaded, cached_response, highlighted_view, json, request, respond, svg};
 use crate::atlas::ActiveAtlas;
-use crate::export::download::{disposition, incident_file};
 use crate::export::navigator;
 use crate::export::svg::{self as svg_export, SvgInput};
+use crate::render::download::{disposition, incident_file};
 use crate::render::grid::{IncidentMatrix, MatrixGrid};
 use crate::render::heat::{self, Metric};
 use crate::service::incidents as uc;

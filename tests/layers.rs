@@ -328,7 +328,7 @@ impl Crate {
     fn resolve(&self, segments: &[String], depth: usize) -> Option<ModPath> {
         let n = (1..=segments.len())
             .rev()
-            .find(|&n| self.files.contains_key(&segments[..n].to_vec()))?;
+            .find(|&n| self.files.contains_key(&segments[..n]))?;
         let module = segments[..n].to_vec();
         let Some(item) = segments.get(n) else {
             return Some(module);

@@ -33,7 +33,8 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, ServiceError> {
     Ok(store.list_users().await?)
 }
 
-/// Changes a user's role and/or disabled flag (disabling ends their sessions).
+/// Changes a user's role and/or disabled flag (disabling ends their
+/// sessions): the same write and audit record as the admin page.
 pub async fn update_user(
     store: &Store,
     name: &str,
@@ -41,15 +42,7 @@ pub async fn update_user(
     disabled: Option<bool>,
     actor: &str,
 ) -> Result<User, ServiceError> {
-    let user = store.update_user(name, role, disabled).await?;
-    let detail = match (role, disabled) {
-        (Some(role), _) => format!("role {role}"),
-        (None, Some(true)) => "disabled".to_string(),
-        (None, Some(false)) => "enabled".to_string(),
-        (None, None) => String::new(),
-    };
-    audit(store, actor, "user.update", user.username.clone(), detail).await?;
-    Ok(user)
+    super::accounts::update_user(store, name, (role, disabled), actor, "").await
 }
 
 /// Tokens with whether each is active now (`revoked`, `active`, `expired`).

@@ -198,6 +198,11 @@ async fn the_briefing_lists_the_teams_actions_and_speaks_plainly() {
         select(&html, ".b-actions-summary"),
         ["3 actions from 1 review: 1 done, 1 open, 1 decided, no status yet."]
     );
+    // The actions became tasks: the decided one is open until someone marks it done.
+    assert_eq!(
+        select(&html, ".b-tasks-summary"),
+        ["Follow-up tasks on every incident: 2 tasks open, 0 of them overdue."]
+    );
     // Last quarter's briefing does not show this quarter's decisions.
     let (_, html) = app.get("/briefing?period=last-quarter").await;
     assert!(select(&html, ".b-actions-table tbody tr").is_empty());

@@ -30,6 +30,7 @@ mod security;
 mod service_layer;
 mod story;
 mod tags;
+mod teamwork;
 mod text_fit;
 mod upgrade;
 mod web_atlas;

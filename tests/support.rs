@@ -111,6 +111,11 @@ impl TestApp {
         ))
     }
 
+    /// A client holding a token for the user `name` of `role` (created if new).
+    pub async fn client_named(&self, name: &str, role: Role) -> reqwest::Client {
+        client_with_token(Some(&user_with_token(&self.store, name, role).await))
+    }
+
     /// A client with no credentials and a cookie jar (for sign-in flows).
     pub fn anonymous(&self) -> reqwest::Client {
         client_with_token(None)

@@ -400,6 +400,8 @@ async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_
             "data_versions",
             // Which incidents changed (for the matrix aggregates, issue 14).
             "incident_changes",
+            // Each upgraded incident's timeline says so (issue 16).
+            "incident_events",
             "incidents",
             "observations",
             "step_history",

@@ -5,9 +5,11 @@ pub mod auth;
 pub mod enums;
 pub mod excerpt;
 pub mod incident;
+pub mod retro_actions;
 pub mod review;
 pub mod rules;
 pub mod source;
+pub mod teamwork;
 pub mod time;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};

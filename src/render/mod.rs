@@ -18,6 +18,7 @@ pub mod report;
 pub mod retrospective;
 pub mod story;
 pub mod study_story;
+pub mod teamwork;
 pub mod text;
 pub mod visitor;
 

@@ -14,6 +14,7 @@ pub mod releases;
 pub mod reports;
 pub mod retrospectives;
 pub mod step_order;
+pub mod teamwork;
 pub mod upgrade;
 
 use crate::domain::ValidationError;

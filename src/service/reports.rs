@@ -14,6 +14,8 @@ pub struct BriefingExtras {
     pub retros: Vec<RetroActions>,
     /// The incident whose attack path the sheet tells.
     pub story: Option<IncidentDetail>,
+    /// Open tasks of every incident, and how many of them are overdue today.
+    pub tasks: (i64, i64),
 }
 
 pub async fn briefing_extras(
@@ -25,7 +27,9 @@ pub async fn briefing_extras(
         Some(id) => store.get_incident(id).await?,
         None => None,
     };
+    let today = super::teamwork::today(chrono::Utc::now());
     Ok(BriefingExtras {
+        tasks: store.task_counts(&today).await?,
         trend: store.report_data(trend).await?,
         retros: store.retro_actions().await?,
         story,

@@ -2,6 +2,7 @@
 //! [`Store`]. The SQL is kept portable (SQLite now, PostgreSQL next): `$n`
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
+pub mod acting;
 mod alerts;
 mod atlas;
 mod audit;
@@ -19,6 +20,7 @@ mod retrospective;
 mod search;
 mod step_order;
 mod tags;
+mod teamwork;
 mod upgrade;
 
 pub use alerts::{
@@ -30,7 +32,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
 pub use imports::{OriginRecord, Upsert};
-pub use incidents::{Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
+pub use incidents::{Assigned, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,

@@ -229,6 +229,8 @@ impl Store {
         .bind(incident_id)
         .execute(&mut *tx)
         .await?;
+        // The agreed actions become the incident's tasks, in the same transaction.
+        super::teamwork::sync_retro_tasks(&mut tx, incident_id, &notes.actions, by).await?;
         tx.commit().await?;
         Ok(version)
     }

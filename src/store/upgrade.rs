@@ -340,6 +340,17 @@ impl Store {
                     .await?;
                 }
             }
+            let steps = format!("{} steps", inc.steps.len());
+            super::teamwork::record_event(
+                &mut tx,
+                &inc.id,
+                &w.actor,
+                crate::domain::teamwork::EventKind::Upgraded,
+                &steps,
+                &inc.from_release,
+                &w.to_release,
+            )
+            .await?;
             progress(n + 1);
         }
         append_audit(&mut tx, audit).await?;

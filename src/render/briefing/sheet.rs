@@ -82,6 +82,8 @@ pub struct TeamActionsView {
     pub more: usize,
     /// "7 actions from 3 reviews: 2 done, 4 open, 1 decided."
     pub summary: String,
+    /// "Follow-up tasks: 5 open, 2 of them overdue." (all incidents).
+    pub tasks: String,
 }
 
 /// Everything on the printed page.
@@ -121,6 +123,8 @@ pub struct SheetInput<'a> {
     /// The incident whose path the sheet tells.
     pub story: Option<&'a IncidentDetail>,
     pub paper_class: &'static str,
+    /// Open tasks of every incident, and how many of them are overdue.
+    pub tasks: (i64, i64),
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -349,6 +353,7 @@ fn team_actions(input: &SheetInput) -> TeamActionsView {
         rows,
         more,
         summary,
+        tasks: tasks_line(input.tasks),
     }
 }
 
@@ -362,6 +367,12 @@ fn action_row(input: &SheetInput, n: usize, a: actions::Action) -> TeamActionVie
         incident: shorten(&incident.title, TITLE_MAX),
         href: format!("/incidents/{}/retrospective", form_value(&incident.id)),
     }
+}
+
+/// "Follow-up tasks: 5 open, 2 of them overdue."
+fn tasks_line((open, overdue): (i64, i64)) -> String {
+    let open = plural(open as usize, "task", "tasks");
+    format!("Follow-up tasks on every incident: {open} open, {overdue} of them overdue.")
 }
 
 fn actions_summary(all: &[(usize, actions::Action)], reviews: usize) -> String {

@@ -26,6 +26,9 @@ pub struct Ranked {
 
 /// One of the latest incidents.
 pub struct Latest {
+    pub id: String,
+    /// Filled in from the incident's members ([`crate::render::teamwork::DashboardTasks`]).
+    pub owner: Option<String>,
     pub title: String,
     pub href: String,
     pub date: String,
@@ -130,6 +133,8 @@ pub fn latest(atlas: &ActiveAtlas, facts: &Facts, data: &ReportData) -> Vec<Late
         .enumerate()
         .take(LATEST)
         .map(|(n, i)| Latest {
+            id: i.id.clone(),
+            owner: None,
             title: i.title.clone(),
             href: format!("/incidents/{}", form_value(&i.id)),
             date: i.occurred.map_or_else(|| "undated".into(), |t| t.display()),

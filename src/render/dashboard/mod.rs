@@ -96,6 +96,8 @@ pub struct DashboardView {
     pub legend: Vec<LegendEntry>,
     /// Nothing recorded at all yet: the page guides the first steps.
     pub first_run: bool,
+    /// Overdue tasks and task counts (`templates/reports/_dash_tasks.html`).
+    pub tasks: DashboardTasks,
 }
 
 fn choice(label: &'static str, href: String, current: bool) -> Choice {
@@ -382,6 +384,7 @@ impl DashboardView {
             briefing_href: briefing_href(period, c.case_studies),
             legend,
             first_run: false,
+            tasks: Default::default(),
         }
     }
 }
@@ -392,4 +395,37 @@ fn kinds_words(case_studies: bool) -> &'static str {
     } else {
         "incidents and exercises (ATLAS case studies left out)"
     }
+}
+
+/// The dashboard's task panel: overdue tasks, and how many are open.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardTasks {
+    pub open: i64,
+    pub overdue_count: i64,
+    /// The longest overdue first (at most [`DASHBOARD_OVERDUE`]).
+    pub overdue: Vec<crate::render::teamwork::TaskView>,
+}
+
+/// Overdue tasks the dashboard lists.
+pub const DASHBOARD_OVERDUE: i64 = 10;
+
+/// Fills the dashboard's task panel and the owners of its latest incidents.
+pub fn fill_dashboard(
+    view: &mut DashboardView,
+    members: &std::collections::HashMap<String, crate::domain::teamwork::Members>,
+    overdue: &[crate::domain::teamwork::Task],
+    (open, overdue_count): (i64, i64),
+    today: chrono::NaiveDate,
+) {
+    for l in &mut view.latest {
+        l.owner = members.get(&l.id).and_then(|m| m.owner.clone());
+    }
+    view.tasks = DashboardTasks {
+        open,
+        overdue_count,
+        overdue: overdue
+            .iter()
+            .map(|t| crate::render::teamwork::task_view(t, today))
+            .collect(),
+    };
 }

@@ -5,11 +5,13 @@ mod query;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
-pub use query::{Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
+pub use query::{Assigned, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
 pub(super) use query::{like_pattern, push_filters};
 
 use super::ids::new_id;
+use super::teamwork::record;
 use super::{Store, StoreError, StoreResult, now_rfc3339};
+use crate::domain::teamwork::{EventKind, field_changes, step_changes, step_label};
 use crate::domain::{
     FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
     Severity, Status, StepDraft, StepSource,
@@ -185,6 +187,8 @@ impl Store {
         for (i, step) in steps.iter().enumerate() {
             insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
         }
+        let steps = format!("{} steps", steps.len());
+        record(&mut tx, &id, EventKind::Created, "", "", &steps).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -285,8 +289,15 @@ impl Store {
         expected_version: i64,
     ) -> StoreResult<i64> {
         let (mut tx, _turn) = self.write().await?;
+        // Read while holding the write lock: nobody can change it meanwhile.
+        let before = self.get_incident(id).await?;
         let version = bump_version(&mut tx, id, Some(expected_version)).await?;
         update_fields(&mut tx, id, draft, atlas_release).await?;
+        if let Some(before) = before {
+            for (field, old, new) in field_changes(&before.incident, draft, atlas_release) {
+                record(&mut tx, id, EventKind::Field, field, &old, &new).await?;
+            }
+        }
         tx.commit().await?;
         Ok(version)
     }
@@ -344,6 +355,16 @@ impl Store {
         .await?;
         let now = now_rfc3339();
         let id = insert_step(&mut tx, incident_id, at, step, &now).await?;
+        let label = step_label(&step.tactic_id, &step.technique_id);
+        record(
+            &mut tx,
+            incident_id,
+            EventKind::StepAdded,
+            &format!("step {at}"),
+            "",
+            &label,
+        )
+        .await?;
         tx.commit().await?;
         Ok((id, version))
     }
@@ -358,6 +379,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
         let (mut tx, _turn) = self.write().await?;
+        let before = self.get_incident(incident_id).await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let (occ, occ_p) = time_parts(&step.observed);
         let done = sqlx::query(
@@ -391,6 +413,35 @@ impl Store {
             order.insert(at, step_id.to_string());
             renumber(&mut tx, &order).await?;
         }
+        let old = before.and_then(|b| b.steps.into_iter().find(|s| s.id == step_id));
+        if let Some(old) = old {
+            let name = format!("step {}", old.position);
+            for (field, was, now) in step_changes(&old, step) {
+                record(
+                    &mut tx,
+                    incident_id,
+                    EventKind::StepEdited,
+                    &format!("{name} {field}"),
+                    &was,
+                    &now,
+                )
+                .await?;
+            }
+            let order = step_order(&mut tx, incident_id).await?;
+            let at = order.iter().position(|s| s == step_id).map_or(0, |i| i + 1);
+            if at as i64 != old.position {
+                let label = step_label(&step.tactic_id, &step.technique_id);
+                record(
+                    &mut tx,
+                    incident_id,
+                    EventKind::StepMoved,
+                    &label,
+                    &old.position.to_string(),
+                    &at.to_string(),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(version)
     }
@@ -402,6 +453,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
         let (mut tx, _turn) = self.write().await?;
+        let before = self.get_incident(incident_id).await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let done = sqlx::query("DELETE FROM observations WHERE id = $1 AND incident_id = $2")
             .bind(step_id)
@@ -415,6 +467,19 @@ impl Store {
         }
         let order = step_order(&mut tx, incident_id).await?;
         renumber(&mut tx, &order).await?;
+        if let Some(old) = before.and_then(|b| b.steps.into_iter().find(|s| s.id == step_id)) {
+            let label = step_label(&old.tactic_id, &old.technique_id);
+            let name = format!("step {}", old.position);
+            record(
+                &mut tx,
+                incident_id,
+                EventKind::StepRemoved,
+                &name,
+                &label,
+                "",
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(version)
     }
@@ -427,6 +492,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> StoreResult<i64> {
         let (mut tx, _turn) = self.write().await?;
+        let before = self.get_incident(incident_id).await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let mut current = step_order(&mut tx, incident_id).await?;
         let mut wanted = order.to_vec();
@@ -438,6 +504,32 @@ impl Store {
             ));
         }
         renumber(&mut tx, order).await?;
+        if let Some(before) = before {
+            let name = |id: &String| {
+                before
+                    .steps
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .map_or_else(String::new, |s| s.technique_id.clone())
+            };
+            let old: Vec<String> = before
+                .steps
+                .iter()
+                .map(|s| s.technique_id.clone())
+                .collect();
+            let new: Vec<String> = order.iter().map(name).collect();
+            if old != new {
+                record(
+                    &mut tx,
+                    incident_id,
+                    EventKind::StepsReordered,
+                    "",
+                    &old.join(" → "),
+                    &new.join(" → "),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(version)
     }
@@ -482,6 +574,11 @@ impl Store {
         for (i, step) in steps.iter().enumerate() {
             insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
         }
+        for (field, old, new) in field_changes(&current.incident, draft, atlas_release) {
+            record(&mut tx, &id, EventKind::Field, field, &old, &new).await?;
+        }
+        let steps = format!("{} steps", steps.len());
+        record(&mut tx, &id, EventKind::Reimported, source_ref, "", &steps).await?;
         tx.commit().await?;
         Ok((id, true, false))
     }

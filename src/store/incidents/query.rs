@@ -40,6 +40,8 @@ pub struct IncidentQuery {
     /// Words searched (full text, see `store::search`) in the ID, title,
     /// summary, reporter, actor, target, tags, references and steps.
     pub text: Option<String>,
+    /// Only the incidents of one user (owner or participant), or without an owner.
+    pub assigned: Option<Assigned>,
     pub sort: Sort,
     /// 1-based.
     pub page: u32,
@@ -47,6 +49,15 @@ pub struct IncidentQuery {
     /// Keyset pagination: the rows after this one (of the same sort), instead
     /// of skipping `page - 1` pages.
     pub after: Option<Cursor>,
+}
+
+/// Whose incidents a listing shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assigned {
+    /// Owned by this user or with them taking part.
+    To(String),
+    /// Without an owner.
+    Nobody,
 }
 
 /// How several technique filters combine.
@@ -207,6 +218,8 @@ impl Sort {
 pub struct IncidentSummary {
     pub incident: Incident,
     pub step_count: i64,
+    /// Its owner and participants.
+    pub members: crate::domain::teamwork::Members,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -318,6 +331,7 @@ impl Store {
         let rows: Vec<Row> = select.build_query_as().fetch_all(&self.pool).await?;
         let mut tags = self.tags_of(ids).await?;
         let mut references = self.references_of(ids).await?;
+        let mut members = self.members_of(ids).await?;
         let mut by_id: HashMap<String, Row> = rows
             .into_iter()
             .map(|r| (r.incident.id.clone(), r))
@@ -333,6 +347,7 @@ impl Store {
             items.push(IncidentSummary {
                 incident: row.incident.into_incident(t, r)?,
                 step_count: row.step_count,
+                members: members.remove(id).unwrap_or_default(),
             });
         }
         Ok(items)
@@ -484,6 +499,17 @@ pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &
     }
     if let Some(text) = &q.text {
         search::push_text_filter(qb, text);
+    }
+    match &q.assigned {
+        Some(Assigned::To(user)) => {
+            qb.push(" AND EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.username = ")
+                .push_bind(user)
+                .push(")");
+        }
+        Some(Assigned::Nobody) => {
+            qb.push(" AND NOT EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.is_owner)");
+        }
+        None => {}
     }
 }
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::json::{detail_json, page_json, step_json};
+use super::json::{detail_json, page_json, step_json, with_team};
 use crate::domain::{IncidentDetail, IncidentInput, StepInput};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
@@ -36,7 +36,9 @@ async fn created(state: &AppState, id: &str) -> ApiResult<Response> {
 
 async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
     let detail = load(state, id).await?;
-    Ok(Json(detail_json(&detail, &state.atlas.get())).into_response())
+    let team = crate::service::teamwork::load(&state.store, id).await?;
+    let json = with_team(detail_json(&detail, &state.atlas.get()), team);
+    Ok(Json(json).into_response())
 }
 
 pub async fn list_handler(

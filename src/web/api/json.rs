@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::atlas::ActiveAtlas;
+use crate::domain::teamwork::{Comment, Event, Task};
 use crate::domain::{FuzzyTime, Incident, IncidentDetail, Observation, Reference};
+use crate::service::teamwork::Teamwork;
 use crate::store::{IncidentSummary, Page};
 
 #[derive(Serialize)]
@@ -31,10 +33,30 @@ pub struct IncidentJson {
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
+    /// Who owns the incident (`null`: unassigned) and who takes part.
+    pub owner: Option<String>,
+    pub participants: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepJson>>,
+    /// One incident's tasks, comments and activity timeline (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<Task>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<Vec<Comment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Vec<Event>>,
+}
+
+/// Adds the team's work (owner, participants, tasks, comments, activity) to an incident's JSON.
+pub fn with_team(mut json: IncidentJson, team: Teamwork) -> IncidentJson {
+    json.owner = team.members.owner;
+    json.participants = team.members.participants;
+    json.tasks = Some(team.tasks);
+    json.comments = Some(team.comments);
+    json.activity = Some(team.events);
+    json
 }
 
 #[derive(Serialize)]
@@ -101,8 +123,13 @@ pub fn incident_json(i: &Incident) -> IncidentJson {
         created_at: i.created_at.clone(),
         updated_at: i.updated_at.clone(),
         version: i.version,
+        owner: None,
+        participants: Vec::new(),
         step_count: None,
         steps: None,
+        tasks: None,
+        comments: None,
+        activity: None,
     }
 }
 
@@ -144,6 +171,8 @@ pub fn page_json(page: Page<IncidentSummary>) -> PageJson<IncidentJson> {
             .map(|s| {
                 let mut j = incident_json(&s.incident);
                 j.step_count = Some(s.step_count);
+                j.owner = s.members.owner.clone();
+                j.participants = s.members.participants.clone();
                 j
             })
             .collect(),

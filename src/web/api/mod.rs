@@ -8,6 +8,7 @@ mod incidents;
 mod json;
 mod matrix;
 mod tags;
+mod teamwork;
 
 use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
@@ -69,6 +70,46 @@ pub fn routes() -> Routes {
             WriteIncidents,
             "/incidents/{id}/steps/{step_id}",
             put(update_step_handler).delete(delete_step_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/activity",
+            get(teamwork::activity_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/members",
+            get(teamwork::members_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/members",
+            put(teamwork::set_members_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/comments",
+            get(teamwork::comments_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/comments",
+            post(teamwork::add_comment_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/tasks",
+            get(teamwork::tasks_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks",
+            post(teamwork::add_task_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks/{task}/status",
+            put(teamwork::task_status_handler),
         )
         .require(
             ManageReleases,

@@ -233,7 +233,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         principal,
         public_read: state.config.public_read,
     });
-    visitor::scope(visitor, next.run(req)).await
+    // Activity events written by the store name this user.
+    let acting = visitor
+        .user
+        .as_ref()
+        .map_or_else(|| "anonymous".to_string(), |(name, _)| name.clone());
+    visitor::scope(visitor, crate::store::acting::scope(acting, next.run(req))).await
 }
 
 /// The refusal to send if `access` does not let this request through.
@@ -317,6 +322,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
 
 /// The signed-in user, required (the policy already ensured one for `SignedIn` routes).
 pub struct SignedIn(pub Principal);
+
+impl SignedIn {
+    /// Who makes a teamwork change: the user and their effective role.
+    pub fn by(&self) -> crate::service::teamwork::By<'_> {
+        crate::service::teamwork::By {
+            user: self.0.username(),
+            role: self.0.role(),
+        }
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
 use crate::domain::{DateRule, FuzzyTime, Kind, Severity, Status};
-use crate::store::{Cursor, IncidentQuery, Sort, TechniqueMatch};
+use crate::store::{Assigned, Cursor, IncidentQuery, Sort, TechniqueMatch};
 use crate::web::AppError;
 
 /// Longest list accepted for one filter parameter.
@@ -47,6 +47,8 @@ pub struct FilterParams {
     pub per_page: Option<String>,
     /// Keyset pagination: the opaque token of the row the page starts after.
     pub after: Option<String>,
+    /// `mine` (owned by or with the visitor taking part) or `unassigned` (no owner).
+    pub assigned: Option<String>,
 }
 
 fn split(field: &str, values: &[String]) -> Result<Vec<String>, AppError> {
@@ -200,6 +202,18 @@ impl FilterParams {
                 })?,
             },
             text: text("q", &self.q)?,
+            assigned: match self.assigned.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some("mine") => Some(Assigned::To(crate::render::visitor::user_name())),
+                Some("unassigned") => Some(Assigned::Nobody),
+                Some(a) => {
+                    let shown: String = a.chars().take(20).collect();
+                    return Err(AppError::bad_request(
+                        "assigned",
+                        format!("assigned: `{shown}` is not one of mine, unassigned"),
+                    ));
+                }
+            },
             sort: match self.sort.as_deref().map(str::trim) {
                 // A search ranks by relevance unless another order is asked for.
                 None | Some("") if text("q", &self.q)?.is_some() => Sort::Relevance,
@@ -272,6 +286,7 @@ impl FilterParams {
             ("technique_exact", &self.technique_exact),
             ("techniques_match", &self.techniques_match),
             ("q", &self.q),
+            ("assigned", &self.assigned),
             ("sort", &self.sort),
             ("per_page", &self.per_page),
         ] {

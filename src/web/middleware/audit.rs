@@ -56,6 +56,16 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
         ("POST", ["incidents", id, "retrospective", ..]) => {
             ("incident.retrospective", id.to_string())
         }
+        ("POST" | "PUT", ["incidents", id, "members"]) => ("incident.assign", id.to_string()),
+        ("POST", ["incidents", id, "comments"]) => ("comment.add", id.to_string()),
+        ("POST", ["incidents", id, "comments", c]) => ("comment.edit", format!("{id} {c}")),
+        ("POST", ["incidents", id, "comments", c, "remove"]) => {
+            ("comment.remove", format!("{id} {c}"))
+        }
+        ("POST", ["incidents", id, "tasks"]) => ("task.add", id.to_string()),
+        ("POST" | "PUT", ["incidents", id, "tasks", t, "status"]) => {
+            ("task.status", format!("{id} {t}"))
+        }
         ("POST", ["incidents", id, ..]) => ("incident.update", id.to_string()),
         (_, ["case-studies", "import"] | ["admin", "case-studies", "import"]) => {
             ("import.case_studies", String::new())

@@ -16,6 +16,7 @@ use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_case_study_id;
 use crate::domain::{IncidentDetail, Observation};
 use crate::render::ingest::StepTriageView;
+use crate::render::teamwork::TeamView;
 use crate::render::{Link, timestamp};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
@@ -30,8 +31,10 @@ pub async fn page(
     let upgrade = UpgradeNotes::load(&state, &detail).await?;
     let triage = state.store.step_alerts(&id).await?;
     let origin = state.store.incident_origin(&id).await?;
+    let team = super::team::team_view(&state, &id).await?;
     let mut page = DetailPage::build(&state.atlas.get(), detail, &triage);
     page.upgrade = upgrade;
+    page.team = team;
     page.origin = origin.map(|(source, external_id, order_unknown)| OriginView {
         source,
         external_id,
@@ -248,6 +251,8 @@ pub struct DetailPage {
     upgrade: UpgradeNotes,
     /// Where a bulk-imported incident came from, and whether its step order is unknown.
     origin: Option<OriginView>,
+    /// Owner, participants, tasks, comments and activity (`templates/incidents/_team.html`).
+    team: TeamView,
 }
 
 pub struct OriginView {
@@ -319,6 +324,7 @@ impl DetailPage {
             tags: i.tags,
             atlas_release: i.atlas_release,
             upgrade: UpgradeNotes::default(),
+            team: TeamView::default(),
         }
     }
 }

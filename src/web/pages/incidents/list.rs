@@ -67,6 +67,7 @@ pub struct Row {
     step_count: i64,
     target: String,
     tags: Vec<String>,
+    owner: Option<String>,
 }
 
 pub struct PageLink {
@@ -95,6 +96,8 @@ pub struct ListPage {
     next_href: Option<String>,
     page_links: Vec<PageLink>,
     q: String,
+    /// `mine`, `unassigned` or empty.
+    assigned: String,
     target: String,
     tag: String,
     technique: String,
@@ -183,8 +186,9 @@ fn active_filters(atlas: &ActiveAtlas, p: &FilterParams) -> Vec<ActiveFilter> {
         clear(&mut without);
         push(format!("{name}: {shown}"), without);
     }
-    let texts: [(&str, &Option<String>, Clear); 6] = [
+    let texts: [(&str, &Option<String>, Clear); 7] = [
         ("Search", &p.q, |x| x.q = None),
+        ("Assigned", &p.assigned, |x| x.assigned = None),
         ("Target", &p.target, |x| x.target = None),
         ("Occurred from", &p.from, |x| x.from = None),
         ("Occurred to", &p.to, |x| x.to = None),
@@ -295,6 +299,7 @@ impl ListPage {
                 title: s.incident.title,
                 target: s.incident.target,
                 tags: s.incident.tags,
+                owner: s.members.owner,
             })
             .collect();
         ListPage {
@@ -313,6 +318,7 @@ impl ListPage {
             techniques_all: p.techniques_match.as_deref().map(str::trim) == Some("all"),
             page_links,
             q: text(&p.q),
+            assigned: text(&p.assigned),
             target: text(&p.target),
             tag: joined(&p.tag),
             technique: joined(&p.technique),

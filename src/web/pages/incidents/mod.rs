@@ -16,6 +16,7 @@ mod list;
 pub mod routes;
 mod step_actions;
 mod steps;
+mod team;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 
 use axum::routing::{get, post};
 
-use super::{detail, incident_form, list, step_actions, steps};
+use super::{detail, incident_form, list, step_actions, steps, team};
 use crate::web::Routes;
 
 /// Largest body of the case-study paste form: the YAML limit of
@@ -94,6 +94,42 @@ pub fn routes() -> Routes {
             "/incidents/{id}/steps/{step}/form",
             post(step_actions::reload_edit),
         )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/members",
+            post(team::assign),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/comments",
+            post(team::add_comment),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/comments/{comment}",
+            post(team::edit_comment),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/comments/{comment}/edit",
+            get(team::edit_comment_page),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/comments/{comment}/remove",
+            post(team::remove_comment),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks",
+            post(team::add_task),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks/{task}/status",
+            post(team::task_status),
+        )
+        .require(ReadIncidents, "/tasks", get(team::my_tasks))
         .body_limit(FORM_BODY_LIMIT);
     let import = Routes::new()
         .require(

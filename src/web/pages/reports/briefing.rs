@@ -96,6 +96,7 @@ async fn load(
         serious: &serious,
         story: extras.story.as_ref(),
         paper_class: paper_class(paper),
+        tasks: extras.tasks,
     });
     Ok(Loaded {
         period,

@@ -13,10 +13,10 @@ use axum::extract::{RawQuery, State};
 
 use super::{ReportParams, period_data, today};
 use crate::domain::Status;
-use crate::render::dashboard::{Choices, DashboardView};
+use crate::render::dashboard::{Choices, DASHBOARD_OVERDUE, DashboardView, fill_dashboard};
 use crate::render::period::Preset;
 use crate::render::report::kinds;
-use crate::service::reports;
+use crate::service::{reports, teamwork};
 use crate::store::IncidentQuery;
 use crate::web::{AppError, AppState};
 
@@ -71,5 +71,15 @@ pub async fn page(
         open_anytime,
     );
     view.first_run = first_run;
+    let ids: Vec<String> = view.latest.iter().map(|l| l.id.clone()).collect();
+    let now = chrono::Utc::now();
+    let t = teamwork::task_summary(&state.store, &ids, now, DASHBOARD_OVERDUE).await?;
+    fill_dashboard(
+        &mut view,
+        &t.members,
+        &t.overdue,
+        t.counts,
+        now.date_naive(),
+    );
     Ok(DashboardPage { view })
 }

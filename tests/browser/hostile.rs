@@ -52,6 +52,10 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/?period=all", Title),
     ("/briefing?period=all", TitleSomewhere),
     ("/incidents/{id}/retrospective", Title),
+    // Issue #16: the owner's lists (the hostile incident is owned by the
+    // admin, with a hostile comment and task on it).
+    ("/incidents?assigned=mine", Title),
+    ("/tasks", TitleSomewhere),
 ];
 
 /// `<script>` that would set the flag to `who`.
@@ -312,6 +316,27 @@ async fn hostile_strings_stay_text_on_every_page() {
         .to_string();
     let title = incident["title"].as_str().unwrap().to_string();
     assert_eq!(title, line("title"), "the title was stored as given");
+    // Teamwork on it: the admin owns it, a hostile comment and task.
+    let team = [
+        ("members", "PUT", json!({"owner": "admin"})),
+        ("comments", "POST", json!({"body": markdown("comment")})),
+        (
+            "tasks",
+            "POST",
+            json!({"title": line("task"), "owner": "admin", "due_on": "2020-01-01"}),
+        ),
+    ];
+    for (what, method, body) in team {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let res = app
+            .client
+            .request(method, app.url(&format!("/api/v1/incidents/{id}/{what}")))
+            .json(&body)
+            .send()
+            .await
+            .expect("teamwork");
+        assert!(res.status().is_success(), "{what}: {}", res.status());
+    }
 
     let pages: Vec<(String, Shows)> = PAGES
         .iter()

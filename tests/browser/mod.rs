@@ -36,6 +36,7 @@ mod picker;
 mod record;
 mod roles;
 mod subpages;
+mod team;
 mod triage;
 
 use std::io::{Read, Write};

@@ -549,3 +549,131 @@ async fn tasks_from_the_retrospective_my_tasks_and_overdue_counts() {
         (Some("bob"), Some("Write the report"))
     );
 }
+
+#[tokio::test]
+async fn observables_are_normalised_linked_across_incidents_and_validated() {
+    let app = TestApp::spawn().await;
+    let vera = app.client_named("vera", Role::Viewer).await;
+    let first = create(&app, "Exfiltration to a paste site").await;
+    let second = create(&app, "Same infrastructure again").await;
+    let app = &app;
+    let add = |id: &str, kind: &str, value: &str| {
+        let path = format!("/api/v1/incidents/{id}/observables");
+        let body = json!({"kind": kind, "value": value});
+        async move { app.post_json(&path, &body).await }
+    };
+    // Defanged on one incident, plain (and in another case) on the other.
+    let (status, list) = add(&first, "url", "hxxps://evil[.]example/Drop?id=7").await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    assert_eq!(list[0]["value"], "https://evil.example/Drop?id=7");
+    let (status, _) = add(&second, "url", "https://EVIL.example/Drop?id=7").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = add(&second, "ip", "203.0.113[.]9").await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The same value again is no second row.
+    let (status, list) = add(&second, "url", "hxxps://evil(.)example/Drop?id=7").await;
+    assert_eq!(
+        (status, list.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2))
+    );
+
+    let (_, list) = app
+        .get_json(&format!("/api/v1/incidents/{first}/observables"))
+        .await;
+    assert_eq!(list[0]["other_incidents"], 1);
+    let (_, page) = app.get(&format!("/incidents/{first}")).await;
+    assert!(
+        page.contains("seen in 1 other incident"),
+        "the link on the page"
+    );
+    let link = "/observables?kind=url&#38;value=https%3A%2F%2Fevil%2Eexample%2FDrop%3Fid%3D7";
+    assert!(page.contains(link), "links to the observable's page");
+    // The observable's page, asked for in the defanged form, lists both.
+    let (status, html) = app
+        .get("/observables?kind=url&value=hxxps%3A%2F%2Fevil%5B.%5Dexample%2FDrop%3Fid%3D7")
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Seen in 2 incidents."));
+    assert!(
+        html.contains("Exfiltration to a paste site") && html.contains("Same infrastructure again")
+    );
+
+    // Malformed and oversize values: 422 naming the field; a viewer may not add.
+    for (kind, value, field) in [
+        ("ip", "999.1.1.1".to_string(), "value"),
+        ("ip", "10.0.0".to_string(), "value"),
+        ("hash", "not-a-hash".to_string(), "value"),
+        ("account", "a".repeat(2049), "value"),
+        ("colour", " ".to_string(), "kind, value"),
+    ] {
+        let (status, e) = add(&first, kind, &value).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind} {e}");
+        assert_eq!(e["field"], field, "{kind}");
+    }
+    let (status, html) = app.get("/observables?kind=ip&value=300.1.1.1").await;
+    assert_eq!(status, 422, "{html}");
+    let (status, _) = send_json(
+        &vera,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/incidents/{first}/observables")),
+        &json!({"kind": "ip", "value": "10.0.0.1"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // In the incident's JSON export and on its timeline.
+    let full = app.incident(&second).await;
+    assert_eq!(full["observables"].as_array().unwrap().len(), 2);
+    assert!(
+        full["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "observable_added" && e["new_value"] == "203.0.113.9")
+    );
+}
+
+#[tokio::test]
+async fn alert_ingestion_fills_observables_from_well_known_fields() {
+    let app = TestApp::spawn().await;
+    let alert = json!({"id": "a-1", "time": "2026-03-01T10:00:00Z", "technique": "AML.T0051",
+        "title": "Prompt injection", "source": "guard",
+        "host": {"name": "GPU-Node-7"}, "user": {"name": "svc-trainer"},
+        "source.ip": "198.51.100.4", "model": {"name": "Llama-3-8B"},
+        "destination": {"ip": "not an ip"}});
+    let (status, report) = app
+        .post_alerts("/api/v1/alerts", "application/json", alert.to_string())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let id = report["incidents"][0]
+        .as_str()
+        .expect("incident")
+        .to_string();
+    let (_, list) = app
+        .get_json(&format!("/api/v1/incidents/{id}/observables"))
+        .await;
+    let mut got: Vec<(String, String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap().to_string(),
+                o["value"].as_str().unwrap().to_string(),
+                o["origin"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("account", "svc-trainer"),
+        ("domain", "gpu-node-7"),
+        ("ip", "198.51.100.4"),
+        ("model", "llama-3-8b"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string(), "alert".to_string()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -62,6 +62,8 @@ pub enum EventKind {
     TaskEdited,
     TaskDone,
     TaskReopened,
+    ObservableAdded,
+    ObservableRemoved,
 }
 
 impl EventKind {
@@ -85,6 +87,8 @@ impl EventKind {
         EventKind::TaskEdited,
         EventKind::TaskDone,
         EventKind::TaskReopened,
+        EventKind::ObservableAdded,
+        EventKind::ObservableRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +112,8 @@ impl EventKind {
             EventKind::TaskEdited => "task_edited",
             EventKind::TaskDone => "task_done",
             EventKind::TaskReopened => "task_reopened",
+            EventKind::ObservableAdded => "observable_added",
+            EventKind::ObservableRemoved => "observable_removed",
         }
     }
 

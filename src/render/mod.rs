@@ -12,6 +12,7 @@ pub mod links;
 pub mod matrix;
 pub mod matrix_query;
 pub mod measure;
+pub mod observables;
 pub mod period;
 pub mod plain;
 pub mod report;

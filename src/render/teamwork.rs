@@ -77,6 +77,8 @@ pub fn sentence(e: &Event) -> String {
         EventKind::TaskEdited => "edited a task".into(),
         EventKind::TaskDone => "completed a task".into(),
         EventKind::TaskReopened => "reopened a task".into(),
+        EventKind::ObservableAdded => format!("added the observable ({s})"),
+        EventKind::ObservableRemoved => format!("removed the observable ({s})"),
     }
 }
 
@@ -217,6 +219,8 @@ pub struct TeamView {
     pub comments: Vec<CommentView>,
     pub tasks: Vec<TaskView>,
     pub open_tasks: usize,
+    /// Its observables (`templates/incidents/_observables.html`).
+    pub observables: super::observables::ObservablesView,
 }
 
 /// The plain data a [`TeamView`] is built from.
@@ -226,6 +230,7 @@ pub struct TeamInput<'a> {
     pub comments: &'a [Comment],
     pub tasks: &'a [Task],
     pub workers: &'a [String],
+    pub observables: &'a [crate::domain::observable::Observable],
     pub viewer: Option<(&'a str, Role)>,
     pub now: DateTime<Utc>,
 }
@@ -256,6 +261,7 @@ pub fn team_view(i: &TeamInput<'_>) -> TeamView {
             .collect(),
         open_tasks: tasks.iter().filter(|t| !t.done).count(),
         tasks,
+        observables: super::observables::observables_view(i.observables),
     }
 }
 

@@ -26,7 +26,9 @@ use crate::domain::alert::{
     CorrelationRule, Hit, MAX_ALERTS_PER_REQUEST, ParsedAlert, correlation_key, fallback_rule,
     parse_alert, tidy,
 };
-use crate::store::{AlertTx, NewAlert, NewHit, NewStep, StepState, Store, StoreResult, new_id};
+use crate::store::{
+    AlertTx, NewAlert, NewHit, NewObservable, NewStep, StepState, Store, StoreResult, new_id,
+};
 
 /// Ingestion requests take turns inside this process, so that they queue here
 /// instead of polling SQLite's lock.
@@ -583,6 +585,22 @@ pub async fn ingest(
     let mut tx = c.tx;
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
+    // The hosts, users, IPs, models and datasets the alerts name, on their incidents.
+    let found: Vec<NewObservable> = alerts
+        .iter()
+        .zip(&fresh)
+        .filter_map(|(a, (_, _, raw))| Some((a.incident_id.clone()?, raw)))
+        .flat_map(|(incident_id, raw)| {
+            super::observables::from_alert(raw)
+                .into_iter()
+                .map(move |(kind, value)| NewObservable {
+                    incident_id: incident_id.clone(),
+                    kind,
+                    value,
+                })
+        })
+        .collect();
+    tx.insert_observables(&found, &options.received_by).await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -47,6 +47,7 @@ pub struct Teamwork {
     pub tasks: Vec<Task>,
     /// Users who may own or take part (analysts and admins), by name.
     pub workers: Vec<String>,
+    pub observables: Vec<crate::domain::observable::Observable>,
 }
 
 pub async fn load(store: &Store, incident_id: &str) -> Result<Teamwork, StoreError> {
@@ -56,6 +57,7 @@ pub async fn load(store: &Store, incident_id: &str) -> Result<Teamwork, StoreErr
         comments: store.comments(incident_id).await?,
         tasks: store.tasks(incident_id).await?,
         workers: workers(store).await?,
+        observables: store.observables(incident_id).await?,
     })
 }
 

@@ -817,6 +817,11 @@ impl AlertTx {
         Ok(())
     }
 
+    /// The transaction's connection, for the other store modules' writes.
+    pub(super) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())

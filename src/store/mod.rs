@@ -13,6 +13,7 @@ mod imports;
 mod incidents;
 mod matrix;
 mod matrix_patch;
+mod observables;
 mod pool;
 mod release_list;
 mod report;
@@ -38,6 +39,7 @@ pub use matrix::{
     TechniqueHits,
 };
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
+pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
 pub use pool::{BUSY_TIMEOUT, Store, StoreError, StoreResult, now_rfc3339};
 pub use report::{ReportData, ReportIncident, ReportStep};

@@ -167,7 +167,8 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
                 .replace("{id}", &id)
                 .replace("{step}", &step)
                 .replace("{q}", "prompt")
-                .replace("{tag}", "support");
+                .replace("{tag}", "support")
+                .replace("{obs}", "report.pdf");
             (path, 200)
         })
         .collect();

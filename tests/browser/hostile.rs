@@ -56,6 +56,7 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     // admin, with a hostile comment and task on it).
     ("/incidents?assigned=mine", Title),
     ("/tasks", TitleSomewhere),
+    ("/observables?kind=file-name&value={obs}", Title),
 ];
 
 /// `<script>` that would set the flag to `who`.
@@ -325,6 +326,11 @@ async fn hostile_strings_stay_text_on_every_page() {
             "POST",
             json!({"title": line("task"), "owner": "admin", "due_on": "2020-01-01"}),
         ),
+        (
+            "observables",
+            "POST",
+            json!({"kind": "file-name", "value": line("obs")}),
+        ),
     ];
     for (what, method, body) in team {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -345,7 +351,8 @@ async fn hostile_strings_stay_text_on_every_page() {
                 .replace("{id}", &id)
                 .replace("{step}", &step)
                 .replace("{q}", &url_encode(&svg("title")))
-                .replace("{tag}", &url_encode(&TAGS[0].to_lowercase()));
+                .replace("{tag}", &url_encode(&TAGS[0].to_lowercase()))
+                .replace("{obs}", &url_encode(&line("obs")));
             (path, *shows)
         })
         .collect();

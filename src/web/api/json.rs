@@ -47,6 +47,8 @@ pub struct IncidentJson {
     pub comments: Option<Vec<Comment>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<Vec<Event>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observables: Option<Vec<crate::domain::observable::Observable>>,
 }
 
 /// Adds the team's work (owner, participants, tasks, comments, activity) to an incident's JSON.
@@ -56,6 +58,7 @@ pub fn with_team(mut json: IncidentJson, team: Teamwork) -> IncidentJson {
     json.tasks = Some(team.tasks);
     json.comments = Some(team.comments);
     json.activity = Some(team.events);
+    json.observables = Some(team.observables);
     json
 }
 
@@ -130,6 +133,7 @@ pub fn incident_json(i: &Incident) -> IncidentJson {
         tasks: None,
         comments: None,
         activity: None,
+        observables: None,
     }
 }
 

@@ -112,6 +112,16 @@ pub fn routes() -> Routes {
             put(teamwork::task_status_handler),
         )
         .require(
+            ReadIncidents,
+            "/incidents/{id}/observables",
+            get(teamwork::observables_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/observables",
+            post(teamwork::add_observable_handler),
+        )
+        .require(
             ManageReleases,
             "/case-studies/import",
             post(import_release_case_studies_handler),

@@ -122,3 +122,30 @@ pub async fn task_status_handler(
     uc::set_task_status(&state.store, &id, &task, &body.status, &who.by()).await?;
     tasks_handler(State(state), Path(id)).await
 }
+
+pub async fn observables_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    crate::service::incidents::get(&state.store, &id).await?;
+    let list = crate::service::observables::of_incident(&state.store, &id).await?;
+    Ok(Json(list).into_response())
+}
+
+/// Body: `{"kind": "ip", "value": "10[.]0[.]0[.]1", "step_id": …}`; answers
+/// 201 with the incident's observables (200 when it had this one already).
+pub async fn add_observable_handler(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    who: SignedIn,
+    ApiJson(body): ApiJson<crate::domain::observable::ObservableInput>,
+) -> ApiResult<Response> {
+    let added = crate::service::observables::add(&state.store, &id, &body, &who.by()).await?;
+    let list = crate::service::observables::of_incident(&state.store, &id).await?;
+    let status = if added.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(list)).into_response())
+}

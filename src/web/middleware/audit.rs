@@ -63,6 +63,10 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
             ("comment.remove", format!("{id} {c}"))
         }
         ("POST", ["incidents", id, "tasks"]) => ("task.add", id.to_string()),
+        ("POST", ["incidents", id, "observables"]) => ("observable.add", id.to_string()),
+        ("POST", ["incidents", id, "observables", o, "remove"]) => {
+            ("observable.remove", format!("{id} {o}"))
+        }
         ("POST" | "PUT", ["incidents", id, "tasks", t, "status"]) => {
             ("task.status", format!("{id} {t}"))
         }

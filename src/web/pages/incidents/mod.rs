@@ -13,6 +13,7 @@
 mod detail;
 mod incident_form;
 mod list;
+mod observables;
 pub mod routes;
 mod step_actions;
 mod steps;

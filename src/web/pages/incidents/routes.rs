@@ -2,7 +2,7 @@
 
 use axum::routing::{get, post};
 
-use super::{detail, incident_form, list, step_actions, steps, team};
+use super::{detail, incident_form, list, observables, step_actions, steps, team};
 use crate::web::Routes;
 
 /// Largest body of the case-study paste form: the YAML limit of
@@ -130,6 +130,17 @@ pub fn routes() -> Routes {
             post(team::task_status),
         )
         .require(ReadIncidents, "/tasks", get(team::my_tasks))
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/observables",
+            post(observables::add),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/observables/{observable}/remove",
+            post(observables::remove),
+        )
+        .require(ReadIncidents, "/observables", get(observables::page))
         .body_limit(FORM_BODY_LIMIT);
     let import = Routes::new()
         .require(

@@ -49,6 +49,7 @@ pub(crate) async fn team_view(state: &AppState, id: &str) -> Result<TeamView, Ap
         comments: &t.comments,
         tasks: &t.tasks,
         workers: &t.workers,
+        observables: &t.observables,
         viewer: visitor.user.as_ref().map(|(n, r)| (n.as_str(), *r)),
         now: Utc::now(),
     }))

@@ -1,0 +1,200 @@
+//! Observables of incidents (migration 0021), and the incidents sharing one.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use super::teamwork::record_event;
+use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
+use crate::domain::observable::{Observable, ObservableKind};
+use crate::domain::teamwork::EventKind;
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    incident_id: String,
+    step_id: Option<String>,
+    kind: String,
+    value: String,
+    origin: String,
+    created_at: String,
+    created_by: String,
+    other_incidents: i64,
+}
+
+impl Row {
+    fn into_observable(self) -> StoreResult<Observable> {
+        Ok(Observable {
+            kind: ObservableKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("observable kind `{}`", self.kind)))?,
+            id: self.id,
+            incident_id: self.incident_id,
+            step_id: self.step_id,
+            value: self.value,
+            origin: self.origin,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            other_incidents: self.other_incidents,
+        })
+    }
+}
+
+/// One observable an alert names, for [`insert_observable`].
+#[derive(Debug, Clone)]
+pub struct NewObservable {
+    pub incident_id: String,
+    pub kind: ObservableKind,
+    pub value: String,
+}
+
+/// Adds `(kind, value)` to an incident unless it is there already; answers
+/// the new ID (`None`: it was there). Records the event.
+pub(super) async fn insert_observable(
+    conn: &mut SqliteConnection,
+    o: &NewObservable,
+    step_id: Option<&str>,
+    origin: &str,
+    by: &str,
+) -> StoreResult<Option<String>> {
+    let id = new_id("obs-");
+    let done = sqlx::query(
+        "INSERT INTO observables (id, incident_id, step_id, kind, value, origin, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (incident_id, kind, value) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&o.incident_id)
+    .bind(step_id)
+    .bind(o.kind.as_str())
+    .bind(&o.value)
+    .bind(origin)
+    .bind(now_rfc3339())
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    record_event(
+        conn,
+        &o.incident_id,
+        by,
+        EventKind::ObservableAdded,
+        o.kind.label(),
+        "",
+        &o.value,
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+const SELECT: &str = "SELECT o.id, o.incident_id, o.step_id, o.kind, o.value, o.origin, o.created_at, o.created_by,
+     (SELECT COUNT(DISTINCT x.incident_id) FROM observables x
+      WHERE x.kind = o.kind AND x.value = o.value AND x.incident_id <> o.incident_id) AS other_incidents
+     FROM observables o";
+
+impl Store {
+    /// An incident's observables, by kind and value, each with how many other incidents share it.
+    pub async fn observables(&self, incident_id: &str) -> StoreResult<Vec<Observable>> {
+        let sql = format!("{SELECT} WHERE o.incident_id = $1 ORDER BY o.kind, o.value");
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(Row::into_observable).collect()
+    }
+
+    /// Every incident holding `(kind, value)`: (incident ID, title, observable), newest first.
+    pub async fn incidents_with_observable(
+        &self,
+        kind: ObservableKind,
+        value: &str,
+    ) -> StoreResult<Vec<(String, Observable)>> {
+        let sql = format!(
+            "SELECT i.title AS title, r.* FROM ({SELECT} WHERE o.kind = $1 AND o.value = $2) r
+             JOIN incidents i ON i.id = r.incident_id ORDER BY i.updated_at DESC, i.id LIMIT 500"
+        );
+        #[derive(FromRow)]
+        struct Titled {
+            title: String,
+            #[sqlx(flatten)]
+            row: Row,
+        }
+        let rows: Vec<Titled> = sqlx::query_as(&sql)
+            .bind(kind.as_str())
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.title, r.row.into_observable()?)))
+            .collect()
+    }
+
+    /// Adds an observable (checked by the caller); `None` when the incident has it already.
+    pub async fn add_observable(
+        &self,
+        o: &NewObservable,
+        step_id: Option<&str>,
+        by: &str,
+    ) -> StoreResult<Option<String>> {
+        let (mut tx, _turn) = self.write().await?;
+        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM incidents WHERE id = $1")
+            .bind(&o.incident_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound(format!("incident {}", o.incident_id)));
+        }
+        let id = insert_observable(&mut tx, o, step_id, "manual", by).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn remove_observable(
+        &self,
+        incident_id: &str,
+        id: &str,
+        by: &str,
+    ) -> StoreResult<()> {
+        let (mut tx, _turn) = self.write().await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT kind, value FROM observables WHERE incident_id = $1 AND id = $2",
+        )
+        .bind(incident_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((kind, value)) = row else {
+            return Err(StoreError::NotFound(format!("observable {id}")));
+        };
+        sqlx::query("DELETE FROM observables WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let label = ObservableKind::parse(&kind).map_or(kind.as_str(), |k| k.label());
+        record_event(
+            &mut tx,
+            incident_id,
+            by,
+            EventKind::ObservableRemoved,
+            label,
+            &value,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl super::AlertTx {
+    /// The observables named by the alerts just stored, on their incidents.
+    pub async fn insert_observables(
+        &mut self,
+        found: &[NewObservable],
+        by: &str,
+    ) -> StoreResult<()> {
+        for o in found {
+            insert_observable(self.conn(), o, None, "alert", by).await?;
+        }
+        Ok(())
+    }
+}

@@ -676,4 +676,32 @@ async fn alert_ingestion_fills_observables_from_well_known_fields() {
         .map(|(k, v)| (k.to_string(), v.to_string(), "alert".to_string()))
         .collect();
     assert_eq!(got, want);
+    // A second alert folds into the incident: the timeline says so, and by whom.
+    let again = json!({"id": "a-2", "time": "2026-03-01T10:05:00Z", "technique": "AML.T0051",
+        "title": "Prompt injection", "source": "guard"});
+    let (status, report) = app
+        .post_alerts("/api/v1/alerts", "application/json", again.to_string())
+        .await;
+    assert_eq!(
+        (status, report["folded"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{report}"
+    );
+    let (_, activity) = app
+        .get_json(&format!("/api/v1/incidents/{id}/activity"))
+        .await;
+    let alerts: Vec<&Value> = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alerts")
+        .collect();
+    assert_eq!(alerts.len(), 2, "{activity:#}");
+    assert_eq!(alerts[1]["new_value"], "1 alert");
+    assert!(
+        alerts[1]["actor"].as_str().unwrap().starts_with("admin"),
+        "{activity:#}"
+    );
+    let (_, page) = app.get(&format!("/incidents/{id}")).await;
+    assert!(page.contains("folded alerts into the incident"));
 }

@@ -409,6 +409,21 @@ async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_
         ]
     );
 
+    // Each upgraded incident's timeline says it moved, from which release to which.
+    for inc in &plan.incidents {
+        let events = app.store.events(&inc.id).await.unwrap();
+        let upgraded = events
+            .iter()
+            .rev()
+            .find(|e| e.kind == atlasview::domain::teamwork::EventKind::Upgraded)
+            .unwrap_or_else(|| panic!("no upgrade event on {}", inc.id));
+        assert_eq!(
+            (upgraded.old_value.as_str(), upgraded.new_value.as_str()),
+            (inc.from_release.as_str(), "2026.07"),
+            "{upgraded:?}"
+        );
+    }
+
     // Each case as the report said.
     let steps = &snap2[&a].steps;
     assert_eq!(

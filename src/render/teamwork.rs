@@ -67,7 +67,7 @@ pub fn sentence(e: &Event) -> String {
         EventKind::Owner if e.new_value.is_empty() => "removed the owner".into(),
         EventKind::Owner => "changed the owner".into(),
         EventKind::Participants => "changed the participants".into(),
-        EventKind::Upgraded => format!("upgraded the incident to a new ATLAS release ({s})"),
+        EventKind::Upgraded => "upgraded the incident to a new ATLAS release".into(),
         EventKind::Alerts => "folded alerts into the incident".into(),
         EventKind::Reimported => format!("refreshed the incident from {s}"),
         EventKind::CommentAdded => "commented".into(),

@@ -340,13 +340,12 @@ impl Store {
                     .await?;
                 }
             }
-            let steps = format!("{} steps", inc.steps.len());
             super::teamwork::record_event(
                 &mut tx,
                 &inc.id,
                 &w.actor,
                 crate::domain::teamwork::EventKind::Upgraded,
-                &steps,
+                "atlas_release",
                 &inc.from_release,
                 &w.to_release,
             )

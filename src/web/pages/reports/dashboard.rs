@@ -71,15 +71,15 @@ pub async fn page(
         open_anytime,
     );
     view.first_run = first_run;
+    with_tasks(&state, &mut view).await?;
+    Ok(DashboardPage { view })
+}
+
+/// The owners of the latest incidents and the overdue tasks (issue #16).
+async fn with_tasks(state: &AppState, view: &mut DashboardView) -> Result<(), AppError> {
     let ids: Vec<String> = view.latest.iter().map(|l| l.id.clone()).collect();
     let now = chrono::Utc::now();
     let t = teamwork::task_summary(&state.store, &ids, now, DASHBOARD_OVERDUE).await?;
-    fill_dashboard(
-        &mut view,
-        &t.members,
-        &t.overdue,
-        t.counts,
-        now.date_naive(),
-    );
-    Ok(DashboardPage { view })
+    fill_dashboard(view, &t.members, &t.overdue, t.counts, now.date_naive());
+    Ok(())
 }

@@ -7,6 +7,7 @@
 //! each made once. Bounded by entries and bytes (least recently used
 //! first), so distinct filter URLs cannot grow memory.
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::body::Bytes;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::atlas::ActiveAtlas;
 use crate::store::DataStamp;
+use crate::web::AppError;
 use crate::web::compress::{self, Forms};
 use crate::web::lru::Lru;
 
@@ -160,17 +162,143 @@ impl ResponseSlot {
         ResponseSlot::new(stamp, atlas, kind, query)
     }
 
-    pub fn get(&self) -> Option<Cached> {
+    fn get(&self) -> Option<Cached> {
         if !self.key.stamp.cacheable() {
             return None;
         }
         responses().get(&self.key).cloned()
     }
 
-    pub fn put(self, value: Cached) {
-        if !self.key.stamp.cacheable() {
-            return;
+    /// The cached response, or the one `render` makes (then kept). Requests
+    /// that miss the same entry at once (every view right after a write)
+    /// take turns: the first renders, the others find its result, so a
+    /// write costs one render, not one per waiting visitor.
+    pub async fn get_or_render<F>(self, render: F) -> Result<Cached, AppError>
+    where
+        F: AsyncFnOnce() -> Result<Cached, AppError>,
+    {
+        if let Some(hit) = self.get() {
+            return Ok(hit);
         }
-        responses().insert(self.key, value);
+        if !self.key.stamp.cacheable() {
+            return render().await;
+        }
+        let turn = in_flight().entry(self.key.clone()).or_default().clone();
+        let guard = turn.lock().await;
+        let result = match self.get() {
+            Some(hit) => Ok(hit),
+            None => match render().await {
+                Ok(fresh) => {
+                    responses().insert(self.key.clone(), fresh.clone());
+                    Ok(fresh)
+                }
+                Err(e) => Err(e),
+            },
+        };
+        drop(guard);
+        // The last one out removes the turn (the map holds one `Arc`).
+        let mut map = in_flight();
+        if map
+            .get(&self.key)
+            .is_some_and(|t| Arc::strong_count(t) <= 2)
+        {
+            map.remove(&self.key);
+        }
+        drop(map);
+        drop(turn);
+        result
+    }
+}
+
+type Turns = HashMap<ResponseKey, Arc<tokio::sync::Mutex<()>>>;
+
+/// The entries being rendered now, each with the turn its requests take.
+static IN_FLIGHT: LazyLock<Mutex<Turns>> = LazyLock::new(Default::default);
+
+fn in_flight() -> std::sync::MutexGuard<'static, Turns> {
+    match IN_FLIGHT.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::atlas::model::{Release, SourceFormat};
+    use crate::atlas::{ActiveAtlas, ReleaseInfo};
+
+    fn atlas() -> ActiveAtlas {
+        let release = Release {
+            version: "t".into(),
+            name: "t".into(),
+            format: SourceFormat::Legacy,
+            tactics: vec![],
+            techniques: vec![],
+            mitigations: vec![],
+            case_studies: vec![],
+        };
+        let info = ReleaseInfo {
+            version: "t".into(),
+            name: "t".into(),
+            format: "legacy".into(),
+            source: "t".into(),
+            imported_at: "single-flight".into(),
+            is_active: true,
+            has_descriptions: false,
+            tactic_count: 0,
+            technique_count: 0,
+            mitigation_count: 0,
+            case_study_count: 0,
+        };
+        ActiveAtlas::new(info, release)
+    }
+
+    #[tokio::test]
+    async fn requests_missing_one_entry_at_once_render_it_once() {
+        let atlas = atlas();
+        let stamp = DataStamp {
+            database: Some(Arc::from(std::path::Path::new("/single-flight.db"))),
+            version: 7,
+        };
+        let renders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let slot = ResponseSlot::new(&stamp, &atlas, "test", "q=1".into());
+            let renders = renders.clone();
+            tasks.push(tokio::spawn(async move {
+                slot.get_or_render(async || {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(Cached::html("<p>once</p>".into()))
+                })
+                .await
+                .map(|c| c.body)
+            }));
+        }
+        for t in tasks {
+            assert_eq!(&t.await.unwrap().unwrap()[..], b"<p>once</p>");
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "one render for eight requests"
+        );
+        assert!(in_flight().is_empty(), "no turn is left behind");
+        // A failed render is not kept: the next request renders again.
+        let slot = ResponseSlot::new(&stamp, &atlas, "test", "q=2".into());
+        let failed = slot
+            .get_or_render(async || Err(AppError::Internal("boom".into())))
+            .await;
+        assert!(failed.is_err());
+        let slot = ResponseSlot::new(&stamp, &atlas, "test", "q=2".into());
+        let ok = slot
+            .get_or_render(async || Ok(Cached::html("<p>again</p>".into())))
+            .await
+            .unwrap();
+        assert_eq!(&ok.body[..], b"<p>again</p>");
     }
 }

@@ -172,23 +172,23 @@ where
     } else {
         ResponseSlot::new(&stamp, &atlas, kind, query)
     };
-    if let Some(hit) = slot.get() {
-        return Ok(hit.respond());
-    }
-    let aggregate = aggregate_for(state, &stamp, req).await?;
-    let atlas = for_platforms(atlas, req);
-    let scores = scores_of(&atlas, &aggregate, req);
-    let earlier = earlier_names(state, req).await?;
-    let fresh = render(Loaded {
-        stamp,
-        atlas,
-        aggregate,
-        scores,
-        earlier,
-    })
-    .await?;
-    slot.put(fresh.clone());
-    Ok(fresh.respond())
+    let body = slot
+        .get_or_render(async || {
+            let aggregate = aggregate_for(state, &stamp, req).await?;
+            let atlas = for_platforms(atlas, req);
+            let scores = scores_of(&atlas, &aggregate, req);
+            let earlier = earlier_names(state, req).await?;
+            render(Loaded {
+                stamp,
+                atlas,
+                aggregate,
+                scores,
+                earlier,
+            })
+            .await
+        })
+        .await?;
+    Ok(body.respond())
 }
 
 /// Parses the raw query of a matrix route.

@@ -239,12 +239,10 @@ where
     let atlas = state.atlas.get();
     let key = format!("{}\n{}", raw.unwrap_or(""), today());
     let slot = ResponseSlot::for_visitor(&stamp, &atlas, kind, key);
-    if let Some(hit) = slot.get() {
-        return Ok(hit.respond());
-    }
-    let fresh = Cached::html(render().await?);
-    slot.put(fresh.clone());
-    Ok(fresh.respond())
+    let body = slot
+        .get_or_render(async || Ok(Cached::html(render().await?)))
+        .await?;
+    Ok(body.respond())
 }
 
 /// Today in UTC (the reports' clock).

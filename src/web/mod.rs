@@ -12,6 +12,7 @@ pub mod extract;
 pub mod lru;
 pub mod middleware;
 pub mod pages;
+pub mod response_cache;
 pub mod routes;
 pub mod state;
 

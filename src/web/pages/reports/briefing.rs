@@ -9,12 +9,11 @@
 //! server-side when a Chromium is installed.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Paper, ReportParams, period_data, period_query, today, with_query};
+use super::{Paper, ReportParams, cached_report, period_data, period_query, today, with_query};
 use crate::export::pdf::{self, PRINT_CSP};
 use crate::render::briefing::sheet::story_incident;
 use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
@@ -29,7 +28,7 @@ pub struct Choice {
     pub current: bool,
 }
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "reports/briefing.html")]
 pub struct BriefingPage {
     pub sheet: BriefingSheetView,
@@ -108,10 +107,19 @@ async fn load(
 pub async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<BriefingPage, AppError> {
-    let params = ReportParams::parse(raw.as_deref())?;
+) -> Result<Response, AppError> {
+    cached_report(&state, "briefing", raw.as_deref(), async || {
+        let page = build(&state, raw.as_deref()).await?;
+        page.render()
+            .map_err(|e| AppError::Internal(format!("briefing: {e}")))
+    })
+    .await
+}
+
+async fn build(state: &AppState, raw: Option<&str>) -> Result<BriefingPage, AppError> {
+    let params = ReportParams::parse(raw)?;
     let paper = params.paper()?;
-    let loaded = load(&state, &params, paper).await?;
+    let loaded = load(state, &params, paper).await?;
     let own = |period_pairs: Vec<(&'static str, String)>, cs: bool, paper: Option<Paper>| {
         let mut pairs = period_pairs;
         if cs {

@@ -80,7 +80,7 @@ async fn build(state: &AppState, raw: Option<&str>) -> Result<DashboardPage, App
         open_anytime,
     );
     view.first_run = first_run;
-    with_tasks(&state, &mut view).await?;
+    with_tasks(state, &mut view).await?;
     Ok(DashboardPage { view })
 }
 

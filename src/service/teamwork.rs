@@ -226,9 +226,10 @@ pub async fn add_task(
         .as_deref()
         .map(str::trim)
         .filter(|o| !o.is_empty());
-    let owner_ok = owner.is_none_or(|o| check_worker(&workers, "owner", o).is_ok());
-    if !owner_ok && !errors.iter().any(|e| e.field == "owner") {
-        errors.push(check_worker(&workers, "owner", owner.unwrap_or("")).unwrap_err());
+    if let Some(Err(e)) = owner.map(|o| check_worker(&workers, "owner", o))
+        && !errors.iter().any(|e| e.field == "owner")
+    {
+        errors.push(e);
     }
     if let Some(d) = &mut draft {
         if let Some(step) = &d.step_id {

@@ -520,6 +520,19 @@ fn push_time_bound(
             .push_bind(text(bound));
         return;
     }
+    // The widest of the bounds first, which the column's index can answer
+    // (the `CASE` alone makes SQLite read every incident); the `CASE`
+    // then decides for each precision within it.
+    let bounds = PRECISIONS.iter().map(|&p| lower_bound(rule, p, bound));
+    let widest = if op == "<" {
+        bounds.max()
+    } else {
+        bounds.min()
+    };
+    if let Some(widest) = widest {
+        qb.push(format!(" AND i.{column}_at {op} "))
+            .push_bind(text(widest));
+    }
     qb.push(format!(" AND i.{column}_at {op} CASE i.{column}_precision"));
     for p in PRECISIONS {
         if p == crate::domain::Precision::Time {

@@ -651,3 +651,134 @@ fn the_checker_finds_what_it_should() {
         "{wrong:?}"
     );
 }
+
+/// The files of `src/web`: (path relative to `src`, the text before any
+/// `#[cfg(test)] mod tests`).
+fn web_files() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut raw = Vec::new();
+    read_tree(&src.join("web"), &mut raw);
+    let prefix = format!("{}/", src.display());
+    raw.into_iter()
+        .map(|(path, text)| {
+            let text = match text.find("#[cfg(test)]\nmod tests") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            (
+                path.strip_prefix(&prefix).unwrap_or(&path).to_string(),
+                text,
+            )
+        })
+        .collect()
+}
+
+/// Every `store.method` in `code` (a `Store` called directly), with its line.
+fn store_calls(code: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = code[from..].find("store").map(|i| i + from) {
+        from = i + "store".len();
+        let before = code[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = code[from..].trim_start();
+        let Some(after_dot) = rest.strip_prefix('.') else {
+            continue;
+        };
+        let method: String = after_dot
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !method.is_empty() {
+            out.push((code[..i].matches('\n').count() + 1, method));
+        }
+    }
+    out
+}
+
+/// The web layer reads and writes through `service`: no `Store` method is
+/// called in `src/web` (passing `&state.store` to a service function is how).
+#[test]
+fn the_web_layer_calls_no_store_method() {
+    let mut calls = Vec::new();
+    for (path, text) in web_files() {
+        for (line, method) in store_calls(&strip(&text)) {
+            calls.push(format!("{path} (about line {line}): store.{method}"));
+        }
+    }
+    assert!(
+        calls.is_empty(),
+        "call a service function instead:\n{}",
+        calls.join("\n")
+    );
+}
+
+/// `(name, lines)` of every function in `text` longer than `limit` lines,
+/// counted from its `fn` line to its closing brace; `only_async` keeps the
+/// handlers (and middleware), else the others.
+fn long_functions(text: &str, limit: usize, only_async: bool) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let rest = ["pub(crate) ", "pub(super) ", "pub "]
+            .iter()
+            .find_map(|p| trimmed.strip_prefix(p))
+            .unwrap_or(trimmed);
+        let (is_async, rest) = match rest.strip_prefix("async ") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let Some(name) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        if is_async != only_async || line.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = name
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let close = format!("{indent}}}");
+        let end = if line.trim_end().ends_with('}') {
+            n
+        } else {
+            (n + 1..lines.len())
+                .find(|&k| lines[k].trim_end() == close)
+                .unwrap_or(lines.len() - 1)
+        };
+        if end - n + 1 > limit {
+            out.push((name, end - n + 1));
+        }
+    }
+    out
+}
+
+/// Handlers are thin (parse, call one service or render function, answer):
+/// no `async fn` in `src/web` is over 40 lines.
+#[test]
+fn no_handler_in_the_web_layer_is_over_40_lines() {
+    let mut long = Vec::new();
+    for (path, text) in web_files() {
+        for (name, n) in long_functions(&text, 40, true) {
+            long.push(format!("{path}: {name} has {n} lines"));
+        }
+    }
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+#[test]
+fn the_length_checks_see_what_they_should() {
+    let code = "fn a() {\n    let x = state\n        .store\n        .list();\n}\n\
+                async fn b(store: &Store) {\n    g(&state.store).await;\n    store.ping();\n}\n";
+    let methods: Vec<String> = store_calls(code).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(methods, ["list", "ping"]);
+    let long = long_functions(code, 3, true);
+    assert_eq!(long, [("b".to_string(), 4)]);
+    assert_eq!(long_functions(code, 3, false), [("a".to_string(), 5)]);
+    assert!(long_functions(code, 5, false).is_empty());
+}

@@ -12,12 +12,15 @@ pub mod links;
 pub mod matrix;
 pub mod matrix_query;
 pub mod measure;
+pub mod paper;
 pub mod period;
 pub mod plain;
 pub mod report;
 pub mod retrospective;
 pub mod story;
 pub mod study_story;
+pub mod technique_incidents;
+pub mod technique_index;
 pub mod text;
 pub mod visitor;
 

@@ -95,15 +95,15 @@ pub async fn create_token_for(
 }
 
 pub async fn list_rules(store: &Store) -> Result<Vec<RuleRow>, ServiceError> {
-    Ok(store.list_rules().await?)
+    Ok(super::ingest::list_rules(store).await?)
 }
 
 /// Deletes a correlation rule by name.
 pub async fn delete_rule(store: &Store, name: &str, actor: &str) -> Result<(), ServiceError> {
-    if !store.delete_rule(name).await? {
+    if !super::ingest::delete_rule(store, name, actor, "").await? {
         return Err(ValidationError::new("name", format!("no rule named {name}")).into());
     }
-    audit(store, actor, "rule.delete", name.to_string(), String::new()).await
+    Ok(())
 }
 
 pub async fn list_releases(store: &Store) -> Result<Vec<ReleaseInfo>, ServiceError> {
@@ -133,4 +133,9 @@ pub async fn diff_releases(
     }
     let table = super::upgrade::successor_table(store).await?;
     Ok(diff::diff(&releases[0], &releases[1], &table))
+}
+
+/// Whether the database answers (the health check).
+pub async fn ping(store: &Store) -> Result<(), crate::store::StoreError> {
+    store.ping().await
 }

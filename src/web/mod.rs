@@ -128,7 +128,7 @@ async fn refuse_impossible_static_names(
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match crate::service::admin::ping(&state.store).await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

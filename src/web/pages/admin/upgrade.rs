@@ -75,7 +75,7 @@ async fn view(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<UpgradeAdminPage, AppError> {
-    let releases = state.store.list_releases().await?;
+    let releases = crate::service::releases::list(&state.store).await?;
     let newest = releases
         .iter()
         .map(|r| r.version.clone())
@@ -89,9 +89,7 @@ async fn view(
             .entries()
             .cloned()
             .collect(),
-        upgrades: state
-            .store
-            .list_upgrades()
+        upgrades: upgrade::list(&state.store)
             .await?
             .into_iter()
             .map(|record| UpgradeRow {
@@ -291,9 +289,7 @@ async fn report_handler(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let shown: String = id.chars().take(40).collect();
-    let (record, report) = state
-        .store
-        .get_upgrade(&id)
+    let (record, report) = upgrade::get(&state.store, &id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Upgrade “{shown}”")))?;
     let plan: UpgradePlan = serde_json::from_str(&report)

@@ -20,11 +20,13 @@ use axum::routing::get;
 
 use crate::atlas::ids::{is_case_study_id, is_mitigation_id, is_tactic_id, is_technique_id};
 use crate::atlas::{ActiveAtlas, CaseStudy, Mitigation, ReleaseInfo, Tactic, Technique, markdown};
+use crate::render::technique_incidents::TechniqueIncidentsView;
 use crate::render::{
     ExternalRef, Link, MatrixColumn, MatrixOptions, MatrixView, SubtechniqueMode, http_url,
     incident_date, maturity_class, timestamp,
 };
-use crate::web::pages::matrix::technique_incidents::TechniqueIncidents;
+use crate::service::{incidents, releases};
+use crate::web::pages::matrix::technique_incidents;
 use crate::web::{AppError, AppState};
 
 pub fn routes() -> Routes {
@@ -48,7 +50,7 @@ async fn technique(
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
     if let Some(t) = atlas.technique(&id).filter(|_| is_technique_id(&id)) {
-        let incidents = TechniqueIncidents::load(&state.store, &atlas, &id, raw.as_deref()).await?;
+        let incidents = technique_incidents::load(&state, &atlas, &id, raw.as_deref()).await?;
         let mut page = TechniquePage::build(&atlas, &atlas, t, None);
         page.incidents = Some(incidents);
         return Ok(page.into_response());
@@ -58,7 +60,7 @@ async fn technique(
     let successor = table
         .resolve(&id, |s| atlas.technique(s).is_some())
         .map(|s| Link::technique(&atlas, &s));
-    let Some(former) = former_release(&state, &id).await? else {
+    let Some(former) = releases::former_release(&state.store, &id).await? else {
         // Retired before any stored release: the successor table still knows it.
         let entry = table
             .get(&id)
@@ -131,34 +133,13 @@ async fn study(
         .flatten()
         .ok_or_else(|| not_found("Case study", &id))?;
     let mut page = StudyPage::build(&atlas, cs);
-    page.incident_copy = state.store.incident_copy_of(&cs.id).await?;
+    page.incident_copy = incidents::copy_of_case_study(&state.store, &cs.id).await?;
     Ok(page)
 }
 
 async fn releases(State(state): State<AppState>) -> Result<ReleasesPage, AppError> {
-    let stored = state.store.list_releases().await?;
+    let stored = releases::list(&state.store).await?;
     Ok(ReleasesPage::build(state.atlas.get().info.clone(), stored))
-}
-
-/// The newest stored release that still has a technique the active release
-/// lacks, loaded whole so its page can name tactics, parent and mitigations.
-async fn former_release(state: &AppState, id: &str) -> Result<Option<ActiveAtlas>, AppError> {
-    if !is_technique_id(id) {
-        return Ok(None);
-    }
-    let Some((version, _)) = state.store.find_technique_anywhere(id).await? else {
-        return Ok(None);
-    };
-    let Some(release) = state.store.load_release(&version).await? else {
-        return Ok(None);
-    };
-    let info = state
-        .store
-        .list_releases()
-        .await?
-        .into_iter()
-        .find(|r| r.version == version);
-    Ok(info.map(|info| ActiveAtlas::new(info, release)))
 }
 
 fn not_found(kind: &str, id: &str) -> AppError {
@@ -225,7 +206,7 @@ pub struct TechniquePage {
     description_html: Option<String>,
     has_descriptions: bool,
     /// Incidents whose steps use it (with the matrix's filters), in the active release.
-    incidents: Option<TechniqueIncidents>,
+    incidents: Option<TechniqueIncidentsView>,
     /// For a technique the active release lacks: its successor there, if known.
     successor: Option<Link>,
 }

@@ -46,9 +46,7 @@ async fn load(state: &AppState, version: &str, field: &str) -> Result<Release, A
             format!("{field}: name a stored release"),
         ));
     }
-    state
-        .store
-        .load_release(version)
+    crate::service::releases::load(&state.store, version)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("ATLAS release “{shown}”")))
 }

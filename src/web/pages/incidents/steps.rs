@@ -179,7 +179,7 @@ pub struct EarlierNames {
 
 impl EarlierNames {
     async fn load(state: &AppState) -> Result<Self, AppError> {
-        let rows = state.store.technique_names_anywhere().await?;
+        let rows = crate::service::releases::technique_names_anywhere(&state.store).await?;
         let mut names = Vec::new();
         for (id, name, parent) in rows {
             let shown = match parent {

@@ -3,11 +3,10 @@
 //! under the operator's name (`cli:<user>`).
 
 use super::ServiceError;
-use crate::atlas::ReleaseInfo;
 use crate::atlas::diff::{self, ReleaseDiff};
 use crate::domain::ValidationError;
 use crate::domain::auth::Role;
-use crate::store::{AuditEvent, RuleRow, Store, TokenInfo, User, now_rfc3339};
+use crate::store::{AuditEvent, Store, TokenInfo, User, now_rfc3339};
 
 /// Records one administrative change.
 pub async fn audit(
@@ -94,27 +93,12 @@ pub async fn create_token_for(
     Ok(token)
 }
 
-pub async fn list_rules(store: &Store) -> Result<Vec<RuleRow>, ServiceError> {
-    Ok(super::ingest::list_rules(store).await?)
-}
-
 /// Deletes a correlation rule by name.
 pub async fn delete_rule(store: &Store, name: &str, actor: &str) -> Result<(), ServiceError> {
     if !super::ingest::delete_rule(store, name, actor, "").await? {
         return Err(ValidationError::new("name", format!("no rule named {name}")).into());
     }
     Ok(())
-}
-
-pub async fn list_releases(store: &Store) -> Result<Vec<ReleaseInfo>, ServiceError> {
-    Ok(store.list_releases().await?)
-}
-
-/// Makes a stored release the active one; returns how many queued alerts
-/// it maps.
-pub async fn activate_release(store: &Store, version: &str) -> Result<usize, ServiceError> {
-    store.activate_release(version).await?;
-    super::releases::remap_alerts(store).await
 }
 
 /// What changed between two stored releases.

@@ -169,16 +169,18 @@ pub async fn reload(store: &Store) -> Result<ActiveAtlas, ServiceError> {
     Ok(active)
 }
 
-/// Makes a stored release the active one, records who did it, and answers
-/// it loaded (see [`reload`]).
+/// Makes a stored release the active one, maps the queued alerts it knows,
+/// records who did it, and answers it loaded with how many alerts it mapped
+/// (the admin page and the CLI).
 pub async fn activate(
     store: &Store,
     version: &str,
     actor: &str,
     ip: &str,
-) -> Result<ActiveAtlas, ServiceError> {
+) -> Result<(ActiveAtlas, usize), ServiceError> {
     store.activate_release(version).await?;
-    let active = reload(store).await?;
+    let active = load_or_seed(store).await?;
+    let mapped = super::ingest::remap_unmapped(store, &active).await?;
     store
         .audit(AuditEvent {
             actor: actor.to_string(),
@@ -188,7 +190,7 @@ pub async fn activate(
             ip: ip.to_string(),
         })
         .await?;
-    Ok(active)
+    Ok((active, mapped))
 }
 
 /// Records an import in the audit log: its outcome, where it came from

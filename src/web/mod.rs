@@ -12,6 +12,7 @@ pub mod extract;
 pub mod lru;
 pub mod middleware;
 pub mod pages;
+pub mod rate_limit;
 pub mod routes;
 pub mod state;
 
@@ -39,9 +40,7 @@ pub use state::{AppState, AtlasCell};
 use extract::auth;
 use middleware::{audit, csrf, request_log, security_headers};
 
-/// Where `static/` is served from: the crate's own folder, so the binary works
-/// from any working directory of a source checkout.
-const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+use assets::STATIC_DIR;
 
 /// Body limit of routes that set none of their own (HTML forms).
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;

@@ -4,7 +4,7 @@
 //! against the one role-capability table ([`Role::can`]).
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
@@ -16,10 +16,25 @@ use crate::domain::auth::{Capability, Role};
 use crate::render::visitor::{self, Visitor};
 use crate::service::accounts;
 use crate::store::Resolved;
-use crate::web::middleware::request_log::RequestActor;
 use crate::web::{ApiError, AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "atlasview_session";
+
+/// Who made the request, filled in by the authentication guard once it
+/// knows; the log reads it when the response is ready.
+#[derive(Debug, Clone, Default)]
+pub struct RequestActor(Arc<OnceLock<String>>);
+
+impl RequestActor {
+    /// Records the user name (first call wins).
+    pub fn set(&self, name: String) {
+        let _ = self.0.set(name);
+    }
+
+    pub fn get(&self) -> &str {
+        self.0.get().map_or("-", String::as_str)
+    }
+}
 
 /// The authenticated caller of a request (absent for anonymous requests).
 #[derive(Debug, Clone)]

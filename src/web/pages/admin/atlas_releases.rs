@@ -329,7 +329,7 @@ async fn activate(
     HtmlForm(form): HtmlForm<ActivateForm>,
 ) -> Result<Response, AppError> {
     let version = form.version.trim().to_string();
-    let active = releases::activate(&state.store, &version, &actor.name, &actor.ip).await?;
+    let (active, _) = releases::activate(&state.store, &version, &actor.name, &actor.ip).await?;
     state.atlas.set(active);
     let q = serde_html_form::to_string([("done", format!("release {version} is now active"))])
         .unwrap_or_default();

@@ -1,6 +1,7 @@
 //! View models: pure code that turns the in-memory ATLAS release (and later
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
+pub mod atlas;
 pub mod briefing;
 pub mod charts;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod measure;
 pub mod paper;
 pub mod period;
 pub mod plain;
+pub mod release_diff;
 pub mod report;
 pub mod retrospective;
 pub mod story;
@@ -22,6 +24,7 @@ pub mod study_story;
 pub mod technique_incidents;
 pub mod technique_index;
 pub mod text;
+pub mod upgrade_report;
 pub mod visitor;
 
 pub use matrix::{

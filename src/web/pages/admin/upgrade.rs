@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::atlas::successors::Entry;
 use crate::atlas::{ReleaseInfo, version::compare_versions};
 use crate::render::timestamp;
+use crate::render::upgrade_report::{AppliedView, UpgradeReportView};
 use crate::service::upgrade::{self, SuccessorInput, UpgradePlan, Who};
 use crate::store::UpgradeRecord;
 use crate::web::extract::auth::Actor;
@@ -49,9 +50,6 @@ pub fn routes() -> Routes {
             post(clear_successor_handler),
         )
 }
-
-/// Incidents shown in full on a report page; the CLI prints every one.
-const SHOWN: usize = 500;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/upgrade.html")]
@@ -126,108 +124,23 @@ fn done(message: &str) -> Response {
 
 // ------------------------------------------------------------------ reports
 
-struct StepRow {
-    position: i64,
-    tactic_id: String,
-    technique_id: String,
-    technique_name: String,
-    kind: &'static str,
-    label: &'static str,
-    text: String,
-    flagged: bool,
-}
-
-struct IncidentRow {
-    id: String,
-    title: String,
-    from_release: String,
-    flagged: usize,
-    steps: Vec<StepRow>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/upgrade_report.html")]
 struct ReportPage {
-    /// `None` for a dry run; the stored upgrade otherwise.
-    applied: Option<AppliedView>,
-    to_release: String,
-    summary: String,
-    summary_counts: upgrade::UpgradeSummary,
-    digest: String,
-    changed: Vec<IncidentRow>,
-    /// Incidents whose steps all stay as they are.
-    unchanged: Vec<(String, String, String)>,
-    hidden: usize,
+    view: UpgradeReportView,
 }
 
-struct AppliedView {
-    id: String,
-    at: String,
-    actor: String,
-}
-
-fn label(kind: &str) -> &'static str {
-    match kind {
-        "unchanged" => "unchanged",
-        "renamed" => "renamed",
-        "tactic_mismatch" => "tactic no longer served",
-        "remapped" => "remapped to successor",
-        _ => "retired, no successor",
+impl std::ops::Deref for ReportPage {
+    type Target = UpgradeReportView;
+    fn deref(&self) -> &UpgradeReportView {
+        &self.view
     }
 }
 
 impl ReportPage {
     fn build(plan: &UpgradePlan, applied: Option<AppliedView>) -> Self {
-        let mut changed = Vec::new();
-        let mut unchanged = Vec::new();
-        let mut hidden = 0;
-        for inc in &plan.incidents {
-            let all_same = inc
-                .steps
-                .iter()
-                .all(|s| s.change == upgrade::StepChange::Unchanged);
-            if all_same {
-                if unchanged.len() < SHOWN {
-                    unchanged.push((inc.id.clone(), inc.title.clone(), inc.from_release.clone()));
-                } else {
-                    hidden += 1;
-                }
-                continue;
-            }
-            if changed.len() >= SHOWN {
-                hidden += 1;
-                continue;
-            }
-            changed.push(IncidentRow {
-                id: inc.id.clone(),
-                title: inc.title.clone(),
-                from_release: inc.from_release.clone(),
-                flagged: inc.flagged(),
-                steps: inc
-                    .steps
-                    .iter()
-                    .map(|s| StepRow {
-                        position: s.position,
-                        tactic_id: s.tactic_id.clone(),
-                        technique_id: s.technique_id.clone(),
-                        technique_name: s.technique_name.clone(),
-                        kind: s.kind(),
-                        label: label(s.kind()),
-                        text: s.describe(),
-                        flagged: s.flagged(),
-                    })
-                    .collect(),
-            });
-        }
         ReportPage {
-            applied,
-            to_release: plan.to_release.clone(),
-            summary: plan.summary.to_string(),
-            summary_counts: plan.summary.clone(),
-            digest: plan.digest(),
-            changed,
-            unchanged,
-            hidden,
+            view: UpgradeReportView::build(plan, applied),
         }
     }
 }

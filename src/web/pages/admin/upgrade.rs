@@ -184,10 +184,7 @@ async fn apply_handler(
                 .to_string(),
         ));
     }
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::apply(&state.store, &plan, &who, |_| {}).await? {
         Some(id) => Ok(see_other(&format!("/admin/atlas/upgrades/{id}"))),
         None => Ok(done(&format!(
@@ -217,15 +214,20 @@ async fn report_handler(
 
 // ------------------------------------------------------------- successors
 
+/// Who changes the successor table (or upgrades), for the audit record.
+fn who(actor: Actor) -> Who {
+    Who {
+        actor: actor.name,
+        ip: actor.ip,
+    }
+}
+
 async fn set_successor_handler(
     State(state): State<AppState>,
     actor: Actor,
     HtmlForm(form): HtmlForm<SuccessorInput>,
 ) -> Result<Response, AppError> {
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::set_successor(&state.store, &form, &who).await {
         Ok(e) => Ok(done(&match &e.successor {
             Some(s) => format!("{} now has the successor {s}.", e.technique),
@@ -246,10 +248,7 @@ async fn clear_successor_handler(
     actor: Actor,
     HtmlForm(form): HtmlForm<ClearForm>,
 ) -> Result<Response, AppError> {
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::clear_successor(&state.store, &form.technique, &who).await {
         Ok(()) => Ok(done(&format!(
             "The override of {} was removed.",

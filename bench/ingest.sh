@@ -50,7 +50,7 @@ trap cleanup EXIT INT TERM
 
 export RUST_LOG=warn
 "$BIN" --database-url "$DB" demo seed --incidents 2000 --steps 20000 >/dev/null 2>&1
-echo "bench-password-0123" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
+echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
 TOKEN=$("$BIN" --database-url "$DB" token create --user bench --role ingest 2>/dev/null)
 "$BIN" --database-url "$DB" rules add "per host" --key host.name --window 24h >/dev/null 2>&1
 

@@ -56,7 +56,7 @@ echo "== seeding $INCIDENTS demo incidents with $STEPS steps"
 RELEASE="$ROOT/../shared/atlas/ATLAS-5.6.0.yaml"
 [ -f "$RELEASE" ] && "$BIN" --database-url "$DB" atlas import "$RELEASE" >/dev/null 2>&1
 "$BIN" --database-url "$DB" demo seed --incidents "$INCIDENTS" --steps "$STEPS" >/dev/null 2>&1
-echo "bench-password-0123" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
+echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
 TOKEN=$("$BIN" --database-url "$DB" token create --user bench --role viewer 2>/dev/null)
 
 CORES=$(nproc)

@@ -133,3 +133,75 @@ async fn many_distinct_filter_urls_do_not_grow_the_caches_past_their_bounds() {
     assert_eq!(aggregates, MAX_AGGREGATES, "the aggregate cache filled up");
     assert_eq!(responses, MAX_RESPONSES, "the response cache filled up");
 }
+
+/// The dashboard and the briefing are kept whole per data version, release,
+/// query, visitor and day: a repeated view is the same bytes, a write made
+/// by another connection to the database (another process or node) shows at
+/// once, and one visitor's page is never served to another.
+#[tokio::test]
+async fn cached_reports_follow_every_write_and_every_visitor() {
+    let app = TestApp::spawn().await;
+    let (status, created) = app
+        .post_json(
+            "/api/v1/incidents",
+            &serde_json::json!({
+                "title": "Cached dashboard row", "severity": "critical",
+                "occurred_at": chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    for path in ["/", "/briefing?period=all"] {
+        let first = fetch(&app, path, "gzip").await;
+        assert_eq!(header(&first, "content-encoding"), "gzip");
+        let first = gunzip(&first.bytes().await.unwrap());
+        let again = gunzip(&fetch(&app, path, "gzip").await.bytes().await.unwrap());
+        assert_eq!(first, again, "{path}: a repeated view is the same page");
+        assert!(
+            String::from_utf8_lossy(&first).contains("Cached dashboard row"),
+            "{path}"
+        );
+    }
+
+    // A write through another connection, as another process would make it.
+    let other = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE incidents SET title = 'Renamed elsewhere' WHERE id = ?")
+        .bind(&id)
+        .execute(&other)
+        .await
+        .unwrap();
+    other.close().await;
+    for path in ["/", "/briefing?period=all"] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Renamed elsewhere"), "{path} shows the write");
+        assert!(
+            !body.contains("Cached dashboard row"),
+            "{path} is not stale"
+        );
+    }
+
+    // The admin's page (with the admin menu) is not the viewer's.
+    let (_, admin_page) = app.get("/").await;
+    assert!(
+        admin_page.contains("href=\"/admin"),
+        "the admin sees the admin menu"
+    );
+    let viewer = app.client_as(atlasview::domain::auth::Role::Viewer).await;
+    let viewer_page = viewer
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(viewer_page.contains("Renamed elsewhere"));
+    assert!(
+        !viewer_page.contains("href=\"/admin"),
+        "a viewer never gets the admin's cached page"
+    );
+}

@@ -729,6 +729,44 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     let (_, page) = app.get(&format!("/techniques/{RETIRED_WITHOUT}")).await;
     assert!(page.contains("its successor is <a href=\"/techniques/AML.T0003\">"));
 
+    // Without JavaScript, "Remove override" asks on a page of its own first
+    // (the list's form is a GET; the script posts in place instead).
+    let (_, doc) = app.page("/admin/atlas/upgrade").await;
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let form = doc
+        .select(&sel("form[action='/admin/atlas/successors/clear']"))
+        .next()
+        .expect("a remove-override form");
+    assert_eq!(form.value().attr("method"), Some("get"));
+    assert!(form.value().attr("data-confirm-then-post").is_some());
+    let (_, doc) = app
+        .page(&format!(
+            "/admin/atlas/successors/clear?technique={RETIRED_WITH}"
+        ))
+        .await;
+    let question: String = doc.select(&sel("h1")).flat_map(|h| h.text()).collect();
+    assert!(
+        question.starts_with(&format!("Remove your override for {RETIRED_WITH}")),
+        "{question}"
+    );
+    let posted = doc
+        .select(&sel("form[method=post] input[name=technique]"))
+        .next()
+        .and_then(|i| i.value().attr("value"));
+    assert_eq!(posted, Some(RETIRED_WITH));
+    let out = cli(&db, &["atlas", "successors", "list"]);
+    assert!(
+        text(&out.stdout).contains("AML.T0019      → (none)"),
+        "asking removes nothing"
+    );
+    assert_eq!(
+        app.get("/admin/atlas/successors/clear?technique=AML.T9999")
+            .await
+            .0,
+        404,
+        "no override to remove"
+    );
+
     // Removing the overrides brings the shipped table back.
     let (status, _, _) = app
         .post_form(

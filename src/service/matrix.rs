@@ -1,5 +1,6 @@
-//! What the matrix pages count: the data version (the caches' key) and the
-//! aggregate of a filter, counted whole or patched from an earlier one.
+//! What the matrix pages count: the data version (the key of the response
+//! caches, the reports' too) and the aggregate of a filter, counted whole or
+//! patched from an earlier one.
 
 use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store, StoreResult, TechniqueHits};
 

@@ -13,6 +13,7 @@ pub mod lru;
 pub mod middleware;
 pub mod pages;
 pub mod rate_limit;
+pub mod response_cache;
 pub mod routes;
 pub mod state;
 

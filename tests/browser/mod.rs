@@ -35,6 +35,7 @@ mod matrix;
 mod picker;
 mod record;
 mod roles;
+mod search;
 mod subpages;
 mod triage;
 

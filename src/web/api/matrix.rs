@@ -163,7 +163,7 @@ pub async fn matrix_handler(
     let req = matrix::request(&raw)?;
     Ok(
         cached_response(&state, &req, "api", async |loaded: Loaded| {
-            Ok(matrix::json(matrix_json(&loaded, &req), None))
+            Ok(matrix::Cached::json(matrix_json(&loaded, &req), None))
         })
         .await?,
     )

@@ -75,6 +75,46 @@ pub async fn rule_delete(
     })
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TechniqueQuery {
+    technique: String,
+}
+
+/// `GET /admin/atlas/successors/clear?technique=…`: removing an admin's
+/// successor override.
+pub async fn successor_clear(
+    State(state): State<AppState>,
+    q: Result<Query<TechniqueQuery>, QueryRejection>,
+) -> Result<ConfirmPage, AppError> {
+    let technique = query(q)?.technique;
+    let table = crate::service::upgrade::successor_table(&state.store).await?;
+    let Some(entry) = table.get(technique.trim()).filter(|e| e.is_override()) else {
+        return Err(AppError::NotFound(format!(
+            "An override for “{}”",
+            shown(&technique)
+        )));
+    };
+    let ours = entry.successor.as_deref().unwrap_or("none");
+    let after = match &entry.shipped {
+        Some(s) => format!("the successor shipped with atlasview, {s}, applies again"),
+        None => "no successor applies (atlasview ships none for it)".to_string(),
+    };
+    Ok(ConfirmPage {
+        question: format!(
+            "Remove your override for {} (successor {ours})?",
+            entry.technique
+        ),
+        consequence: format!(
+            "Upgrades from now on use the table without it: {after}. Upgrades already applied stay as they are."
+        ),
+        action: "/admin/atlas/successors/clear",
+        fields: vec![("technique", entry.technique.clone())],
+        button: "Remove the override",
+        cancel_href: "/admin/atlas/upgrade",
+    })
+}
+
 /// A token the visitor may revoke, or 404.
 async fn token_page(
     state: &AppState,

@@ -47,7 +47,7 @@ pub fn routes() -> Routes {
         .require(
             ManageReleases,
             "/admin/atlas/successors/clear",
-            post(clear_successor_handler),
+            get(crate::web::pages::confirm::successor_clear).post(clear_successor_handler),
         )
 }
 

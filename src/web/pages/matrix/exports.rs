@@ -5,7 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
-use super::{Loaded, cached_response, highlighted_view, json, request, respond, svg};
+use super::{Cached, Loaded, cached_response, highlighted_view, request};
 use crate::atlas::ActiveAtlas;
 use crate::export::navigator;
 use crate::export::svg::{self as svg_export, SvgInput};
@@ -33,7 +33,7 @@ pub async fn matrix_svg(
     let req = request(&raw)?;
     let mut res = cached_response(&state, &req, "svg", async |loaded: Loaded| {
         let body = matrix_svg_body(&loaded, &req).map_err(internal("matrix SVG"))?;
-        Ok(svg(body))
+        Ok(Cached::svg(body))
     })
     .await?;
     // Set after the cache, which is shared by downloads and inline views.
@@ -106,7 +106,10 @@ pub async fn matrix_layer(
                 value: req.platform_names().join(", "),
             });
         }
-        Ok(json(layer.to_json(), Some("atlasview-matrix-layer.json")))
+        Ok(Cached::json(
+            layer.to_json(),
+            Some("atlasview-matrix-layer.json"),
+        ))
     })
     .await
 }
@@ -118,7 +121,7 @@ pub async fn incident_layer(
     let detail = uc::get(&state.store, &id).await?;
     let layer = navigator::incident_layer(&state.atlas.get(), &detail);
     let i = &detail.incident;
-    Ok(respond(json(
+    Ok(Cached::respond(Cached::json(
         layer.to_json(),
         Some(&incident_file(&i.id, &i.title, "layer.json")),
     )))

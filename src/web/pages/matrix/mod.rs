@@ -17,15 +17,12 @@ pub mod technique_incidents;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
-use cache::ResponseSlot;
-pub use cache::{
-    Cached, MAX_AGGREGATE_BYTES, MAX_AGGREGATES, MAX_RESPONSE_BYTES, MAX_RESPONSES, cache_sizes,
-};
+use crate::web::response_cache::ResponseSlot;
+pub use crate::web::response_cache::{Cached, MAX_RESPONSE_BYTES, MAX_RESPONSES};
+pub use cache::{MAX_AGGREGATE_BYTES, MAX_AGGREGATES, cache_sizes};
 
 use crate::atlas::ActiveAtlas;
 use crate::render::MatrixView;
@@ -168,81 +165,30 @@ where
 {
     let stamp = crate::service::matrix::data_stamp(&state.store).await?;
     let atlas = state.atlas.get();
-    let mut query = req.query_string();
-    if kind == "html" {
+    let query = req.query_string();
+    let slot = if kind == "html" {
         // The page's header and controls depend on who is looking.
-        query.push('\n');
-        query.push_str(&crate::render::visitor::cache_key());
-    }
-    let slot = ResponseSlot::new(&stamp, &atlas, kind, query);
-    if let Some(hit) = slot.get() {
-        return Ok(respond(hit));
-    }
-    let aggregate = aggregate_for(state, &stamp, req).await?;
-    let atlas = for_platforms(atlas, req);
-    let scores = scores_of(&atlas, &aggregate, req);
-    let earlier = earlier_names(state, req).await?;
-    let fresh = render(Loaded {
-        stamp,
-        atlas,
-        aggregate,
-        scores,
-        earlier,
-    })
-    .await?;
-    slot.put(fresh.clone());
-    Ok(respond(fresh))
-}
-
-pub fn respond(c: Cached) -> Response {
-    let encoding = crate::web::compress::current();
-    let body = c.forms.get(&c.body, encoding);
-    let mut res = match c.filename {
-        Some(name) => (
-            [
-                (header::CONTENT_TYPE, c.content_type.to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        None => ([(header::CONTENT_TYPE, c.content_type)], body).into_response(),
+        ResponseSlot::for_visitor(&stamp, &atlas, kind, query)
+    } else {
+        ResponseSlot::new(&stamp, &atlas, kind, query)
     };
-    crate::web::compress::mark(&mut res, encoding);
-    res
-}
-
-/// A rendered HTML page as a cacheable body.
-pub fn html(body: String) -> Cached {
-    Cached {
-        content_type: "text/html; charset=utf-8",
-        filename: None,
-        body: Bytes::from(body),
-        forms: Default::default(),
-    }
-}
-
-/// An SVG document as a cacheable body.
-pub fn svg(body: String) -> Cached {
-    Cached {
-        content_type: "image/svg+xml",
-        filename: None,
-        body: Bytes::from(body),
-        forms: Default::default(),
-    }
-}
-
-/// A JSON document (a download when `filename` is given).
-pub fn json(body: String, filename: Option<&str>) -> Cached {
-    Cached {
-        content_type: "application/json",
-        filename: filename.map(str::to_string),
-        body: Bytes::from(body),
-        forms: Default::default(),
-    }
+    let body = slot
+        .get_or_render(async || {
+            let aggregate = aggregate_for(state, &stamp, req).await?;
+            let atlas = for_platforms(atlas, req);
+            let scores = scores_of(&atlas, &aggregate, req);
+            let earlier = earlier_names(state, req).await?;
+            render(Loaded {
+                stamp,
+                atlas,
+                aggregate,
+                scores,
+                earlier,
+            })
+            .await
+        })
+        .await?;
+    Ok(body.respond())
 }
 
 /// Parses the raw query of a matrix route.

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::{Loaded, cached_response, highlighted_view, html, request, technique_search};
+use super::{Cached, Loaded, cached_response, highlighted_view, request, technique_search};
 use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
 use crate::render::grid::MatrixGrid;
@@ -29,7 +29,7 @@ pub async fn matrix(
         let body = page
             .render()
             .map_err(|e| AppError::Internal(format!("matrix page: {e}")))?;
-        Ok(html(body))
+        Ok(Cached::html(body))
     })
     .await
 }

@@ -9,12 +9,11 @@
 //! server-side when a Chromium is installed.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Paper, ReportParams, period_data, period_query, today};
+use super::{Paper, ReportParams, cached_report, period_data, period_query, today};
 use crate::export::pdf::{self, PRINT_CSP};
 use crate::render::briefing::controls::BriefingControlsView;
 use crate::render::briefing::sheet::story_incident;
@@ -24,7 +23,7 @@ use crate::render::report::{Facts, kinds};
 use crate::service::reports;
 use crate::web::{AppError, AppState};
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "reports/briefing.html")]
 pub struct BriefingPage {
     pub sheet: BriefingSheetView,
@@ -101,10 +100,19 @@ async fn load(
 pub async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<BriefingPage, AppError> {
-    let params = ReportParams::parse(raw.as_deref())?;
+) -> Result<Response, AppError> {
+    cached_report(&state, "briefing", raw.as_deref(), async || {
+        let page = build(&state, raw.as_deref()).await?;
+        page.render()
+            .map_err(|e| AppError::Internal(format!("briefing: {e}")))
+    })
+    .await
+}
+
+async fn build(state: &AppState, raw: Option<&str>) -> Result<BriefingPage, AppError> {
+    let params = ReportParams::parse(raw)?;
     let paper = params.paper()?;
-    let loaded = load(&state, &params, paper).await?;
+    let loaded = load(state, &params, paper).await?;
     Ok(BriefingPage {
         controls: BriefingControlsView::build(&loaded.period, loaded.case_studies, paper),
         pdf_available: pdf::chromium().is_some(),

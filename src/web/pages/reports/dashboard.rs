@@ -8,10 +8,10 @@
 use std::ops::Deref;
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
+use axum::response::Response;
 
-use super::{ReportParams, period_data, today};
+use super::{ReportParams, cached_report, period_data, today};
 use crate::render::dashboard::{Choices, DashboardView};
 use crate::render::period::Preset;
 use crate::render::report::kinds;
@@ -19,7 +19,7 @@ use crate::service::reports;
 use crate::web::{AppError, AppState};
 
 /// The page: the view model (its fields are the template's, through `Deref`).
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "reports/dashboard.html")]
 pub struct DashboardPage {
     pub view: DashboardView,
@@ -35,14 +35,23 @@ impl Deref for DashboardPage {
 pub async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<DashboardPage, AppError> {
-    let params = ReportParams::parse(raw.as_deref())?;
+) -> Result<Response, AppError> {
+    cached_report(&state, "dashboard", raw.as_deref(), async || {
+        let page = build(&state, raw.as_deref()).await?;
+        page.render()
+            .map_err(|e| AppError::Internal(format!("dashboard: {e}")))
+    })
+    .await
+}
+
+async fn build(state: &AppState, raw: Option<&str>) -> Result<DashboardPage, AppError> {
+    let params = ReportParams::parse(raw)?;
     let period = params.period(today(), Preset::Days90)?;
     let case_studies = params.case_studies()?;
     let refresh = params.refresh()?;
     let top = params.top()?;
     let atlas = state.atlas.get();
-    let (data, previous) = period_data(&state, &period, case_studies).await?;
+    let (data, previous) = period_data(state, &period, case_studies).await?;
     let open_anytime = reports::unresolved(&state.store, kinds(case_studies)).await?;
     let first_run = reports::nothing_recorded(&state.store).await?;
     let mut view = DashboardView::build(

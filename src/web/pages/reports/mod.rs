@@ -27,7 +27,9 @@ use crate::render::period::{Period, Preset};
 use crate::render::report;
 use crate::service::reports;
 use crate::store::{IncidentQuery, ReportData};
+use crate::web::response_cache::{Cached, ResponseSlot};
 use crate::web::{AppError, AppState};
+use axum::response::Response;
 
 /// Rows the dashboard ranks by default, and at most.
 pub use crate::render::dashboard::DEFAULT_TOP;
@@ -180,6 +182,29 @@ pub async fn period_data(
 }
 
 pub use crate::render::links::{kind_pairs, query_string, with_query};
+
+/// Serves a report page from the response cache, or renders it with
+/// `render` and keeps it. Its body is a function of the data, the release,
+/// the query, the visitor and today's date (periods are relative), and
+/// nothing else, so it stays valid until one of them changes.
+pub async fn cached_report<F>(
+    state: &AppState,
+    kind: &'static str,
+    raw: Option<&str>,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: AsyncFnOnce() -> Result<String, AppError>,
+{
+    let stamp = crate::service::matrix::data_stamp(&state.store).await?;
+    let atlas = state.atlas.get();
+    let key = format!("{}\n{}", raw.unwrap_or(""), today());
+    let slot = ResponseSlot::for_visitor(&stamp, &atlas, kind, key);
+    let body = slot
+        .get_or_render(async || Ok(Cached::html(render().await?)))
+        .await?;
+    Ok(body.respond())
+}
 
 /// Today in UTC (the reports' clock).
 pub fn today() -> NaiveDate {

@@ -15,15 +15,15 @@ pub fn md(text: Option<&str>) -> Option<String> {
 }
 
 /// What the footer line of every knowledge-base page says about the release.
-pub struct ReleaseLine {
+pub struct ReleaseLineView {
     pub version: String,
     pub source: String,
     pub has_descriptions: bool,
 }
 
-impl ReleaseLine {
+impl ReleaseLineView {
     pub fn of(info: &ReleaseInfo) -> Self {
-        ReleaseLine {
+        ReleaseLineView {
             version: info.version.clone(),
             source: info.source.clone(),
             has_descriptions: info.has_descriptions,
@@ -46,7 +46,7 @@ pub struct StudyUseView {
 }
 
 pub struct TechniqueView {
-    pub release: ReleaseLine,
+    pub release: ReleaseLineView,
     /// Set when the technique is not in the active release: the version it was last seen in.
     pub former_version: Option<String>,
     pub active_version: String,
@@ -56,7 +56,7 @@ pub struct TechniqueView {
     pub maturity: Option<String>,
     pub maturity_class: &'static str,
     /// Platforms it applies to, each with the matrix filtered to it.
-    pub platforms: Vec<PlatformLink>,
+    pub platforms: Vec<PlatformLinkView>,
     pub tactics: Vec<Link>,
     pub parent: Option<Link>,
     pub subtechniques: Vec<Link>,
@@ -97,7 +97,7 @@ impl TechniqueView {
             studies_using(source, &t.id)
         };
         TechniqueView {
-            release: ReleaseLine::of(&active.info),
+            release: ReleaseLineView::of(&active.info),
             active_version: active.info.version.clone(),
             former_version,
             id: t.id.clone(),
@@ -111,7 +111,7 @@ impl TechniqueView {
             platforms: t
                 .platforms
                 .iter()
-                .map(|p| PlatformLink {
+                .map(|p| PlatformLinkView {
                     name: p.clone(),
                     href: format!("/matrix?platform={}", crate::atlas::platform_slug(p)),
                 })
@@ -138,7 +138,7 @@ impl TechniqueView {
 }
 
 /// A platform chip: its name and the matrix of its techniques.
-pub struct PlatformLink {
+pub struct PlatformLinkView {
     pub name: String,
     pub href: String,
 }
@@ -178,7 +178,7 @@ pub fn study_date(cs: &CaseStudy) -> Option<String> {
 // ------------------------------------------------------------------ tactic
 
 pub struct TacticView {
-    pub release: ReleaseLine,
+    pub release: ReleaseLineView,
     pub id: String,
     pub name: String,
     /// 1-based column in the matrix, of `column_total`.
@@ -214,7 +214,7 @@ impl TacticView {
                 cells: Vec::new(),
             });
         TacticView {
-            release: ReleaseLine::of(&atlas.info),
+            release: ReleaseLineView::of(&atlas.info),
             id: t.id.clone(),
             name: t.name.clone(),
             position: index + 1,
@@ -238,7 +238,7 @@ pub struct AddressedView {
 }
 
 pub struct MitigationView {
-    pub release: ReleaseLine,
+    pub release: ReleaseLineView,
     pub id: String,
     pub name: String,
     pub description_html: Option<String>,
@@ -261,7 +261,7 @@ impl MitigationView {
             })
             .collect();
         MitigationView {
-            release: ReleaseLine::of(&atlas.info),
+            release: ReleaseLineView::of(&atlas.info),
             id: m.id.clone(),
             name: m.name.clone(),
             description_html: md(m.description.as_deref()),
@@ -273,7 +273,7 @@ impl MitigationView {
 
 // ------------------------------------------------------------ case studies
 
-pub struct StudyRow {
+pub struct StudyRowView {
     pub study: Link,
     pub date: Option<String>,
     pub kind: Option<String>,
@@ -282,17 +282,17 @@ pub struct StudyRow {
 }
 
 pub struct StudiesView {
-    pub release: ReleaseLine,
-    pub studies: Vec<StudyRow>,
+    pub release: ReleaseLineView,
+    pub studies: Vec<StudyRowView>,
 }
 
 impl StudiesView {
     pub fn build(atlas: &ActiveAtlas) -> Self {
-        let mut studies: Vec<StudyRow> = atlas
+        let mut studies: Vec<StudyRowView> = atlas
             .release
             .case_studies
             .iter()
-            .map(|cs| StudyRow {
+            .map(|cs| StudyRowView {
                 study: Link::study(&cs.id, &cs.name),
                 date: study_date(cs),
                 kind: cs.case_study_type.clone(),
@@ -307,7 +307,7 @@ impl StudiesView {
                 .then_with(|| a.study.id.cmp(&b.study.id))
         });
         StudiesView {
-            release: ReleaseLine::of(&atlas.info),
+            release: ReleaseLineView::of(&atlas.info),
             studies,
         }
     }
@@ -327,7 +327,7 @@ pub struct ReferenceView {
 }
 
 pub struct StudyView {
-    pub release: ReleaseLine,
+    pub release: ReleaseLineView,
     pub id: String,
     pub name: String,
     pub summary_html: Option<String>,
@@ -350,7 +350,7 @@ impl StudyView {
         StudyView {
             story: crate::render::study_story::study_story(atlas, cs, false),
             incident_copy: None,
-            release: ReleaseLine::of(&atlas.info),
+            release: ReleaseLineView::of(&atlas.info),
             id: cs.id.clone(),
             name: cs.name.clone(),
             summary_html: md(cs.summary.as_deref()),
@@ -393,21 +393,21 @@ impl StudyView {
 
 // ---------------------------------------------------------------- releases
 
-pub struct StoredRelease {
+pub struct StoredReleaseView {
     pub info: ReleaseInfo,
     pub imported_at: String,
 }
 
 pub struct ReleasesView {
     pub active: ReleaseInfo,
-    pub releases: Vec<StoredRelease>,
+    pub releases: Vec<StoredReleaseView>,
 }
 
 impl ReleasesView {
     pub fn build(active: ReleaseInfo, stored: Vec<ReleaseInfo>) -> Self {
         let releases = stored
             .into_iter()
-            .map(|info| StoredRelease {
+            .map(|info| StoredReleaseView {
                 imported_at: timestamp(&info.imported_at),
                 info,
             })

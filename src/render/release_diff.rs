@@ -7,37 +7,37 @@ use crate::atlas::diff::ReleaseDiff;
 use crate::service::upgrade::Impact;
 
 /// A tactic, technique or mitigation by ID and name.
-pub struct DiffItem {
+pub struct DiffItemView {
     pub id: String,
     pub name: String,
     pub href: String,
 }
 
-pub struct RenamedRow {
-    pub item: DiffItem,
+pub struct RenamedRowView {
+    pub item: DiffItemView,
     pub old_name: String,
 }
 
-pub struct RemovedRow {
-    pub item: DiffItem,
-    pub successor: Option<DiffItem>,
+pub struct RemovedRowView {
+    pub item: DiffItemView,
+    pub successor: Option<DiffItemView>,
 }
 
-pub struct RetacticedRow {
-    pub item: DiffItem,
-    pub old_tactics: Vec<DiffItem>,
-    pub new_tactics: Vec<DiffItem>,
+pub struct RetacticedRowView {
+    pub item: DiffItemView,
+    pub old_tactics: Vec<DiffItemView>,
+    pub new_tactics: Vec<DiffItemView>,
 }
 
-pub struct DiffSection {
+pub struct DiffSectionView {
     pub title: &'static str,
-    pub added: Vec<DiffItem>,
-    pub removed: Vec<RemovedRow>,
-    pub renamed: Vec<RenamedRow>,
-    pub retacticed: Vec<RetacticedRow>,
+    pub added: Vec<DiffItemView>,
+    pub removed: Vec<RemovedRowView>,
+    pub renamed: Vec<RenamedRowView>,
+    pub retacticed: Vec<RetacticedRowView>,
 }
 
-impl DiffSection {
+impl DiffSectionView {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
@@ -49,20 +49,20 @@ impl DiffSection {
 pub struct ReleaseDiffView {
     pub from: String,
     pub to: String,
-    pub sections: Vec<DiffSection>,
+    pub sections: Vec<DiffSectionView>,
     pub impact: Impact,
     pub json_href: String,
 }
 
-fn item(kind: &str, id: &str, name: &str) -> DiffItem {
-    DiffItem {
+fn item(kind: &str, id: &str, name: &str) -> DiffItemView {
+    DiffItemView {
         id: id.to_string(),
         name: name.to_string(),
         href: format!("/{kind}/{id}"),
     }
 }
 
-fn tactic_items(release: &Release, ids: &[String]) -> Vec<DiffItem> {
+fn tactic_items(release: &Release, ids: &[String]) -> Vec<DiffItemView> {
     ids.iter()
         .map(|id| {
             let name = release.tactic(id).map_or(id.as_str(), |t| t.name.as_str());
@@ -74,13 +74,13 @@ fn tactic_items(release: &Release, ids: &[String]) -> Vec<DiffItem> {
 impl ReleaseDiffView {
     pub fn build(old: &Release, new: &Release, d: ReleaseDiff, impact: Impact) -> Self {
         let simple =
-            |title: &'static str, kind: &str, c: &crate::atlas::diff::Changes| DiffSection {
+            |title: &'static str, kind: &str, c: &crate::atlas::diff::Changes| DiffSectionView {
                 title,
                 added: c.added.iter().map(|n| item(kind, &n.id, &n.name)).collect(),
                 removed: c
                     .removed
                     .iter()
-                    .map(|n| RemovedRow {
+                    .map(|n| RemovedRowView {
                         item: item(kind, &n.id, &n.name),
                         successor: None,
                     })
@@ -88,7 +88,7 @@ impl ReleaseDiffView {
                 renamed: c
                     .renamed
                     .iter()
-                    .map(|r| RenamedRow {
+                    .map(|r| RenamedRowView {
                         item: item(kind, &r.id, &r.new_name),
                         old_name: r.old_name.clone(),
                     })
@@ -98,7 +98,7 @@ impl ReleaseDiffView {
         let tactics = simple("Tactics", "tactics", &d.tactics);
         let mitigations = simple("Mitigations", "mitigations", &d.mitigations);
         let t = &d.techniques;
-        let techniques = DiffSection {
+        let techniques = DiffSectionView {
             title: "Techniques",
             added: t
                 .added
@@ -108,7 +108,7 @@ impl ReleaseDiffView {
             removed: t
                 .removed
                 .iter()
-                .map(|r| RemovedRow {
+                .map(|r| RemovedRowView {
                     item: item("techniques", &r.id, &r.name),
                     successor: r.successor.as_deref().map(|s| {
                         let name = new
@@ -122,7 +122,7 @@ impl ReleaseDiffView {
             renamed: t
                 .renamed
                 .iter()
-                .map(|r| RenamedRow {
+                .map(|r| RenamedRowView {
                     item: item("techniques", &r.id, &r.new_name),
                     old_name: r.old_name.clone(),
                 })
@@ -130,7 +130,7 @@ impl ReleaseDiffView {
             retacticed: t
                 .retacticed
                 .iter()
-                .map(|r| RetacticedRow {
+                .map(|r| RetacticedRowView {
                     item: item("techniques", &r.id, &r.name),
                     old_tactics: tactic_items(old, &r.old_tactics),
                     new_tactics: tactic_items(new, &r.new_tactics),

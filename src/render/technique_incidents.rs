@@ -12,11 +12,11 @@ use crate::store::{TechniqueHit, TechniqueHits};
 pub const LIMIT: usize = 50;
 
 /// One step of a listed incident.
-pub struct HitStep {
+pub struct HitStepView {
     pub label: String,
 }
 
-pub struct HitRow {
+pub struct HitRowView {
     pub id: String,
     pub title: String,
     pub href: String,
@@ -25,7 +25,7 @@ pub struct HitRow {
     pub severity_class: String,
     pub occurred: Option<String>,
     pub steps: String,
-    pub where_: Vec<HitStep>,
+    pub where_: Vec<HitStepView>,
 }
 
 pub struct TechniqueIncidentsView {
@@ -35,7 +35,7 @@ pub struct TechniqueIncidentsView {
     pub with_subtechniques: bool,
     pub total_incidents: usize,
     pub total_steps: usize,
-    pub rows: Vec<HitRow>,
+    pub rows: Vec<HitRowView>,
     /// The complete list on the incidents page, when more than shown.
     pub more_href: Option<String>,
     /// Back to the matrix with the same filters.
@@ -72,15 +72,15 @@ impl TechniqueIncidentsView {
             rows: hits
                 .incidents
                 .into_iter()
-                .map(|h| HitRow::build(atlas, technique_id, h))
+                .map(|h| HitRowView::build(atlas, technique_id, h))
                 .collect(),
             matrix_href: ctx.matrix_href,
         }
     }
 }
 
-impl HitRow {
-    fn build(atlas: &ActiveAtlas, technique_id: &str, h: TechniqueHit) -> HitRow {
+impl HitRowView {
+    fn build(atlas: &ActiveAtlas, technique_id: &str, h: TechniqueHit) -> HitRowView {
         let positions: Vec<u32> = h
             .steps
             .iter()
@@ -94,10 +94,10 @@ impl HitRow {
                 if technique != technique_id {
                     label.push_str(&format!(" · {}", Link::technique(atlas, technique).name));
                 }
-                HitStep { label }
+                HitStepView { label }
             })
             .collect();
-        HitRow {
+        HitRowView {
             href: format!("/incidents/{}", h.id),
             kind: h.kind.label(),
             severity: h.severity.label(),

@@ -8,7 +8,7 @@ use crate::atlas::ActiveAtlas;
 use crate::atlas::active::{fold_name, normalize_technique_id};
 
 /// One row of the index.
-pub struct IndexRow {
+pub struct IndexRowView {
     pub id: String,
     pub name: String,
     pub href: String,
@@ -22,7 +22,7 @@ pub struct TechniqueIndexView {
     pub version: String,
     pub q: String,
     pub total: usize,
-    pub rows: Vec<IndexRow>,
+    pub rows: Vec<IndexRowView>,
 }
 
 impl TechniqueIndexView {
@@ -65,7 +65,7 @@ impl TechniqueIndexView {
             })
             .map(|t| {
                 let (incidents, steps) = usage.get(&t.id).copied().unwrap_or((0, 0));
-                IndexRow {
+                IndexRowView {
                     id: t.id.clone(),
                     name: atlas.display_name(t),
                     href: format!("/techniques/{}", t.id),

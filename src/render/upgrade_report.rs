@@ -6,7 +6,7 @@ use crate::service::upgrade::{StepChange, UpgradePlan, UpgradeSummary};
 /// Incidents shown in full on a report page; the CLI prints every one.
 pub const SHOWN: usize = 500;
 
-pub struct UpgradeStepRow {
+pub struct UpgradeStepView {
     pub position: i64,
     pub tactic_id: String,
     pub technique_id: String,
@@ -17,12 +17,12 @@ pub struct UpgradeStepRow {
     pub flagged: bool,
 }
 
-pub struct UpgradeIncidentRow {
+pub struct UpgradeIncidentView {
     pub id: String,
     pub title: String,
     pub from_release: String,
     pub flagged: usize,
-    pub steps: Vec<UpgradeStepRow>,
+    pub steps: Vec<UpgradeStepView>,
 }
 
 pub struct UpgradeReportView {
@@ -32,7 +32,7 @@ pub struct UpgradeReportView {
     pub summary: String,
     pub summary_counts: UpgradeSummary,
     pub digest: String,
-    pub changed: Vec<UpgradeIncidentRow>,
+    pub changed: Vec<UpgradeIncidentView>,
     /// Incidents whose steps all stay as they are.
     pub unchanged: Vec<(String, String, String)>,
     pub hidden: usize,
@@ -73,7 +73,7 @@ impl UpgradeReportView {
                 hidden += 1;
                 continue;
             }
-            changed.push(UpgradeIncidentRow {
+            changed.push(UpgradeIncidentView {
                 id: inc.id.clone(),
                 title: inc.title.clone(),
                 from_release: inc.from_release.clone(),
@@ -81,7 +81,7 @@ impl UpgradeReportView {
                 steps: inc
                     .steps
                     .iter()
-                    .map(|s| UpgradeStepRow {
+                    .map(|s| UpgradeStepView {
                         position: s.position,
                         tactic_id: s.tactic_id.clone(),
                         technique_id: s.technique_id.clone(),

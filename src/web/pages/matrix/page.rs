@@ -72,7 +72,7 @@ fn choice(
 }
 
 /// A checkbox of the filter form.
-pub struct Check {
+pub struct FilterCheckView {
     name: &'static str,
     value: &'static str,
     label: &'static str,
@@ -86,9 +86,9 @@ fn checks<T: Copy + PartialEq>(
     chosen: &[T],
     value: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
-) -> Vec<Check> {
+) -> Vec<FilterCheckView> {
     all.iter()
-        .map(|&v| Check {
+        .map(|&v| FilterCheckView {
             name,
             value: value(v),
             label: label(v),
@@ -109,10 +109,10 @@ pub struct FilterForm {
     detected_to: String,
     q: String,
     search: String,
-    severities: Vec<Check>,
-    statuses: Vec<Check>,
-    kinds: Vec<Check>,
-    platforms: Vec<Check>,
+    severities: Vec<FilterCheckView>,
+    statuses: Vec<FilterCheckView>,
+    kinds: Vec<FilterCheckView>,
+    platforms: Vec<FilterCheckView>,
     steps_metric: bool,
     rollup: bool,
     observed: bool,
@@ -174,7 +174,7 @@ impl FilterForm {
             ),
             platforms: PLATFORM_SLUGS
                 .iter()
-                .map(|&slug| Check {
+                .map(|&slug| FilterCheckView {
                     name: "platform",
                     value: slug,
                     label: platform_name(slug).unwrap_or(slug),

@@ -74,11 +74,12 @@ ms() { # one request, its time to the last byte in ms
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 worst() { sort -n | tail -1; }
-N=0
 write() { # one alert in another process: a write that bumps the data version
-  N=$((N + 1))
-  printf '{"id":"bench-w-%s-%s","time":"2026-03-01T10:00:00Z","technique":"AML.T0051","source":"bench","host":{"name":"h-%s"}}\n' \
-    "$$" "$N" "$N" | "$BIN" --database-url "$DB" ingest - >/dev/null 2>&1
+  # (a fresh ID each time: write runs in subshells, where a counter would restart)
+  local n
+  n=$(date +%s%N)
+  printf '{"id":"bench-w-%s","time":"2026-03-01T10:00:00Z","technique":"AML.T0051","source":"bench","host":{"name":"h-%s"}}\n' \
+    "$n" "$n" | "$BIN" --database-url "$DB" ingest - >/dev/null 2>&1
 }
 
 PAGES=("/matrix" "/" "/briefing" "/incidents" "/incidents?page=300" "/incidents?q=prompt" "/api/v1/incidents")
@@ -156,7 +157,7 @@ plan() {
 plan "matrix rows (full count; after a write only the changed incidents)" \
   "SELECT o.incident_id, o.tactic_id, o.technique_id, o.position, i.title, i.occurred_at FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1 AND i.id IN ('a', 'b')"
 plan "changed incidents since a version" \
-  "SELECT incident_id FROM incident_changes WHERE version >= 100 ORDER BY incident_id LIMIT 2001"
+  "SELECT incident_id FROM incident_changes WHERE version >= 100 LIMIT 2001"
 plan "incident list page (keyset after a cursor, newest first)" \
   "SELECT i.id FROM incidents i WHERE 1 = 1 AND ((i.occurred_at IS NULL) > 0 OR ((i.occurred_at IS NULL) = 0 AND (i.occurred_at < '2025-01-01T00:00:00Z' OR (i.occurred_at = '2025-01-01T00:00:00Z' AND i.id > 'inc-x')))) ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25"
 plan "incident list page 300 (OFFSET over the index)" \

@@ -250,7 +250,7 @@ fn walk(
 pub fn matrix_layer(
     atlas: &ActiveAtlas,
     scores: &Scores,
-    incidents: &[AggregateIncident],
+    incidents: &[std::sync::Arc<AggregateIncident>],
     description: &str,
     show_ids: bool,
 ) -> Layer {

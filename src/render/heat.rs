@@ -362,7 +362,7 @@ pub fn step_list(positions: &[u32]) -> String {
 
 /// Which incidents and steps hit a cell, for its tooltip: the newest few
 /// by title with their step numbers, then how many more.
-pub fn tooltip(score: &CellScore, incidents: &[AggregateIncident]) -> String {
+pub fn tooltip(score: &CellScore, incidents: &[std::sync::Arc<AggregateIncident>]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut shown = 0;
     let mut i = 0;
@@ -391,7 +391,7 @@ pub fn tooltip(score: &CellScore, incidents: &[AggregateIncident]) -> String {
 pub fn cell_highlight(
     score: &CellScore,
     scores: &Scores,
-    incidents: &[AggregateIncident],
+    incidents: &[std::sync::Arc<AggregateIncident>],
 ) -> Highlight {
     let value = score.value(scores.metric);
     let lvl = scores.level(value);
@@ -412,7 +412,7 @@ pub fn cell_highlight(
 pub fn apply(
     view: &mut MatrixView,
     scores: &Scores,
-    incidents: &[AggregateIncident],
+    incidents: &[std::sync::Arc<AggregateIncident>],
     search: Option<&TechniqueSearch>,
 ) {
     let matches = |key: &CellKey| search.is_some_and(|s| s.matches(&key.technique_id));
@@ -565,10 +565,12 @@ mod tests {
             incident_total: 3,
             incidents: ["newest", "middle", "oldest"]
                 .iter()
-                .map(|t| AggregateIncident {
-                    id: format!("inc-{t}"),
-                    title: t.to_string(),
-                    occurred_at: None,
+                .map(|t| {
+                    std::sync::Arc::new(AggregateIncident {
+                        id: format!("inc-{t}"),
+                        title: t.to_string(),
+                        occurred_at: None,
+                    })
                 })
                 .collect(),
             cells: vec![
@@ -727,11 +729,13 @@ mod tests {
             "3 incidents, 5 steps: newest (steps 1, 3); middle (steps 1, 2); and 1 more"
         );
         let many = CellScore::of((0..5).map(|i| hit(i, 1)).collect());
-        let incidents: Vec<AggregateIncident> = (0..5)
-            .map(|i| AggregateIncident {
-                id: format!("i{i}"),
-                title: "x".repeat(60),
-                occurred_at: None,
+        let incidents: Vec<std::sync::Arc<AggregateIncident>> = (0..5)
+            .map(|i| {
+                std::sync::Arc::new(AggregateIncident {
+                    id: format!("i{i}"),
+                    title: "x".repeat(60),
+                    occurred_at: None,
+                })
             })
             .collect();
         let text = tooltip(&many, &incidents);

@@ -86,7 +86,8 @@ pub struct MatrixAggregate {
     /// Incidents chosen by the filters, with steps or not.
     pub incident_total: i64,
     /// Incidents with at least one step, newest occurrence first (undated last), then by ID.
-    pub incidents: Vec<AggregateIncident>,
+    /// Shared (`Arc`): a patched aggregate keeps the unchanged ones without copying them.
+    pub incidents: Vec<Arc<AggregateIncident>>,
     /// Sorted by (tactic, technique).
     pub cells: Vec<CellAggregate>,
     pub step_total: usize,
@@ -117,7 +118,7 @@ pub struct TechniqueHits {
 #[derive(Default)]
 pub(super) struct Accumulator {
     pub(super) incident_index: HashMap<String, u32>,
-    pub(super) incidents: Vec<AggregateIncident>,
+    pub(super) incidents: Vec<Arc<AggregateIncident>>,
     pub(super) tactic_index: HashMap<String, u32>,
     pub(super) technique_index: HashMap<String, u32>,
     pub(super) cell_index: HashMap<(u32, u32), usize>,
@@ -130,11 +131,11 @@ impl Accumulator {
         let incident_id: &str = row.try_get(0)?;
         let incidents = &mut self.incidents;
         let incident = intern(&mut self.incident_index, incident_id, || {
-            incidents.push(AggregateIncident {
+            incidents.push(Arc::new(AggregateIncident {
                 id: incident_id.to_string(),
                 title: row.try_get::<&str, _>(4).unwrap_or_default().to_string(),
                 occurred_at: row.try_get::<Option<String>, _>(5).ok().flatten(),
-            });
+            }));
             (incidents.len() - 1) as u32
         });
         let tactic_id: &str = row.try_get(1)?;
@@ -334,7 +335,7 @@ fn hit_of(row: &SqliteRow) -> Result<TechniqueHit, sqlx::Error> {
 /// hits to match, and sorts cells and hits.
 pub(super) fn finish(
     incident_total: i64,
-    incidents: Vec<AggregateIncident>,
+    incidents: Vec<Arc<AggregateIncident>>,
     mut cells: Vec<CellAggregate>,
     step_total: usize,
 ) -> MatrixAggregate {
@@ -351,8 +352,8 @@ pub(super) fn finish(
     for (new, &old) in order.iter().enumerate() {
         rank[old as usize] = new as u32;
     }
-    let mut slots: Vec<Option<AggregateIncident>> = incidents.into_iter().map(Some).collect();
-    let incidents: Vec<AggregateIncident> = order
+    let mut slots: Vec<Option<Arc<AggregateIncident>>> = incidents.into_iter().map(Some).collect();
+    let incidents: Vec<Arc<AggregateIncident>> = order
         .iter()
         .filter_map(|&old| slots[old as usize].take())
         .collect();
@@ -378,12 +379,12 @@ pub(super) fn finish(
 mod tests {
     use super::*;
 
-    fn inc(id: &str, at: Option<&str>) -> AggregateIncident {
-        AggregateIncident {
+    fn inc(id: &str, at: Option<&str>) -> Arc<AggregateIncident> {
+        Arc::new(AggregateIncident {
             id: id.into(),
             title: id.to_uppercase(),
             occurred_at: at.map(str::to_string),
-        }
+        })
     }
 
     #[test]

@@ -20,17 +20,20 @@ impl Store {
     /// The incidents changed at data version `since` or later; `None` when
     /// more than [`MAX_PATCHED_INCIDENTS`] did (recount instead).
     pub async fn changed_incidents_since(&self, since: i64) -> StoreResult<Option<Vec<String>>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT incident_id FROM incident_changes WHERE version >= $1 ORDER BY incident_id LIMIT $2",
-        )
-        .bind(since)
-        .bind(MAX_PATCHED_INCIDENTS as i64 + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        // Unordered, so that SQLite reads the version index (ordered by
+        // incident ID it walked the whole change log: 4-8 ms at 15,000).
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT incident_id FROM incident_changes WHERE version >= $1 LIMIT $2")
+                .bind(since)
+                .bind(MAX_PATCHED_INCIDENTS as i64 + 1)
+                .fetch_all(&self.pool)
+                .await?;
         if rows.len() > MAX_PATCHED_INCIDENTS {
             return Ok(None);
         }
-        Ok(Some(rows.into_iter().map(|(id,)| id).collect()))
+        let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
+        ids.sort_unstable();
+        Ok(Some(ids))
     }
 
     /// `base` (the aggregate of `q` at some earlier version) with the
@@ -70,8 +73,9 @@ fn without(base: &MatrixAggregate, changed: &[String]) -> Accumulator {
             renumbered.push(None);
             continue;
         }
+        // Not in `incident_index`: the rows added next are those of the
+        // changed incidents only, none of which is kept here.
         let n = acc.incidents.len() as u32;
-        acc.incident_index.insert(incident.id.clone(), n);
         acc.incidents.push(incident.clone());
         renumbered.push(Some(n));
     }

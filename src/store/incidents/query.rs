@@ -238,11 +238,22 @@ impl Store {
         let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
 
         let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
+        let rest;
         let mut ids: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT i.id, {} FROM incidents i", q.sort.key()));
-        let ranked = text.is_some_and(|t| search::push_rank_join(&mut ids, t));
-        ids.push(" WHERE 1 = 1");
-        push_filters(&mut ids, q);
+            QueryBuilder::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
+        let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t));
+        let filters = if ranked {
+            ids.push(" WHERE i.id = r.incident_id");
+            rest = IncidentQuery {
+                text: text.and_then(search::short_words),
+                ..q.clone()
+            };
+            &rest
+        } else {
+            ids.push("incidents i WHERE 1 = 1");
+            q
+        };
+        push_filters(&mut ids, filters);
         let cursor = q
             .after
             .as_ref()

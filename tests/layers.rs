@@ -848,3 +848,22 @@ fn no_view_model_builder_in_the_web_layer_is_over_30_lines() {
         "no longer long, take them off the list: {moved:?}"
     );
 }
+
+/// One concept a file: no source file is over 800 lines (unit tests kept
+/// in a `tests.rs` of their own do not count).
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    read_tree(&src, &mut files);
+    assert!(files.len() > 50, "read {} files", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| !path.ends_with("/tests.rs"))
+        .filter_map(|(path, text)| {
+            let n = text.lines().count();
+            (n > 800).then(|| format!("{path}: {n} lines"))
+        })
+        .collect();
+    assert!(long.is_empty(), "split by concept:\n{}", long.join("\n"));
+}

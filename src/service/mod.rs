@@ -10,6 +10,7 @@ pub mod demo;
 pub mod incidents;
 pub mod ingest;
 pub mod layers;
+pub mod matrix;
 pub mod releases;
 pub mod reports;
 pub mod retrospectives;

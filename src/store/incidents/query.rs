@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
-use super::{INCIDENT_COLUMNS, IncidentRow};
+use super::rows::{INCIDENT_COLUMNS, IncidentRow};
 use crate::domain::time::{PRECISIONS, lower_bound};
 use crate::domain::{DateRule, FuzzyTime, Incident, Kind, Severity, Status};
 use crate::store::{Store, StoreResult, search};
@@ -224,19 +224,6 @@ impl<T> Page<T> {
         let per = i64::from(self.per_page.max(1));
         ((self.total + per - 1) / per).max(1) as u32
     }
-}
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
-pub(in crate::store) fn like_pattern(text: &str) -> String {
-    let mut p = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 impl Store {
@@ -478,7 +465,7 @@ pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &
     }
     if let Some(target) = &q.target {
         qb.push(" AND LOWER(i.target) LIKE ")
-            .push_bind(like_pattern(target))
+            .push_bind(search::like_pattern(target))
             .push(" ESCAPE '\\'");
     }
     for (column, from, to) in [

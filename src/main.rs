@@ -359,7 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{} rule {name}", if created { "added" } else { "replaced" });
                 }
                 RulesCommand::List => {
-                    for r in admin::list_rules(&store).await? {
+                    for r in ingest::list_rules(&store).await? {
                         println!(
                             "{:<3} {:<30} key {:<40} window {}",
                             r.position,
@@ -476,7 +476,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Atlas(AtlasCommand::List) => {
             let store = app::open(db).await?.0;
-            for r in admin::list_releases(&store).await? {
+            for r in releases::list(&store).await? {
                 println!(
                     "{} {:<10} {:<8} {:>2} tactics {:>3} techniques {:>2} mitigations {:>2} case studies  {}",
                     if r.is_active { "*" } else { " " },
@@ -493,7 +493,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Atlas(AtlasCommand::Activate { version }) => {
             let store = app::open(db).await?.0;
-            let mapped = admin::activate_release(&store, &version).await?;
+            let (_, mapped) = releases::activate(&store, &version, &cli_actor(), "").await?;
             println!("release {version} is now active");
             if mapped > 0 {
                 println!("{mapped} queued alerts mapped");

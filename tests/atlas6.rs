@@ -754,13 +754,12 @@ async fn the_admin_page_lists_the_mirror_and_syncs_a_chosen_release() {
         );
     }
     let res = app
-        .client
-        .post(app.url("/admin/atlas/sync"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("url={}&release=2026.07", urlencode(&dist)))
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(
+            &app.client,
+            "/admin/atlas/sync",
+            format!("url={}&release=2026.07", urlencode(&dist)),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(
         app.state.atlas.get().version(),
@@ -785,13 +784,12 @@ async fn the_admin_page_lists_the_mirror_and_syncs_a_chosen_release() {
     assert_eq!(res.status().as_u16(), 403);
     // A bad release name is a 422 naming the field; nothing is fetched.
     let res = app
-        .client
-        .post(app.url("/admin/atlas/sync"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("url={}&release=..%2Fx", urlencode(&dist)))
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(
+            &app.client,
+            "/admin/atlas/sync",
+            format!("url={}&release=..%2Fx", urlencode(&dist)),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("2026.09 or 5.6.0"));
 }

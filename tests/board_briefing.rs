@@ -176,13 +176,12 @@ async fn the_briefing_lists_the_teams_actions_and_speaks_plainly() {
         ),
     ];
     let res = app
-        .client
-        .post(app.url(&format!("/incidents/{critical}/retrospective/notes")))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_html_form::to_string(form).unwrap())
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(
+            &app.client,
+            &format!("/incidents/{critical}/retrospective/notes"),
+            serde_html_form::to_string(form).unwrap(),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get("/briefing?period=quarter").await;
     let rows = select(&html, ".b-actions-table tbody tr");

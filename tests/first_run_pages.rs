@@ -130,13 +130,8 @@ async fn the_admin_page_loads_a_release_and_then_its_case_studies() {
     let (_, page) = app.get("/admin").await;
     assert!(page.contains("Import 57 case studies"), "{page}");
     let res = app
-        .client
-        .post(app.url("/admin/case-studies/import"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(&app.client, "/admin/case-studies/import", "")
+        .await;
     assert!(
         res.status().is_success() || res.status().is_redirection(),
         "{}",

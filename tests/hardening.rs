@@ -43,13 +43,12 @@ async fn bidi_and_zero_width_characters_are_refused_in_names_and_made_visible_in
     assert!(page.contains("invoice[U+202E]gpj.exe") && !page.contains('\u{202E}'));
     // Token names too.
     let res = app
-        .client
-        .post(app.url("/account/tokens"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("name=ci%E2%80%AEtxt.exe&role=viewer")
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(
+            &app.client,
+            "/account/tokens",
+            "name=ci%E2%80%AEtxt.exe&role=viewer",
+        )
+        .await;
     // (a token cannot create tokens at all; a signed-in session gets the 422)
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

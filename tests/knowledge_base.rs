@@ -487,13 +487,8 @@ async fn admins_import_releases_from_the_admin_page_and_the_api() {
 
     // Switching the active release back is immediate too.
     let res = app
-        .client
-        .post(app.url("/admin/atlas/activate"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("version=4.8.0")
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(&app.client, "/admin/atlas/activate", "version=4.8.0")
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(
         app.state.atlas.get().tactic("AML.TA0001").unwrap().name,

@@ -37,13 +37,12 @@ async fn incident(app: &TestApp) -> String {
 }
 
 async fn post(app: &TestApp, path: &str, body: &[(String, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_html_form::to_string(body).expect("form"))
-        .send()
-        .await
-        .expect("post")
+    app.post_encoded_as(
+        &app.client,
+        path,
+        serde_html_form::to_string(body).expect("form"),
+    )
+    .await
 }
 
 /// The checklist form as a browser sends it: every row, its chosen radio.

@@ -231,21 +231,17 @@ async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
     // token cannot create tokens at all).
     let _ = app.client_as(Role::Viewer).await;
     let (viewer, _) = app.sign_in("viewer", PASSWORD).await;
-    let res = viewer
-        .post(app.url("/account/tokens"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("name=x&role=analyst&expires=")
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_encoded_as(&viewer, "/account/tokens", "name=x&role=analyst&expires=")
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = viewer
-        .post(app.url("/account/tokens"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("name=mine&role=viewer&expires=30")
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_encoded_as(
+            &viewer,
+            "/account/tokens",
+            "name=mine&role=viewer&expires=30",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let page = res.text().await.unwrap();
     let start = page.find("atv_").unwrap();
@@ -307,15 +303,13 @@ async fn sign_in_renews_the_session_and_sign_out_ends_it() {
     // Open redirects are not followed.
     let (evil, _) = {
         let c = app.anonymous();
-        let r = c
-            .post(app.url("/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!(
-                "username=admin&password={PASSWORD}&next=%2F%2Fevil.example"
-            ))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_encoded_as(
+                &c,
+                "/login",
+                format!("username=admin&password={PASSWORD}&next=%2F%2Fevil.example"),
+            )
+            .await;
         (r.headers()["location"].to_str().unwrap().to_string(), c)
     };
     assert_eq!(evil, "/");
@@ -357,13 +351,13 @@ async fn https_mode_sets_secure_cookies_and_hsts() {
     })
     .await;
     let client = app.anonymous();
-    let res = client
-        .post(app.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username=admin&password={PASSWORD}"))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_encoded_as(
+            &client,
+            "/login",
+            format!("username=admin&password={PASSWORD}"),
+        )
+        .await;
     assert!(
         res.headers()["set-cookie"]
             .to_str()
@@ -535,13 +529,8 @@ async fn oversize_bodies_get_413() {
     let app = TestApp::spawn().await;
     let big_form = format!("title=x&summary={}", "a".repeat(2 * 1024 * 1024));
     let res = app
-        .client
-        .post(app.url("/incidents"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(big_form)
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(&app.client, "/incidents", big_form)
+        .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let big_json = json!({"title": "x", "summary": "b".repeat(2 * 1024 * 1024)});
     let res = app
@@ -665,21 +654,11 @@ async fn the_audit_log_records_who_changed_what_and_is_append_only() {
 #[tokio::test]
 async fn admins_manage_users_from_the_admin_pages() {
     let app = TestApp::spawn().await;
-    let form = |body: String| {
-        app.client
-            .post(app.url("/admin/users"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-    };
-    let res = form("username=bob&role=analyst&password=short".into())
-        .await
-        .unwrap();
+    let form = |body: String| app.post_encoded_as(&app.client, "/admin/users", body);
+    let res = form("username=bob&role=analyst&password=short".into()).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("at least 12"));
-    let res = form(format!("username=bob&role=analyst&password={PASSWORD}"))
-        .await
-        .unwrap();
+    let res = form(format!("username=bob&role=analyst&password={PASSWORD}")).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (bob, status) = app.sign_in("bob", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -692,15 +671,9 @@ async fn admins_manage_users_from_the_admin_pages() {
         StatusCode::OK
     );
 
-    let change = |body: &'static str| {
-        app.client
-            .post(app.url("/admin/users/bob"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-    };
+    let change = |body: &'static str| app.post_encoded_as(&app.client, "/admin/users/bob", body);
     assert_eq!(
-        change("role=viewer&disabled=false").await.unwrap().status(),
+        change("role=viewer&disabled=false").await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -712,7 +685,7 @@ async fn admins_manage_users_from_the_admin_pages() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        change("role=viewer&disabled=true").await.unwrap().status(),
+        change("role=viewer&disabled=true").await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -730,13 +703,12 @@ async fn admins_manage_users_from_the_admin_pages() {
     );
     // Admins cannot lock themselves out.
     let res = app
-        .client
-        .post(app.url("/admin/users/admin"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("role=viewer&disabled=false")
-        .send()
-        .await
-        .unwrap();
+        .post_encoded_as(
+            &app.client,
+            "/admin/users/admin",
+            "role=viewer&disabled=false",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -1132,14 +1104,8 @@ async fn sign_in_follows_only_same_origin_paths() {
         ("%2Fincidents%3Fstatus%3Dopen", "/incidents?status=open"),
     ];
     for (next, expected) in cases {
-        let res = app
-            .anonymous()
-            .post(app.url("/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username=admin&password={PASSWORD}&next={next}"))
-            .send()
-            .await
-            .unwrap();
+        let body = format!("username=admin&password={PASSWORD}&next={next}");
+        let res = app.post_encoded_as(&app.anonymous(), "/login", body).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(res.headers()["location"], expected, "{next}");
     }

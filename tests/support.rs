@@ -190,10 +190,22 @@ impl TestApp {
         path: &str,
         pairs: &[(&str, &str)],
     ) -> reqwest::Response {
+        let body = serde_html_form::to_string(pairs).expect("encode form");
+        self.post_encoded_as(client, path, body).await
+    }
+
+    /// POSTs `body`, already urlencoded as sent (odd encodings, huge or
+    /// malformed forms), with `client`.
+    pub async fn post_encoded_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: impl Into<String>,
+    ) -> reqwest::Response {
         client
             .post(self.url(path))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(serde_html_form::to_string(pairs).expect("encode form"))
+            .body(body.into())
             .send()
             .await
             .expect("request")

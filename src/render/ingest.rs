@@ -3,7 +3,13 @@
 
 use crate::atlas::ActiveAtlas;
 use crate::render::{Link, timestamp};
-use crate::store::{StepAlerts, ToConfirm, split_tactics};
+use chrono::{DateTime, Utc};
+
+use crate::domain::alert::format_window;
+use crate::service::ingest::IngestOverview;
+use crate::store::{
+    AlertListItem, RuleRow, SourceStats, StepAlerts, ToConfirm, UnmappedHit, split_tactics,
+};
 
 /// The alerts behind a step and, while its tactic is open, the candidates
 /// an analyst picks from (one button each).
@@ -113,6 +119,119 @@ pub fn hour_bars(counts: &[(String, i64)], now: chrono::DateTime<chrono::Utc>) -
             }
         })
         .collect()
+}
+
+/// The ingestion page (`/admin/ingest`) without its rule form.
+pub struct IngestView {
+    pub alerts: i64,
+    pub unmapped: i64,
+    pub rules: Vec<RuleView>,
+    pub sources: Vec<SourceView>,
+    pub hours: Vec<HourBar>,
+    pub recent: Vec<AlertView>,
+    pub queue: Vec<UnmappedView>,
+    pub to_confirm: Vec<ToConfirmView>,
+}
+
+pub struct RuleView {
+    pub name: String,
+    pub fields: String,
+    pub window: String,
+}
+
+pub struct SourceView {
+    pub source: String,
+    pub alerts: i64,
+    pub last: String,
+}
+
+pub struct AlertView {
+    pub source: String,
+    pub alert_id: String,
+    pub shape: String,
+    pub event_at: String,
+    pub received_at: String,
+    pub title: String,
+    pub severity: String,
+    pub incident_id: Option<String>,
+}
+
+pub struct UnmappedView {
+    pub label: String,
+    pub raw_id: String,
+    pub technique: Link,
+    pub event_at: String,
+    pub title: String,
+}
+
+impl IngestView {
+    pub fn build(atlas: &ActiveAtlas, o: IngestOverview, now: DateTime<Utc>) -> IngestView {
+        IngestView {
+            alerts: o.alerts,
+            unmapped: o.unmapped,
+            rules: o.rules.into_iter().map(RuleView::build).collect(),
+            sources: o.sources.into_iter().map(SourceView::build).collect(),
+            hours: hour_bars(&o.per_hour, now),
+            recent: o.recent.into_iter().map(AlertView::build).collect(),
+            queue: o
+                .queue
+                .into_iter()
+                .map(|h| UnmappedView::build(atlas, h))
+                .collect(),
+            to_confirm: o
+                .to_confirm
+                .iter()
+                .map(|t| ToConfirmView::build(atlas, t))
+                .collect(),
+        }
+    }
+}
+
+impl RuleView {
+    fn build(r: RuleRow) -> RuleView {
+        RuleView {
+            fields: r.key_fields.replace(',', ", "),
+            window: format_window(r.idle_seconds),
+            name: r.name,
+        }
+    }
+}
+
+impl SourceView {
+    fn build(s: SourceStats) -> SourceView {
+        SourceView {
+            last: timestamp(&s.last_received),
+            source: s.source,
+            alerts: s.alerts,
+        }
+    }
+}
+
+impl AlertView {
+    fn build(a: AlertListItem) -> AlertView {
+        AlertView {
+            event_at: timestamp(&a.event_at),
+            received_at: timestamp(&a.received_at),
+            severity: a.severity.unwrap_or_default(),
+            source: a.source,
+            alert_id: a.alert_id,
+            shape: a.shape,
+            title: a.title,
+            incident_id: a.incident_id,
+        }
+    }
+}
+
+impl UnmappedView {
+    fn build(atlas: &ActiveAtlas, h: UnmappedHit) -> UnmappedView {
+        UnmappedView {
+            label: format!("{}:{}", h.source, h.alert_id),
+            technique: Link::technique(atlas, &h.technique_id),
+            raw_id: h.raw_id,
+            event_at: timestamp(&h.event_at),
+            title: h.title,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,3 +24,10 @@ pub fn kind_pairs(case_studies: bool) -> Vec<(&'static str, String)> {
         .map(|k| ("kind", k.as_str().to_string()))
         .collect()
 }
+
+/// One link of a segmented control (the current choice is marked).
+pub struct ChoiceView {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}

@@ -1,6 +1,7 @@
 //! View models: pure code that turns the in-memory ATLAS release (and later
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
+pub mod atlas;
 pub mod briefing;
 pub mod charts;
 pub mod dashboard;
@@ -13,14 +14,19 @@ pub mod matrix;
 pub mod matrix_query;
 pub mod measure;
 pub mod observables;
+pub mod paper;
 pub mod period;
 pub mod plain;
+pub mod release_diff;
 pub mod report;
 pub mod retrospective;
 pub mod story;
 pub mod study_story;
 pub mod teamwork;
+pub mod technique_incidents;
+pub mod technique_index;
 pub mod text;
+pub mod upgrade_report;
 pub mod visitor;
 
 pub use matrix::{

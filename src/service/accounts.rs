@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::ServiceError;
 use crate::domain::ValidationError;
 use crate::domain::auth::{Role, validate_password, validate_username};
-use crate::store::{Store, StoreError, User};
+use crate::store::{Resolved, Store, StoreError, TokenInfo, User};
 
 /// Prefix of every API token, so that secret scanners can recognise them.
 pub const TOKEN_PREFIX: &str = "atv_";
@@ -268,6 +268,31 @@ pub async fn update_user(
         })
         .await?;
     Ok(user)
+}
+
+/// Whether any account exists (until one does, the first-run setup page is open).
+pub async fn has_users(store: &Store) -> Result<bool, StoreError> {
+    Ok(store.count_users().await? > 0)
+}
+
+/// The API tokens of one user, or of every user.
+pub async fn tokens(store: &Store, username: Option<&str>) -> Result<Vec<TokenInfo>, StoreError> {
+    store.list_tokens(username).await
+}
+
+/// The user and role behind an API token (`None`: unknown, revoked or expired).
+pub async fn resolve_token(store: &Store, token: &str) -> Result<Option<Resolved>, StoreError> {
+    store.resolve_token(&secret_hash(token)).await
+}
+
+/// The user behind a session cookie's secret, if the session is still live
+/// (used within `idle`).
+pub async fn resolve_session(
+    store: &Store,
+    secret: &str,
+    idle: Duration,
+) -> Result<Option<Resolved>, StoreError> {
+    store.resolve_session(&secret_hash(secret), idle).await
 }
 
 #[cfg(test)]

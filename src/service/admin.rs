@@ -3,11 +3,10 @@
 //! under the operator's name (`cli:<user>`).
 
 use super::ServiceError;
-use crate::atlas::ReleaseInfo;
 use crate::atlas::diff::{self, ReleaseDiff};
 use crate::domain::ValidationError;
 use crate::domain::auth::Role;
-use crate::store::{AuditEvent, RuleRow, Store, TokenInfo, User, now_rfc3339};
+use crate::store::{AuditEvent, Store, TokenInfo, User, now_rfc3339};
 
 /// Records one administrative change.
 pub async fn audit(
@@ -94,27 +93,12 @@ pub async fn create_token_for(
     Ok(token)
 }
 
-pub async fn list_rules(store: &Store) -> Result<Vec<RuleRow>, ServiceError> {
-    Ok(store.list_rules().await?)
-}
-
 /// Deletes a correlation rule by name.
 pub async fn delete_rule(store: &Store, name: &str, actor: &str) -> Result<(), ServiceError> {
-    if !store.delete_rule(name).await? {
+    if !super::ingest::delete_rule(store, name, actor, "").await? {
         return Err(ValidationError::new("name", format!("no rule named {name}")).into());
     }
-    audit(store, actor, "rule.delete", name.to_string(), String::new()).await
-}
-
-pub async fn list_releases(store: &Store) -> Result<Vec<ReleaseInfo>, ServiceError> {
-    Ok(store.list_releases().await?)
-}
-
-/// Makes a stored release the active one; returns how many queued alerts
-/// it maps.
-pub async fn activate_release(store: &Store, version: &str) -> Result<usize, ServiceError> {
-    store.activate_release(version).await?;
-    super::releases::remap_alerts(store).await
+    Ok(())
 }
 
 /// What changed between two stored releases.
@@ -133,4 +117,9 @@ pub async fn diff_releases(
     }
     let table = super::upgrade::successor_table(store).await?;
     Ok(diff::diff(&releases[0], &releases[1], &table))
+}
+
+/// Whether the database answers (the health check).
+pub async fn ping(store: &Store) -> Result<(), crate::store::StoreError> {
+    store.ping().await
 }

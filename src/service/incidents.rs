@@ -2,6 +2,7 @@
 //! the incident's release, then the store.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::ServiceError;
 use crate::atlas::{ActiveAtlas, Release};
@@ -10,7 +11,10 @@ use crate::domain::rules::check_step;
 use crate::domain::{
     IncidentDetail, IncidentDraft, IncidentInput, StepDraft, StepInput, ValidationError,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{
+    IncidentQuery, IncidentSummary, Page, StepAlerts, StepHistoryEntry, StepReview, Store,
+    StoreError, StoreResult, TagCount,
+};
 
 /// The release an incident is mapped against: the one it names, else the active one.
 pub async fn resolve_release<'a>(
@@ -226,4 +230,51 @@ pub async fn confirm_step_tactic(
     tactic_id: &str,
 ) -> Result<i64, StoreError> {
     store.confirm_step_tactic(id, step_id, tactic_id).await
+}
+
+/// One page of the incidents matching `q`.
+pub async fn list(store: &Store, q: &IncidentQuery) -> StoreResult<Page<IncidentSummary>> {
+    store.list_incidents(q).await
+}
+
+/// The most used tags (the filter suggestions).
+pub async fn top_tags(store: &Store) -> StoreResult<Vec<String>> {
+    store.top_tags().await
+}
+
+/// Tags starting with `prefix`, most used first.
+pub async fn tags_by_prefix(store: &Store, prefix: &str, limit: u32) -> StoreResult<Vec<TagCount>> {
+    store.tags_by_prefix(prefix, limit).await
+}
+
+/// How many incidents and steps are stored.
+pub async fn counts(store: &Store) -> StoreResult<(i64, i64)> {
+    store.incident_counts().await
+}
+
+/// The incident copied from a case study, if one was: (incident ID, title).
+pub async fn copy_of_case_study(
+    store: &Store,
+    case_study_id: &str,
+) -> StoreResult<Option<(String, String)>> {
+    store.incident_copy_of(case_study_id).await
+}
+
+/// What the incident page reads beside the incident: the alerts behind each
+/// step, where the incident came from, and what ATLAS upgrades did to it.
+pub struct DetailExtras {
+    pub triage: HashMap<String, StepAlerts>,
+    /// (source, external ID, whether the steps' order is unknown)
+    pub origin: Option<(String, String, bool)>,
+    pub reviews: Vec<StepReview>,
+    pub history: Vec<StepHistoryEntry>,
+}
+
+pub async fn detail_extras(store: &Store, id: &str) -> StoreResult<DetailExtras> {
+    Ok(DetailExtras {
+        triage: store.step_alerts(id).await?,
+        origin: store.incident_origin(id).await?,
+        reviews: store.step_reviews(id).await?,
+        history: store.step_history(id).await?,
+    })
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod incidents;
 pub mod ingest;
 pub mod layers;
+pub mod matrix;
 pub mod observables;
 pub mod releases;
 pub mod reports;

@@ -5,7 +5,8 @@
 use super::ServiceError;
 use crate::atlas::fetch::{self, Fetched, ManifestRelease};
 use crate::atlas::{
-    ActiveAtlas, ImportError, ImportWarning, ParseOptions, catalog, parse_release_with,
+    ActiveAtlas, ImportError, ImportWarning, ParseOptions, Release, ReleaseInfo, Technique,
+    catalog, parse_release_with,
 };
 use crate::store::{AuditEvent, ImportOutcome, Store, StoreError};
 
@@ -168,16 +169,18 @@ pub async fn reload(store: &Store) -> Result<ActiveAtlas, ServiceError> {
     Ok(active)
 }
 
-/// Makes a stored release the active one, records who did it, and answers
-/// it loaded (see [`reload`]).
+/// Makes a stored release the active one, maps the queued alerts it knows,
+/// records who did it, and answers it loaded with how many alerts it mapped
+/// (the admin page and the CLI).
 pub async fn activate(
     store: &Store,
     version: &str,
     actor: &str,
     ip: &str,
-) -> Result<ActiveAtlas, ServiceError> {
+) -> Result<(ActiveAtlas, usize), ServiceError> {
     store.activate_release(version).await?;
-    let active = reload(store).await?;
+    let active = load_or_seed(store).await?;
+    let mapped = super::ingest::remap_unmapped(store, &active).await?;
     store
         .audit(AuditEvent {
             actor: actor.to_string(),
@@ -187,7 +190,7 @@ pub async fn activate(
             ip: ip.to_string(),
         })
         .await?;
-    Ok(active)
+    Ok((active, mapped))
 }
 
 /// Records an import in the audit log: its outcome, where it came from
@@ -217,4 +220,59 @@ pub async fn record_import(
             ip: ip.to_string(),
         })
         .await
+}
+
+/// Every stored release (without its whole source).
+pub async fn list(store: &Store) -> Result<Vec<ReleaseInfo>, StoreError> {
+    store.list_releases().await
+}
+
+/// A stored release, loaded whole.
+pub async fn load(store: &Store, version: &str) -> Result<Option<Release>, StoreError> {
+    store.load_release(version).await
+}
+
+/// Where a stored release came from, whole (credentials are never stored).
+pub async fn source(store: &Store, version: &str) -> Result<Option<String>, StoreError> {
+    store.release_source(version).await
+}
+
+/// The newest stored release that has the technique `id`: (its version, the technique).
+pub async fn find_technique_anywhere(
+    store: &Store,
+    id: &str,
+) -> Result<Option<(String, Technique)>, StoreError> {
+    store.find_technique_anywhere(id).await
+}
+
+/// The newest stored release that still has a technique the active release
+/// lacks, loaded whole so its page can name tactics, parent and mitigations.
+pub async fn former_release(store: &Store, id: &str) -> Result<Option<ActiveAtlas>, StoreError> {
+    if !crate::atlas::ids::is_technique_id(id) {
+        return Ok(None);
+    }
+    let Some((version, _)) = store.find_technique_anywhere(id).await? else {
+        return Ok(None);
+    };
+    let Some(release) = store.load_release(&version).await? else {
+        return Ok(None);
+    };
+    let info = store
+        .list_releases()
+        .await?
+        .into_iter()
+        .find(|r| r.version == version);
+    Ok(info.map(|info| ActiveAtlas::new(info, release)))
+}
+
+/// Per technique ID: (incidents, steps) using it, in any release.
+pub async fn technique_usage(store: &Store) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    store.technique_usage().await
+}
+
+/// (ID, name, parent's name) of every technique in any stored release.
+pub async fn technique_names_anywhere(
+    store: &Store,
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    store.technique_names_anywhere().await
 }

@@ -3,7 +3,7 @@
 //! retrospectives and the story of its most serious incident, and whether
 //! anything is recorded at all (the dashboard's first-run guide).
 
-use crate::domain::IncidentDetail;
+use crate::domain::{IncidentDetail, Kind, Status};
 use crate::store::{IncidentQuery, ReportData, RetroActions, Store, StoreResult};
 
 /// The briefing's reads beyond the period and the period before.
@@ -40,4 +40,21 @@ pub async fn briefing_extras(
 pub async fn nothing_recorded(store: &Store) -> StoreResult<bool> {
     let all = store.count_by_severity(&IncidentQuery::default()).await?;
     Ok(all.iter().all(|(_, n)| *n == 0))
+}
+
+/// The report data of the incidents matching `q` (a period's).
+pub async fn report_data(store: &Store, q: &IncidentQuery) -> StoreResult<ReportData> {
+    store.report_data(q).await
+}
+
+/// How many incidents of these kinds are unresolved (open or contained), whenever they happened.
+pub async fn unresolved(store: &Store, kinds: Vec<Kind>) -> StoreResult<i64> {
+    let counts = store
+        .count_by_severity(&IncidentQuery {
+            statuses: vec![Status::Open, Status::Contained],
+            kinds,
+            ..IncidentQuery::default()
+        })
+        .await?;
+    Ok(counts.iter().map(|(_, n)| n).sum())
 }

@@ -425,15 +425,8 @@ impl Store {
             .bind(step_id)
             .execute(&mut *tx)
             .await?;
-        super::teamwork::record(
-            &mut tx,
-            incident_id,
-            crate::domain::teamwork::EventKind::StepEdited,
-            &format!("step {step_id} tactic"),
-            &candidates,
-            tactic_id,
-        )
-        .await?;
+        super::teamwork::record_tactic(&mut tx, incident_id, step_id, &candidates, tactic_id)
+            .await?;
         let (version,): (i64,) = sqlx::query_as(
             "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
         )
@@ -721,34 +714,10 @@ impl AlertTx {
     }
 
     pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> StoreResult<()> {
-        // One timeline event per incident the alerts are folded into.
-        let mut per_incident: std::collections::BTreeMap<&str, (usize, &str)> =
-            std::collections::BTreeMap::new();
-        for a in alerts {
-            if let Some(id) = a.incident_id.as_deref() {
-                let e = per_incident
-                    .entry(id)
-                    .or_insert((0, a.received_by.as_str()));
-                e.0 += 1;
-            }
-        }
-        for (incident, (n, by)) in per_incident {
-            let what = if n == 1 {
-                "1 alert".to_string()
-            } else {
-                format!("{n} alerts")
-            };
-            super::teamwork::record_event(
-                &mut self.tx,
-                incident,
-                by,
-                crate::domain::teamwork::EventKind::Alerts,
-                "",
-                "",
-                &what,
-            )
-            .await?;
-        }
+        let folded = alerts
+            .iter()
+            .filter_map(|a| Some((a.incident_id.as_deref()?, a.received_by.as_str())));
+        super::teamwork::record_alerts(&mut self.tx, folded).await?;
         for chunk in alerts.chunks(CHUNK) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO alerts (id, source, alert_id, shape, event_at, received_at, received_by, title, severity,

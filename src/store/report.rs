@@ -96,12 +96,15 @@ impl Store {
             .map(|(n, i)| (i.id.as_str(), n))
             .collect();
 
+        // Driven by the chosen incidents (`CROSS JOIN` keeps that order of
+        // the join), their steps found by index, sorted here: ordered by
+        // step in SQL, SQLite walked every step and probed its incident
+        // (70-130 ms at 15,000 incidents for a 90-day dashboard).
         let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, o.outcome
-             FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1",
+            "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, o.outcome, o.id
+             FROM incidents i CROSS JOIN observations o WHERE o.incident_id = i.id",
         );
         push_filters(&mut select, q);
-        select.push(" ORDER BY o.incident_id, o.position, o.id");
         let rows = select.build().fetch_all(&self.pool).await?;
         let mut steps = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -111,15 +114,22 @@ impl Store {
                 continue;
             };
             let outcome: &str = row.try_get(4)?;
-            steps.push(ReportStep {
-                incident,
-                position: row.try_get(1)?,
-                tactic_id: row.try_get(2)?,
-                technique_id: row.try_get(3)?,
-                outcome: Outcome::parse(outcome).ok_or_else(|| corrupt("outcome", outcome))?,
-            });
+            let step_id: String = row.try_get(5)?;
+            steps.push((
+                step_id,
+                ReportStep {
+                    incident,
+                    position: row.try_get(1)?,
+                    tactic_id: row.try_get(2)?,
+                    technique_id: row.try_get(3)?,
+                    outcome: Outcome::parse(outcome).ok_or_else(|| corrupt("outcome", outcome))?,
+                },
+            ));
         }
-        steps.sort_by_key(|s| (s.incident, s.position));
+        steps.sort_unstable_by(|(a_id, a), (b_id, b)| {
+            (a.incident, a.position, a_id).cmp(&(b.incident, b.position, b_id))
+        });
+        let steps = steps.into_iter().map(|(_, s)| s).collect();
         Ok(ReportData { incidents, steps })
     }
 

@@ -14,7 +14,18 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::incidents::like_pattern;
+/// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
 
 /// Words searched at most (the rest are ignored).
 pub const MAX_WORDS: usize = 8;

@@ -70,6 +70,48 @@ pub(super) async fn record(
     .await
 }
 
+/// One event per incident that alerts are folded into, by who sent them:
+/// `alerts` holds (incident ID, sender) of each stored alert with an incident.
+pub(super) async fn record_alerts<'a>(
+    conn: &mut SqliteConnection,
+    alerts: impl Iterator<Item = (&'a str, &'a str)>,
+) -> StoreResult<()> {
+    let mut per_incident: std::collections::BTreeMap<&str, (usize, &str)> =
+        std::collections::BTreeMap::new();
+    for (id, by) in alerts {
+        per_incident.entry(id).or_insert((0, by)).0 += 1;
+    }
+    for (incident, (n, by)) in per_incident {
+        let what = if n == 1 {
+            "1 alert".to_string()
+        } else {
+            format!("{n} alerts")
+        };
+        record_event(conn, incident, by, EventKind::Alerts, "", "", &what).await?;
+    }
+    Ok(())
+}
+
+/// The confirmed tactic of an ingested step (one of its candidates).
+pub(super) async fn record_tactic(
+    conn: &mut SqliteConnection,
+    incident_id: &str,
+    step_id: &str,
+    candidates: &str,
+    tactic_id: &str,
+) -> StoreResult<()> {
+    let subject = format!("step {step_id} tactic");
+    record(
+        conn,
+        incident_id,
+        EventKind::StepEdited,
+        &subject,
+        candidates,
+        tactic_id,
+    )
+    .await
+}
+
 async fn require_incident(conn: &mut SqliteConnection, id: &str) -> StoreResult<String> {
     let row: Option<(String,)> = sqlx::query_as("SELECT title FROM incidents WHERE id = $1")
         .bind(id)

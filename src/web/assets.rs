@@ -16,8 +16,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::STATIC_DIR;
 use super::compress::{ASSET_QUALITY, Encoding, Forms};
+
+/// Where `static/` is served from: the crate's own folder, so the binary works
+/// from any working directory of a source checkout.
+pub const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 
 /// Cache lifetime of a hashed asset: a year, never revalidated.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";

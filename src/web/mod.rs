@@ -12,6 +12,7 @@ pub mod extract;
 pub mod lru;
 pub mod middleware;
 pub mod pages;
+pub mod rate_limit;
 pub mod response_cache;
 pub mod routes;
 pub mod state;
@@ -40,9 +41,7 @@ pub use state::{AppState, AtlasCell};
 use extract::auth;
 use middleware::{audit, csrf, request_log, security_headers};
 
-/// Where `static/` is served from: the crate's own folder, so the binary works
-/// from any working directory of a source checkout.
-const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+use assets::STATIC_DIR;
 
 /// Body limit of routes that set none of their own (HTML forms).
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
@@ -129,7 +128,7 @@ async fn refuse_impossible_static_names(
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match crate::service::admin::ping(&state.store).await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -3,7 +3,7 @@
 use std::sync::{Arc, RwLock};
 
 use super::config::WebConfig;
-use super::middleware::rate_limit::{AccountLockout, LoginLimiter};
+use super::rate_limit::{AccountLockout, LoginLimiter};
 use crate::atlas::ActiveAtlas;
 use crate::store::Store;
 

@@ -5,6 +5,7 @@
 //! incident in plain words. Pure.
 
 pub mod actions;
+pub mod controls;
 pub mod quarters;
 pub mod sentence;
 pub mod sheet;

@@ -12,7 +12,7 @@ use crate::atlas::ActiveAtlas;
 use crate::domain::DateRule;
 use crate::render::charts::{BarChart, MiniMatrix, bucket_days};
 use crate::render::heat::{LegendEntry, Scale};
-use crate::render::links::{kind_pairs, with_query};
+use crate::render::links::{ChoiceView, kind_pairs, with_query};
 use crate::render::period::{Period, Preset, buckets, step_for};
 use crate::render::report::{Facts, SEVERITIES_DOWN, Trend};
 use crate::store::ReportData;
@@ -33,13 +33,6 @@ pub struct Tile {
     pub href: String,
 }
 
-/// A link of a segmented control.
-pub struct Choice {
-    pub label: &'static str,
-    pub href: String,
-    pub current: bool,
-}
-
 /// What the visitor chose besides the period.
 #[derive(Debug, Clone, Copy)]
 pub struct Choices {
@@ -57,12 +50,12 @@ pub struct Choices {
 pub struct DashboardView {
     pub refresh: Option<u32>,
     pub period_words: String,
-    pub periods: Vec<Choice>,
-    pub case_study_choices: Vec<Choice>,
-    pub refresh_choices: Vec<Choice>,
+    pub periods: Vec<ChoiceView>,
+    pub case_study_choices: Vec<ChoiceView>,
+    pub refresh_choices: Vec<ChoiceView>,
     /// Rows of the "seen most" lists, and the choices of it.
     pub top: usize,
-    pub top_choices: Vec<Choice>,
+    pub top_choices: Vec<ChoiceView>,
     pub from_value: String,
     pub to_value: String,
     pub case_studies: bool,
@@ -100,8 +93,8 @@ pub struct DashboardView {
     pub tasks: DashboardTasks,
 }
 
-fn choice(label: &'static str, href: String, current: bool) -> Choice {
-    Choice {
+fn choice(label: &'static str, href: String, current: bool) -> ChoiceView {
+    ChoiceView {
         label,
         href,
         current,
@@ -132,7 +125,7 @@ fn own(
     with_query("/", &pairs)
 }
 
-fn top_choices(period: &Period, c: Choices) -> Vec<Choice> {
+fn top_choices(period: &Period, c: Choices) -> Vec<ChoiceView> {
     TOP_CHOICES
         .iter()
         .zip(TOP_LABELS)
@@ -152,7 +145,7 @@ fn top_choices(period: &Period, c: Choices) -> Vec<Choice> {
         .collect()
 }
 
-fn period_choices(period: &Period, c: Choices) -> Vec<Choice> {
+fn period_choices(period: &Period, c: Choices) -> Vec<ChoiceView> {
     Preset::ALL
         .iter()
         .map(|p| {
@@ -166,7 +159,7 @@ fn period_choices(period: &Period, c: Choices) -> Vec<Choice> {
         .collect()
 }
 
-fn case_study_choices(period: &Period, c: Choices) -> Vec<Choice> {
+fn case_study_choices(period: &Period, c: Choices) -> Vec<ChoiceView> {
     [("Left out", false), ("Included", true)]
         .into_iter()
         .map(|(label, cs)| {
@@ -176,7 +169,7 @@ fn case_study_choices(period: &Period, c: Choices) -> Vec<Choice> {
         .collect()
 }
 
-fn refresh_choices(period: &Period, c: Choices) -> Vec<Choice> {
+fn refresh_choices(period: &Period, c: Choices) -> Vec<ChoiceView> {
     [(None, "Off"), (Some(60), "1 min"), (Some(300), "5 min")]
         .into_iter()
         .map(|(r, label)| {

@@ -26,8 +26,8 @@ use crate::atlas::Release;
 use crate::atlas::version::compare_versions;
 use crate::domain::ValidationError;
 use crate::store::{
-    AuditEvent, IncidentUpgrade, ReviewWrite, StepUpgrade, Store, UpgradeCandidate, UpgradeWrite,
-    new_id,
+    AuditEvent, IncidentUpgrade, ReviewWrite, StepUpgrade, Store, UpgradeCandidate, UpgradeRecord,
+    UpgradeWrite, new_id,
 };
 
 async fn target_release(store: &Store, to: &str) -> Result<Release, ServiceError> {
@@ -237,4 +237,17 @@ pub async fn diff_impact(store: &Store, from: &str, to: &Release) -> Result<Impa
         summary: plan.summary,
         techniques,
     })
+}
+
+/// The upgrades applied, newest first.
+pub async fn list(store: &Store) -> Result<Vec<UpgradeRecord>, crate::store::StoreError> {
+    store.list_upgrades().await
+}
+
+/// One applied upgrade and its stored report (JSON).
+pub async fn get(
+    store: &Store,
+    id: &str,
+) -> Result<Option<(UpgradeRecord, String)>, crate::store::StoreError> {
+    store.get_upgrade(id).await
 }

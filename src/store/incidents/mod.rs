@@ -2,138 +2,19 @@
 //! bumps the incident's version; a write naming a stale version is refused.
 
 mod query;
+mod rows;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+pub(super) use query::push_filters;
 pub use query::{Assigned, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
-pub(super) use query::{like_pattern, push_filters};
 
 use super::ids::new_id;
 use super::teamwork::record;
 use super::{Store, StoreError, StoreResult, now_rfc3339};
 use crate::domain::teamwork::{EventKind, field_changes, step_changes, step_label};
-use crate::domain::{
-    FuzzyTime, Incident, IncidentDetail, IncidentDraft, Kind, Observation, Outcome, Reference,
-    Severity, Status, StepDraft, StepSource,
-};
-
-#[derive(FromRow)]
-pub(super) struct IncidentRow {
-    id: String,
-    title: String,
-    summary: String,
-    kind: String,
-    severity: String,
-    status: String,
-    occurred_at: Option<String>,
-    occurred_precision: Option<String>,
-    detected_at: Option<String>,
-    detected_precision: Option<String>,
-    resolved_at: Option<String>,
-    resolved_precision: Option<String>,
-    target: String,
-    actor: String,
-    reporter: String,
-    atlas_release: String,
-    source_ref: Option<String>,
-    created_at: String,
-    updated_at: String,
-    version: i64,
-}
-
-pub(super) const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.kind, i.severity, i.status, i.occurred_at, \
-     i.occurred_precision, i.detected_at, i.detected_precision, i.resolved_at, i.resolved_precision, i.target, \
-     i.actor, i.reporter, i.atlas_release, i.source_ref, i.created_at, i.updated_at, i.version";
-
-#[derive(FromRow)]
-struct StepRow {
-    id: String,
-    incident_id: String,
-    position: i64,
-    tactic_id: String,
-    technique_id: String,
-    observed_at: Option<String>,
-    observed_precision: Option<String>,
-    description: String,
-    evidence: String,
-    confidence: Option<i64>,
-    outcome: String,
-    source: String,
-    created_at: String,
-    updated_at: String,
-}
-
-const STEP_COLUMNS: &str = "id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision, \
-     description, evidence, confidence, outcome, source, created_at, updated_at";
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
-}
-
-impl IncidentRow {
-    pub(super) fn into_incident(
-        self,
-        tags: Vec<String>,
-        references: Vec<Reference>,
-    ) -> StoreResult<Incident> {
-        Ok(Incident {
-            kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
-            severity: Severity::parse(&self.severity)
-                .ok_or_else(|| corrupt("severity", &self.severity))?,
-            status: Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
-            occurred: FuzzyTime::from_stored(
-                self.occurred_at.as_deref(),
-                self.occurred_precision.as_deref(),
-            ),
-            detected: FuzzyTime::from_stored(
-                self.detected_at.as_deref(),
-                self.detected_precision.as_deref(),
-            ),
-            resolved: FuzzyTime::from_stored(
-                self.resolved_at.as_deref(),
-                self.resolved_precision.as_deref(),
-            ),
-            id: self.id,
-            title: self.title,
-            summary: self.summary,
-            target: self.target,
-            actor: self.actor,
-            reporter: self.reporter,
-            tags,
-            references,
-            atlas_release: self.atlas_release,
-            source_ref: self.source_ref,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        })
-    }
-}
-
-impl StepRow {
-    fn into_observation(self) -> StoreResult<Observation> {
-        Ok(Observation {
-            outcome: Outcome::parse(&self.outcome)
-                .ok_or_else(|| corrupt("outcome", &self.outcome))?,
-            source: StepSource::parse(&self.source)
-                .ok_or_else(|| corrupt("source", &self.source))?,
-            observed: FuzzyTime::from_stored(
-                self.observed_at.as_deref(),
-                self.observed_precision.as_deref(),
-            ),
-            id: self.id,
-            incident_id: self.incident_id,
-            position: self.position,
-            tactic_id: self.tactic_id,
-            technique_id: self.technique_id,
-            description: self.description,
-            evidence: self.evidence,
-            confidence: self.confidence,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}
+use crate::domain::{FuzzyTime, IncidentDetail, IncidentDraft, Observation, Reference, StepDraft};
+use rows::{INCIDENT_COLUMNS, IncidentRow, STEP_COLUMNS, StepRow};
 
 fn time_parts(t: &Option<FuzzyTime>) -> (Option<String>, Option<&'static str>) {
     match t {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
-use super::{INCIDENT_COLUMNS, IncidentRow};
+use super::rows::{INCIDENT_COLUMNS, IncidentRow};
 use crate::domain::time::{PRECISIONS, lower_bound};
 use crate::domain::{DateRule, FuzzyTime, Incident, Kind, Severity, Status};
 use crate::store::{Store, StoreResult, search};
@@ -237,19 +237,6 @@ impl<T> Page<T> {
         let per = i64::from(self.per_page.max(1));
         ((self.total + per - 1) / per).max(1) as u32
     }
-}
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
-pub(in crate::store) fn like_pattern(text: &str) -> String {
-    let mut p = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 impl Store {
@@ -493,7 +480,7 @@ pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &
     }
     if let Some(target) = &q.target {
         qb.push(" AND LOWER(i.target) LIKE ")
-            .push_bind(like_pattern(target))
+            .push_bind(search::like_pattern(target))
             .push(" ESCAPE '\\'");
     }
     for (column, from, to) in [
@@ -545,6 +532,19 @@ fn push_time_bound(
         qb.push(format!(" AND i.{column}_at < "))
             .push_bind(text(bound));
         return;
+    }
+    // The widest of the bounds first, which the column's index can answer
+    // (the `CASE` alone makes SQLite read every incident); the `CASE`
+    // then decides for each precision within it.
+    let bounds = PRECISIONS.iter().map(|&p| lower_bound(rule, p, bound));
+    let widest = if op == "<" {
+        bounds.max()
+    } else {
+        bounds.min()
+    };
+    if let Some(widest) = widest {
+        qb.push(format!(" AND i.{column}_at {op} "))
+            .push_bind(text(widest));
     }
     qb.push(format!(" AND i.{column}_at {op} CASE i.{column}_precision"));
     for p in PRECISIONS {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::alert::{MAX_ID, split_body, tidy};
 use crate::service::ingest::{self, IngestOptions, IngestReport};
 use crate::web::extract::auth::Actor;
-use crate::web::extract::json_body::{read_body, require_content_type};
+use crate::web::extract::json_body::{read_text, require_content_type};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Largest alert request body: 10,000 alerts of a few KiB each.
@@ -29,6 +29,30 @@ struct Refused<'a> {
     report: &'a IngestReport,
 }
 
+/// The content types alerts are read from.
+const ALERT_TYPES: &[&str] = &[
+    "application/json",
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "text/plain",
+];
+
+impl IngestParams {
+    /// `source=`: the source of alerts that name none; not blank.
+    fn source(raw: Option<&str>) -> Result<Option<String>, AppError> {
+        let params: IngestParams = serde_html_form::from_str(raw.unwrap_or(""))
+            .map_err(|e| AppError::bad_request("source", format!("invalid query string: {e}")))?;
+        match params.source.as_deref().map(|s| tidy(s, MAX_ID)) {
+            Some(s) if s.is_empty() => {
+                Err(AppError::bad_request("source", "source: must not be blank"))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
 /// `POST /api/v1/alerts[?source=NAME]`: 200 with the counts; 422 with the
 /// same report when every alert was refused.
 pub async fn ingest_handler(
@@ -37,30 +61,10 @@ pub async fn ingest_handler(
     RawQuery(raw): RawQuery,
     req: Request,
 ) -> Result<Response, ApiError> {
-    require_content_type(
-        &req,
-        &[
-            "application/json",
-            "application/x-ndjson",
-            "application/ndjson",
-            "application/jsonl",
-            "application/x-jsonlines",
-            "text/plain",
-        ],
-    )?;
-    let params: IngestParams = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| AppError::bad_request("source", format!("invalid query string: {e}")))?;
-    let default_source = match params.source.as_deref().map(|s| tidy(s, MAX_ID)) {
-        Some(s) if s.is_empty() => {
-            return Err(AppError::bad_request("source", "source: must not be blank").into());
-        }
-        other => other,
-    };
-    let bytes = read_body(req).await?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| AppError::BadRequest {
-        message: "the body is not UTF-8 text".to_string(),
-        field: Some("body".to_string()),
-    })?;
+    require_content_type(&req, ALERT_TYPES)?;
+    let default_source = IngestParams::source(raw.as_deref())?;
+    let text = read_text(req).await?;
+    let text = text.as_str();
     let items = split_body(text).map_err(|m| AppError::BadRequest {
         message: m,
         field: Some("body".to_string()),
@@ -106,11 +110,8 @@ struct UnmappedList {
 
 /// `GET /api/v1/alerts/unmapped`: alerts naming techniques the active release does not know.
 pub async fn unmapped_handler(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let total_alerts = state.store.unmapped_count().await?;
-    let items = state
-        .store
-        .unmapped_hits(500)
-        .await?
+    let (total_alerts, hits) = ingest::unmapped(&state.store, 500).await?;
+    let items = hits
         .into_iter()
         .map(|h| UnmappedJson {
             source: h.source,

@@ -136,7 +136,7 @@ pub async fn technique_handler(
     if let Some(t) = atlas.technique(&id) {
         return Ok(Json(technique_json(&atlas, t, atlas.version(), true, None)).into_response());
     }
-    match state.store.find_technique_anywhere(&id).await? {
+    match crate::service::releases::find_technique_anywhere(&state.store, &id).await? {
         Some((release, t)) => {
             // A retired ID names the technique of the active release that took its place.
             let successor = crate::service::upgrade::successor_table(&state.store)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::alert::tidy;
 use crate::service::bulk_import::{self, BulkOptions, Format};
-use crate::web::extract::json_body::{read_body, require_content_type};
+use crate::web::extract::json_body::{read_text, require_content_type};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Largest bulk-import body.
@@ -33,6 +33,50 @@ fn flag(field: &str, value: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
+impl ImportParams {
+    /// The query's options: `dry_run` a flag, `source` not blank (default `api`).
+    fn parse(raw: Option<&str>) -> Result<(String, bool), AppError> {
+        let params: ImportParams =
+            serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+                message: format!("invalid query string: {e}"),
+                field: None,
+            })?;
+        let dry_run = flag("dry_run", params.dry_run.as_deref())?;
+        let source = match params.source.as_deref().map(|s| tidy(s, 200)) {
+            None => "api".to_string(),
+            Some(s) if s.is_empty() => {
+                return Err(AppError::bad_request("source", "source: must not be blank"));
+            }
+            Some(s) => s,
+        };
+        Ok((source, dry_run))
+    }
+}
+
+/// The body's format: CSV when sent as `text/csv`, else JSON (an array or JSONL).
+fn format_of(is_csv: bool, text: &str) -> Result<Format, AppError> {
+    if is_csv {
+        return Ok(Format::Csv);
+    }
+    match Format::sniff(text) {
+        Format::Csv => Err(AppError::BadRequest {
+            message: "the body is not JSON: send a JSON array, JSONL, or CSV as text/csv"
+                .to_string(),
+            field: Some("body".to_string()),
+        }),
+        f => Ok(f),
+    }
+}
+
+/// The content types the import reads.
+const IMPORT_TYPES: &[&str] = &[
+    "application/json",
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "text/csv",
+];
+
 /// 200 with the report (every bad record with every problem); 422 with the
 /// same report when no record could be imported.
 pub async fn import_handler(
@@ -40,73 +84,27 @@ pub async fn import_handler(
     RawQuery(raw): RawQuery,
     req: Request,
 ) -> Result<Response, ApiError> {
-    require_content_type(
-        &req,
-        &[
-            "application/json",
-            "application/x-ndjson",
-            "application/ndjson",
-            "application/jsonl",
-            "text/csv",
-        ],
-    )?;
+    require_content_type(&req, IMPORT_TYPES)?;
     let is_csv = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/csv"));
-    let params: ImportParams =
-        serde_html_form::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
-            AppError::BadRequest {
-                message: format!("invalid query string: {e}"),
-                field: None,
-            }
-        })?;
-    let dry_run = flag("dry_run", params.dry_run.as_deref())?;
-    let source = match params.source.as_deref().map(|s| tidy(s, 200)) {
-        None => "api".to_string(),
-        Some(s) if s.is_empty() => {
-            return Err(AppError::bad_request("source", "source: must not be blank").into());
-        }
-        Some(s) => s,
-    };
-    let bytes = read_body(req).await?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| AppError::BadRequest {
-        message: "the body is not UTF-8 text".to_string(),
-        field: Some("body".to_string()),
-    })?;
-    let format = if is_csv {
-        Format::Csv
-    } else {
-        match Format::sniff(text) {
-            Format::Csv => {
-                return Err(AppError::BadRequest {
-                    message: "the body is not JSON: send a JSON array, JSONL, or CSV as text/csv"
-                        .to_string(),
-                    field: Some("body".to_string()),
-                }
-                .into());
-            }
-            f => f,
-        }
-    };
+    let (source, dry_run) = ImportParams::parse(raw.as_deref())?;
+    let text = read_text(req).await?;
+    let text = text.as_str();
+    let format = format_of(is_csv, text)?;
     let options = BulkOptions { source, dry_run };
-    let report = bulk_import::import_text(
-        &state.store,
-        &state.atlas.get(),
-        text,
-        format,
-        &options,
-        |_, _| {},
-    )
-    .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Invalid { message, field } if field == "file" => AppError::BadRequest {
-            message,
-            field: Some("body".to_string()),
-        },
-        other => other,
-    })?;
+    let atlas = state.atlas.get();
+    let report = bulk_import::import_text(&state.store, &atlas, text, format, &options, |_, _| {})
+        .await
+        .map_err(|e| match AppError::from(e) {
+            AppError::Invalid { message, field } if field == "file" => AppError::BadRequest {
+                message,
+                field: Some("body".to_string()),
+            },
+            other => other,
+        })?;
     let status = if report.records > 0 && report.failed.len() == report.records {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -46,7 +46,7 @@ pub async fn list_handler(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
-    let page = state.store.list_incidents(&query).await?;
+    let page = uc::list(&state.store, &query).await?;
     Ok(Json(page_json(page)).into_response())
 }
 

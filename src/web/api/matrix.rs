@@ -169,6 +169,29 @@ pub async fn matrix_handler(
     )
 }
 
+#[derive(Serialize)]
+struct LayerCreated {
+    incident: String,
+    href: String,
+    api: String,
+    steps: usize,
+    unknown_techniques: Vec<String>,
+    skipped: Vec<layers::Skipped>,
+}
+
+/// A layer that is not JSON is a bad request; a layer that is, but not a
+/// valid one, names the field.
+fn layer_error(e: navigator::LayerError) -> AppError {
+    if e.field == "layer" && e.message.starts_with("is not valid JSON") {
+        AppError::BadRequest {
+            message: format!("{}: {}", e.field, e.message),
+            field: Some(e.field),
+        }
+    } else {
+        AppError::invalid(e.field.clone(), format!("{}: {}", e.field, e.message))
+    }
+}
+
 /// Body: a Navigator layer (JSON). 201 with the new incident's location.
 pub async fn import_layer_handler(
     State(state): State<AppState>,
@@ -176,33 +199,12 @@ pub async fn import_layer_handler(
 ) -> Result<Response, ApiError> {
     require_content_type(&req, &["application/json"])?;
     let bytes = read_body(req).await?;
-    let parsed = navigator::parse_layer(&bytes).map_err(|e| {
-        if e.field == "layer" && e.message.starts_with("is not valid JSON") {
-            AppError::BadRequest {
-                message: format!("{}: {}", e.field, e.message),
-                field: Some(e.field),
-            }
-        } else {
-            AppError::invalid(e.field.clone(), format!("{}: {}", e.field, e.message))
-        }
-    })?;
-    let done = layers::import_layer(
-        &state.store,
-        &state.atlas.get(),
-        &crate::export::layer_plan::plan(&state.atlas.get(), &parsed),
-    )
-    .await?;
+    let parsed = navigator::parse_layer(&bytes).map_err(layer_error)?;
+    let atlas = state.atlas.get();
+    let plan = crate::export::layer_plan::plan(&atlas, &parsed);
+    let done = layers::import_layer(&state.store, &atlas, &plan).await?;
     let location = format!("/api/v1/incidents/{}", done.incident);
-    #[derive(Serialize)]
-    struct Created {
-        incident: String,
-        href: String,
-        api: String,
-        steps: usize,
-        unknown_techniques: Vec<String>,
-        skipped: Vec<layers::Skipped>,
-    }
-    let body = Created {
+    let body = LayerCreated {
         href: format!("/incidents/{}", done.incident),
         api: location.clone(),
         incident: done.incident,
@@ -210,10 +212,6 @@ pub async fn import_layer_handler(
         unknown_techniques: done.unknown_techniques,
         skipped: done.skipped,
     };
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response())
+    let headers = [(header::LOCATION, location)];
+    Ok((StatusCode::CREATED, headers, Json(body)).into_response())
 }

@@ -62,10 +62,8 @@ pub async fn tags_handler(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = TagQuery::parse(raw.as_deref())?;
-    let items = state
-        .store
-        .tags_by_prefix(&query.prefix, query.limit)
-        .await?;
+    let items =
+        crate::service::incidents::tags_by_prefix(&state.store, &query.prefix, query.limit).await?;
     Ok(Json(TagsJson {
         prefix: query.prefix,
         items,

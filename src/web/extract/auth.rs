@@ -4,22 +4,37 @@
 //! against the one role-capability table ([`Role::can`]).
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::domain::auth::{Capability, Role};
 use crate::render::visitor::{self, Visitor};
-use crate::service::accounts::secret_hash;
+use crate::service::accounts;
 use crate::store::Resolved;
-use crate::web::middleware::request_log::RequestActor;
 use crate::web::{ApiError, AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "atlasview_session";
+
+/// Who made the request, filled in by the authentication guard once it
+/// knows; the log reads it when the response is ready.
+#[derive(Debug, Clone, Default)]
+pub struct RequestActor(Arc<OnceLock<String>>);
+
+impl RequestActor {
+    /// Records the user name (first call wins).
+    pub fn set(&self, name: String) {
+        let _ = self.0.set(name);
+    }
+
+    pub fn get(&self) -> &str {
+        self.0.get().map_or("-", String::as_str)
+    }
+}
 
 /// The authenticated caller of a request (absent for anonymous requests).
 #[derive(Debug, Clone)]
@@ -184,35 +199,41 @@ impl Caller {
     }
 }
 
+/// The user behind the request's token or session cookie; a token that
+/// resolves to nobody is refused (the answer is the `Err`).
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+) -> Result<Option<Resolved>, Response> {
+    // A token is the only credential looked at when one is sent.
+    if let Some(token) = bearer(headers) {
+        return match accounts::resolve_token(&state.store, token).await {
+            Ok(Some(r)) => Ok(Some(r)),
+            Ok(None) => Err(deny(
+                Denied::Unauthenticated { bad_token: true },
+                is_api(uri.path()),
+                method,
+                uri,
+            )),
+            Err(e) => Err(ApiError(AppError::from(e)).into_response()),
+        };
+    }
+    let Some(secret) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    accounts::resolve_session(&state.store, secret, state.config.session_idle)
+        .await
+        .map_err(|e| AppError::from(e).into_response())
+}
+
 /// Resolves the caller (a bad token is refused on any route) and leaves the
 /// [`Principal`] and the [`Caller`] for the route's own guard ([`enforce`]).
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let api = is_api(req.uri().path());
-    let resolved = match bearer(req.headers()) {
-        // A token is the only credential looked at when one is sent.
-        Some(token) => match state.store.resolve_token(&secret_hash(token)).await {
-            Ok(Some(r)) => Some(r),
-            Ok(None) => {
-                return deny(
-                    Denied::Unauthenticated { bad_token: true },
-                    api,
-                    req.method(),
-                    req.uri(),
-                );
-            }
-            Err(e) => return ApiError(AppError::from(e)).into_response(),
-        },
-        None => match session_cookie(req.headers()) {
-            Some(secret) => match state
-                .store
-                .resolve_session(&secret_hash(secret), state.config.session_idle)
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => return AppError::from(e).into_response(),
-            },
-            None => None,
-        },
+    let resolved = match resolve(&state, req.headers(), req.method(), req.uri()).await {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
     if let (Some(r), Some(actor)) = (&resolved, req.extensions().get::<RequestActor>()) {
         actor.set(match &r.token_prefix {

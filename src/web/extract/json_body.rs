@@ -41,6 +41,15 @@ fn content_type(req: &Request) -> String {
 }
 
 /// Requires one of `accepted` content types (`application/json` also admits `+json`).
+/// The body as UTF-8 text (400 naming `body` when it is not).
+pub async fn read_text(req: Request) -> Result<String, AppError> {
+    let bytes = read_body(req).await?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| AppError::BadRequest {
+        message: "the body is not UTF-8 text".to_string(),
+        field: Some("body".to_string()),
+    })
+}
+
 pub fn require_content_type(req: &Request, accepted: &[&str]) -> Result<(), AppError> {
     let ct = content_type(req);
     let ok = accepted.iter().any(|a| ct == *a)

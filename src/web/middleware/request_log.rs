@@ -6,28 +6,13 @@
 //! timeouts and caught panics are logged too. `--log-format json` makes each
 //! line a JSON object with the same fields, for log shippers.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// Who made the request, filled in by the authentication guard once it
-/// knows; the log reads it when the response is ready.
-#[derive(Debug, Clone, Default)]
-pub struct RequestActor(Arc<OnceLock<String>>);
-
-impl RequestActor {
-    /// Records the user name (first call wins).
-    pub fn set(&self, name: String) {
-        let _ = self.0.set(name);
-    }
-
-    fn get(&self) -> &str {
-        self.0.get().map_or("-", String::as_str)
-    }
-}
+use crate::web::extract::auth::RequestActor;
 
 /// Query parameters whose values are never logged: any name holding one of
 /// these words (`token`, `access_token`, `password`, `api_key`, …).

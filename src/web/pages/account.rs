@@ -80,7 +80,7 @@ async fn login_page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    if state.store.count_users().await? == 0 {
+    if !accounts::has_users(&state.store).await? {
         return Ok(see_other("/setup"));
     }
     let q: LoginQuery = parse_query(raw.as_deref())?;
@@ -115,63 +115,12 @@ async fn login(
     headers: HeaderMap,
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let ip = actor.ip.parse().ok();
     let old_session = session_cookie(&headers).map(secret_hash);
-    let ip_text = actor.ip.clone();
     let username = form.username.trim().chars().take(40).collect::<String>();
-    if !state.login_limiter.allow(ip) {
-        audit_log::record(
-            &state.store,
-            AuditEvent {
-                actor: username.clone(),
-                action: "login.throttled",
-                ip: ip_text,
-                ..Default::default()
-            },
-        )
-        .await?;
-        return Err(AppError::TooManyRequests(
-            "Too many sign-in attempts from your address; wait a minute and try again.".to_string(),
-        ));
-    }
-    if let Err(wait) = state.lockout.check(&username) {
-        audit_log::record(
-            &state.store,
-            AuditEvent {
-                actor: username.clone(),
-                action: "login.locked",
-                ip: ip_text,
-                ..Default::default()
-            },
-        )
-        .await?;
-        return Err(locked_out(wait));
-    }
+    throttle_login(&state, &actor, &username).await?;
     let user = accounts::check_login(&state.store, &username, &form.password).await?;
     let Some(user) = user else {
-        let locked = state.lockout.failed(&username);
-        audit_log::record(
-            &state.store,
-            AuditEvent {
-                actor: username.clone(),
-                action: "login.failed",
-                detail: locked
-                    .map(|d| format!("account locked for {} s", d.as_secs()))
-                    .unwrap_or_default(),
-                ip: ip_text,
-                ..Default::default()
-            },
-        )
-        .await?;
-        let page = LoginPage {
-            next: safe_next(&form.next),
-            username,
-            error: Some(
-                "Unknown username or wrong password (or the account is disabled).".to_string(),
-            ),
-            signed_out: false,
-        };
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+        return failed_login(&state, &actor, username, &form.next).await;
     };
     state.lockout.succeeded(&username);
     // A fresh session ID at every login; any session the browser brought is ended.
@@ -179,14 +128,13 @@ async fn login(
         accounts::end_session(&state.store, &old).await?;
     }
     let secret = accounts::start_session(&state.store, &user, state.config.session_max).await?;
-    audit_log::record(
-        &state.store,
-        AuditEvent {
-            actor: user.username.clone(),
-            action: "login",
-            ip: ip_text,
-            ..Default::default()
-        },
+    record(
+        &state,
+        &user.username,
+        "login",
+        String::new(),
+        String::new(),
+        &actor.ip,
     )
     .await?;
     let mut res = see_other(&safe_next(&form.next));
@@ -195,6 +143,100 @@ async fn login(
         cookie(&state, &secret, state.config.session_max.num_seconds()),
     );
     Ok(res)
+}
+
+/// Records an account event (`login`, `login.failed`, `token.create`, …)
+/// in the audit log.
+async fn record(
+    state: &AppState,
+    actor: &str,
+    action: &'static str,
+    target: String,
+    detail: String,
+    ip: &str,
+) -> Result<(), AppError> {
+    let event = AuditEvent {
+        actor: actor.to_string(),
+        action,
+        target,
+        detail,
+        ip: ip.to_string(),
+    };
+    audit_log::record(&state.store, event).await?;
+    Ok(())
+}
+
+/// Records an account event done by the signed-in actor.
+async fn record_by(
+    state: &AppState,
+    actor: &Actor,
+    action: &'static str,
+    target: String,
+    detail: String,
+) -> Result<(), AppError> {
+    record(state, &actor.name, action, target, detail, &actor.ip).await
+}
+
+/// Refuses (and records) a sign-in from an address sending too many, or to
+/// an account locked after repeated wrong passwords.
+async fn throttle_login(state: &AppState, actor: &Actor, username: &str) -> Result<(), AppError> {
+    if !state.login_limiter.allow(actor.ip.parse().ok()) {
+        record(
+            state,
+            username,
+            "login.throttled",
+            String::new(),
+            String::new(),
+            &actor.ip,
+        )
+        .await?;
+        return Err(AppError::TooManyRequests(
+            "Too many sign-in attempts from your address; wait a minute and try again.".to_string(),
+        ));
+    }
+    if let Err(wait) = state.lockout.check(username) {
+        record(
+            state,
+            username,
+            "login.locked",
+            String::new(),
+            String::new(),
+            &actor.ip,
+        )
+        .await?;
+        return Err(locked_out(wait));
+    }
+    Ok(())
+}
+
+/// A wrong username or password: counted towards the account's lockout,
+/// recorded, and the form again (401).
+async fn failed_login(
+    state: &AppState,
+    actor: &Actor,
+    username: String,
+    next: &str,
+) -> Result<Response, AppError> {
+    let locked = state.lockout.failed(&username);
+    let detail = locked
+        .map(|d| format!("account locked for {} s", d.as_secs()))
+        .unwrap_or_default();
+    record(
+        state,
+        &username,
+        "login.failed",
+        String::new(),
+        detail,
+        &actor.ip,
+    )
+    .await?;
+    let page = LoginPage {
+        next: safe_next(next),
+        username,
+        error: Some("Unknown username or wrong password (or the account is disabled).".to_string()),
+        signed_out: false,
+    };
+    Ok((StatusCode::UNAUTHORIZED, page).into_response())
 }
 
 /// The answer while an account is locked after repeated wrong passwords.
@@ -258,7 +300,7 @@ pub fn setup_allowed(
 /// First run: while no account exists, a client on this machine (or one with
 /// the setup token) creates the first admin.
 async fn setup_page(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
-    if state.store.count_users().await? > 0 {
+    if accounts::has_users(&state.store).await? {
         return Ok(see_other("/login"));
     }
     Ok(SetupPage {
@@ -279,6 +321,24 @@ struct SetupForm {
     setup_token: String,
 }
 
+/// Why the setup form is refused before any password hashing: too many
+/// attempts, an existing account, a remote client without the setup token.
+async fn setup_refusal(
+    state: &AppState,
+    ip: Option<IpAddr>,
+    offered_token: &str,
+) -> Result<(), AppError> {
+    if !state.setup_limiter.allow(ip) {
+        return Err(AppError::TooManyRequests(
+            "Too many setup attempts from your address; wait a minute and try again.".to_string(),
+        ));
+    }
+    if accounts::has_users(&state.store).await? {
+        return Err(accounts::already_set_up().into());
+    }
+    setup_allowed(ip, offered_token, state.config.setup_token.as_deref())
+}
+
 /// Refusals come before any password hashing: rate limit, an existing
 /// account, a client that is neither local nor holds the setup token.
 async fn setup(
@@ -287,15 +347,7 @@ async fn setup(
     HtmlForm(form): HtmlForm<SetupForm>,
 ) -> Result<Response, AppError> {
     let ip: Option<IpAddr> = actor.ip.parse().ok();
-    if !state.setup_limiter.allow(ip) {
-        return Err(AppError::TooManyRequests(
-            "Too many setup attempts from your address; wait a minute and try again.".to_string(),
-        ));
-    }
-    if state.store.count_users().await? > 0 {
-        return Err(accounts::already_set_up().into());
-    }
-    setup_allowed(ip, &form.setup_token, state.config.setup_token.as_deref())?;
+    setup_refusal(&state, ip, &form.setup_token).await?;
     let created = match confirm_password(&form.password, form.password_confirm.as_deref()) {
         Ok(()) => accounts::create_first_admin(&state.store, &form.username, &form.password).await,
         Err(v) => Err(ServiceError::Invalid(v)),
@@ -312,17 +364,9 @@ async fn setup(
         }
         Err(e) => return Err(e.into()),
     };
-    audit_log::record(
-        &state.store,
-        AuditEvent {
-            actor: user.username.clone(),
-            action: "user.create",
-            target: user.username.clone(),
-            detail: "first admin, from the setup page".to_string(),
-            ip: actor.ip,
-        },
-    )
-    .await?;
+    let detail = "first admin, from the setup page".to_string();
+    let name = &user.username;
+    record(&state, name, "user.create", name.clone(), detail, &actor.ip).await?;
     let secret = accounts::start_session(&state.store, &user, state.config.session_max).await?;
     let mut res = see_other("/");
     res.headers_mut().insert(
@@ -340,14 +384,13 @@ async fn logout(
     if let Some(secret) = session_cookie(&headers) {
         accounts::end_session(&state.store, &secret_hash(secret)).await?;
     }
-    audit_log::record(
-        &state.store,
-        AuditEvent {
-            actor: actor.name,
-            action: "logout",
-            ip: actor.ip,
-            ..Default::default()
-        },
+    record(
+        &state,
+        &actor.name,
+        "logout",
+        String::new(),
+        String::new(),
+        &actor.ip,
     )
     .await?;
     let mut res = see_other("/login?signed_out=1");
@@ -392,7 +435,7 @@ async fn account_view(
             .filter(|r| **r <= role)
             .map(|r| r.as_str())
             .collect(),
-        tokens: state.store.list_tokens(Some(&user.username)).await?,
+        tokens: accounts::tokens(&state.store, Some(&user.username)).await?,
         show_owner: false,
         revoke_action: "/account/tokens/revoke",
         now: crate::store::now_rfc3339(),
@@ -462,17 +505,9 @@ async fn create_token(
     .await;
     match result {
         Ok((token, prefix)) => {
-            audit_log::record(
-                &state.store,
-                AuditEvent {
-                    actor: actor.name,
-                    action: "token.create",
-                    target: format!("atv_{prefix}"),
-                    detail: format!("for {} as {}", user.username, form.role.trim()),
-                    ip: actor.ip,
-                },
-            )
-            .await?;
+            let detail = format!("for {} as {}", user.username, form.role.trim());
+            let target = format!("atv_{prefix}");
+            record_by(&state, &actor, "token.create", target, detail).await?;
             // Shown once, on this response only; never redirected with the secret in a URL.
             Ok((
                 StatusCode::CREATED,
@@ -481,12 +516,8 @@ async fn create_token(
                 .into_response())
         }
         Err(e @ (AppError::Invalid { .. } | AppError::BadRequest { .. })) => {
-            let status = e.status();
-            Ok((
-                status,
-                account_view(&state, &who, None, Some(e.public_message())).await?,
-            )
-                .into_response())
+            let page = account_view(&state, &who, None, Some(e.public_message())).await?;
+            Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e),
     }
@@ -559,17 +590,8 @@ async fn change_password(
         Err(e) => return Err(e.into()),
     };
     state.lockout.succeeded(&username);
-    audit_log::record(
-        &state.store,
-        AuditEvent {
-            actor: actor.name,
-            action: "user.password",
-            target: username,
-            detail: format!("{ended} other sessions ended"),
-            ip: actor.ip,
-        },
-    )
-    .await?;
+    let detail = format!("{ended} other sessions ended");
+    record_by(&state, &actor, "user.password", username, detail).await?;
     Ok(see_other(&format!(
         "/account?password=changed&ended={ended}"
     )))

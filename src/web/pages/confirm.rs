@@ -55,9 +55,7 @@ pub async fn rule_delete(
     q: Result<Query<NameQuery>, QueryRejection>,
 ) -> Result<ConfirmPage, AppError> {
     let name = query(q)?.name;
-    let rule = state
-        .store
-        .list_rules()
+    let rule = crate::service::ingest::list_rules(&state.store)
         .await?
         .into_iter()
         .find(|r| r.name == name);
@@ -125,9 +123,7 @@ async fn token_page(
     action: &'static str,
     cancel_href: &'static str,
 ) -> Result<ConfirmPage, AppError> {
-    let token = state
-        .store
-        .list_tokens(owner)
+    let token = crate::service::accounts::tokens(&state.store, owner)
         .await?
         .into_iter()
         .find(|t| t.prefix == prefix && t.revoked_at.is_none())

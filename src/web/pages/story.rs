@@ -66,16 +66,30 @@ pub async fn page(
     query: Result<Query<StoryQuery>, QueryRejection>,
 ) -> Result<StoryPage, AppError> {
     let lanes = lane_mode(query)?;
-    let detail = uc::get(&state.store, &id).await?;
-    let story = StoryView::build(
-        &state.atlas.get(),
-        &detail,
-        StoryOptions {
-            lanes,
-            titled: false,
-        },
-    );
+    let story = incident_story(&state, &id, lanes, false).await?;
     Ok(StoryPage { story })
+}
+
+/// The attack path of the incident `id`.
+async fn incident_story(
+    state: &AppState,
+    id: &str,
+    lanes: LaneMode,
+    titled: bool,
+) -> Result<StoryView, AppError> {
+    let detail = uc::get(&state.store, id).await?;
+    let options = StoryOptions { lanes, titled };
+    Ok(StoryView::build(&state.atlas.get(), &detail, options))
+}
+
+/// The standalone picture as a download (inline when asked).
+fn svg_file(story: StoryView, inline: bool) -> Result<Response, AppError> {
+    let file = story.file_name();
+    let body = StorySvg { story }
+        .render()
+        .map_err(|e| AppError::Internal(format!("story SVG: {e}")))?;
+    let content_type = "image/svg+xml; charset=utf-8";
+    Ok(downloads::file(content_type, &file, inline, body))
 }
 
 pub async fn svg(
@@ -84,25 +98,7 @@ pub async fn svg(
     query: Result<Query<StoryQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let (lanes, inline) = options(query)?;
-    let detail = uc::get(&state.store, &id).await?;
-    let story = StoryView::build(
-        &state.atlas.get(),
-        &detail,
-        StoryOptions {
-            lanes,
-            titled: true,
-        },
-    );
-    let file = story.file_name();
-    let body = StorySvg { story }
-        .render()
-        .map_err(|e| AppError::Internal(format!("story SVG: {e}")))?;
-    Ok(downloads::file(
-        "image/svg+xml; charset=utf-8",
-        &file,
-        inline,
-        body,
-    ))
+    svg_file(incident_story(&state, &id, lanes, true).await?, inline)
 }
 
 /// `GET /studies/{id}/story.svg`: a case study's attack path as the
@@ -123,15 +119,5 @@ pub async fn study_svg(
             let shown: String = id.chars().take(60).collect();
             AppError::NotFound(format!("Case study “{shown}”"))
         })?;
-    let story = study_story(&atlas, cs, true);
-    let file = story.file_name();
-    let body = StorySvg { story }
-        .render()
-        .map_err(|e| AppError::Internal(format!("case-study SVG: {e}")))?;
-    Ok(downloads::file(
-        "image/svg+xml; charset=utf-8",
-        &file,
-        inline,
-        body,
-    ))
+    svg_file(study_story(&atlas, cs, true), inline)
 }

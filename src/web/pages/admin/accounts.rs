@@ -81,9 +81,9 @@ async fn users_view(
     error: Option<String>,
 ) -> Result<UsersPage, AppError> {
     Ok(UsersPage {
-        users: state.store.list_users().await?,
+        users: crate::service::admin::list_users(&state.store).await?,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
-        tokens: state.store.list_tokens(None).await?,
+        tokens: crate::service::accounts::tokens(&state.store, None).await?,
         show_owner: true,
         revoke_action: "/admin/tokens/revoke",
         now: crate::store::now_rfc3339(),
@@ -164,25 +164,32 @@ struct UpdateUserForm {
     disabled: String,
 }
 
+impl UpdateUserForm {
+    /// The new role and disabled flag (`None`: unchanged).
+    fn change(&self) -> Result<(Option<Role>, Option<bool>), AppError> {
+        let role = match self.role.trim() {
+            "" => None,
+            r => Some(Role::parse(r).ok_or_else(|| {
+                AppError::invalid("role", "role: choose viewer, analyst or admin")
+            })?),
+        };
+        let disabled = match self.disabled.trim() {
+            "" => None,
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => return Err(AppError::invalid("disabled", "disabled: true or false")),
+        };
+        Ok((role, disabled))
+    }
+}
+
 async fn update_user(
     State(state): State<AppState>,
     actor: Actor,
     Path(username): Path<String>,
     HtmlForm(form): HtmlForm<UpdateUserForm>,
 ) -> Result<Response, AppError> {
-    let role =
-        match form.role.trim() {
-            "" => None,
-            r => Some(Role::parse(r).ok_or_else(|| {
-                AppError::invalid("role", "role: choose viewer, analyst or admin")
-            })?),
-        };
-    let disabled = match form.disabled.trim() {
-        "" => None,
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => return Err(AppError::invalid("disabled", "disabled: true or false")),
-    };
+    let (role, disabled) = form.change()?;
     // An admin cannot lock themselves out by accident.
     if actor
         .principal

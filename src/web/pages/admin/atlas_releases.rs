@@ -7,6 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -133,56 +134,11 @@ async fn done(state: &AppState, done: &ReleaseImport) -> Result<Response, AppErr
 async fn upload(
     State(state): State<AppState>,
     actor: Actor,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let mut file: Option<(String, Bytes)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return failed(
-                    &state,
-                    AppError::PayloadTooLarge(format!(
-                        "The file is larger than {MAX_RELEASE_BYTES} bytes."
-                    )),
-                )
-                .await;
-            }
-            Err(e) => {
-                return failed(
-                    &state,
-                    AppError::invalid("file", format!("The upload could not be read: {e}")),
-                )
-                .await;
-            }
-        };
-        if field.name() == Some("file") {
-            let name = field
-                .file_name()
-                .unwrap_or("upload")
-                .chars()
-                .take(120)
-                .collect::<String>();
-            let bytes = match field.bytes().await {
-                Ok(b) => b,
-                Err(e) => {
-                    return failed(
-                        &state,
-                        AppError::invalid("file", format!("The upload could not be read: {e}")),
-                    )
-                    .await;
-                }
-            };
-            file = Some((name, bytes));
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return failed(
-            &state,
-            AppError::invalid("file", "Choose an ATLAS release YAML file to upload."),
-        )
-        .await;
+    let (name, bytes) = match read_upload(multipart).await {
+        Ok(file) => file,
+        Err(e) => return failed(&state, e).await,
     };
     let fetched = Fetched {
         bytes: bytes.to_vec(),
@@ -193,6 +149,37 @@ async fn upload(
         Ok(d) => done(&state, &d).await,
         Err(e) => failed(&state, e).await,
     }
+}
+
+/// The uploaded file of the form (its name cut at 120 characters): refused
+/// when too large, unreadable, missing or empty.
+async fn read_upload(mut multipart: Multipart) -> Result<(String, Bytes), AppError> {
+    let unreadable = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(format!(
+                "The file is larger than {MAX_RELEASE_BYTES} bytes."
+            ))
+        } else {
+            AppError::invalid("file", format!("The upload could not be read: {e}"))
+        }
+    };
+    let mut file: Option<(String, Bytes)> = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() == Some("file") {
+            let name = field
+                .file_name()
+                .unwrap_or("upload")
+                .chars()
+                .take(120)
+                .collect();
+            let bytes = field.bytes().await.map_err(|e| {
+                AppError::invalid("file", format!("The upload could not be read: {e}"))
+            })?;
+            file = Some((name, bytes));
+        }
+    }
+    file.filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::invalid("file", "Choose an ATLAS release YAML file to upload."))
 }
 
 #[derive(Deserialize, Default)]
@@ -342,7 +329,7 @@ async fn activate(
     HtmlForm(form): HtmlForm<ActivateForm>,
 ) -> Result<Response, AppError> {
     let version = form.version.trim().to_string();
-    let active = releases::activate(&state.store, &version, &actor.name, &actor.ip).await?;
+    let (active, _) = releases::activate(&state.store, &version, &actor.name, &actor.ip).await?;
     state.atlas.set(active);
     let q = serde_html_form::to_string([("done", format!("release {version} is now active"))])
         .unwrap_or_default();
@@ -350,7 +337,7 @@ async fn activate(
 }
 
 async fn list_api(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(Json(state.store.list_releases().await?).into_response())
+    Ok(Json(releases::list(&state.store).await?).into_response())
 }
 
 #[derive(serde::Serialize)]

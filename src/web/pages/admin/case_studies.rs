@@ -82,10 +82,10 @@ async fn build(
     error: Option<String>,
 ) -> Result<AdminPage, AppError> {
     let atlas = state.atlas.get();
-    let (incidents, steps) = state.store.incident_counts().await?;
+    let (incidents, steps) = crate::service::incidents::counts(&state.store).await?;
     let mut release = atlas.info.clone();
     // Admins see the whole source (credentials are never stored).
-    if let Some(full) = state.store.release_source(&release.version).await? {
+    if let Some(full) = crate::service::releases::source(&state.store, &release.version).await? {
         release.source = full;
     }
     Ok(AdminPage {

@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::domain::alert::format_window;
-use crate::render::ingest::{HourBar, ToConfirmView, hour_bars};
-use crate::render::{Link, timestamp};
+use crate::render::ingest::IngestView;
 use crate::service::audit_log;
 use crate::service::ingest::{self, RuleError};
 use crate::store::{AuditEvent, StoreError};
@@ -38,37 +36,6 @@ pub fn routes() -> Routes {
         )
 }
 
-pub struct RuleView {
-    name: String,
-    fields: String,
-    window: String,
-}
-
-pub struct SourceView {
-    source: String,
-    alerts: i64,
-    last: String,
-}
-
-pub struct AlertView {
-    source: String,
-    alert_id: String,
-    shape: String,
-    event_at: String,
-    received_at: String,
-    title: String,
-    severity: String,
-    incident_id: Option<String>,
-}
-
-pub struct UnmappedView {
-    label: String,
-    raw_id: String,
-    technique: Link,
-    event_at: String,
-    title: String,
-}
-
 /// The rule form as last submitted, with every problem.
 #[derive(Default)]
 pub struct RuleForm {
@@ -81,16 +48,16 @@ pub struct RuleForm {
 #[derive(Template, WebTemplate)]
 #[template(path = "ingest/page.html")]
 pub struct IngestPage {
-    alerts: i64,
-    unmapped: i64,
-    rules: Vec<RuleView>,
-    sources: Vec<SourceView>,
-    hours: Vec<HourBar>,
-    recent: Vec<AlertView>,
-    queue: Vec<UnmappedView>,
-    to_confirm: Vec<ToConfirmView>,
+    view: IngestView,
     form: RuleForm,
     notice: Option<String>,
+}
+
+impl std::ops::Deref for IngestPage {
+    type Target = IngestView;
+    fn deref(&self) -> &IngestView {
+        &self.view
+    }
 }
 
 async fn build(
@@ -98,68 +65,10 @@ async fn build(
     form: RuleForm,
     notice: Option<String>,
 ) -> Result<IngestPage, AppError> {
-    let atlas = state.atlas.get();
-    let store = &state.store;
-    let since = (chrono::Utc::now() - chrono::Duration::hours(24))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let per_hour = store.alerts_per_hour(&since).await?;
+    let now = chrono::Utc::now();
+    let overview = ingest::overview(&state.store, now).await?;
     Ok(IngestPage {
-        alerts: store.alert_count().await?,
-        unmapped: store.unmapped_count().await?,
-        rules: store
-            .list_rules()
-            .await?
-            .into_iter()
-            .map(|r| RuleView {
-                fields: r.key_fields.replace(',', ", "),
-                window: format_window(r.idle_seconds),
-                name: r.name,
-            })
-            .collect(),
-        sources: store
-            .alert_sources()
-            .await?
-            .into_iter()
-            .map(|s| SourceView {
-                last: timestamp(&s.last_received),
-                source: s.source,
-                alerts: s.alerts,
-            })
-            .collect(),
-        hours: hour_bars(&per_hour, chrono::Utc::now()),
-        recent: store
-            .recent_alerts(25)
-            .await?
-            .into_iter()
-            .map(|a| AlertView {
-                event_at: timestamp(&a.event_at),
-                received_at: timestamp(&a.received_at),
-                severity: a.severity.unwrap_or_default(),
-                source: a.source,
-                alert_id: a.alert_id,
-                shape: a.shape,
-                title: a.title,
-                incident_id: a.incident_id,
-            })
-            .collect(),
-        queue: store
-            .unmapped_hits(50)
-            .await?
-            .into_iter()
-            .map(|h| UnmappedView {
-                label: format!("{}:{}", h.source, h.alert_id),
-                technique: Link::technique(&atlas, &h.technique_id),
-                raw_id: h.raw_id,
-                event_at: timestamp(&h.event_at),
-                title: h.title,
-            })
-            .collect(),
-        to_confirm: store
-            .steps_to_confirm(100)
-            .await?
-            .iter()
-            .map(|t| ToConfirmView::build(&atlas, t))
-            .collect(),
+        view: IngestView::build(&state.atlas.get(), overview, now),
         form,
         notice,
     })
@@ -237,23 +146,12 @@ async fn delete_rule(
     actor: Actor,
     HtmlForm(input): HtmlForm<NameInput>,
 ) -> Result<Response, AppError> {
-    if !state.store.delete_rule(&input.name).await? {
+    if !ingest::delete_rule(&state.store, &input.name, &actor.name, &actor.ip).await? {
         return Err(AppError::NotFound(format!(
             "the rule {}",
             input.name.chars().take(100).collect::<String>()
         )));
     }
-    audit_log::record(
-        &state.store,
-        AuditEvent {
-            actor: actor.name,
-            action: "rule.delete",
-            target: input.name.clone(),
-            detail: String::new(),
-            ip: actor.ip,
-        },
-    )
-    .await?;
     Ok(see_other("/admin/ingest?done=Rule+deleted"))
 }
 

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::atlas::successors::Entry;
 use crate::atlas::{ReleaseInfo, version::compare_versions};
 use crate::render::timestamp;
+use crate::render::upgrade_report::{AppliedView, UpgradeReportView};
 use crate::service::upgrade::{self, SuccessorInput, UpgradePlan, Who};
 use crate::store::UpgradeRecord;
 use crate::web::extract::auth::Actor;
@@ -50,9 +51,6 @@ pub fn routes() -> Routes {
         )
 }
 
-/// Incidents shown in full on a report page; the CLI prints every one.
-const SHOWN: usize = 500;
-
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/upgrade.html")]
 struct UpgradeAdminPage {
@@ -75,7 +73,7 @@ async fn view(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<UpgradeAdminPage, AppError> {
-    let releases = state.store.list_releases().await?;
+    let releases = crate::service::releases::list(&state.store).await?;
     let newest = releases
         .iter()
         .map(|r| r.version.clone())
@@ -89,9 +87,7 @@ async fn view(
             .entries()
             .cloned()
             .collect(),
-        upgrades: state
-            .store
-            .list_upgrades()
+        upgrades: upgrade::list(&state.store)
             .await?
             .into_iter()
             .map(|record| UpgradeRow {
@@ -128,108 +124,23 @@ fn done(message: &str) -> Response {
 
 // ------------------------------------------------------------------ reports
 
-struct StepRow {
-    position: i64,
-    tactic_id: String,
-    technique_id: String,
-    technique_name: String,
-    kind: &'static str,
-    label: &'static str,
-    text: String,
-    flagged: bool,
-}
-
-struct IncidentRow {
-    id: String,
-    title: String,
-    from_release: String,
-    flagged: usize,
-    steps: Vec<StepRow>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/upgrade_report.html")]
 struct ReportPage {
-    /// `None` for a dry run; the stored upgrade otherwise.
-    applied: Option<AppliedView>,
-    to_release: String,
-    summary: String,
-    summary_counts: upgrade::UpgradeSummary,
-    digest: String,
-    changed: Vec<IncidentRow>,
-    /// Incidents whose steps all stay as they are.
-    unchanged: Vec<(String, String, String)>,
-    hidden: usize,
+    view: UpgradeReportView,
 }
 
-struct AppliedView {
-    id: String,
-    at: String,
-    actor: String,
-}
-
-fn label(kind: &str) -> &'static str {
-    match kind {
-        "unchanged" => "unchanged",
-        "renamed" => "renamed",
-        "tactic_mismatch" => "tactic no longer served",
-        "remapped" => "remapped to successor",
-        _ => "retired, no successor",
+impl std::ops::Deref for ReportPage {
+    type Target = UpgradeReportView;
+    fn deref(&self) -> &UpgradeReportView {
+        &self.view
     }
 }
 
 impl ReportPage {
     fn build(plan: &UpgradePlan, applied: Option<AppliedView>) -> Self {
-        let mut changed = Vec::new();
-        let mut unchanged = Vec::new();
-        let mut hidden = 0;
-        for inc in &plan.incidents {
-            let all_same = inc
-                .steps
-                .iter()
-                .all(|s| s.change == upgrade::StepChange::Unchanged);
-            if all_same {
-                if unchanged.len() < SHOWN {
-                    unchanged.push((inc.id.clone(), inc.title.clone(), inc.from_release.clone()));
-                } else {
-                    hidden += 1;
-                }
-                continue;
-            }
-            if changed.len() >= SHOWN {
-                hidden += 1;
-                continue;
-            }
-            changed.push(IncidentRow {
-                id: inc.id.clone(),
-                title: inc.title.clone(),
-                from_release: inc.from_release.clone(),
-                flagged: inc.flagged(),
-                steps: inc
-                    .steps
-                    .iter()
-                    .map(|s| StepRow {
-                        position: s.position,
-                        tactic_id: s.tactic_id.clone(),
-                        technique_id: s.technique_id.clone(),
-                        technique_name: s.technique_name.clone(),
-                        kind: s.kind(),
-                        label: label(s.kind()),
-                        text: s.describe(),
-                        flagged: s.flagged(),
-                    })
-                    .collect(),
-            });
-        }
         ReportPage {
-            applied,
-            to_release: plan.to_release.clone(),
-            summary: plan.summary.to_string(),
-            summary_counts: plan.summary.clone(),
-            digest: plan.digest(),
-            changed,
-            unchanged,
-            hidden,
+            view: UpgradeReportView::build(plan, applied),
         }
     }
 }
@@ -273,10 +184,7 @@ async fn apply_handler(
                 .to_string(),
         ));
     }
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::apply(&state.store, &plan, &who, |_| {}).await? {
         Some(id) => Ok(see_other(&format!("/admin/atlas/upgrades/{id}"))),
         None => Ok(done(&format!(
@@ -291,9 +199,7 @@ async fn report_handler(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let shown: String = id.chars().take(40).collect();
-    let (record, report) = state
-        .store
-        .get_upgrade(&id)
+    let (record, report) = upgrade::get(&state.store, &id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Upgrade “{shown}”")))?;
     let plan: UpgradePlan = serde_json::from_str(&report)
@@ -308,15 +214,20 @@ async fn report_handler(
 
 // ------------------------------------------------------------- successors
 
+/// Who changes the successor table (or upgrades), for the audit record.
+fn who(actor: Actor) -> Who {
+    Who {
+        actor: actor.name,
+        ip: actor.ip,
+    }
+}
+
 async fn set_successor_handler(
     State(state): State<AppState>,
     actor: Actor,
     HtmlForm(form): HtmlForm<SuccessorInput>,
 ) -> Result<Response, AppError> {
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::set_successor(&state.store, &form, &who).await {
         Ok(e) => Ok(done(&match &e.successor {
             Some(s) => format!("{} now has the successor {s}.", e.technique),
@@ -337,10 +248,7 @@ async fn clear_successor_handler(
     actor: Actor,
     HtmlForm(form): HtmlForm<ClearForm>,
 ) -> Result<Response, AppError> {
-    let who = Who {
-        actor: actor.name,
-        ip: actor.ip,
-    };
+    let who = who(actor);
     match upgrade::clear_successor(&state.store, &form.technique, &who).await {
         Ok(()) => Ok(done(&format!(
             "The override of {} was removed.",

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::atlas::Release;
 use crate::atlas::diff::{ReleaseDiff, diff};
+use crate::render::release_diff::ReleaseDiffView;
 use crate::service::upgrade::{self, Impact};
 use crate::web::extract::html_form::{parse_query, see_other};
 use crate::web::{ApiError, AppError, AppState};
@@ -46,9 +47,7 @@ async fn load(state: &AppState, version: &str, field: &str) -> Result<Release, A
             format!("{field}: name a stored release"),
         ));
     }
-    state
-        .store
-        .load_release(version)
+    crate::service::releases::load(&state.store, version)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("ATLAS release “{shown}”")))
 }
@@ -118,145 +117,16 @@ async fn diff_api_handler(
     Ok(Json(DiffJson { diff, incidents }).into_response())
 }
 
-/// A tactic, technique or mitigation by ID and name.
-struct Item {
-    id: String,
-    name: String,
-    href: String,
-}
-
-struct RenamedRow {
-    item: Item,
-    old_name: String,
-}
-
-struct RemovedRow {
-    item: Item,
-    successor: Option<Item>,
-}
-
-struct RetacticedRow {
-    item: Item,
-    old_tactics: Vec<Item>,
-    new_tactics: Vec<Item>,
-}
-
-struct Section {
-    title: &'static str,
-    added: Vec<Item>,
-    removed: Vec<RemovedRow>,
-    renamed: Vec<RenamedRow>,
-    retacticed: Vec<RetacticedRow>,
-}
-
-impl Section {
-    fn is_empty(&self) -> bool {
-        self.added.is_empty()
-            && self.removed.is_empty()
-            && self.renamed.is_empty()
-            && self.retacticed.is_empty()
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "atlas/diff.html")]
 struct DiffPage {
-    from: String,
-    to: String,
-    sections: Vec<Section>,
-    impact: Impact,
-    json_href: String,
+    view: ReleaseDiffView,
 }
 
-fn item(kind: &str, id: &str, name: &str) -> Item {
-    Item {
-        id: id.to_string(),
-        name: name.to_string(),
-        href: format!("/{kind}/{id}"),
-    }
-}
-
-fn tactic_items(release: &Release, ids: &[String]) -> Vec<Item> {
-    ids.iter()
-        .map(|id| {
-            let name = release.tactic(id).map_or(id.as_str(), |t| t.name.as_str());
-            item("tactics", id, name)
-        })
-        .collect()
-}
-
-impl DiffPage {
-    fn build(old: &Release, new: &Release, d: ReleaseDiff, impact: Impact) -> Self {
-        let simple = |title: &'static str, kind: &str, c: &crate::atlas::diff::Changes| Section {
-            title,
-            added: c.added.iter().map(|n| item(kind, &n.id, &n.name)).collect(),
-            removed: c
-                .removed
-                .iter()
-                .map(|n| RemovedRow {
-                    item: item(kind, &n.id, &n.name),
-                    successor: None,
-                })
-                .collect(),
-            renamed: c
-                .renamed
-                .iter()
-                .map(|r| RenamedRow {
-                    item: item(kind, &r.id, &r.new_name),
-                    old_name: r.old_name.clone(),
-                })
-                .collect(),
-            retacticed: Vec::new(),
-        };
-        let tactics = simple("Tactics", "tactics", &d.tactics);
-        let mitigations = simple("Mitigations", "mitigations", &d.mitigations);
-        let t = &d.techniques;
-        let techniques = Section {
-            title: "Techniques",
-            added: t
-                .added
-                .iter()
-                .map(|n| item("techniques", &n.id, &n.name))
-                .collect(),
-            removed: t
-                .removed
-                .iter()
-                .map(|r| RemovedRow {
-                    item: item("techniques", &r.id, &r.name),
-                    successor: r.successor.as_deref().map(|s| {
-                        let name = new
-                            .technique(s)
-                            .map(|x| new.display_name(x))
-                            .unwrap_or_default();
-                        item("techniques", s, &name)
-                    }),
-                })
-                .collect(),
-            renamed: t
-                .renamed
-                .iter()
-                .map(|r| RenamedRow {
-                    item: item("techniques", &r.id, &r.new_name),
-                    old_name: r.old_name.clone(),
-                })
-                .collect(),
-            retacticed: t
-                .retacticed
-                .iter()
-                .map(|r| RetacticedRow {
-                    item: item("techniques", &r.id, &r.name),
-                    old_tactics: tactic_items(old, &r.old_tactics),
-                    new_tactics: tactic_items(new, &r.new_tactics),
-                })
-                .collect(),
-        };
-        DiffPage {
-            json_href: format!("/api/v1/atlas/releases/{}/diff/{}", d.from, d.to),
-            from: d.from,
-            to: d.to,
-            sections: vec![tactics, techniques, mitigations],
-            impact,
-        }
+impl std::ops::Deref for DiffPage {
+    type Target = ReleaseDiffView;
+    fn deref(&self) -> &ReleaseDiffView {
+        &self.view
     }
 }
 
@@ -265,5 +135,7 @@ async fn diff_handler(
     Path((a, b)): Path<(String, String)>,
 ) -> Result<DiffPage, AppError> {
     let (old, new, d, impact) = compute(&state, &a, &b).await?;
-    Ok(DiffPage::build(&old, &new, d, impact))
+    Ok(DiffPage {
+        view: ReleaseDiffView::build(&old, &new, d, impact),
+    })
 }

@@ -20,7 +20,7 @@ use crate::render::teamwork::TeamView;
 use crate::render::{Link, timestamp};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
-use crate::store::StepAlerts;
+use crate::store::{StepAlerts, StepHistoryEntry, StepReview};
 use crate::web::{AppError, AppState};
 
 pub async fn page(
@@ -28,18 +28,19 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<DetailPage, AppError> {
     let detail = load(&state, &id).await?;
-    let upgrade = UpgradeNotes::load(&state, &detail).await?;
-    let triage = state.store.step_alerts(&id).await?;
-    let origin = state.store.incident_origin(&id).await?;
+    let extras = uc::detail_extras(&state.store, &id).await?;
+    let upgrade = UpgradeNotes::build(&detail, extras.reviews, extras.history);
     let team = super::team::team_view(&state, &id).await?;
-    let mut page = DetailPage::build(&state.atlas.get(), detail, &triage);
+    let mut page = DetailPage::build(&state.atlas.get(), detail, &extras.triage);
     page.upgrade = upgrade;
     page.team = team;
-    page.origin = origin.map(|(source, external_id, order_unknown)| OriginView {
-        source,
-        external_id,
-        order_unknown,
-    });
+    page.origin = extras
+        .origin
+        .map(|(source, external_id, order_unknown)| OriginView {
+            source,
+            external_id,
+            order_unknown,
+        });
     Ok(page)
 }
 
@@ -54,7 +55,11 @@ pub struct UpgradeNotes {
 }
 
 impl UpgradeNotes {
-    async fn load(state: &AppState, detail: &IncidentDetail) -> Result<Self, AppError> {
+    fn build(
+        detail: &IncidentDetail,
+        reviews: Vec<StepReview>,
+        history: Vec<StepHistoryEntry>,
+    ) -> Self {
         let number = |step: &str| {
             detail
                 .steps
@@ -62,12 +67,8 @@ impl UpgradeNotes {
                 .position(|s| s.id == step)
                 .map_or(0, |i| i + 1)
         };
-        let id = &detail.incident.id;
         // A flag holds while the step is as the upgrade left it; an edit is the review.
-        let flagged = state
-            .store
-            .step_reviews(id)
-            .await?
+        let flagged = reviews
             .into_iter()
             .filter(|r| {
                 detail.steps.iter().any(|s| {
@@ -78,10 +79,7 @@ impl UpgradeNotes {
             })
             .map(|r| (number(&r.step_id), r.message, r.catalog_release))
             .collect();
-        let mut history: Vec<(String, usize, String, String)> = state
-            .store
-            .step_history(id)
-            .await?
+        let mut history: Vec<(String, usize, String, String)> = history
             .into_iter()
             .map(|h| {
                 (
@@ -100,7 +98,7 @@ impl UpgradeNotes {
             .collect();
         let mut notes = UpgradeNotes { flagged, history };
         notes.flagged.sort_by_key(|f| f.0);
-        Ok(notes)
+        notes
     }
 }
 

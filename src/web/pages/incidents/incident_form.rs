@@ -403,7 +403,7 @@ async fn render(
     problems: Problems,
     conflict: Option<ConflictView>,
 ) -> Result<Response, AppError> {
-    let releases = state.store.list_releases().await?;
+    let releases = crate::service::releases::list(&state.store).await?;
     let page = FormPage::build(
         &state.atlas.get(),
         &releases,
@@ -505,16 +505,9 @@ pub async fn update(
         ));
     }
     let problems = form.problems(&input);
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     if !problems.is_empty() {
-        return render(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(editing),
-            &form,
-            problems,
-            None,
-        )
-        .await;
+        return render(&state, unprocessable, Some(editing), &form, problems, None).await;
     }
     match uc::update(&state.store, &state.atlas.get(), &id, &input)
         .await
@@ -523,35 +516,37 @@ pub async fn update(
         Ok(_) => Ok(see_other(&format!("/incidents/{id}"))),
         Err(Failure::Invalid(e)) => {
             let problems = Problems::one(form.problem(&e));
-            render(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(editing),
-                &form,
-                problems,
-                None,
-            )
-            .await
+            render(&state, unprocessable, Some(editing), &form, problems, None).await
         }
-        Err(Failure::Conflict(_)) => {
-            let now = load(&state, &id).await?;
-            let conflict = ConflictView {
-                message: conflict_text(input.version, now.incident.version),
-                current_version: now.incident.version,
-                differences: form.differences(&IncidentForm::from_incident(&now.incident)),
-            };
-            render(
-                &state,
-                StatusCode::CONFLICT,
-                Some(editing),
-                &form,
-                Problems::default(),
-                Some(conflict),
-            )
-            .await
-        }
+        Err(Failure::Conflict(_)) => conflict(&state, editing, &form, input.version).await,
         Err(Failure::Other(e)) => Err(e),
     }
+}
+
+/// The form again beside what the incident says now, when someone else
+/// saved it first (409).
+async fn conflict(
+    state: &AppState,
+    editing: Editing,
+    form: &IncidentForm,
+    sent_version: Option<i64>,
+) -> Result<Response, AppError> {
+    let now = load(state, &editing.id).await?;
+    let conflict = ConflictView {
+        message: conflict_text(sent_version, now.incident.version),
+        current_version: now.incident.version,
+        differences: form.differences(&IncidentForm::from_incident(&now.incident)),
+    };
+    let none = Problems::default();
+    render(
+        state,
+        StatusCode::CONFLICT,
+        Some(editing),
+        form,
+        none,
+        Some(conflict),
+    )
+    .await
 }
 
 // ------------------------------------------------------------------ import
@@ -592,37 +587,30 @@ pub async fn import_page(State(state): State<AppState>) -> ImportPage {
     ImportPage::build(&state.atlas.get(), "", None)
 }
 
+/// Why a case study was not imported, on the form's one field.
+fn not_imported(e: &ValidationError) -> Problem {
+    let where_ = if e.field.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{}`", shorten(&e.field, 80))
+    };
+    let why = format!("was not imported{where_}: {}", e.message);
+    Problem::on("yaml", "The case study", &why)
+}
+
 pub async fn import(
     State(state): State<AppState>,
     HtmlForm(form): HtmlForm<ImportForm>,
 ) -> Result<Response, AppError> {
     let atlas = state.atlas.get();
-    let rejected = |e: ValidationError| {
-        let where_ = if e.field.is_empty() {
-            String::new()
-        } else {
-            format!(" at `{}`", shorten(&e.field, 80))
-        };
-        let problem = Problem::on(
-            "yaml",
-            "The case study",
-            &format!("was not imported{where_}: {}", e.message),
-        );
-        Ok(with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPage::build(&atlas, &form.yaml, Some(problem)),
-        ))
+    let refused = |problem: Problem| {
+        let page = ImportPage::build(&atlas, &form.yaml, Some(problem));
+        Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, page))
     };
+    let rejected = |e: ValidationError| refused(not_imported(&e));
     if form.yaml.trim().is_empty() {
-        let problem = Problem::on(
-            "yaml",
-            "The case study",
-            "is empty: paste the YAML of an ATLAS case study",
-        );
-        return Ok(with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPage::build(&atlas, &form.yaml, Some(problem)),
-        ));
+        let why = "is empty: paste the YAML of an ATLAS case study";
+        return refused(Problem::on("yaml", "The case study", why));
     }
     let doc = match case_studies::parse_case_study(form.yaml.as_bytes()) {
         Ok(doc) => doc,

@@ -9,6 +9,7 @@ use axum::extract::{RawQuery, State};
 use super::{Badge, Opt, TimeView};
 use crate::atlas::ActiveAtlas;
 use crate::domain::{Kind, Severity, Status};
+use crate::service::incidents;
 use crate::store::{IncidentSummary, Page, Sort};
 use crate::web::extract::incident_filters::FilterParams;
 use crate::web::{AppError, AppState};
@@ -19,8 +20,8 @@ pub async fn page(
 ) -> Result<ListPage, AppError> {
     let params = FilterParams::from_query(raw.as_deref())?;
     let query = params.to_query()?;
-    let page = state.store.list_incidents(&query).await?;
-    let tags = state.store.top_tags().await?;
+    let page = incidents::list(&state.store, &query).await?;
+    let tags = incidents::top_tags(&state.store).await?;
     Ok(ListPage::build(&state.atlas.get(), &params, page, tags))
 }
 

@@ -77,7 +77,7 @@ pub fn routes() -> Routes {
         .require(
             WriteIncidents,
             "/incidents/{id}/steps/{step}/move",
-            post(steps::move_step),
+            post(step_actions::move_step),
         )
         .require(
             WriteIncidents,

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::steps::{StepForm, StepFormPage, conflict_page, reloaded};
+use super::steps::{StepForm, StepFormPage, conflict_page, find_step, reloaded};
 use super::{HtmlForm, load, parse_version, see_other, shorten};
 use crate::render::Link;
 use crate::service::{ServiceError, step_order};
@@ -69,6 +69,38 @@ pub struct DeleteStepPage {
     technique: Link,
     description: String,
     version: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MoveForm {
+    direction: String,
+    version: String,
+}
+
+pub async fn move_step(
+    State(state): State<AppState>,
+    Path((id, step_id)): Path<(String, String)>,
+    HtmlForm(form): HtmlForm<MoveForm>,
+) -> Result<Response, AppError> {
+    let version = parse_version(&form.version)?;
+    let detail = load(&state, &id).await?;
+    let at = find_step(&detail, &step_id)?.position;
+    let to = match form.direction.trim() {
+        "up" => at - 1,
+        "down" => at + 1,
+        other => {
+            return Err(AppError::bad_request(
+                "direction",
+                format!("direction: `{}` is not one of up, down", shorten(other, 20)),
+            ));
+        }
+    };
+    if to < 1 || to > detail.steps.len() as i64 {
+        // Already first (or last): nothing to do.
+        return Ok(see_other(&format!("/incidents/{id}#step-{step_id}")));
+    }
+    moved(&state, &id, &step_id, &to.to_string(), version).await
 }
 
 /// `GET /incidents/{id}/steps/{step}/delete`.

@@ -179,7 +179,7 @@ pub struct EarlierNames {
 
 impl EarlierNames {
     async fn load(state: &AppState) -> Result<Self, AppError> {
-        let rows = state.store.technique_names_anywhere().await?;
+        let rows = crate::service::releases::technique_names_anywhere(&state.store).await?;
         let mut names = Vec::new();
         for (id, name, parent) in rows {
             let shown = match parent {
@@ -510,7 +510,10 @@ fn technique_name(atlas: &ActiveAtlas, id: &str) -> String {
         .map_or_else(|| id.to_string(), |t| atlas.display_name(t))
 }
 
-fn find_step<'a>(detail: &'a IncidentDetail, step_id: &str) -> Result<&'a Observation, AppError> {
+pub(super) fn find_step<'a>(
+    detail: &'a IncidentDetail,
+    step_id: &str,
+) -> Result<&'a Observation, AppError> {
     detail
         .steps
         .iter()
@@ -678,38 +681,6 @@ pub async fn delete(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct MoveForm {
-    direction: String,
-    version: String,
-}
-
-pub async fn move_step(
-    State(state): State<AppState>,
-    Path((id, step_id)): Path<(String, String)>,
-    HtmlForm(form): HtmlForm<MoveForm>,
-) -> Result<Response, AppError> {
-    let version = parse_version(&form.version)?;
-    let detail = load(&state, &id).await?;
-    let at = find_step(&detail, &step_id)?.position;
-    let to = match form.direction.trim() {
-        "up" => at - 1,
-        "down" => at + 1,
-        other => {
-            return Err(AppError::bad_request(
-                "direction",
-                format!("direction: `{}` is not one of up, down", shorten(other, 20)),
-            ));
-        }
-    };
-    if to < 1 || to > detail.steps.len() as i64 {
-        // Already first (or last): nothing to do.
-        return Ok(see_other(&format!("/incidents/{id}#step-{step_id}")));
-    }
-    super::step_actions::moved(&state, &id, &step_id, &to.to_string(), version).await
 }
 
 /// `GET /incidents/{id}/steps`: the steps live on the incident's page.

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use crate::service::matrix;
 use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store};
 use crate::web::lru::Lru;
 use crate::web::{AppError, response_cache};
@@ -64,18 +65,15 @@ pub async fn aggregate(
     query: &IncidentQuery,
 ) -> Result<Arc<MatrixAggregate>, AppError> {
     if !stamp.cacheable() {
-        return Ok(Arc::new(store.matrix_aggregate(query).await?));
+        return Ok(Arc::new(matrix::aggregate(store, query).await?));
     }
     let key = (stamp.database.clone(), filter_key);
     let held = aggregates().get(&key).cloned();
     let fresh = match held {
         // Built by a concurrent request from data as new or newer.
         Some((version, hit)) if version >= stamp.version => return Ok(hit),
-        Some((version, base)) => match store.changed_incidents_since(version).await? {
-            Some(changed) => store.patch_matrix_aggregate(query, &base, &changed).await?,
-            None => store.matrix_aggregate(query).await?,
-        },
-        None => store.matrix_aggregate(query).await?,
+        Some((version, base)) => matrix::aggregate_since(store, query, &base, version).await?,
+        None => matrix::aggregate(store, query).await?,
     };
     let fresh = Arc::new(fresh);
     aggregates().insert(key, (stamp.version, fresh.clone()));

@@ -43,7 +43,7 @@ pub struct Loaded {
 
 /// The aggregate of the request's filters (cached) and its scores.
 pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
-    let stamp = state.store.data_stamp().await?;
+    let stamp = crate::service::matrix::data_stamp(&state.store).await?;
     let atlas = for_platforms(state.atlas.get(), req);
     let aggregate = aggregate_for(state, &stamp, req).await?;
     let scores = scores_of(&atlas, &aggregate, req);
@@ -66,7 +66,7 @@ async fn earlier_names(
     if req.search.is_none() {
         return Ok(Vec::new());
     }
-    let rows = state.store.technique_names_anywhere().await?;
+    let rows = crate::service::releases::technique_names_anywhere(&state.store).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, parent)| match parent {
@@ -163,7 +163,7 @@ pub async fn cached_response<F>(
 where
     F: AsyncFnOnce(Loaded) -> Result<Cached, AppError>,
 {
-    let stamp = state.store.data_stamp().await?;
+    let stamp = crate::service::matrix::data_stamp(&state.store).await?;
     let atlas = state.atlas.get();
     let query = req.query_string();
     let slot = if kind == "html" {

@@ -11,6 +11,7 @@ use crate::atlas::ReleaseInfo;
 use crate::domain::{Kind, Severity, Status};
 use crate::render::grid::MatrixGrid;
 use crate::render::heat::{LegendEntry, Metric, Scale};
+use crate::render::links::ChoiceView;
 use crate::render::{Link, timestamp};
 use crate::web::extract::matrix_query::{
     MatrixRequest, PLATFORM_SLUGS, SubsMode, join_queries, platform_name, with_query,
@@ -22,9 +23,8 @@ pub async fn matrix(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let req = request(&raw)?;
-    let store = state.store.clone();
     cached_response(&state, &req, "html", async |loaded: Loaded| {
-        let tags = store.top_tags().await?;
+        let tags = crate::service::incidents::top_tags(&state.store).await?;
         let page = MatrixPage::build(&loaded, &req, tags);
         let body = page
             .render()
@@ -58,20 +58,13 @@ fn search_hits(loaded: &Loaded, req: &MatrixRequest) -> Vec<SearchHit> {
         .collect()
 }
 
-/// One link of a segmented control.
-pub struct Choice {
-    label: &'static str,
-    href: String,
-    current: bool,
-}
-
 fn choice(
     label: &'static str,
     req: &MatrixRequest,
     current: bool,
     change: impl FnOnce(&mut MatrixRequest),
-) -> Choice {
-    Choice {
+) -> ChoiceView {
+    ChoiceView {
         label,
         href: req.with(change).href("/matrix"),
         current,
@@ -79,7 +72,7 @@ fn choice(
 }
 
 /// A checkbox of the filter form.
-pub struct Check {
+pub struct FilterCheckView {
     name: &'static str,
     value: &'static str,
     label: &'static str,
@@ -93,9 +86,9 @@ fn checks<T: Copy + PartialEq>(
     chosen: &[T],
     value: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
-) -> Vec<Check> {
+) -> Vec<FilterCheckView> {
     all.iter()
-        .map(|&v| Check {
+        .map(|&v| FilterCheckView {
             name,
             value: value(v),
             label: label(v),
@@ -116,10 +109,10 @@ pub struct FilterForm {
     detected_to: String,
     q: String,
     search: String,
-    severities: Vec<Check>,
-    statuses: Vec<Check>,
-    kinds: Vec<Check>,
-    platforms: Vec<Check>,
+    severities: Vec<FilterCheckView>,
+    statuses: Vec<FilterCheckView>,
+    kinds: Vec<FilterCheckView>,
+    platforms: Vec<FilterCheckView>,
     steps_metric: bool,
     rollup: bool,
     observed: bool,
@@ -181,7 +174,7 @@ impl FilterForm {
             ),
             platforms: PLATFORM_SLUGS
                 .iter()
-                .map(|&slug| Check {
+                .map(|&slug| FilterCheckView {
                     name: "platform",
                     value: slug,
                     label: platform_name(slug).unwrap_or(slug),
@@ -217,13 +210,13 @@ pub struct MatrixPage {
     clear_search_href: String,
     incident_total: i64,
     step_total: usize,
-    subs: Vec<Choice>,
-    ids: Vec<Choice>,
-    show: Vec<Choice>,
-    metric: Vec<Choice>,
-    scale: Vec<Choice>,
-    rollup: Vec<Choice>,
-    platform: Vec<Choice>,
+    subs: Vec<ChoiceView>,
+    ids: Vec<ChoiceView>,
+    show: Vec<ChoiceView>,
+    metric: Vec<ChoiceView>,
+    scale: Vec<ChoiceView>,
+    rollup: Vec<ChoiceView>,
+    platform: Vec<ChoiceView>,
     /// Platforms were chosen and no technique of the release is on them.
     no_platform_data: bool,
     reset_platform_href: String,

@@ -7,14 +7,10 @@ use serde::Deserialize;
 
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_tactic_id;
-use crate::render::Link;
-use crate::render::heat::step_list;
-use crate::store::Store;
-use crate::web::AppError;
+use crate::render::technique_incidents::{HitsContext, LIMIT, TechniqueIncidentsView};
+use crate::service::matrix;
 use crate::web::extract::matrix_query::{MatrixRequest, join_queries, with_query};
-
-/// Incidents listed on the page; the rest are one link away.
-const LIMIT: usize = 50;
+use crate::web::{AppError, AppState};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -22,123 +18,57 @@ struct Narrow {
     under: Option<String>,
 }
 
-/// One step of a listed incident.
-pub struct HitStep {
-    pub label: String,
-}
-
-pub struct HitRow {
-    pub id: String,
-    pub title: String,
-    pub href: String,
-    pub kind: &'static str,
-    pub severity: &'static str,
-    pub severity_class: String,
-    pub occurred: Option<String>,
-    pub steps: String,
-    pub where_: Vec<HitStep>,
-}
-
-pub struct TechniqueIncidents {
-    pub under: Option<Link>,
-    pub summary: String,
-    pub filtered: bool,
-    pub with_subtechniques: bool,
-    pub total_incidents: usize,
-    pub total_steps: usize,
-    pub rows: Vec<HitRow>,
-    /// The complete list on the incidents page, when more than shown.
-    pub more_href: Option<String>,
-    /// Back to the matrix with the same filters.
-    pub matrix_href: String,
-}
-
-impl TechniqueIncidents {
-    pub async fn load(
-        store: &Store,
-        atlas: &ActiveAtlas,
-        technique_id: &str,
-        raw: Option<&str>,
-    ) -> Result<TechniqueIncidents, AppError> {
-        let req = MatrixRequest::parse(raw)?;
-        let narrow: Narrow =
-            serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
-                message: format!("invalid query string: {e}"),
-                field: None,
-            })?;
-        let under = match narrow.under.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(t) if is_tactic_id(t) => Some(t.to_string()),
-            Some(_) => {
-                return Err(AppError::bad_request(
-                    "under",
-                    "under: must be a tactic ID such as AML.TA0007",
-                ));
-            }
-        };
-        let mut techniques = vec![technique_id.to_string()];
-        if req.rollup {
-            techniques.extend(atlas.subtechniques(technique_id).map(|s| s.id.clone()));
-        }
-        let hits = store
-            .technique_hits(&req.query, &techniques, under.as_deref(), LIMIT)
-            .await?;
-        let rows = hits
-            .incidents
-            .into_iter()
-            .map(|h| {
-                let positions: Vec<u32> = h
-                    .steps
-                    .iter()
-                    .map(|s| u32::try_from(s.0).unwrap_or(0))
-                    .collect();
-                let where_ = h
-                    .steps
-                    .iter()
-                    .map(|(n, tactic, technique)| {
-                        let mut label = format!("Step {n}: {}", Link::tactic(atlas, tactic).name);
-                        if technique != technique_id {
-                            label.push_str(&format!(
-                                " · {}",
-                                Link::technique(atlas, technique).name
-                            ));
-                        }
-                        HitStep { label }
-                    })
-                    .collect();
-                HitRow {
-                    href: format!("/incidents/{}", h.id),
-                    kind: h.kind.label(),
-                    severity: h.severity.label(),
-                    severity_class: format!("inc-badge inc-sev-{}", h.severity.as_str()),
-                    occurred: h.occurred.map(|t| t.display()),
-                    steps: step_list(&positions),
-                    where_,
-                    id: h.id,
-                    title: h.title,
-                }
-            })
-            .collect();
-        let filters = req.filter_query();
-        let more_href = (hits.total_incidents > LIMIT).then(|| {
-            with_query(
-                "/incidents",
-                &join_queries(
-                    &filters,
-                    &serde_html_form::to_string([("technique", technique_id)]).unwrap_or_default(),
-                ),
-            )
-        });
-        Ok(TechniqueIncidents {
-            under: under.as_deref().map(|t| Link::tactic(atlas, t)),
-            summary: req.describe(),
-            filtered: req.is_filtered(),
-            with_subtechniques: req.rollup,
-            total_incidents: hits.total_incidents,
-            total_steps: hits.total_steps,
-            rows,
-            more_href,
-            matrix_href: req.href("/matrix"),
-        })
+/// `under=`: a tactic ID, or nothing.
+fn under(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    let narrow: Narrow =
+        serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+            message: format!("invalid query string: {e}"),
+            field: None,
+        })?;
+    match narrow.under.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if is_tactic_id(t) => Ok(Some(t.to_string())),
+        Some(_) => Err(AppError::bad_request(
+            "under",
+            "under: must be a tactic ID such as AML.TA0007",
+        )),
     }
+}
+
+/// The section for the technique page of `technique_id`, from its query string.
+pub async fn load(
+    state: &AppState,
+    atlas: &ActiveAtlas,
+    technique_id: &str,
+    raw: Option<&str>,
+) -> Result<TechniqueIncidentsView, AppError> {
+    let req = MatrixRequest::parse(raw)?;
+    let under = under(raw)?;
+    let mut techniques = vec![technique_id.to_string()];
+    if req.rollup {
+        techniques.extend(atlas.subtechniques(technique_id).map(|s| s.id.clone()));
+    }
+    let hits = matrix::technique_hits(
+        &state.store,
+        &req.query,
+        &techniques,
+        under.as_deref(),
+        LIMIT,
+    )
+    .await?;
+    let technique = serde_html_form::to_string([("technique", technique_id)]).unwrap_or_default();
+    let ctx = HitsContext {
+        summary: req.describe(),
+        filtered: req.is_filtered(),
+        rollup: req.rollup,
+        all_href: with_query("/incidents", &join_queries(&req.filter_query(), &technique)),
+        matrix_href: req.href("/matrix"),
+    };
+    Ok(TechniqueIncidentsView::build(
+        atlas,
+        technique_id,
+        under.as_deref(),
+        hits,
+        ctx,
+    ))
 }

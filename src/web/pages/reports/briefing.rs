@@ -13,8 +13,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Paper, ReportParams, cached_report, period_data, period_query, today, with_query};
+use super::{Paper, ReportParams, cached_report, period_data, period_query, today};
 use crate::export::pdf::{self, PRINT_CSP};
+use crate::render::briefing::controls::BriefingControlsView;
 use crate::render::briefing::sheet::story_incident;
 use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
 use crate::render::period::{Period, Preset};
@@ -22,27 +23,20 @@ use crate::render::report::{Facts, kinds};
 use crate::service::reports;
 use crate::web::{AppError, AppState};
 
-pub struct Choice {
-    pub label: &'static str,
-    pub href: String,
-    pub current: bool,
-}
-
 #[derive(Template)]
 #[template(path = "reports/briefing.html")]
 pub struct BriefingPage {
     pub sheet: BriefingSheetView,
-    pub paper_css: Option<&'static str>,
-    pub periods: Vec<Choice>,
-    pub papers: Vec<Choice>,
-    pub case_study_choices: Vec<Choice>,
+    pub controls: BriefingControlsView,
     pub pdf_available: bool,
     pub pdf_hint: bool,
-    pub pdf_a4: String,
-    pub pdf_letter: String,
-    pub from_value: String,
-    pub to_value: String,
-    pub case_studies: bool,
+}
+
+impl std::ops::Deref for BriefingPage {
+    type Target = BriefingControlsView;
+    fn deref(&self) -> &BriefingControlsView {
+        &self.controls
+    }
 }
 
 /// The briefing as a self-contained document for Chromium to print.
@@ -120,71 +114,10 @@ async fn build(state: &AppState, raw: Option<&str>) -> Result<BriefingPage, AppE
     let params = ReportParams::parse(raw)?;
     let paper = params.paper()?;
     let loaded = load(state, &params, paper).await?;
-    let own = |period_pairs: Vec<(&'static str, String)>, cs: bool, paper: Option<Paper>| {
-        let mut pairs = period_pairs;
-        if cs {
-            pairs.push(("case_studies", "1".to_string()));
-        }
-        if let Some(p) = paper {
-            pairs.push(("paper", p.as_str().to_string()));
-        }
-        pairs
-    };
-    let period = &loaded.period;
-    let cs = loaded.case_studies;
-    let periods = Preset::BRIEFING
-        .iter()
-        .map(|p| Choice {
-            label: p.label(),
-            href: with_query(
-                "/briefing",
-                &own(vec![("period", p.as_str().to_string())], cs, paper),
-            ),
-            current: period.preset == Some(*p),
-        })
-        .collect();
-    let papers = [
-        (None, "Either"),
-        (Some(Paper::A4), "A4"),
-        (Some(Paper::Letter), "US Letter"),
-    ]
-    .into_iter()
-    .map(|(p, label)| Choice {
-        label,
-        href: with_query("/briefing", &own(period.query_pairs(), cs, p)),
-        current: paper == p,
-    })
-    .collect();
-    let case_study_choices = vec![
-        Choice {
-            label: "Left out",
-            href: with_query("/briefing", &own(period.query_pairs(), false, paper)),
-            current: !cs,
-        },
-        Choice {
-            label: "Included",
-            href: with_query("/briefing", &own(period.query_pairs(), true, paper)),
-            current: cs,
-        },
-    ];
     Ok(BriefingPage {
-        paper_css: paper.map(Paper::stylesheet),
-        periods,
-        papers,
-        case_study_choices,
+        controls: BriefingControlsView::build(&loaded.period, loaded.case_studies, paper),
         pdf_available: pdf::chromium().is_some(),
         pdf_hint: params.pdf_unavailable(),
-        pdf_a4: with_query(
-            "/briefing.pdf",
-            &own(period.query_pairs(), cs, Some(Paper::A4)),
-        ),
-        pdf_letter: with_query(
-            "/briefing.pdf",
-            &own(period.query_pairs(), cs, Some(Paper::Letter)),
-        ),
-        from_value: period.from_input.clone(),
-        to_value: period.to_input.clone(),
-        case_studies: cs,
         sheet: loaded.sheet,
     })
 }

@@ -12,12 +12,10 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
 use super::{ReportParams, cached_report, period_data, today};
-use crate::domain::Status;
 use crate::render::dashboard::{Choices, DASHBOARD_OVERDUE, DashboardView, fill_dashboard};
 use crate::render::period::Preset;
 use crate::render::report::kinds;
 use crate::service::{reports, teamwork};
-use crate::store::IncidentQuery;
 use crate::web::{AppError, AppState};
 
 /// The page: the view model (its fields are the template's, through `Deref`).
@@ -54,17 +52,7 @@ async fn build(state: &AppState, raw: Option<&str>) -> Result<DashboardPage, App
     let top = params.top()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(state, &period, case_studies).await?;
-    let open_anytime: i64 = state
-        .store
-        .count_by_severity(&IncidentQuery {
-            statuses: vec![Status::Open, Status::Contained],
-            kinds: kinds(case_studies),
-            ..IncidentQuery::default()
-        })
-        .await?
-        .iter()
-        .map(|(_, n)| n)
-        .sum();
+    let open_anytime = reports::unresolved(&state.store, kinds(case_studies)).await?;
     let first_run = reports::nothing_recorded(&state.store).await?;
     let mut view = DashboardView::build(
         &atlas,

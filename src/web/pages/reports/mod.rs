@@ -25,6 +25,7 @@ use crate::domain::{DateRule, Kind};
 use crate::render::heat::Scale;
 use crate::render::period::{Period, Preset};
 use crate::render::report;
+use crate::service::reports;
 use crate::store::{IncidentQuery, ReportData};
 use crate::web::response_cache::{Cached, ResponseSlot};
 use crate::web::{AppError, AppState};
@@ -52,44 +53,7 @@ pub struct ReportParams {
     pub pdf: Option<String>,
 }
 
-/// The paper a printed page is laid out for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paper {
-    A4,
-    Letter,
-}
-
-impl Paper {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Paper::A4 => "a4",
-            Paper::Letter => "letter",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Paper::A4 => "A4",
-            Paper::Letter => "US Letter",
-        }
-    }
-
-    /// The stylesheet that sets the page size.
-    pub fn stylesheet(self) -> &'static str {
-        match self {
-            Paper::A4 => "/static/paper-a4.css",
-            Paper::Letter => "/static/paper-letter.css",
-        }
-    }
-
-    /// The same rule, for a document printed to PDF.
-    pub fn css(self) -> &'static str {
-        match self {
-            Paper::A4 => include_str!("../../../../static/paper-a4.css"),
-            Paper::Letter => include_str!("../../../../static/paper-letter.css"),
-        }
-    }
-}
+pub use crate::render::paper::Paper;
 
 pub fn flag(field: &'static str, value: Option<&str>) -> Result<bool, AppError> {
     match value.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -209,12 +173,9 @@ pub async fn period_data(
     case_studies: bool,
 ) -> Result<(ReportData, Option<ReportData>), AppError> {
     let kinds = report::kinds(case_studies);
-    let data = state
-        .store
-        .report_data(&period_query(period, kinds.clone()))
-        .await?;
+    let data = reports::report_data(&state.store, &period_query(period, kinds.clone())).await?;
     let previous = match period.previous() {
-        Some(p) => Some(state.store.report_data(&period_query(&p, kinds)).await?),
+        Some(p) => Some(reports::report_data(&state.store, &period_query(&p, kinds)).await?),
         None => None,
     };
     Ok((data, previous))
@@ -235,7 +196,7 @@ pub async fn cached_report<F>(
 where
     F: AsyncFnOnce() -> Result<String, AppError>,
 {
-    let stamp = state.store.data_stamp().await?;
+    let stamp = crate::service::matrix::data_stamp(&state.store).await?;
     let atlas = state.atlas.get();
     let key = format!("{}\n{}", raw.unwrap_or(""), today());
     let slot = ResponseSlot::for_visitor(&stamp, &atlas, kind, key);

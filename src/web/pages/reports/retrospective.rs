@@ -215,7 +215,19 @@ pub async fn save_notes(
         Ok(_) => return Ok(saved_redirect(&detail, "notes")),
         Err(e) => refused(e)?,
     };
-    let mut doc = doc_of(&state, &detail).await?;
+    let page = refused_notes(&state, &detail, &actor, input, &problem).await?;
+    Ok((status, page).into_response())
+}
+
+/// The page again with the notes as sent and why they were not saved.
+async fn refused_notes(
+    state: &AppState,
+    detail: &IncidentDetail,
+    actor: &Actor,
+    input: [&str; 3],
+    problem: &Refusal,
+) -> Result<RetroPage, AppError> {
+    let mut doc = doc_of(state, detail).await?;
     for (section, text) in doc.notes.iter_mut().zip(input) {
         section.input = text.to_string();
         section.error = problem
@@ -224,7 +236,7 @@ pub async fn save_notes(
             .find(|e| e.field == section.name)
             .map(|e| format!("{} {}", note_label(&e.field), e.message));
     }
-    let mut page = page_of(doc, &actor, None, false);
+    let mut page = page_of(doc, actor, None, false);
     page.notes_open = true;
     page.conflict = problem.conflict.then(|| format!(
         "Someone else saved this review since you opened it (it is now at version {}). Your text is in the form below, not saved yet; the saved notes are shown above it. Combine them and save again.",
@@ -232,7 +244,7 @@ pub async fn save_notes(
     ));
     page.notes_error = (!problem.errors.is_empty())
         .then(|| "The notes were not saved: see the messages below.".to_string());
-    Ok((status, page).into_response())
+    Ok(page)
 }
 
 /// What a refused save shows.

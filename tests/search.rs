@@ -473,3 +473,75 @@ async fn the_api_and_the_list_link_the_next_page_by_keyset() {
         "Next follows the token"
     );
 }
+
+/// Alert ingestion writes each touched incident's search document once per
+/// request (migration 0015 defers the step triggers inside its transaction):
+/// the index still holds every alert ID and count, equals a document built
+/// from scratch, and the deferral never outlives the request.
+#[tokio::test]
+async fn ingested_alerts_are_searchable_and_the_index_matches_a_rebuild() {
+    let app = TestApp::spawn().await;
+    let alert = |id: &str, technique: &str, time: &str| {
+        format!(
+            r#"{{"id":"{id}","time":"{time}","technique":"{technique}","source":"siem","host":{{"name":"gpu-7"}}}}"#
+        )
+    };
+    let first = [
+        alert("ZQX-ALERT-1", "AML.T0051", "2026-03-01T10:00:00Z"),
+        alert("ZQX-ALERT-2", "AML.T0043", "2026-03-01T10:01:00Z"),
+        alert("ZQX-ALERT-3", "AML.T0051", "2026-03-01T10:02:00Z"),
+    ]
+    .join("\n");
+    let (status, report) = app
+        .post_alerts("/api/v1/alerts", "application/x-ndjson", first)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    // Folded into the same steps by a second request.
+    let (status, report) = app
+        .post_alerts(
+            "/api/v1/alerts",
+            "application/json",
+            alert("ZQX-ALERT-4", "AML.T0043", "2026-03-01T10:03:00Z"),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    // A bulk import writes its tags, references and steps deferred too.
+    let (status, report) = app
+        .post_alerts(
+            "/api/v1/incidents/import",
+            "application/x-ndjson",
+            r#"{"external_id":"zqx-1","source":"corpus","title":"Imported one","tags":["zqx-tag-one","llm"],"references":[{"title":"ZQX write-up","url":"https://example.org/zqx"}],"techniques":["AML.T0051","AML.T0043"]}"#.to_string(),
+        )
+        .await;
+    assert!(status.is_success(), "{report}");
+    for id in [
+        "ZQX-ALERT-1",
+        "ZQX-ALERT-3",
+        "ZQX-ALERT-4",
+        "zqx-tag-one",
+        "ZQX write-up",
+    ] {
+        let (_, page) = app.get_json(&format!("/api/v1/incidents?q={id}")).await;
+        assert_eq!(page["total"], 1, "{id}: {page}");
+    }
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
+        .await
+        .unwrap();
+    let (deferred,): (i64,) = sqlx::query_as("SELECT deferred FROM search_control")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(deferred, 0, "the deferral ends with the request");
+    let stale: Vec<(String,)> = sqlx::query_as(
+        "SELECT d.incident_id FROM search_docs d JOIN incident_search s ON s.rowid = d.doc
+         WHERE s.steps IS NOT COALESCE((SELECT group_concat(o.description || ' ' || o.evidence, ' ')
+                                        FROM observations o WHERE o.incident_id = d.incident_id), '')
+            OR s.tags IS NOT COALESCE((SELECT group_concat(t.tag, ' ') FROM incident_tags t
+                                       WHERE t.incident_id = d.incident_id), '')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(stale.is_empty(), "documents out of date: {stale:?}");
+    pool.close().await;
+}

@@ -67,6 +67,8 @@ impl Store {
         dry_run: bool,
     ) -> StoreResult<Vec<(String, Upsert)>> {
         let (mut tx, _turn) = self.write().await?;
+        // Each written incident's search document once, at the end.
+        super::search::defer(&mut tx).await?;
         let now = now_rfc3339();
         // What is stored already, in one query per source and 500 IDs.
         let mut existing = Origins::new();
@@ -137,6 +139,12 @@ impl Store {
             }
         }
         insert_fresh(&mut tx, &fresh, &now).await?;
+        let written: Vec<String> = out
+            .iter()
+            .filter(|(_, o)| *o != Upsert::Unchanged)
+            .map(|(id, _)| id.clone())
+            .collect();
+        super::search::reindex(&mut tx, &written).await?;
         if dry_run {
             tx.rollback().await?;
         } else {

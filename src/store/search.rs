@@ -12,7 +12,9 @@
 //! `pg_trgm` GIN index answers `document ILIKE '%word%'` through the index and
 //! ranks by `similarity()`; only the two functions below change.
 
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::StoreResult;
 
 /// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
 pub(super) fn like_pattern(text: &str) -> String {
@@ -109,6 +111,62 @@ pub(super) fn push_ranked_matches<'a>(qb: &mut QueryBuilder<'a, Sqlite>, text: &
 pub(super) fn short_words(text: &str) -> Option<String> {
     let (_, short) = split(text);
     (!short.is_empty()).then(|| short.join(" "))
+}
+
+/// The document of every incident `i` chosen by the caller's `WHERE`, as
+/// the triggers of migration 0012 write it.
+const DOCUMENT: &str = "INSERT INTO incident_search (rowid, ident, title, summary, people, tags, refs, steps)
+    SELECT d.doc, i.id, i.title, i.summary, i.reporter || ' ' || i.actor || ' ' || i.target,
+        COALESCE((SELECT group_concat(t.tag, ' ') FROM incident_tags t WHERE t.incident_id = i.id), ''),
+        COALESCE((SELECT group_concat(r.title || ' ' || r.url, ' ') FROM incident_references r
+                  WHERE r.incident_id = i.id), ''),
+        COALESCE((SELECT group_concat(o.description || ' ' || o.evidence, ' ') FROM observations o
+                  WHERE o.incident_id = i.id), '')
+    FROM incidents i JOIN search_docs d ON d.incident_id = i.id WHERE i.id IN (";
+
+/// Defers (or resumes) the step triggers' re-indexing inside the caller's
+/// transaction (migration 0015): a writer of many steps defers, writes,
+/// then calls [`reindex`] for the incidents it touched, which resumes.
+pub(super) async fn defer(conn: &mut SqliteConnection) -> StoreResult<()> {
+    set_deferred(conn, true).await
+}
+
+async fn set_deferred(conn: &mut SqliteConnection, on: bool) -> StoreResult<()> {
+    sqlx::query("UPDATE search_control SET deferred = $1 WHERE id = 1")
+        .bind(i64::from(on))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes the search document of each of `incidents` once, then resumes
+/// the triggers (see [`defer`]).
+pub(super) async fn reindex(conn: &mut SqliteConnection, incidents: &[String]) -> StoreResult<()> {
+    fn ids<'a>(qb: &mut QueryBuilder<'a, Sqlite>, chunk: &'a [String]) {
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.as_str());
+        }
+        qb.push(")");
+    }
+    for chunk in incidents.chunks(200) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO search_docs (incident_id) SELECT id FROM incidents WHERE id IN (",
+        );
+        ids(&mut qb, chunk);
+        qb.push(" ON CONFLICT (incident_id) DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "DELETE FROM incident_search WHERE rowid IN (SELECT doc FROM search_docs WHERE incident_id IN (",
+        );
+        ids(&mut qb, chunk);
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(DOCUMENT);
+        ids(&mut qb, chunk);
+        qb.build().execute(&mut *conn).await?;
+    }
+    set_deferred(conn, false).await
 }
 
 #[cfg(test)]

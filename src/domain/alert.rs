@@ -491,6 +491,11 @@ pub fn split_body(body: &str) -> Result<Vec<Result<Value, String>>, String> {
         .collect())
 }
 
+/// The candidate tactics of an ingested step, as stored (space-separated).
+pub fn split_tactics(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
-use super::ids::new_id;
-use super::{Store, StoreResult, now_rfc3339};
-use crate::domain::alert::CorrelationRule;
+use super::teamwork::record_tactic;
+use super::{Store, StoreResult, new_id, now_rfc3339};
+pub use crate::domain::alert::{CorrelationRule, split_tactics};
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
 const CHUNK: usize = 200;
@@ -176,7 +176,7 @@ pub struct StepAlert {
 
 /// One write transaction of alert ingestion.
 pub struct AlertTx {
-    tx: Transaction<'static, Sqlite>,
+    pub(super) tx: Transaction<'static, Sqlite>,
     /// This request's turn among the store's writers, held until commit.
     _turn: super::WriteTurn,
     now: String,
@@ -425,8 +425,7 @@ impl Store {
             .bind(step_id)
             .execute(&mut *tx)
             .await?;
-        super::teamwork::record_tactic(&mut tx, incident_id, step_id, &candidates, tactic_id)
-            .await?;
+        record_tactic(&mut tx, incident_id, step_id, &candidates, tactic_id).await?;
         let (version,): (i64,) = sqlx::query_as(
             "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
         )
@@ -437,10 +436,6 @@ impl Store {
         tx.commit().await?;
         Ok(version)
     }
-}
-
-pub fn split_tactics(s: &str) -> Vec<String> {
-    s.split_whitespace().map(str::to_string).collect()
 }
 
 impl AlertTx {
@@ -730,10 +725,6 @@ impl AlertTx {
     }
 
     pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> StoreResult<()> {
-        let folded = alerts
-            .iter()
-            .filter_map(|a| Some((a.incident_id.as_deref()?, a.received_by.as_str())));
-        super::teamwork::record_alerts(&mut self.tx, folded).await?;
         for chunk in alerts.chunks(CHUNK) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO alerts (id, source, alert_id, shape, event_at, received_at, received_by, title, severity,
@@ -800,11 +791,6 @@ impl AlertTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
-    }
-
-    /// The transaction's connection, for the other store modules' writes.
-    pub(super) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        &mut self.tx
     }
 
     pub async fn commit(self) -> StoreResult<()> {

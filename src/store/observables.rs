@@ -186,14 +186,20 @@ impl Store {
 }
 
 impl super::AlertTx {
-    /// The observables named by the alerts just stored, on their incidents.
+    /// What the alerts just stored mean for the team: an event on each
+    /// incident they fold into, and the observables they name.
     pub async fn insert_observables(
         &mut self,
+        alerts: &[super::NewAlert],
         found: &[NewObservable],
         by: &str,
     ) -> StoreResult<()> {
+        let folded = alerts
+            .iter()
+            .filter_map(|a| Some((a.incident_id.as_deref()?, a.received_by.as_str())));
+        super::teamwork::record_alerts(&mut self.tx, folded).await?;
         for o in found {
-            insert_observable(self.conn(), o, None, "alert", by).await?;
+            insert_observable(&mut self.tx, o, None, "alert", by).await?;
         }
         Ok(())
     }

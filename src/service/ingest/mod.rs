@@ -222,7 +222,8 @@ pub async fn ingest(
                 })
         })
         .collect();
-    tx.insert_observables(&found, &options.received_by).await?;
+    tx.insert_observables(&alerts, &found, &options.received_by)
+        .await?;
     tx.commit().await?;
     Ok(report)
 }

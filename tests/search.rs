@@ -486,17 +486,22 @@ async fn ingested_alerts_are_searchable_and_the_index_matches_a_rebuild() {
             r#"{{"id":"{id}","time":"{time}","technique":"{technique}","source":"siem","host":{{"name":"gpu-7"}}}}"#
         )
     };
+    // Six steps in one request: written deferred (more than a few).
     let first = [
         alert("ZQX-ALERT-1", "AML.T0051", "2026-03-01T10:00:00Z"),
         alert("ZQX-ALERT-2", "AML.T0043", "2026-03-01T10:01:00Z"),
         alert("ZQX-ALERT-3", "AML.T0051", "2026-03-01T10:02:00Z"),
+        alert("ZQX-ALERT-5", "AML.T0015", "2026-03-01T10:02:10Z"),
+        alert("ZQX-ALERT-6", "AML.T0024", "2026-03-01T10:02:20Z"),
+        alert("ZQX-ALERT-7", "AML.T0040", "2026-03-01T10:02:30Z"),
+        alert("ZQX-ALERT-8", "AML.T0054", "2026-03-01T10:02:40Z"),
     ]
     .join("\n");
     let (status, report) = app
         .post_alerts("/api/v1/alerts", "application/x-ndjson", first)
         .await;
     assert_eq!(status, 200, "{report}");
-    // Folded into the same steps by a second request.
+    // Folded into a step by a second request of one alert (the triggers).
     let (status, report) = app
         .post_alerts(
             "/api/v1/alerts",

@@ -616,19 +616,9 @@ impl AlertTx {
         evidence: &[(&str, String, &str)],
     ) -> StoreResult<()> {
         // Each incident's search document once, not once per step written.
-        super::search::defer(&mut self.tx).await?;
-        let mut touched: HashSet<String> = new.iter().map(|n| n.incident_id.to_string()).collect();
-        for chunk in evidence.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("SELECT DISTINCT incident_id FROM observations WHERE id IN (");
-            let mut sep = qb.separated(", ");
-            for (id, _, _) in chunk {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
-            touched.extend(rows.into_iter().map(|(id,)| id));
-        }
+        let steps: Vec<&str> = evidence.iter().map(|(id, _, _)| *id).collect();
+        let incidents: Vec<&str> = new.iter().map(|n| n.incident_id).collect();
+        let touched = super::search::defer_many(&mut self.tx, &incidents, &steps).await?;
         for chunk in new.chunks(CHUNK / 2) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
@@ -696,9 +686,10 @@ impl AlertTx {
             qb.push(")");
             qb.build().execute(&mut *self.tx).await?;
         }
-        let mut touched: Vec<String> = touched.into_iter().collect();
-        touched.sort_unstable();
-        super::search::reindex(&mut self.tx, &touched).await
+        match touched {
+            Some(touched) => super::search::reindex(&mut self.tx, &touched).await,
+            None => Ok(()),
+        }
     }
 
     /// Puts an incident's steps in event-time order (undated steps keep their

@@ -139,6 +139,38 @@ async fn set_deferred(conn: &mut SqliteConnection, on: bool) -> StoreResult<()> 
     Ok(())
 }
 
+/// Steps written at once from which one request defers (fewer keep the
+/// triggers, which cost fewer statements).
+const DEFER_FROM_STEPS: usize = 4;
+
+/// Defers the triggers when a request writes more than a few steps: new
+/// ones of `incidents` and changed ones (`steps`). Returns the incidents to
+/// [`reindex`] afterwards (`None`: not deferred, the triggers do it).
+pub(super) async fn defer_many(
+    conn: &mut SqliteConnection,
+    incidents: &[&str],
+    steps: &[&str],
+) -> StoreResult<Option<Vec<String>>> {
+    if incidents.len() + steps.len() <= DEFER_FROM_STEPS {
+        return Ok(None);
+    }
+    defer(conn).await?;
+    let mut touched: std::collections::BTreeSet<String> =
+        incidents.iter().map(|i| i.to_string()).collect();
+    for chunk in steps.chunks(200) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT DISTINCT incident_id FROM observations WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        touched.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(Some(touched.into_iter().collect()))
+}
+
 /// Writes the search document of each of `incidents` once, then resumes
 /// the triggers (see [`defer`]).
 pub(super) async fn reindex(conn: &mut SqliteConnection, incidents: &[String]) -> StoreResult<()> {

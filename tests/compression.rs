@@ -165,9 +165,7 @@ async fn cached_reports_follow_every_write_and_every_visitor() {
     }
 
     // A write through another connection, as another process would make it.
-    let other = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
-        .await
-        .unwrap();
+    let other = app.other_connection().await;
     sqlx::query("UPDATE incidents SET title = 'Renamed elsewhere' WHERE id = ?")
         .bind(&id)
         .execute(&other)
@@ -191,14 +189,7 @@ async fn cached_reports_follow_every_write_and_every_visitor() {
         "the admin sees the admin menu"
     );
     let viewer = app.client_as(atlasview::domain::auth::Role::Viewer).await;
-    let viewer_page = viewer
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, viewer_page) = app.get_with(&viewer, "/").await;
     assert!(viewer_page.contains("Renamed elsewhere"));
     assert!(
         !viewer_page.contains("href=\"/admin"),

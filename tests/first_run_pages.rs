@@ -160,14 +160,7 @@ async fn a_fresh_dashboard_guides_the_first_steps() {
     );
     // A viewer is told who does each step instead.
     let viewer = app.client_as(atlasview::domain::auth::Role::Viewer).await;
-    let html = viewer
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = app.get_with(&viewer, "/").await;
     assert!(html.contains("An administrator imports them under Admin."));
     assert!(
         !html.contains("href=\"/incidents/new\" class")

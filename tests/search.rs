@@ -529,9 +529,7 @@ async fn ingested_alerts_are_searchable_and_the_index_matches_a_rebuild() {
         let (_, page) = app.get_json(&format!("/api/v1/incidents?q={id}")).await;
         assert_eq!(page["total"], 1, "{id}: {page}");
     }
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
-        .await
-        .unwrap();
+    let pool = app.other_connection().await;
     let (deferred,): (i64,) = sqlx::query_as("SELECT deferred FROM search_control")
         .fetch_one(&pool)
         .await

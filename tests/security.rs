@@ -634,9 +634,7 @@ async fn the_audit_log_records_who_changed_what_and_is_append_only() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // The database itself refuses to rewrite history.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_file().display()))
-        .await
-        .unwrap();
+    let pool = app.other_connection().await;
     assert!(
         sqlx::query("UPDATE audit_log SET actor = 'nobody'")
             .execute(&pool)

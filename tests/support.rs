@@ -132,14 +132,22 @@ impl TestApp {
 
     /// GET a path; returns status and body text.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let res = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request");
+        self.get_with(&self.client, path).await
+    }
+
+    /// GET a path as another client (another user's token); status and body text.
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let res = client.get(self.url(path)).send().await.expect("request");
         let status = res.status().as_u16();
         (status, res.text().await.expect("body"))
+    }
+
+    /// A second connection pool on this app's database, as another process
+    /// (or node) would open it: writes through it bypass the app.
+    pub async fn other_connection(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_file.display()))
+            .await
+            .expect("open the database again")
     }
 
     /// GET that must answer 200; returns the body and the parsed page.

@@ -109,14 +109,7 @@ async fn owner_and_participants_filter_the_list_and_show_everywhere() {
     assert_eq!(item(&helped)["participants"], json!(["bob"]));
 
     // The HTML list, filtered, shows the owner column.
-    let html = bob
-        .get(app.url("/incidents?assigned=mine"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = app.get_with(&bob, "/incidents?assigned=mine").await;
     assert!(html.contains("Owned by bob") && html.contains("Bob takes part"));
     assert!(!html.contains("Nobody owns this"), "filtered out");
     assert!(html.contains("<th scope=\"col\">Owner</th>"));

@@ -137,14 +137,7 @@ async fn viewers_see_where_a_release_came_from_without_paths_or_credentials() {
     let folder = folder.trim_end_matches('/');
     let viewer = app.client_as(Role::Viewer).await;
     for path in ["/matrix", "/atlas/releases", "/api/v1/atlas/releases"] {
-        let body = viewer
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, body) = app.get_with(&viewer, path).await;
         for secret in ["s3cr3t-pass", "mirror-user", "tok123", folder] {
             assert!(!body.contains(secret), "{path} shows {secret}");
         }

@@ -561,14 +561,7 @@ async fn ingestion_page_and_one_click_confirmation() {
     // can, in one click.
     let viewer = app.client_as(Role::Viewer).await;
     let url = app.url(&format!("/incidents/{id}/steps/{step}/tactic"));
-    let viewer_page = viewer
-        .get(app.url(&format!("/incidents/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, viewer_page) = app.get_with(&viewer, &format!("/incidents/{id}")).await;
     assert!(viewer_page.contains("Tactic to confirm"));
     assert!(
         !viewer_page.contains(&format!("/incidents/{id}/steps/{step}/tactic")),

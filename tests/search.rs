@@ -266,14 +266,7 @@ async fn search_over_http_finds_evidence_and_the_reporter() {
         .await
         .unwrap();
     for q in ["OF-5521", "sam.soc"] {
-        let body = client
-            .get(app.url(&format!("/incidents?q={q}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, body) = app.get_with(&client, &format!("/incidents?q={q}")).await;
         assert!(body.contains(&id), "/incidents?q={q} lists {id}");
         assert!(body.contains(r#"<option value="relevance" selected"#));
     }
@@ -460,14 +453,7 @@ async fn the_api_and_the_list_link_the_next_page_by_keyset() {
     .await;
     let offset = get("/api/v1/incidents?per_page=20&page=2").await;
     assert_eq!(second["items"], offset["items"]);
-    let html = client
-        .get(app.url("/incidents?per_page=20"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = app.get_with(&client, "/incidents?per_page=20").await;
     assert!(
         html.contains(&format!("after={token}")),
         "Next follows the token"

@@ -252,14 +252,7 @@ async fn revoked_expired_and_unknown_tokens_fail_and_token_roles_are_capped() {
     assert!(shown.len() > 30, "the new token is shown once: {shown}");
     assert_eq!(get(bearer(&shown)).await.unwrap().status(), StatusCode::OK);
     // Listed by prefix only afterwards.
-    let again = viewer
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, again) = app.get_with(&viewer, "/account").await;
     assert!(!again.contains(&shown));
 }
 
@@ -856,14 +849,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let location = res.headers()["location"].to_str().unwrap().to_string();
-    let page = here
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_with(&here, &location).await;
     assert!(
         page.contains("Password changed") && page.contains("1 other session has been signed out"),
         "{page}"
@@ -989,14 +975,7 @@ async fn a_fresh_database_takes_the_first_admin_from_this_machine_or_with_the_se
     })
     .await;
     let anon = app.anonymous();
-    let page = anon
-        .get(app.url("/setup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_with(&anon, "/setup").await;
     assert!(page.contains("name=\"setup_token\""));
     // A token that is offered must be right, even from this machine.
     let res = app

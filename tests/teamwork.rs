@@ -505,14 +505,7 @@ async fn tasks_from_the_retrospective_my_tasks_and_overdue_counts() {
     assert_eq!(e["field"], "title, due_on, owner", "{e}");
 
     // My tasks: bob's, open first; marking one done from the page.
-    let html = bob
-        .get(app.url("/tasks"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = app.get_with(&bob, "/tasks").await;
     assert!(html.contains("Rotate the API keys") && html.contains("Write the report"));
     assert!(html.contains("Overdue"));
     assert!(!html.contains("Review vendor contracts"), "not bob's");

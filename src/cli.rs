@@ -143,6 +143,9 @@ pub(crate) struct WebArgs {
     /// at start). Clients on this machine need none.
     #[arg(long, env = "ATLASVIEW_SETUP_TOKEN")]
     pub(crate) setup_token: Option<String>,
+    /// The largest file that may be attached to an incident, in MiB.
+    #[arg(long, env = "ATLASVIEW_ATTACHMENT_MAX_MIB", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub(crate) attachment_max_mib: u32,
 }
 
 impl WebArgs {
@@ -154,6 +157,7 @@ impl WebArgs {
             session_max: chrono::Duration::hours(i64::from(self.session_max_hours)),
             login_attempts_per_minute: self.login_rate_limit,
             setup_token: None,
+            attachment_max_bytes: self.attachment_max_mib as usize * 1024 * 1024,
         }
     }
 }

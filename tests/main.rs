@@ -6,6 +6,7 @@ mod aggregates;
 mod analyst_day;
 mod api_incidents;
 mod atlas6;
+mod attachments;
 mod board_briefing;
 mod browser;
 mod bulk_import;

@@ -1,6 +1,7 @@
 //! Domain types and rules: incidents, steps, validation. No HTTP, no SQL.
 
 pub mod alert;
+pub mod attachment;
 pub mod auth;
 pub mod enums;
 pub mod excerpt;

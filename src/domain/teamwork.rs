@@ -64,6 +64,8 @@ pub enum EventKind {
     TaskReopened,
     ObservableAdded,
     ObservableRemoved,
+    AttachmentAdded,
+    AttachmentRemoved,
 }
 
 impl EventKind {
@@ -89,6 +91,8 @@ impl EventKind {
         EventKind::TaskReopened,
         EventKind::ObservableAdded,
         EventKind::ObservableRemoved,
+        EventKind::AttachmentAdded,
+        EventKind::AttachmentRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +118,8 @@ impl EventKind {
             EventKind::TaskReopened => "task_reopened",
             EventKind::ObservableAdded => "observable_added",
             EventKind::ObservableRemoved => "observable_removed",
+            EventKind::AttachmentAdded => "attachment_added",
+            EventKind::AttachmentRemoved => "attachment_removed",
         }
     }
 

@@ -52,6 +52,37 @@ pub fn disposition(file_name: &str, inline: bool) -> String {
     format!("{kind}; filename=\"{safe}\"")
 }
 
+/// RFC 5987's `attr-char`: what `filename*` may hold unencoded.
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// The `Content-Disposition` of a file someone uploaded (RFC 6266): always
+/// `attachment`, the name quoted in plain ASCII (anything else, quotes,
+/// backslashes, slashes and control characters as `_`) and, for browsers
+/// that read it, as given in `filename*` (UTF-8, percent-encoded).
+pub fn attachment_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            let plain = c == ' ' || (c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '/'));
+            if plain { c } else { '_' }
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(file_name, ATTR_CHAR);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +111,22 @@ mod tests {
             "aml-cs0000-layer.json"
         );
         assert_eq!(incident_file("", "<>", "x.yaml"), "incident-x.yaml");
+    }
+
+    #[test]
+    fn uploaded_files_keep_their_name_and_cannot_break_the_header() {
+        assert_eq!(
+            attachment_disposition("report 1.pdf"),
+            "attachment; filename=\"report 1.pdf\"; filename*=UTF-8''report%201.pdf"
+        );
+        assert_eq!(
+            attachment_disposition("a\"b\\c/d\r\ne;.html"),
+            "attachment; filename=\"a_b_c_d__e;.html\"; filename*=UTF-8''a%22b%5Cc%2Fd%0D%0Ae%3B.html"
+        );
+        assert_eq!(
+            attachment_disposition("résumé.txt"),
+            "attachment; filename=\"r_sum_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
 pub mod atlas;
+pub mod attachments;
 pub mod briefing;
 pub mod charts;
 pub mod dashboard;

@@ -17,7 +17,7 @@ pub struct When {
 }
 
 impl When {
-    fn of(rfc3339: &str) -> When {
+    pub fn of(rfc3339: &str) -> When {
         When {
             text: timestamp(rfc3339),
             datetime: rfc3339.to_string(),
@@ -79,6 +79,8 @@ pub fn sentence(e: &Event) -> String {
         EventKind::TaskReopened => "reopened a task".into(),
         EventKind::ObservableAdded => format!("added the observable ({s})"),
         EventKind::ObservableRemoved => format!("removed the observable ({s})"),
+        EventKind::AttachmentAdded => "attached a file".into(),
+        EventKind::AttachmentRemoved => "removed an attached file".into(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attachments;
 pub mod audit_log;
 pub mod bulk_import;
 pub mod case_studies;

@@ -48,6 +48,8 @@ pub struct Teamwork {
     /// Users who may own or take part (analysts and admins), by name.
     pub workers: Vec<String>,
     pub observables: Vec<crate::domain::observable::Observable>,
+    /// Removed ones included (the page lists the others).
+    pub attachments: Vec<crate::domain::attachment::Attachment>,
 }
 
 pub async fn load(store: &Store, incident_id: &str) -> Result<Teamwork, StoreError> {
@@ -58,6 +60,7 @@ pub async fn load(store: &Store, incident_id: &str) -> Result<Teamwork, StoreErr
         tasks: store.tasks(incident_id).await?,
         workers: workers(store).await?,
         observables: store.observables(incident_id).await?,
+        attachments: store.attachments(incident_id).await?,
     })
 }
 

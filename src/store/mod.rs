@@ -5,6 +5,7 @@
 pub mod acting;
 mod alerts;
 mod atlas;
+mod attachments;
 mod audit;
 mod auth;
 mod case_study_copies;

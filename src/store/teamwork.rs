@@ -112,7 +112,7 @@ pub(super) async fn record_tactic(
     .await
 }
 
-async fn require_incident(conn: &mut SqliteConnection, id: &str) -> StoreResult<String> {
+pub(super) async fn require_incident(conn: &mut SqliteConnection, id: &str) -> StoreResult<String> {
     let row: Option<(String,)> = sqlx::query_as("SELECT title FROM incidents WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)

@@ -18,6 +18,8 @@ pub struct WebConfig {
     /// the first admin on a fresh database (printed on the console at start,
     /// or chosen with `--setup-token`); `None`: only loopback clients may.
     pub setup_token: Option<String>,
+    /// The largest file that may be attached to an incident, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -29,6 +31,7 @@ impl Default for WebConfig {
             session_max: Duration::hours(12),
             login_attempts_per_minute: 10,
             setup_token: None,
+            attachment_max_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
         }
     }
 }

@@ -39,6 +39,9 @@ pub enum AppError {
     /// The body is over the limit for this route (413).
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// One field (an uploaded file) is over its limit (413).
+    #[error("{message}")]
+    FieldTooLarge { message: String, field: String },
     /// The body is not of a content type this route reads (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -92,7 +95,9 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge(_) | AppError::FieldTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
@@ -119,7 +124,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::BadRequest { field, .. } => field.as_deref(),
-            AppError::Invalid { field, .. } => Some(field),
+            AppError::Invalid { field, .. } | AppError::FieldTooLarge { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -57,6 +57,8 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/incidents?assigned=mine", Title),
     ("/tasks", TitleSomewhere),
     ("/observables?kind=file-name&value={obs}", Title),
+    // Part 5: a file with a hostile name on the first step; `{att}` is it.
+    ("/incidents/{id}/attachments/{att}/remove", Title),
 ];
 
 /// `<script>` that would set the flag to `who`.
@@ -216,6 +218,37 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
+/// Attaches an HTML file with a hostile name (`"` sent as `%22`, as
+/// browsers send it) to `step`; its ID and its name as stored.
+async fn hostile_attachment(app: &TestApp, id: &str, step: &str) -> (String, String) {
+    let boundary = "hostile-upload-boundary";
+    let name = line("file").replace('"', "%22");
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"step_id\"\r\n\r\n{step}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: text/html\r\n\r\n{}\r\n--{boundary}--\r\n",
+        script("file-content")
+    );
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{id}/attachments")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status().as_u16(), 201, "the hostile file was refused");
+    let a: Value = res.json().await.expect("attachment");
+    // Kept as given but for its "folders" (the `/` of `</script>`).
+    let kept = atlasview::domain::attachment::clean_file_name(&name);
+    assert_eq!(a["file_name"], kept.as_str());
+    assert!(kept.contains("<svg onload"), "{kept}");
+    (a["id"].as_str().expect("id").to_string(), kept)
+}
+
 /// After two frames and a moment (event handlers of broken images, `toggle`
 /// and `focus` fire asynchronously), what the page holds that it must not.
 const INSPECT: &str = r#"
@@ -344,6 +377,8 @@ async fn hostile_strings_stay_text_on_every_page() {
         assert!(res.status().is_success(), "{what}: {}", res.status());
     }
 
+    let (att, file_name) = hostile_attachment(&app, &id, &step).await;
+
     let pages: Vec<(String, Shows)> = PAGES
         .iter()
         .map(|(page, shows)| {
@@ -352,7 +387,8 @@ async fn hostile_strings_stay_text_on_every_page() {
                 .replace("{step}", &step)
                 .replace("{q}", &url_encode(&svg("title")))
                 .replace("{tag}", &url_encode(&TAGS[0].to_lowercase()))
-                .replace("{obs}", &url_encode(&line("obs")));
+                .replace("{obs}", &url_encode(&line("obs")))
+                .replace("{att}", &att);
             (path, *shows)
         })
         .collect();
@@ -390,7 +426,8 @@ async fn hostile_strings_stay_text_on_every_page() {
         "the inspection is blind: {found}"
     );
 
-    let plain = plain_texts(&incident);
+    let mut plain = plain_texts(&incident);
+    plain.push(file_name);
     let mut failures = Vec::new();
     for (path, shows) in &pages {
         browser.open(&app, path).await;

@@ -195,6 +195,8 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // Its attachments went with it; so does content no other one holds.
+        super::attachments::drop_unheld_blobs(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -49,6 +49,9 @@ pub struct IncidentJson {
     pub activity: Option<Vec<Event>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observables: Option<Vec<crate::domain::observable::Observable>>,
+    /// Attached files: name, size, SHA-256, who and when (not their content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::domain::attachment::Attachment>>,
 }
 
 /// Adds the team's work (owner, participants, tasks, comments, activity) to an incident's JSON.
@@ -59,6 +62,7 @@ pub fn with_team(mut json: IncidentJson, team: Teamwork) -> IncidentJson {
     json.comments = Some(team.comments);
     json.activity = Some(team.events);
     json.observables = Some(team.observables);
+    json.attachments = Some(team.attachments);
     json
 }
 
@@ -134,6 +138,7 @@ pub fn incident_json(i: &Incident) -> IncidentJson {
         comments: None,
         activity: None,
         observables: None,
+        attachments: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod atlas;
+mod attachments;
 mod imports;
 mod incidents;
 mod json;
@@ -12,7 +13,7 @@ mod teamwork;
 
 use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::web::{ApiError, AppError};
 
@@ -120,6 +121,32 @@ pub fn routes() -> Routes {
             WriteIncidents,
             "/incidents/{id}/observables",
             post(teamwork::add_observable_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/attachments",
+            get(attachments::list_handler),
+        )
+        // The upload reader applies the configured file limit as it reads.
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/attachments",
+            post(attachments::upload_handler).layer(DefaultBodyLimit::disable()),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/attachments/{attachment}",
+            get(attachments::get_handler),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/attachments/{attachment}",
+            delete(attachments::delete_handler),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/attachments/{attachment}/download",
+            get(attachments::download_handler),
         )
         .require(
             ManageReleases,

@@ -7,3 +7,4 @@ pub mod html_form;
 pub mod incident_filters;
 pub mod json_body;
 pub mod matrix_query;
+pub mod upload;

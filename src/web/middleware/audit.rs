@@ -67,6 +67,11 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
         ("POST", ["incidents", id, "observables", o, "remove"]) => {
             ("observable.remove", format!("{id} {o}"))
         }
+        ("POST", ["incidents", id, "attachments"]) => ("attachment.add", id.to_string()),
+        ("DELETE", ["incidents", id, "attachments", a])
+        | ("POST", ["incidents", id, "attachments", a, "remove"]) => {
+            ("attachment.remove", format!("{id} {a}"))
+        }
         ("POST" | "PUT", ["incidents", id, "tasks", t, "status"]) => {
             ("task.status", format!("{id} {t}"))
         }
@@ -160,6 +165,14 @@ mod tests {
         assert_eq!(
             audit_action(&post, "/incidents/inc-1/retrospective/checklist"),
             Some(("incident.retrospective", "inc-1".into()))
+        );
+        assert_eq!(
+            audit_action(&post, "/incidents/inc-1/attachments/att-2/remove"),
+            Some(("attachment.remove", "inc-1 att-2".into()))
+        );
+        assert_eq!(
+            audit_action(&Method::DELETE, "/api/v1/incidents/inc-1/attachments/att-2"),
+            Some(("attachment.remove", "inc-1 att-2".into()))
         );
         assert_eq!(audit_action(&post, "/login"), None);
         assert_eq!(audit_action(&post, "/admin/users"), None);

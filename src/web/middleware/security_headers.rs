@@ -20,10 +20,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A response may bring a stricter policy of its own (an attachment's `sandbox`).
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     // Browsers must not guess types (an uploaded text shown as HTML).
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -22,10 +22,30 @@ pub struct ConfirmPage {
     /// What happens, in a sentence.
     consequence: String,
     /// The `POST` that does it and its fields.
-    action: &'static str,
+    action: String,
     fields: Vec<(&'static str, String)>,
     button: &'static str,
-    cancel_href: &'static str,
+    cancel_href: String,
+}
+
+impl ConfirmPage {
+    /// A question with no fields: the `POST` to `action` says it all.
+    pub(crate) fn plain(
+        question: String,
+        consequence: String,
+        action: String,
+        button: &'static str,
+        cancel_href: String,
+    ) -> ConfirmPage {
+        ConfirmPage {
+            question,
+            consequence,
+            action,
+            fields: Vec::new(),
+            button,
+            cancel_href,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,10 +88,10 @@ pub async fn rule_delete(
             "Alerts will no longer be grouped by {}; alerts already grouped stay as they are. This cannot be undone.",
             rule.key_fields
         ),
-        action: "/admin/ingest/rules/delete",
+        action: "/admin/ingest/rules/delete".into(),
         fields: vec![("name", rule.name)],
         button: "Delete the rule",
-        cancel_href: "/admin/ingest",
+        cancel_href: "/admin/ingest".into(),
     })
 }
 
@@ -108,10 +128,10 @@ pub async fn successor_clear(
         consequence: format!(
             "Upgrades from now on use the table without it: {after}. Upgrades already applied stay as they are."
         ),
-        action: "/admin/atlas/successors/clear",
+        action: "/admin/atlas/successors/clear".into(),
         fields: vec![("technique", entry.technique.clone())],
         button: "Remove the override",
-        cancel_href: "/admin/atlas/upgrade",
+        cancel_href: "/admin/atlas/upgrade".into(),
     })
 }
 
@@ -134,10 +154,10 @@ async fn token_page(
             "Scripts and integrations using it (owner {}, role {}) are refused from now on. This cannot be undone: a new token has to be made.",
             token.username, token.role
         ),
-        action,
+        action: action.into(),
         fields: vec![("prefix", token.prefix)],
         button: "Revoke the token",
-        cancel_href,
+        cancel_href: cancel_href.into(),
     })
 }
 

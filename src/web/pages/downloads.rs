@@ -57,6 +57,41 @@ pub fn file(
         .into_response()
 }
 
+/// What a browser may do with an attached file: nothing but save it. Served
+/// as bytes whatever was declared, never sniffed, sandboxed with nothing
+/// allowed should it be opened anyway, and not to be embedded by other sites.
+pub fn attachment(a: &crate::domain::attachment::Attachment, bytes: Vec<u8>) -> Response {
+    use base64::Engine as _;
+    let digest = hex::decode(&a.sha256).unwrap_or_default();
+    let digest = base64::engine::general_purpose::STANDARD.encode(digest);
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                crate::render::download::attachment_disposition(&a.file_name),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+            (
+                header::HeaderName::from_static("cross-origin-resource-policy"),
+                "same-origin".to_string(),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            // RFC 9530: the hash shown on the page, for the client to check.
+            (
+                header::HeaderName::from_static("repr-digest"),
+                format!("sha-256=:{digest}:"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

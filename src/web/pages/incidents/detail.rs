@@ -15,6 +15,7 @@ use super::{
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::is_case_study_id;
 use crate::domain::{IncidentDetail, Observation};
+use crate::render::attachments::{AttachmentsView, attachments_view};
 use crate::render::ingest::StepTriageView;
 use crate::render::teamwork::TeamView;
 use crate::render::{Link, timestamp};
@@ -30,10 +31,13 @@ pub async fn page(
     let detail = load(&state, &id).await?;
     let extras = uc::detail_extras(&state.store, &id).await?;
     let upgrade = UpgradeNotes::build(&detail, extras.reviews, extras.history);
-    let team = super::team::team_view(&state, &id).await?;
+    let work = crate::service::teamwork::load(&state.store, &id).await?;
+    let max = state.config.attachment_max_bytes;
+    let attachments = attachments_view(&work.attachments, &detail.steps, max);
     let mut page = DetailPage::build(&state.atlas.get(), detail, &extras.triage);
     page.upgrade = upgrade;
-    page.team = team;
+    page.team = super::team::team_view(&work);
+    page.attachments = attachments;
     page.origin = extras
         .origin
         .map(|(source, external_id, order_unknown)| OriginView {
@@ -251,6 +255,8 @@ pub struct DetailPage {
     origin: Option<OriginView>,
     /// Owner, participants, tasks, comments and activity (`templates/incidents/_team.html`).
     team: TeamView,
+    /// Attached files (`templates/incidents/_attachments.html`), also listed by step.
+    attachments: AttachmentsView,
 }
 
 pub struct OriginView {
@@ -323,6 +329,7 @@ impl DetailPage {
             atlas_release: i.atlas_release,
             upgrade: UpgradeNotes::default(),
             team: TeamView::default(),
+            attachments: AttachmentsView::default(),
         }
     }
 }

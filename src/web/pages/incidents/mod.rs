@@ -10,6 +10,7 @@
 //! models below turn domain values into what templates print, so templates
 //! only loop and print; their only `|safe` is [`markdown::render`] output.
 
+mod attachments;
 mod detail;
 mod incident_form;
 mod list;

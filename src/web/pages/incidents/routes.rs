@@ -1,8 +1,9 @@
 //! The routes of the incident pages, each with its guard.
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use super::{detail, incident_form, list, observables, step_actions, steps, team};
+use super::{attachments, detail, incident_form, list, observables, step_actions, steps, team};
 use crate::web::Routes;
 
 /// Largest body of the case-study paste form: the YAML limit of
@@ -141,6 +142,22 @@ pub fn routes() -> Routes {
             post(observables::remove),
         )
         .require(ReadIncidents, "/observables", get(observables::page))
+        // The upload reader applies the configured file limit as it reads.
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/attachments",
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .require(
+            ReadIncidents,
+            "/incidents/{id}/attachments/{attachment}/download",
+            get(attachments::download),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/attachments/{attachment}/remove",
+            get(attachments::remove_page).post(attachments::remove),
+        )
         .body_limit(FORM_BODY_LIMIT);
     let import = Routes::new()
         .require(

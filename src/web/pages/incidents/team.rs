@@ -40,10 +40,9 @@ impl From<TeamError> for AppError {
 }
 
 /// The team section of the incident page, for the visitor.
-pub(crate) async fn team_view(state: &AppState, id: &str) -> Result<TeamView, AppError> {
-    let t = uc::load(&state.store, id).await?;
+pub(crate) fn team_view(t: &uc::Teamwork) -> TeamView {
     let visitor = crate::render::visitor::current();
-    Ok(build(&TeamInput {
+    build(&TeamInput {
         members: &t.members,
         events: &t.events,
         comments: &t.comments,
@@ -52,7 +51,7 @@ pub(crate) async fn team_view(state: &AppState, id: &str) -> Result<TeamView, Ap
         observables: &t.observables,
         viewer: visitor.user.as_ref().map(|(n, r)| (n.as_str(), *r)),
         now: Utc::now(),
-    }))
+    })
 }
 
 #[derive(Deserialize)]

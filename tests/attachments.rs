@@ -9,57 +9,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use scraper::Selector;
 use serde_json::{Value, json};
 
-use crate::support::{PASSWORD, TestApp};
-
-const BOUNDARY: &str = "atlasview-test-7f3a9c";
-
-/// One part of a multipart body: field name, file name, type and bytes.
-struct Part<'a> {
-    name: &'a str,
-    file_name: Option<&'a str>,
-    content_type: Option<&'a str>,
-    bytes: &'a [u8],
-}
-
-fn file<'a>(file_name: &'a str, content_type: &'a str, bytes: &'a [u8]) -> Part<'a> {
-    Part {
-        name: "file",
-        file_name: Some(file_name),
-        content_type: Some(content_type),
-        bytes,
-    }
-}
-
-fn text<'a>(name: &'a str, value: &'a str) -> Part<'a> {
-    Part {
-        name,
-        file_name: None,
-        content_type: None,
-        bytes: value.as_bytes(),
-    }
-}
-
-/// A `multipart/form-data` body as a browser sends it.
-fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for p in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", p.name);
-        if let Some(f) = p.file_name {
-            disposition.push_str(&format!("; filename=\"{f}\""));
-        }
-        body.extend_from_slice(disposition.as_bytes());
-        body.extend_from_slice(b"\r\n");
-        if let Some(t) = p.content_type {
-            body.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        body.extend_from_slice(p.bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
+use crate::support::{BOUNDARY, PASSWORD, Part, TestApp, field, file, multipart};
 
 async fn post_parts(
     client: &reqwest::Client,
@@ -419,7 +369,7 @@ async fn an_oversized_file_is_refused_naming_the_field_and_nothing_is_written() 
         (status, &body["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("file"))
     );
-    let (status, body) = api_upload(&app, &app.client, &id, &[text("step_id", "")]).await;
+    let (status, body) = api_upload(&app, &app.client, &id, &[field("step_id", "")]).await;
     assert_eq!(
         (status, &body["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("file"))
@@ -680,7 +630,7 @@ async fn a_file_on_a_step_is_listed_with_the_step() {
         &app.client,
         &id,
         &[
-            text("step_id", &step),
+            field("step_id", &step),
             file("prompt.txt", "text/plain", b"ignore previous instructions"),
         ],
     )
@@ -703,7 +653,7 @@ async fn a_file_on_a_step_is_listed_with_the_step() {
         &app.client,
         &id,
         &[
-            text("step_id", &other_step),
+            field("step_id", &other_step),
             file("x.txt", "text/plain", b"x"),
         ],
     )
@@ -718,7 +668,7 @@ async fn a_file_on_a_step_is_listed_with_the_step() {
         &app,
         &app.client,
         &id,
-        &[text("colour", "red"), file("x.txt", "text/plain", b"x")],
+        &[field("colour", "red"), file("x.txt", "text/plain", b"x")],
     )
     .await;
     assert_eq!(
@@ -760,4 +710,43 @@ async fn a_cross_site_upload_is_refused() {
     let res = send("same-origin").await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM attachments").await, 1);
+}
+
+#[tokio::test]
+async fn a_hostile_file_name_stays_text_everywhere() {
+    let app = TestApp::spawn().await;
+    let (id, step) = create(&app, "Hostile names").await;
+    // As a browser sends it: `"` as %22. The `/` of `</b>` is a "folder".
+    let given = "x</b><img src=x onerror=alert(1)>%22'\u{202E}gpj.exe";
+    let a = app
+        .attach(&id, Some(&step), file(given, "text/html", b"<b>hi</b>"))
+        .await;
+    let kept = a["file_name"].as_str().unwrap().to_string();
+    assert_eq!(kept, "b><img src=x onerror=alert(1)>%22'[U+202E]gpj.exe");
+    let att = a["id"].as_str().unwrap();
+    let injected = Selector::parse("img[src=x], [onerror]").unwrap();
+    for path in [
+        format!("/incidents/{id}"),
+        format!("/incidents/{id}/attachments/{att}/remove"),
+    ] {
+        let (html, doc) = app.page(&path).await;
+        assert!(!html.contains("<img src=x"), "{path}: markup got through");
+        assert_eq!(doc.select(&injected).count(), 0, "{path}");
+        let shown: String = doc.root_element().text().collect();
+        assert!(
+            shown.contains(&kept),
+            "{path}: the name is not shown as text"
+        );
+    }
+    let (_, h, _) = download(
+        &app.client,
+        &app,
+        &format!("/incidents/{id}/attachments/{att}/download"),
+    )
+    .await;
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename=\"b><img src=x onerror=alert(1)>%22'[U+202E]gpj.exe\"; \
+         filename*=UTF-8''b%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%2522%27%5BU+202E%5Dgpj.exe"
+    );
 }

@@ -340,6 +340,88 @@ impl TestApp {
     }
 }
 
+/// The boundary of the multipart bodies [`multipart`] builds.
+pub const BOUNDARY: &str = "atlasview-test-7f3a9c";
+
+/// One part of a multipart body: field name, file name, type and bytes.
+pub struct Part<'a> {
+    pub name: &'a str,
+    pub file_name: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub bytes: &'a [u8],
+}
+
+/// The part `file` of an upload.
+pub fn file<'a>(file_name: &'a str, content_type: &'a str, bytes: &'a [u8]) -> Part<'a> {
+    Part {
+        name: "file",
+        file_name: Some(file_name),
+        content_type: Some(content_type),
+        bytes,
+    }
+}
+
+/// A text field of a multipart form.
+pub fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
+    Part {
+        name,
+        file_name: None,
+        content_type: None,
+        bytes: value.as_bytes(),
+    }
+}
+
+/// A `multipart/form-data` body as a browser sends it (names written as
+/// given: a browser sends `"` in a file name as `%22`).
+pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", p.name);
+        if let Some(f) = p.file_name {
+            disposition.push_str(&format!("; filename=\"{f}\""));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(t) = p.content_type {
+            body.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(p.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl TestApp {
+    /// Attaches a file (to `step` if given) through the API as the admin;
+    /// must answer 201 with the attachment.
+    pub async fn attach(&self, incident: &str, step: Option<&str>, upload: Part<'_>) -> Value {
+        let mut parts: Vec<Part<'_>> = step.map(|s| field("step_id", s)).into_iter().collect();
+        parts.push(upload);
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/incidents/{incident}/attachments")))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(multipart(&parts))
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "the upload was refused: {body}"
+        );
+        body
+    }
+}
+
 /// The answer to a POST, redirects not followed.
 pub struct Answer {
     pub status: u16,

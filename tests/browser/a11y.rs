@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::Browser;
 use super::hostile::PAGES;
-use crate::support::{PASSWORD, TestApp, shared_atlas};
+use crate::support::{PASSWORD, TestApp, file, shared_atlas};
 
 /// Pages checked besides the hostile-pages list, with the status they answer.
 const EXTRA: &[(&str, u16)] = &[("/no-such-page", 404), ("/incidents/new", 200)];
@@ -159,6 +159,14 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
     let app = TestApp::spawn().await;
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     let (id, step) = seed(&app).await;
+    let att = app
+        .attach(
+            &id,
+            Some(&step),
+            file("ticket.eml", "message/rfc822", b"Subject: help"),
+        )
+        .await;
+    let att = att["id"].as_str().expect("attachment").to_string();
 
     let mut pages: Vec<(String, u16)> = PAGES
         .iter()
@@ -168,7 +176,8 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
                 .replace("{step}", &step)
                 .replace("{q}", "prompt")
                 .replace("{tag}", "support")
-                .replace("{obs}", "report.pdf");
+                .replace("{obs}", "report.pdf")
+                .replace("{att}", &att);
             (path, 200)
         })
         .collect();

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::Browser;
-use crate::support::{PASSWORD, TestApp, shared_atlas};
+use crate::support::{PASSWORD, TestApp, file, shared_atlas};
 
 /// What a page must show of the incident's text, literally.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,27 +221,11 @@ fn url_encode(text: &str) -> String {
 /// Attaches an HTML file with a hostile name (`"` sent as `%22`, as
 /// browsers send it) to `step`; its ID and its name as stored.
 async fn hostile_attachment(app: &TestApp, id: &str, step: &str) -> (String, String) {
-    let boundary = "hostile-upload-boundary";
     let name = line("file").replace('"', "%22");
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"step_id\"\r\n\r\n{step}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: text/html\r\n\r\n{}\r\n--{boundary}--\r\n",
-        script("file-content")
-    );
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/incidents/{id}/attachments")))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(res.status().as_u16(), 201, "the hostile file was refused");
-    let a: Value = res.json().await.expect("attachment");
+    let content = script("file-content");
+    let a = app
+        .attach(id, Some(step), file(&name, "text/html", content.as_bytes()))
+        .await;
     // Kept as given but for its "folders" (the `/` of `</script>`).
     let kept = atlasview::domain::attachment::clean_file_name(&name);
     assert_eq!(a["file_name"], kept.as_str());

@@ -83,6 +83,16 @@ pub fn attachment_disposition(file_name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// The `Repr-Digest` value (RFC 9530) of a SHA-256 given in hex.
+pub fn repr_digest(sha256_hex: &str) -> String {
+    use base64::Engine as _;
+    let bytes = hex::decode(sha256_hex).unwrap_or_default();
+    format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +136,14 @@ mod tests {
         assert_eq!(
             attachment_disposition("résumé.txt"),
             "attachment; filename=\"r_sum_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"
+        );
+    }
+
+    #[test]
+    fn digests_are_base64_between_colons() {
+        assert_eq!(
+            repr_digest("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            "sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"
         );
     }
 

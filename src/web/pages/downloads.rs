@@ -2,10 +2,10 @@
 //! with a meaningful name ([`crate::render::download`]), unless the query
 //! says `inline=1` (for an `<img>` or a preview in the tab).
 
-use axum::http::header;
+use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::render::download::disposition;
+use crate::render::download::{attachment_disposition, disposition, repr_digest};
 use crate::web::AppError;
 
 /// The `inline` flag's value: absent, `0` → download; `1` → show in place.
@@ -60,36 +60,35 @@ pub fn file(
 /// What a browser may do with an attached file: nothing but save it. Served
 /// as bytes whatever was declared, never sniffed, sandboxed with nothing
 /// allowed should it be opened anyway, and not to be embedded by other sites.
+const ATTACHMENT_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "application/octet-stream"),
+    ("x-content-type-options", "nosniff"),
+    ("content-security-policy", "default-src 'none'; sandbox"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("cache-control", "private, no-store"),
+];
+
+/// An attached file as a download, with its hash (RFC 9530 `Repr-Digest`)
+/// for the client to check.
 pub fn attachment(a: &crate::domain::attachment::Attachment, bytes: Vec<u8>) -> Response {
-    use base64::Engine as _;
-    let digest = hex::decode(&a.sha256).unwrap_or_default();
-    let digest = base64::engine::general_purpose::STANDARD.encode(digest);
-    (
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::render::download::attachment_disposition(&a.file_name),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_string(),
-            ),
-            (
-                header::HeaderName::from_static("cross-origin-resource-policy"),
-                "same-origin".to_string(),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-            // RFC 9530: the hash shown on the page, for the client to check.
-            (
-                header::HeaderName::from_static("repr-digest"),
-                format!("sha-256=:{digest}:"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    let headers = [
+        (
+            header::CONTENT_DISPOSITION,
+            attachment_disposition(&a.file_name),
+        ),
+        (
+            HeaderName::from_static("repr-digest"),
+            repr_digest(&a.sha256),
+        ),
+    ];
+    let mut res = (headers, bytes).into_response();
+    for (name, value) in ATTACHMENT_HEADERS {
+        res.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    res
 }
 
 #[cfg(test)]

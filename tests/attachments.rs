@@ -29,7 +29,7 @@ async fn post_parts(
 }
 
 /// Uploads through the API as `client`; status and JSON answer.
-async fn api_upload(
+async fn upload_as(
     app: &TestApp,
     client: &reqwest::Client,
     incident: &str,
@@ -41,27 +41,35 @@ async fn api_upload(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// Uploads through the API as the admin; status and JSON answer.
+async fn upload(app: &TestApp, incident: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
+    upload_as(app, &app.client, incident, parts).await
+}
+
+/// The first event of `kind` in the incident's timeline.
+async fn event(app: &TestApp, incident: &str, kind: &str) -> Value {
+    let (_, activity) = app
+        .get_json(&format!("/api/v1/incidents/{incident}/activity"))
+        .await;
+    let found = activity
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["kind"] == kind);
+    found
+        .cloned()
+        .unwrap_or_else(|| panic!("no {kind} event: {activity}"))
+}
+
 /// Uploads through the incident page's form; the response.
 async fn page_upload(app: &TestApp, incident: &str, parts: &[Part<'_>]) -> reqwest::Response {
     let url = app.url(&format!("/incidents/{incident}/attachments"));
     post_parts(&app.client, url, parts).await
 }
 
+/// A new incident with two steps: its ID and its first step's.
 async fn create(app: &TestApp, title: &str) -> (String, String) {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/incidents",
-            &json!({
-                "title": title,
-                "severity": "low",
-                "steps": [
-                    {"tactic": "AML.TA0005", "technique": "AML.T0051", "description": "first"},
-                    {"tactic": "AML.TA0004", "technique": "AML.T0093", "description": "second"},
-                ],
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = app.two_step_incident(title).await;
     let step = body["steps"][0]["id"].as_str().expect("step").to_string();
     (body["id"].as_str().expect("id").to_string(), step)
 }
@@ -174,15 +182,7 @@ async fn a_file_round_trips_with_its_hash_and_is_only_a_download() {
         .await;
     assert_eq!(list[0]["id"], att.as_str());
     // The timeline says it was attached.
-    let (_, activity) = app
-        .get_json(&format!("/api/v1/incidents/{id}/activity"))
-        .await;
-    let added = activity
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "attachment_added")
-        .expect("an event");
+    let added = event(&app, &id, "attachment_added").await;
     assert!(added["new_value"].as_str().unwrap().contains(&sha));
 }
 
@@ -193,32 +193,14 @@ async fn the_same_file_is_stored_once() {
     let (b, _) = create(&app, "Second").await;
     let bytes = b"the same evidence, twice".to_vec();
 
-    let (status, first) = api_upload(
-        &app,
-        &app.client,
-        &a,
-        &[file("e.txt", "text/plain", &bytes)],
-    )
-    .await;
+    let (status, first) = upload(&app, &a, &[file("e.txt", "text/plain", &bytes)]).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     // Again on the same incident: the attachment already holding it.
-    let (status, again) = api_upload(
-        &app,
-        &app.client,
-        &a,
-        &[file("copy.txt", "text/plain", &bytes)],
-    )
-    .await;
+    let (status, again) = upload(&app, &a, &[file("copy.txt", "text/plain", &bytes)]).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["id"], first["id"]);
     // On another incident: its own attachment, the same stored content.
-    let (status, other) = api_upload(
-        &app,
-        &app.client,
-        &b,
-        &[file("e.txt", "text/plain", &bytes)],
-    )
-    .await;
+    let (status, other) = upload(&app, &b, &[file("e.txt", "text/plain", &bytes)]).await;
     assert_eq!(status, StatusCode::CREATED, "{other}");
     assert_ne!(other["id"], first["id"]);
     assert_eq!(other["sha256"], first["sha256"]);
@@ -292,9 +274,8 @@ async fn an_oversized_file_is_refused_naming_the_field_and_nothing_is_written() 
     .await;
     let (id, _) = create(&app, "Big files").await;
     let over = vec![b'x'; 1025];
-    let (status, body) = api_upload(
+    let (status, body) = upload(
         &app,
-        &app.client,
         &id,
         &[file("big.bin", "application/octet-stream", &over)],
     )
@@ -316,9 +297,8 @@ async fn an_oversized_file_is_refused_naming_the_field_and_nothing_is_written() 
     assert!(res.text().await.unwrap().contains("larger than the limit"));
     // Twice the limit: read to the end (and dropped), so the client sees the answer.
     let twice = vec![b'x'; 2048];
-    let (status, body) = api_upload(
+    let (status, body) = upload(
         &app,
-        &app.client,
         &id,
         &[file("big.bin", "application/octet-stream", &twice)],
     )
@@ -350,26 +330,19 @@ async fn an_oversized_file_is_refused_naming_the_field_and_nothing_is_written() 
         0
     );
     // Exactly at the limit is fine; an empty file or none at all is not.
-    let (status, _) = api_upload(
+    let (status, _) = upload(
         &app,
-        &app.client,
         &id,
         &[file("ok.bin", "application/octet-stream", &over[..1024])],
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = api_upload(
-        &app,
-        &app.client,
-        &id,
-        &[file("", "application/octet-stream", b"")],
-    )
-    .await;
+    let (status, body) = upload(&app, &id, &[file("", "application/octet-stream", b"")]).await;
     assert_eq!(
         (status, &body["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("file"))
     );
-    let (status, body) = api_upload(&app, &app.client, &id, &[field("step_id", "")]).await;
+    let (status, body) = upload(&app, &id, &[field("step_id", "")]).await;
     assert_eq!(
         (status, &body["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("file"))
@@ -395,13 +368,8 @@ async fn a_path_in_the_file_name_is_neutralised() {
         ("/etc/passwd", "passwd"),
     ] {
         let bytes = format!("content of {given}");
-        let (status, body) = api_upload(
-            &app,
-            &app.client,
-            &id,
-            &[file(given, "text/plain", bytes.as_bytes())],
-        )
-        .await;
+        let (status, body) =
+            upload(&app, &id, &[file(given, "text/plain", bytes.as_bytes())]).await;
         assert_eq!(status, StatusCode::CREATED, "{given}: {body}");
         assert_eq!(body["file_name"], kept, "{given}");
         let att = body["id"].as_str().unwrap();
@@ -431,8 +399,7 @@ async fn an_html_file_is_served_as_bytes_never_inline() {
         ("page.html", "text/html", html),
         ("pic.svg", "image/svg+xml", svg),
     ] {
-        let (status, body) =
-            api_upload(&app, &app.client, &id, &[file(name, declared, content)]).await;
+        let (status, body) = upload(&app, &id, &[file(name, declared, content)]).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(
             body["media_type"], declared,
@@ -467,7 +434,7 @@ async fn viewers_download_but_cannot_upload_or_remove() {
     let viewer = app.client_as(Role::Viewer).await;
     let analyst = app.client_as(Role::Analyst).await;
     let (id, _) = create(&app, "Roles").await;
-    let (status, body) = api_upload(
+    let (status, body) = upload_as(
         &app,
         &analyst,
         &id,
@@ -477,7 +444,7 @@ async fn viewers_download_but_cannot_upload_or_remove() {
     assert_eq!(status, StatusCode::CREATED, "analysts write: {body}");
     let att = body["id"].as_str().unwrap().to_string();
 
-    let (status, _) = api_upload(
+    let (status, _) = upload_as(
         &app,
         &viewer,
         &id,
@@ -529,13 +496,7 @@ async fn removal_leaves_a_trace_in_the_timeline_and_the_audit_log() {
     let (id, _) = create(&app, "Removal").await;
     let bytes = b"secret that should not have been uploaded";
     let sha = sha256_hex(bytes);
-    let (_, body) = api_upload(
-        &app,
-        &app.client,
-        &id,
-        &[file("oops.txt", "text/plain", bytes)],
-    )
-    .await;
+    let (_, body) = upload(&app, &id, &[file("oops.txt", "text/plain", bytes)]).await;
     let att = body["id"].as_str().unwrap().to_string();
 
     // Without JavaScript the remove button asks first, on a page of its own.
@@ -578,15 +539,7 @@ async fn removal_leaves_a_trace_in_the_timeline_and_the_audit_log() {
     assert_eq!(res.status, 404);
 
     // The timeline names the file and its hash; the page shows the event, not the file.
-    let (_, activity) = app
-        .get_json(&format!("/api/v1/incidents/{id}/activity"))
-        .await;
-    let removed = activity
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "attachment_removed")
-        .expect("a removal event");
+    let removed = event(&app, &id, "attachment_removed").await;
     assert_eq!(removed["actor"], "admin");
     let old = removed["old_value"].as_str().unwrap();
     assert!(old.contains("oops.txt") && old.contains(&sha), "{old}");
@@ -625,9 +578,8 @@ async fn removal_leaves_a_trace_in_the_timeline_and_the_audit_log() {
 async fn a_file_on_a_step_is_listed_with_the_step() {
     let app = TestApp::spawn().await;
     let (id, step) = create(&app, "Step files").await;
-    let (status, body) = api_upload(
+    let (status, body) = upload(
         &app,
-        &app.client,
         &id,
         &[
             field("step_id", &step),
@@ -648,9 +600,8 @@ async fn a_file_on_a_step_is_listed_with_the_step() {
 
     // A step of another incident, or none at all, is refused naming the field.
     let (other, other_step) = create(&app, "Other").await;
-    let (status, body) = api_upload(
+    let (status, body) = upload(
         &app,
-        &app.client,
         &id,
         &[
             field("step_id", &other_step),
@@ -664,9 +615,8 @@ async fn a_file_on_a_step_is_listed_with_the_step() {
         "{body}"
     );
     assert_ne!(other, id);
-    let (status, body) = api_upload(
+    let (status, body) = upload(
         &app,
-        &app.client,
         &id,
         &[field("colour", "red"), file("x.txt", "text/plain", b"x")],
     )

@@ -395,6 +395,26 @@ pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 impl TestApp {
+    /// A low-severity incident titled `title` with two steps (AML.T0051,
+    /// then AML.T0093), created through the API; its JSON.
+    pub async fn two_step_incident(&self, title: &str) -> Value {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/incidents",
+                &serde_json::json!({
+                    "title": title,
+                    "severity": "low",
+                    "steps": [
+                        {"tactic": "AML.TA0005", "technique": "AML.T0051", "description": "first"},
+                        {"tactic": "AML.TA0004", "technique": "AML.T0093", "description": "second"},
+                    ],
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
     /// Attaches a file (to `step` if given) through the API as the admin;
     /// must answer 201 with the attachment.
     pub async fn attach(&self, incident: &str, step: Option<&str>, upload: Part<'_>) -> Value {

@@ -10,20 +10,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 async fn create(app: &TestApp, title: &str) -> String {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/incidents",
-            &json!({
-                "title": title,
-                "severity": "low",
-                "steps": [
-                    {"tactic": "AML.TA0005", "technique": "AML.T0051", "description": "first"},
-                    {"tactic": "AML.TA0004", "technique": "AML.T0093", "description": "second"},
-                ],
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = app.two_step_incident(title).await;
     body["id"].as_str().expect("id").to_string()
 }
 

@@ -13,6 +13,7 @@ pub mod links;
 pub mod matrix;
 pub mod matrix_query;
 pub mod measure;
+pub mod notifications;
 pub mod observables;
 pub mod paper;
 pub mod period;

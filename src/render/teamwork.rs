@@ -17,7 +17,7 @@ pub struct When {
 }
 
 impl When {
-    fn of(rfc3339: &str) -> When {
+    pub fn of(rfc3339: &str) -> When {
         When {
             text: timestamp(rfc3339),
             datetime: rfc3339.to_string(),

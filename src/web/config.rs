@@ -18,6 +18,9 @@ pub struct WebConfig {
     /// the first admin on a fresh database (printed on the console at start,
     /// or chosen with `--setup-token`); `None`: only loopback clients may.
     pub setup_token: Option<String>,
+    /// The SMTP relay notification e-mails go through (`--smtp-host`);
+    /// `None`: notifications stay in the app.
+    pub smtp: Option<crate::service::mail::SmtpSettings>,
 }
 
 impl Default for WebConfig {
@@ -29,6 +32,7 @@ impl Default for WebConfig {
             session_max: Duration::hours(12),
             login_attempts_per_minute: 10,
             setup_token: None,
+            smtp: None,
         }
     }
 }

@@ -57,6 +57,8 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/incidents?assigned=mine", Title),
     ("/tasks", TitleSomewhere),
     ("/observables?kind=file-name&value={obs}", Title),
+    // The admin's notifications (another analyst commented on it).
+    ("/notifications", Title),
 ];
 
 /// `<script>` that would set the flag to `who`.
@@ -343,6 +345,16 @@ async fn hostile_strings_stay_text_on_every_page() {
             .expect("teamwork");
         assert!(res.status().is_success(), "{what}: {}", res.status());
     }
+
+    // Another analyst comments: the admin, its owner, is told (with the title).
+    let analyst = app.client_as(atlasview::domain::auth::Role::Analyst).await;
+    let res = analyst
+        .post(app.url(&format!("/api/v1/incidents/{id}/comments")))
+        .json(&json!({"body": markdown("comment2")}))
+        .send()
+        .await
+        .expect("comment");
+    assert!(res.status().is_success(), "comment: {}", res.status());
 
     let pages: Vec<(String, Shows)> = PAGES
         .iter()

@@ -250,6 +250,39 @@ async fn listing_filters_sorts_and_pages() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(body["field"], field, "{query}: {body}");
     }
+
+    // Every bad parameter at once is named in the one answer, on the API and the page.
+    let all =
+        "status=pending&severity=urgent&technique=T1059&from=yesterday&per_page=0&sort=random";
+    let (s, body) = app.get_json(&format!("/api/v1/incidents?{all}")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["field"], "status, severity, technique, from, sort, per_page",
+        "{body}"
+    );
+    let message = body["error"].as_str().unwrap_or_default();
+    for part in [
+        "`pending`",
+        "`urgent`",
+        "T1059",
+        "yesterday",
+        "`random`",
+        "per_page",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    let (status, html) = app.get(&format!("/incidents?{all}")).await;
+    assert_eq!(status, 400);
+    for part in [
+        "pending",
+        "urgent",
+        "T1059",
+        "yesterday",
+        "random",
+        "per_page",
+    ] {
+        assert!(html.contains(part), "{part} on the page");
+    }
 }
 
 #[tokio::test]

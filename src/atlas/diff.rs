@@ -193,12 +193,7 @@ mod tests {
     use crate::atlas::successors::Successor;
 
     fn tactic(id: &str, name: &str) -> Tactic {
-        Tactic {
-            id: id.into(),
-            name: name.into(),
-            description: None,
-            attack_ref: None,
-        }
+        Tactic::named(id, name)
     }
 
     fn technique(id: &str, name: &str, parent: Option<&str>, tactics: &[&str]) -> Technique {

@@ -68,6 +68,18 @@ pub struct Tactic {
     pub attack_ref: Option<AttackRef>,
 }
 
+impl Tactic {
+    /// A tactic known only by ID and name (no description, no ATT&CK link).
+    pub fn named(id: &str, name: &str) -> Tactic {
+        Tactic {
+            id: id.to_string(),
+            name: name.to_string(),
+            description: None,
+            attack_ref: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Technique {
     /// `AML.T0000` or `AML.T0000.000` form.

@@ -61,6 +61,34 @@ pub struct Incident {
     pub version: i64,
 }
 
+impl Incident {
+    /// An incident with only what a drawing of its steps needs: no text,
+    /// dates, tags or references (callers set what they have).
+    pub fn outline(id: &str, title: &str, kind: Kind, severity: Severity, status: Status) -> Self {
+        Incident {
+            id: id.to_string(),
+            title: title.to_string(),
+            summary: String::new(),
+            kind,
+            severity,
+            status,
+            occurred: None,
+            detected: None,
+            resolved: None,
+            target: String::new(),
+            actor: String::new(),
+            reporter: String::new(),
+            tags: Vec::new(),
+            references: Vec::new(),
+            atlas_release: String::new(),
+            source_ref: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub id: String,

@@ -3,6 +3,7 @@
 //! inputs are the release, the highlighted view and the scores.
 
 pub mod layer_plan;
+pub mod matrix_svg;
 pub mod navigator;
 pub mod pdf;
 pub mod svg;

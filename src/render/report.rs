@@ -495,25 +495,11 @@ pub fn as_detail(data: &ReportData, index: usize) -> Option<IncidentDetail> {
         .collect();
     Some(IncidentDetail {
         incident: Incident {
-            id: i.id.clone(),
-            title: i.title.clone(),
-            summary: String::new(),
-            kind: i.kind,
-            severity: i.severity,
-            status: i.status,
             occurred: i.occurred,
             detected: i.detected,
-            resolved: None,
-            target: String::new(),
-            actor: String::new(),
-            reporter: String::new(),
-            tags: Vec::new(),
-            references: Vec::new(),
-            atlas_release: String::new(),
-            source_ref: None,
             created_at: i.created_at.clone(),
             updated_at: i.created_at.clone(),
-            version: 0,
+            ..Incident::outline(&i.id, &i.title, i.kind, i.severity, i.status)
         },
         steps,
     })

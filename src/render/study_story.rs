@@ -12,25 +12,15 @@ use crate::render::story::{StoryOptions, StoryView};
 /// The procedure as an incident's steps, for the story layout only.
 fn as_incident(cs: &CaseStudy, release: &str) -> IncidentDetail {
     let incident = Incident {
-        id: cs.id.clone(),
-        title: cs.name.clone(),
-        summary: String::new(),
-        kind: Kind::CaseStudy,
-        severity: Severity::Medium,
-        status: Status::Closed,
-        occurred: None,
-        detected: None,
-        resolved: None,
-        target: String::new(),
-        actor: String::new(),
-        reporter: String::new(),
-        tags: Vec::new(),
-        references: Vec::new(),
         atlas_release: release.to_string(),
         source_ref: Some(cs.id.clone()),
-        created_at: String::new(),
-        updated_at: String::new(),
-        version: 0,
+        ..Incident::outline(
+            &cs.id,
+            &cs.name,
+            Kind::CaseStudy,
+            Severity::Medium,
+            Status::Closed,
+        )
     };
     let steps = cs
         .procedure

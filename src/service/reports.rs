@@ -4,12 +4,12 @@
 //! anything is recorded at all (the dashboard's first-run guide).
 
 use crate::domain::{IncidentDetail, Kind, Status};
-use crate::store::{IncidentQuery, ReportData, RetroActions, Store, StoreResult};
+use crate::store::{IncidentQuery, ReportData, ReportIncident, RetroActions, Store, StoreResult};
 
 /// The briefing's reads beyond the period and the period before.
 pub struct BriefingExtras {
-    /// The incidents of the four quarters the trend shows.
-    pub trend: ReportData,
+    /// The incidents of the four quarters the trend shows (it counts them: no steps).
+    pub trend: Vec<ReportIncident>,
     /// The "Actions" notes of every retrospective (the sheet keeps the period's).
     pub retros: Vec<RetroActions>,
     /// The incident whose attack path the sheet tells.
@@ -30,7 +30,7 @@ pub async fn briefing_extras(
     let today = super::teamwork::today(chrono::Utc::now());
     Ok(BriefingExtras {
         tasks: store.task_counts(&today).await?,
-        trend: store.report_data(trend).await?,
+        trend: store.report_incidents(trend).await?,
         retros: store.retro_actions().await?,
         story,
     })

@@ -78,18 +78,7 @@ impl Store {
     /// Every incident `q` chooses (its sort and page are ignored), newest
     /// occurrence first, with the steps of each in story order.
     pub async fn report_data(&self, q: &IncidentQuery) -> StoreResult<ReportData> {
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT i.id, i.title, i.kind, i.severity, i.status, i.occurred_at, i.occurred_precision,
-                    i.detected_at, i.detected_precision, i.created_at
-             FROM incidents i WHERE 1 = 1",
-        );
-        push_filters(&mut select, q);
-        select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id");
-        let rows = select.build().fetch_all(&self.pool).await?;
-        let incidents = rows
-            .iter()
-            .map(incident_of)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let incidents = self.report_incidents(q).await?;
         let index: std::collections::HashMap<&str, usize> = incidents
             .iter()
             .enumerate()
@@ -131,6 +120,20 @@ impl Store {
         });
         let steps = steps.into_iter().map(|(_, s)| s).collect();
         Ok(ReportData { incidents, steps })
+    }
+
+    /// Every incident `q` chooses, without steps (for counts over time such
+    /// as the briefing's trend), newest occurrence first.
+    pub async fn report_incidents(&self, q: &IncidentQuery) -> StoreResult<Vec<ReportIncident>> {
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT i.id, i.title, i.kind, i.severity, i.status, i.occurred_at, i.occurred_precision,
+                    i.detected_at, i.detected_precision, i.created_at
+             FROM incidents i WHERE 1 = 1",
+        );
+        push_filters(&mut select, q);
+        select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id");
+        let rows = select.build().fetch_all(&self.pool).await?;
+        rows.iter().map(incident_of).collect()
     }
 
     /// How many incidents `q` chooses, by severity (severities with none are absent).

@@ -76,6 +76,31 @@ impl AppError {
         }
     }
 
+    /// Several problems of one request as one error: every message, every
+    /// field named (the status is the first one's).
+    pub fn all(mut problems: Vec<AppError>) -> Self {
+        if problems.len() == 1 {
+            return problems.remove(0);
+        }
+        let fields: Vec<String> = problems
+            .iter()
+            .filter_map(|p| p.field().map(str::to_string))
+            .collect();
+        let message = problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let field = (!fields.is_empty()).then(|| fields.join(", "));
+        match problems.first() {
+            Some(AppError::Invalid { .. }) => AppError::Invalid {
+                message,
+                field: field.unwrap_or_default(),
+            },
+            _ => AppError::BadRequest { message, field },
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid {
             message: message.into(),

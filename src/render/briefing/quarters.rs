@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::Severity;
 use crate::render::period::{Period, quarter_name, quarter_start};
-use crate::store::ReportData;
+use crate::store::ReportIncident;
 
 /// Quarters the chart shows.
 pub const QUARTERS: usize = 4;
@@ -81,7 +81,7 @@ fn at(d: NaiveDate) -> DateTime<Utc> {
 
 /// Incidents and serious incidents per quarter of `span`, oldest first, by
 /// the middle of their occurrence date (as the reports count them).
-pub fn counts(span: &Period, data: &ReportData) -> Vec<(NaiveDate, usize, usize)> {
+pub fn counts(span: &Period, incidents: &[ReportIncident]) -> Vec<(NaiveDate, usize, usize)> {
     let first = span
         .start
         .map_or_else(|| span.end.date_naive(), |s| s.date_naive());
@@ -93,7 +93,7 @@ pub fn counts(span: &Period, data: &ReportData) -> Vec<(NaiveDate, usize, usize)
             (q, 0, 0)
         })
         .collect();
-    for i in &data.incidents {
+    for i in incidents {
         let Some(when) = i.occurred.map(|t| t.middle().date_naive()) else {
             continue;
         };
@@ -191,18 +191,15 @@ mod tests {
         let s = span(&p);
         assert_eq!(s.start.unwrap().to_rfc3339(), "2025-01-01T00:00:00+00:00");
         assert_eq!(s.end.to_rfc3339(), "2026-01-01T00:00:00+00:00");
-        let data = ReportData {
-            incidents: vec![
-                incident("2025-11-02", Severity::Critical),
-                incident("2025-10-01", Severity::Low),
-                incident("2025-08-15", Severity::High),
-                incident("2025-02", Severity::Medium),
-                // A year-long date has its middle in Q3 2024: not in the span.
-                incident("2024", Severity::Critical),
-            ],
-            steps: Vec::new(),
-        };
-        let c = counts(&s, &data);
+        let incidents = vec![
+            incident("2025-11-02", Severity::Critical),
+            incident("2025-10-01", Severity::Low),
+            incident("2025-08-15", Severity::High),
+            incident("2025-02", Severity::Medium),
+            // A year-long date has its middle in Q3 2024: not in the span.
+            incident("2024", Severity::Critical),
+        ];
+        let c = counts(&s, &incidents);
         let got: Vec<(String, usize, usize)> = c
             .iter()
             .map(|(d, n, s)| (quarter_name(*d), *n, *s))

@@ -21,7 +21,7 @@ use crate::render::period::{Period, day};
 use crate::render::report::{Facts, PathStage, Reach, Trend, path_stages};
 use crate::render::story::Icon;
 use crate::render::{Link, plain};
-use crate::store::{ReportData, RetroActions};
+use crate::store::{ReportData, ReportIncident, RetroActions};
 
 /// Longest incident title on the sheet, in characters.
 const TITLE_MAX: usize = 90;
@@ -116,7 +116,7 @@ pub struct SheetInput<'a> {
     pub facts: &'a Facts,
     pub previous: Option<&'a ReportData>,
     /// The incidents of the four quarters of the trend.
-    pub trend: &'a ReportData,
+    pub trend: &'a [ReportIncident],
     pub retros: &'a [RetroActions],
     /// The most serious incidents (indexes into `data`).
     pub serious: &'a [usize],

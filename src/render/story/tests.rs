@@ -30,12 +30,7 @@ const TACTICS: &[(&str, &str)] = &[
 fn atlas() -> ActiveAtlas {
     let tactics = TACTICS
         .iter()
-        .map(|(id, name)| Tactic {
-            id: id.to_string(),
-            name: name.to_string(),
-            description: None,
-            attack_ref: None,
-        })
+        .map(|(id, name)| Tactic::named(id, name))
         .collect();
     let technique = |id: &str, name: &str, parent: Option<&str>, tactic: &str| Technique {
         id: id.to_string(),
@@ -117,25 +112,15 @@ fn atlas() -> ActiveAtlas {
 
 fn incident(title: &str, steps: &[(&str, &str, Outcome)]) -> IncidentDetail {
     let incident = Incident {
-        id: "inc-test".to_string(),
-        title: title.to_string(),
-        summary: String::new(),
-        kind: Kind::Incident,
-        severity: Severity::High,
-        status: Status::Open,
-        occurred: None,
-        detected: None,
-        resolved: None,
-        target: String::new(),
-        actor: String::new(),
-        reporter: String::new(),
-        tags: vec![],
-        references: vec![],
         atlas_release: "test".to_string(),
-        source_ref: None,
-        created_at: String::new(),
-        updated_at: String::new(),
         version: 1,
+        ..Incident::outline(
+            "inc-test",
+            title,
+            Kind::Incident,
+            Severity::High,
+            Status::Open,
+        )
     };
     let steps = steps
         .iter()

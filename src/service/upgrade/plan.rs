@@ -393,12 +393,7 @@ mod tests {
             format: SourceFormat::Legacy,
             tactics: tactics
                 .iter()
-                .map(|(id, name)| Tactic {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    description: None,
-                    attack_ref: None,
-                })
+                .map(|(id, name)| Tactic::named(id, name))
                 .collect(),
             techniques,
             mitigations: Vec::new(),

@@ -2,8 +2,6 @@
 //! API and (later) the matrix: repeated keys or comma lists, each value
 //! checked, a bad one refused with a 400 naming the parameter.
 
-use serde::Deserialize;
-
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
 use crate::domain::{DateRule, FuzzyTime, Kind, Severity, Status};
 use crate::store::{Assigned, Cursor, IncidentQuery, Sort, TechniqueMatch};
@@ -15,41 +13,7 @@ pub const MAX_FILTER_VALUES: usize = 50;
 pub const MAX_PER_PAGE: u32 = 200;
 pub const DEFAULT_PER_PAGE: u32 = 25;
 
-/// The raw parameters; every list may be given as repeated keys or commas.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct FilterParams {
-    pub incident: Vec<String>,
-    pub status: Vec<String>,
-    pub severity: Vec<String>,
-    pub kind: Vec<String>,
-    pub tag: Vec<String>,
-    pub technique: Vec<String>,
-    /// `1`: only the techniques named, not their sub-techniques.
-    pub technique_exact: Option<String>,
-    /// `any` (default) or `all` of several techniques.
-    pub techniques_match: Option<String>,
-    pub tactic: Vec<String>,
-    pub target: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub detected_from: Option<String>,
-    pub detected_to: Option<String>,
-    pub resolved_from: Option<String>,
-    pub resolved_to: Option<String>,
-    /// `overlap` (default): a range holds every incident whose stated period
-    /// overlaps it; `middle`: those whose period's middle lies in it (as the
-    /// dashboard and the briefing count, so their numbers link to the same list).
-    pub dates: Option<String>,
-    pub q: Option<String>,
-    pub sort: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-    /// Keyset pagination: the opaque token of the row the page starts after.
-    pub after: Option<String>,
-    /// `mine` (owned by or with the visitor taking part) or `unassigned` (no owner).
-    pub assigned: Option<String>,
-}
+pub use crate::render::incident::filters::FilterParams;
 
 fn split(field: &str, values: &[String]) -> Result<Vec<String>, AppError> {
     let out: Vec<String> = values
@@ -147,6 +111,33 @@ fn number(field: &str, value: &Option<String>, default: u32, max: u32) -> Result
     }
 }
 
+/// The value of a parameter that parsed, else its default, the problem kept.
+fn keep<T: Default>(parsed: Result<T, AppError>, bad: &mut Vec<AppError>) -> T {
+    parsed.unwrap_or_else(|e| {
+        bad.push(e);
+        T::default()
+    })
+}
+
+/// One word of a closed list (`expected` names them); absent is the default.
+fn one_of<T: Default>(
+    field: &str,
+    value: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<T, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(T::default()),
+        Some(v) => parse(v).ok_or_else(|| {
+            let shown: String = v.chars().take(20).collect();
+            AppError::bad_request(
+                field,
+                format!("{field}: `{shown}` is not one of {expected}"),
+            )
+        }),
+    }
+}
+
 impl FilterParams {
     /// Parses a raw query string (`None` = no query).
     pub fn from_query(raw: Option<&str>) -> Result<Self, AppError> {
@@ -156,88 +147,75 @@ impl FilterParams {
         })
     }
 
+    /// The store query; every bad parameter is named in the one 400 (not
+    /// only the first).
     pub fn to_query(&self) -> Result<IncidentQuery, AppError> {
+        let mut bad = Vec::new();
         let q = IncidentQuery {
-            ids: split("incident", &self.incident)?,
-            statuses: vocabulary("status", &self.status, Status::parse, Status::expected())?,
-            severities: vocabulary(
-                "severity",
-                &self.severity,
-                Severity::parse,
-                Severity::expected(),
-            )?,
-            kinds: vocabulary("kind", &self.kind, Kind::parse, Kind::expected())?,
-            tags: split("tag", &self.tag)?
+            ids: keep(split("incident", &self.incident), &mut bad),
+            statuses: keep(
+                vocabulary("status", &self.status, Status::parse, Status::expected()),
+                &mut bad,
+            ),
+            severities: keep(
+                vocabulary(
+                    "severity",
+                    &self.severity,
+                    Severity::parse,
+                    Severity::expected(),
+                ),
+                &mut bad,
+            ),
+            kinds: keep(
+                vocabulary("kind", &self.kind, Kind::parse, Kind::expected()),
+                &mut bad,
+            ),
+            tags: keep(split("tag", &self.tag), &mut bad)
                 .into_iter()
                 .map(|t| t.to_lowercase())
                 .collect(),
-            target: text("target", &self.target)?,
-            techniques: ids("technique", &self.technique, is_technique_id, "AML.T0051")?,
-            techniques_exact: flag("technique_exact", &self.technique_exact)?,
-            techniques_match: match self.techniques_match.as_deref().map(str::trim) {
-                None | Some("") => TechniqueMatch::default(),
-                Some(m) => TechniqueMatch::parse(m).ok_or_else(|| {
-                    let shown: String = m.chars().take(20).collect();
-                    AppError::bad_request(
-                        "techniques_match",
-                        format!("techniques_match: `{shown}` is not one of any, all"),
-                    )
-                })?,
-            },
-            tactics: ids("tactic", &self.tactic, is_tactic_id, "AML.TA0002")?,
-            occurred_from: time("from", &self.from)?,
-            occurred_to: time("to", &self.to)?,
-            detected_from: time("detected_from", &self.detected_from)?,
-            detected_to: time("detected_to", &self.detected_to)?,
-            resolved_from: time("resolved_from", &self.resolved_from)?,
-            resolved_to: time("resolved_to", &self.resolved_to)?,
-            dates: match self.dates.as_deref().map(str::trim) {
-                None | Some("") => DateRule::default(),
-                Some(d) => DateRule::parse(d).ok_or_else(|| {
-                    let shown: String = d.chars().take(20).collect();
-                    AppError::bad_request(
-                        "dates",
-                        format!("dates: `{shown}` is not one of overlap, middle"),
-                    )
-                })?,
-            },
-            text: text("q", &self.q)?,
-            assigned: match self.assigned.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some("mine") => Some(Assigned::To(crate::render::visitor::user_name())),
-                Some("unassigned") => Some(Assigned::Nobody),
-                Some(a) => {
-                    let shown: String = a.chars().take(20).collect();
-                    return Err(AppError::bad_request(
-                        "assigned",
-                        format!("assigned: `{shown}` is not one of mine, unassigned"),
-                    ));
-                }
-            },
-            sort: match self.sort.as_deref().map(str::trim) {
-                // A search ranks by relevance unless another order is asked for.
-                None | Some("") if text("q", &self.q)?.is_some() => Sort::Relevance,
-                None | Some("") => Sort::default(),
-                Some(s) => Sort::parse(s).ok_or_else(|| {
-                    let names: Vec<&str> = Sort::ALL.iter().map(|s| s.as_str()).collect();
-                    AppError::bad_request(
-                        "sort",
-                        format!("sort: `{s}` is not one of {}", names.join(", ")),
-                    )
-                })?,
-            },
-            page: number("page", &self.page, 1, 100_000)?,
-            per_page: number("per_page", &self.per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?,
-            after: match self.after.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(token) => Some(Cursor::decode(token).ok_or_else(|| {
-                    AppError::bad_request(
-                        "after",
-                        "after: not a page token of this list (follow the Next link, or use page=)",
-                    )
-                })?),
-            },
+            target: keep(text("target", &self.target), &mut bad),
+            techniques: keep(
+                ids("technique", &self.technique, is_technique_id, "AML.T0051"),
+                &mut bad,
+            ),
+            techniques_exact: keep(flag("technique_exact", &self.technique_exact), &mut bad),
+            techniques_match: keep(
+                one_of(
+                    "techniques_match",
+                    &self.techniques_match,
+                    TechniqueMatch::parse,
+                    "any, all",
+                ),
+                &mut bad,
+            ),
+            tactics: keep(
+                ids("tactic", &self.tactic, is_tactic_id, "AML.TA0002"),
+                &mut bad,
+            ),
+            occurred_from: keep(time("from", &self.from), &mut bad),
+            occurred_to: keep(time("to", &self.to), &mut bad),
+            detected_from: keep(time("detected_from", &self.detected_from), &mut bad),
+            detected_to: keep(time("detected_to", &self.detected_to), &mut bad),
+            resolved_from: keep(time("resolved_from", &self.resolved_from), &mut bad),
+            resolved_to: keep(time("resolved_to", &self.resolved_to), &mut bad),
+            dates: keep(
+                one_of("dates", &self.dates, DateRule::parse, "overlap, middle"),
+                &mut bad,
+            ),
+            text: keep(text("q", &self.q), &mut bad),
+            assigned: keep(self.assigned(), &mut bad),
+            sort: keep(self.sort(), &mut bad),
+            page: keep(number("page", &self.page, 1, 100_000), &mut bad),
+            per_page: keep(
+                number("per_page", &self.per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE),
+                &mut bad,
+            ),
+            after: keep(self.after(), &mut bad),
         };
+        if !bad.is_empty() {
+            return Err(AppError::all(bad));
+        }
         if let Some(c) = &q.after
             && c.sort != q.sort
         {
@@ -257,55 +235,45 @@ impl FilterParams {
         Ok(q)
     }
 
-    /// The same filters as a query string, with `page` replaced (for pagination
-    /// links); empty parameters are left out.
-    pub fn query_string_with_page(&self, page: Option<u32>) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (k, vs) in [
-            ("incident", &self.incident),
-            ("status", &self.status),
-            ("severity", &self.severity),
-            ("kind", &self.kind),
-            ("tag", &self.tag),
-            ("technique", &self.technique),
-            ("tactic", &self.tactic),
-        ] {
-            for v in vs.iter().filter(|v| !v.trim().is_empty()) {
-                pairs.push((k, v.clone()));
+    fn assigned(&self) -> Result<Option<Assigned>, AppError> {
+        match self.assigned.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some("mine") => Ok(Some(Assigned::To(crate::render::visitor::user_name()))),
+            Some("unassigned") => Ok(Some(Assigned::Nobody)),
+            Some(a) => {
+                let shown: String = a.chars().take(20).collect();
+                Err(AppError::bad_request(
+                    "assigned",
+                    format!("assigned: `{shown}` is not one of mine, unassigned"),
+                ))
             }
         }
-        for (k, v) in [
-            ("target", &self.target),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("detected_from", &self.detected_from),
-            ("detected_to", &self.detected_to),
-            ("resolved_from", &self.resolved_from),
-            ("resolved_to", &self.resolved_to),
-            ("dates", &self.dates),
-            ("technique_exact", &self.technique_exact),
-            ("techniques_match", &self.techniques_match),
-            ("q", &self.q),
-            ("assigned", &self.assigned),
-            ("sort", &self.sort),
-            ("per_page", &self.per_page),
-        ] {
-            if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
-                pairs.push((k, v.clone()));
-            }
-        }
-        if let Some(p) = page {
-            pairs.push(("page", p.to_string()));
-        }
-        serde_html_form::to_string(&pairs).unwrap_or_default()
     }
 
-    /// The same filters with the keyset token of the page after this one
-    /// (and its number, for display).
-    pub fn query_string_after(&self, after: &Cursor, page: u32) -> String {
-        let mut q = self.query_string_with_page(Some(page));
-        q.push_str("&after=");
-        q.push_str(&after.encode());
-        q
+    fn sort(&self) -> Result<Sort, AppError> {
+        match self.sort.as_deref().map(str::trim) {
+            // A search ranks by relevance unless another order is asked for.
+            None | Some("") if text("q", &self.q).ok().flatten().is_some() => Ok(Sort::Relevance),
+            None | Some("") => Ok(Sort::default()),
+            Some(s) => Sort::parse(s).ok_or_else(|| {
+                let names: Vec<&str> = Sort::ALL.iter().map(|s| s.as_str()).collect();
+                AppError::bad_request(
+                    "sort",
+                    format!("sort: `{s}` is not one of {}", names.join(", ")),
+                )
+            }),
+        }
+    }
+
+    fn after(&self) -> Result<Option<Cursor>, AppError> {
+        match self.after.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(token) => Cursor::decode(token).map(Some).ok_or_else(|| {
+                AppError::bad_request(
+                    "after",
+                    "after: not a page token of this list (follow the Next link, or use page=)",
+                )
+            }),
+        }
     }
 }

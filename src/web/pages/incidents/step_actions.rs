@@ -10,9 +10,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::steps::{StepForm, StepFormPage, conflict_page, find_step, reloaded};
+use super::steps::{StepFormPage, conflict_page, find_step, reloaded};
 use super::{HtmlForm, load, parse_version, see_other, shorten};
 use crate::render::Link;
+use crate::render::incident::step_form::StepForm;
 use crate::service::{ServiceError, step_order};
 use crate::store::StoreError;
 use crate::web::{AppError, AppState};

@@ -19,27 +19,17 @@ use std::sync::Arc;
 
 use axum::response::Response;
 
-use crate::web::extract::matrix_query::{MatrixRequest, SubsMode};
+pub use crate::render::matrix_page::highlight::{
+    Loaded, highlighted_view, scores_of, technique_search,
+};
+use crate::web::extract::matrix_query::MatrixRequest;
 use crate::web::response_cache::ResponseSlot;
 pub use crate::web::response_cache::{Cached, MAX_RESPONSE_BYTES, MAX_RESPONSES};
 pub use cache::{MAX_AGGREGATE_BYTES, MAX_AGGREGATES, cache_sizes};
 
 use crate::atlas::ActiveAtlas;
-use crate::render::MatrixView;
-use crate::render::heat::{self, Scores, TechniqueSearch};
 use crate::store::{DataStamp, MatrixAggregate};
 use crate::web::{AppError, AppState};
-
-/// Everything a highlighted view is drawn from.
-pub struct Loaded {
-    pub stamp: DataStamp,
-    pub atlas: Arc<ActiveAtlas>,
-    pub aggregate: Arc<MatrixAggregate>,
-    pub scores: Scores,
-    /// Names techniques had in every stored release, `(ID, "Parent: Child")`,
-    /// when the request searches techniques (else empty).
-    pub earlier: Vec<(String, String)>,
-}
 
 /// The aggregate of the request's filters (cached) and its scores.
 pub async fn load(state: &AppState, req: &MatrixRequest) -> Result<Loaded, AppError> {
@@ -91,66 +81,6 @@ fn for_platforms(atlas: Arc<ActiveAtlas>, req: &MatrixRequest) -> Arc<ActiveAtla
     } else {
         Arc::new(atlas.for_platforms(&req.platforms))
     }
-}
-
-/// Scores of the aggregate under the request's metric and roll-up.
-/// With a platform filter, only the cells of the techniques shown count, so
-/// the heat scale is that of the visible matrix.
-pub fn scores_of(atlas: &ActiveAtlas, aggregate: &MatrixAggregate, req: &MatrixRequest) -> Scores {
-    let shown;
-    let aggregate = if req.platforms.is_empty() {
-        aggregate
-    } else {
-        let mut cut = aggregate.clone();
-        cut.cells
-            .retain(|c| atlas.technique(&c.technique_id).is_some());
-        shown = cut;
-        &shown
-    };
-    Scores::build(aggregate, req.metric, req.rollup, |tactic, technique| {
-        let parent = atlas.technique(technique)?.parent.as_deref()?;
-        atlas.serves(parent, tactic).then_some(parent)
-    })
-    .with_scale(req.scale)
-}
-
-/// The matrix with the scores, search marks and the requested lists open.
-pub fn highlighted_view(loaded: &Loaded, req: &MatrixRequest) -> MatrixView {
-    let atlas = &loaded.atlas;
-    let mut view = MatrixView::build(atlas, &req.view_options());
-    let search = technique_search(loaded, req);
-    heat::apply(
-        &mut view,
-        &loaded.scores,
-        &loaded.aggregate.incidents,
-        search.as_ref(),
-    );
-    if req.subs == SubsMode::Collapsed {
-        let options = req.view_options();
-        for column in &mut view.columns {
-            for cell in &mut column.cells {
-                cell.expanded =
-                    !cell.subtechniques.is_empty() && options.subtechniques.is_expanded(&cell.id);
-            }
-        }
-    }
-    view
-}
-
-/// The request's technique search over current and earlier names.
-pub fn technique_search(loaded: &Loaded, req: &MatrixRequest) -> Option<TechniqueSearch> {
-    let atlas = &loaded.atlas;
-    req.search.as_deref().map(|text| {
-        TechniqueSearch::with_earlier(
-            text,
-            atlas
-                .release
-                .techniques
-                .iter()
-                .map(|t| (t.id.as_str(), atlas.display_name(t))),
-            &loaded.earlier,
-        )
-    })
 }
 
 /// Serves from the response cache, or renders with `render` and keeps it.

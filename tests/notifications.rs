@@ -50,15 +50,46 @@ async fn put(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -
     answer
 }
 
-/// The summaries of a user's notifications, newest first, and the unread count.
-async fn told(app: &TestApp, client: &reqwest::Client) -> (Vec<String>, i64) {
-    let (status, body) = send(
+/// Sets an incident's owner and participants as the admin.
+async fn assign(app: &TestApp, id: &str, members: Value) {
+    put(
+        app,
+        &app.client,
+        &format!("/api/v1/incidents/{id}/members"),
+        members,
+    )
+    .await;
+}
+
+/// Replaces `client`'s choices; answers them as stored.
+async fn prefer(app: &TestApp, client: &reqwest::Client, choices: Value) -> Value {
+    put(app, client, "/api/v1/notifications/preferences", choices).await
+}
+
+async fn comment(app: &TestApp, client: &reqwest::Client, id: &str, body: &str) {
+    post(
+        app,
+        client,
+        &format!("/api/v1/incidents/{id}/comments"),
+        json!({"body": body}),
+    )
+    .await;
+}
+
+/// `client`'s notifications as the API lists them (status and body).
+async fn list(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
+    send(
         client,
         reqwest::Method::GET,
         app.url("/api/v1/notifications"),
         None,
     )
-    .await;
+    .await
+}
+
+/// The summaries of a user's notifications, newest first, and the unread count.
+async fn told(app: &TestApp, client: &reqwest::Client) -> (Vec<String>, i64) {
+    let (status, body) = list(app, client).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let summaries = body["items"]
         .as_array()
@@ -131,13 +162,7 @@ async fn the_team_is_told_of_each_others_work_and_nobody_of_their_own() {
     let id = create(&app, "Poisoned fine-tuning set").await;
 
     // The admin makes priya the owner: she is told, the admin is not.
-    put(
-        &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
-        json!({"owner": "priya"}),
-    )
-    .await;
+    assign(&app, &id, json!({"owner": "priya"})).await;
     let (said, unread) = told(&app, &priya).await;
     assert_eq!(
         said,
@@ -147,13 +172,7 @@ async fn the_team_is_told_of_each_others_work_and_nobody_of_their_own() {
     assert_eq!(told(&app, &app.client).await.0, Vec::<String>::new());
 
     // Omar comments: the owner and the admin (who worked on it) are told, not omar.
-    post(
-        &app,
-        &omar,
-        &format!("/api/v1/incidents/{id}/comments"),
-        json!({"body": "Three models used it."}),
-    )
-    .await;
+    comment(&app, &omar, &id, "Three models used it.").await;
     assert_eq!(
         told(&app, &priya).await.0[0],
         "omar commented on “Poisoned fine-tuning set”"
@@ -207,13 +226,7 @@ async fn preferences_are_honoured() {
     let omar = app.client_named("omar", Role::Analyst).await;
     let vera = app.client_named("vera", Role::Viewer).await;
     let id = create(&app, "Model theft").await;
-    put(
-        &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
-        json!({"owner": "priya"}),
-    )
-    .await;
+    assign(&app, &id, json!({"owner": "priya"})).await;
     // The defaults: her own incidents, tasks and due tasks; not every incident's severity.
     let (status, prefs) = send(
         &priya,
@@ -227,29 +240,11 @@ async fn preferences_are_honoured() {
     assert_eq!(prefs["mail"], json!(["owned", "task", "due"]));
 
     // Priya follows only her tasks now; vera follows every severity raised.
-    let answer = put(
-        &app,
-        &priya,
-        "/api/v1/notifications/preferences",
-        json!({"follow": ["task"], "mail": []}),
-    )
-    .await;
+    let answer = prefer(&app, &priya, json!({"follow": ["task"], "mail": []})).await;
     assert_eq!(answer["follow"], json!(["task"]));
-    put(
-        &app,
-        &vera,
-        "/api/v1/notifications/preferences",
-        json!({"follow": ["severity"]}),
-    )
-    .await;
+    prefer(&app, &vera, json!({"follow": ["severity"]})).await;
     let before = told(&app, &priya).await.0.len();
-    post(
-        &app,
-        &omar,
-        &format!("/api/v1/incidents/{id}/comments"),
-        json!({"body": "Seen again."}),
-    )
-    .await;
+    comment(&app, &omar, &id, "Seen again.").await;
     assert_eq!(told(&app, &priya).await.0.len(), before, "unfollowed");
     post(
         &app,
@@ -288,13 +283,7 @@ async fn preferences_are_honoured() {
 async fn reaching_impact_is_told_once_to_those_who_follow_it() {
     let app = TestApp::spawn().await;
     let vera = app.client_named("vera", Role::Viewer).await;
-    put(
-        &app,
-        &vera,
-        "/api/v1/notifications/preferences",
-        json!({"follow": ["impact"]}),
-    )
-    .await;
+    prefer(&app, &vera, json!({"follow": ["impact"]})).await;
     let id = create(&app, "Denial of ML service").await;
     for _ in 0..2 {
         let (status, body) = app
@@ -317,21 +306,9 @@ async fn the_badge_and_the_inbox_follow_what_is_read() {
     let priya = app.client_named("priya", Role::Analyst).await;
     let omar = app.client_named("omar", Role::Analyst).await;
     let id = create(&app, "Prompt injection <b>via</b> e-mail").await;
-    put(
-        &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
-        json!({"owner": "priya"}),
-    )
-    .await;
+    assign(&app, &id, json!({"owner": "priya"})).await;
     for text in ["First look.", "Second look."] {
-        post(
-            &app,
-            &omar,
-            &format!("/api/v1/incidents/{id}/comments"),
-            json!({"body": text}),
-        )
-        .await;
+        comment(&app, &omar, &id, text).await;
     }
     let badge = |body: &str| {
         let doc = scraper::Html::parse_document(body);
@@ -369,29 +346,17 @@ async fn the_badge_and_the_inbox_follow_what_is_read() {
         "newest first, the title as text"
     );
 
-    let (_, list) = send(
-        &priya,
-        reqwest::Method::GET,
-        app.url("/api/v1/notifications"),
-        None,
-    )
-    .await;
-    let newest = ids(&list)[0].clone();
+    let (_, listed) = list(&app, &priya).await;
+    let newest = ids(&listed)[0].clone();
     let res = app
         .post_form_as(&priya, &format!("/notifications/{newest}/read"), &[])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, body) = app.get_with(&priya, "/").await;
     assert_eq!(badge(&body).as_deref(), Some("2"), "the cached page too");
-    let (_, list) = send(
-        &priya,
-        reqwest::Method::GET,
-        app.url("/api/v1/notifications"),
-        None,
-    )
-    .await;
-    assert!(!list["items"][0]["read_at"].is_null());
-    assert!(list["items"][1]["read_at"].is_null());
+    let (_, listed) = list(&app, &priya).await;
+    assert!(!listed["items"][0]["read_at"].is_null());
+    assert!(listed["items"][1]["read_at"].is_null());
 
     let res = app
         .post_form_as(&priya, "/notifications/read-all", &[])
@@ -430,28 +395,10 @@ async fn another_users_notifications_are_neither_seen_nor_marked() {
     let priya = app.client_named("priya", Role::Analyst).await;
     let omar = app.client_named("omar", Role::Analyst).await;
     let id = create(&app, "Shadow model").await;
-    put(
-        &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
-        json!({"owner": "priya"}),
-    )
-    .await;
-    let (_, list) = send(
-        &priya,
-        reqwest::Method::GET,
-        app.url("/api/v1/notifications"),
-        None,
-    )
-    .await;
-    let hers = ids(&list)[0].clone();
-    let (_, his) = send(
-        &omar,
-        reqwest::Method::GET,
-        app.url("/api/v1/notifications"),
-        None,
-    )
-    .await;
+    assign(&app, &id, json!({"owner": "priya"})).await;
+    let (_, listed) = list(&app, &priya).await;
+    let hers = ids(&listed)[0].clone();
+    let (_, his) = list(&app, &omar).await;
     assert!(ids(&his).is_empty());
     let res = app
         .post_form_as(&omar, &format!("/notifications/{hers}/read"), &[])
@@ -514,13 +461,7 @@ async fn a_task_falling_due_is_told_to_its_owner_once() {
         "Your task “Overdue audit” on “Data poisoning” was due on 2020-01-01"
     );
     // Unfollowed: the later task falls due untold.
-    put(
-        &app,
-        &priya,
-        "/api/v1/notifications/preferences",
-        json!({"follow": ["owned", "task"]}),
-    )
-    .await;
+    prefer(&app, &priya, json!({"follow": ["owned", "task"]})).await;
     assert_eq!(
         notifications::notify_due_tasks(&app.store, "2999-01-01")
             .await
@@ -540,37 +481,28 @@ async fn e_mails_go_through_the_relay_to_those_who_want_them() {
     let priya = app.client_named("priya", Role::Analyst).await;
     let lee = app.client_named("lee", Role::Analyst).await;
     let omar = app.client_named("omar", Role::Analyst).await;
-    put(
+    prefer(
         &app,
         &priya,
-        "/api/v1/notifications/preferences",
         json!({"follow": ["owned", "involved", "task", "due"], "mail": ["owned"],
                "email": "priya@example.org"}),
     )
     .await;
     // Lee gives an address but wants no e-mail.
-    put(
+    prefer(
         &app,
         &lee,
-        "/api/v1/notifications/preferences",
         json!({"follow": ["owned", "involved"], "mail": [], "email": "lee@example.org"}),
     )
     .await;
     let id = create(&app, "Exfiltration via API").await;
-    put(
+    assign(
         &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
+        &id,
         json!({"owner": "priya", "participants": ["lee"]}),
     )
     .await;
-    post(
-        &app,
-        &omar,
-        &format!("/api/v1/incidents/{id}/comments"),
-        json!({"body": "Blocked the key."}),
-    )
-    .await;
+    comment(&app, &omar, &id, "Blocked the key.").await;
     // Assigning (owner and participants: two events) and the comment.
     assert_eq!(told(&app, &lee).await.0.len(), 3, "lee is told in the app");
 
@@ -611,21 +543,14 @@ async fn e_mails_go_through_the_relay_to_those_who_want_them() {
 async fn an_e_mail_the_relay_refuses_is_tried_again_later() {
     let app = TestApp::spawn().await;
     let priya = app.client_named("priya", Role::Analyst).await;
-    put(
+    prefer(
         &app,
         &priya,
-        "/api/v1/notifications/preferences",
         json!({"follow": ["owned"], "mail": ["owned"], "email": "priya@example.org"}),
     )
     .await;
     let id = create(&app, "Model inversion").await;
-    put(
-        &app,
-        &app.client,
-        &format!("/api/v1/incidents/{id}/members"),
-        json!({"owner": "priya"}),
-    )
-    .await;
+    assign(&app, &id, json!({"owner": "priya"})).await;
     // A port nobody listens on: bound, then closed.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -636,3 +636,43 @@ async fn bad_preferences_are_refused_naming_each_field() {
     assert!(page.contains("value=\"priya@example.org\""));
     assert!(page.contains("Your choices are saved."));
 }
+
+#[tokio::test]
+async fn the_background_tick_tells_of_due_tasks_by_e_mail() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn().await;
+    let priya = app.client_named("priya", Role::Analyst).await;
+    prefer(
+        &app,
+        &priya,
+        json!({"follow": ["due"], "mail": ["due"], "email": "priya@example.org"}),
+    )
+    .await;
+    let id = create(&app, "Backdoored model").await;
+    post(
+        &app,
+        &app.client,
+        &format!("/api/v1/incidents/{id}/tasks"),
+        json!({"title": "Scan the weights", "owner": "priya", "due_on": "2026-03-01"}),
+    )
+    .await;
+    let mailer = Mailer::new(&sink.settings()).expect("mailer");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    notifications::tick(&app.store, Some(&mailer), chrono::Utc::now().max(now))
+        .await
+        .expect("tick");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to, ["priya@example.org"]);
+    assert!(
+        subject(&mails[0].data).contains("Your task “Scan the weights” on “Backdoored model”"),
+        "{}",
+        mails[0].data
+    );
+    notifications::tick(&app.store, Some(&mailer), chrono::Utc::now().max(now))
+        .await
+        .expect("tick");
+    assert_eq!(sink.messages().len(), 1, "told once");
+}

@@ -228,33 +228,20 @@ pub fn layout(input: &SvgInput<'_>) -> SvgMatrix {
 
     let top = legend_y + 38;
     // Every heading at one size: the largest at which each heading's words fit.
-    let head_fits: Vec<_> = view
+    let heading = |name: &str, largest: i32, smallest: i32| {
+        let width = f64::from(col_w - 10);
+        fit(&[name], width, largest, smallest, Face::SansBold)
+    };
+    let head_font = view
         .columns
         .iter()
-        .map(|c| {
-            fit(
-                &[c.name.as_str()],
-                f64::from(col_w - 10),
-                HEAD_FONT,
-                MIN_FONT,
-                Face::SansBold,
-            )
-        })
-        .collect();
-    let head_font = head_fits.iter().map(|f| f.size).min().unwrap_or(HEAD_FONT);
+        .map(|c| heading(&c.name, HEAD_FONT, MIN_FONT).size)
+        .min()
+        .unwrap_or(HEAD_FONT);
     let head_lines: Vec<Vec<String>> = view
         .columns
         .iter()
-        .map(|c| {
-            fit(
-                &[c.name.as_str()],
-                f64::from(col_w - 10),
-                head_font,
-                head_font,
-                Face::SansBold,
-            )
-            .lines
-        })
+        .map(|c| heading(&c.name, head_font, head_font).lines)
         .collect();
     let head_rows = head_lines.iter().map(Vec::len).max().unwrap_or(1) as i32;
     let head_h = head_rows * (head_font + 3) + 12;

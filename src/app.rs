@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use crate::atlas::ActiveAtlas;
-use crate::service::releases;
+use crate::service::{notifications, releases};
 use crate::store::{Store, StoreError};
 use crate::web::{self, AppState, WebConfig};
 
@@ -27,6 +27,36 @@ pub async fn open(database_url: &str) -> Result<(Store, ActiveAtlas), StoreError
 
 pub fn state(store: Store, active: ActiveAtlas, config: WebConfig) -> AppState {
     AppState::new(store, active, config)
+}
+
+/// How often the background work runs.
+pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Starts the server's background work, every [`BACKGROUND_TICK`]: telling
+/// owners of tasks falling due, and sending the queued e-mails through the
+/// SMTP relay when one is configured. Refuses relay settings that cannot work.
+pub fn spawn_background(state: &AppState) -> Result<(), String> {
+    let mailer = state
+        .config
+        .smtp
+        .as_ref()
+        .map(crate::service::mail::Mailer::new)
+        .transpose()?;
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = notifications::recover_outbox(&store).await {
+            tracing::warn!(error = %e, "cannot put back the e-mails being sent");
+        }
+        let mut every = tokio::time::interval(BACKGROUND_TICK);
+        loop {
+            every.tick().await;
+            let now = chrono::Utc::now();
+            if let Err(e) = notifications::tick(&store, mailer.as_ref(), now).await {
+                tracing::warn!(error = %e, "notifications' background work failed; tried again next time");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Serves on an already bound listener until `shutdown` resolves.

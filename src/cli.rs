@@ -146,6 +146,32 @@ pub(crate) struct WebArgs {
     /// The largest file that may be attached to an incident, in MiB.
     #[arg(long, env = "ATLASVIEW_ATTACHMENT_MAX_MIB", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) attachment_max_mib: u32,
+    /// The SMTP relay notification e-mails go through (none: in-app only).
+    #[arg(long, env = "ATLASVIEW_SMTP_HOST")]
+    pub(crate) smtp_host: Option<String>,
+    /// The relay's port (587 for STARTTLS, 465 for TLS).
+    #[arg(long, env = "ATLASVIEW_SMTP_PORT", default_value_t = 587)]
+    pub(crate) smtp_port: u16,
+    /// The sender of the e-mails, e.g. `atlasview <atlasview@example.org>`.
+    #[arg(
+        long,
+        env = "ATLASVIEW_SMTP_FROM",
+        default_value = "atlasview <atlasview@localhost>"
+    )]
+    pub(crate) smtp_from: String,
+    /// How the connection to the relay is protected: starttls, tls or none
+    /// (none only for a relay on this machine).
+    #[arg(long, env = "ATLASVIEW_SMTP_SECURITY", default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub(crate) smtp_security: String,
+    /// The relay's user name, when it wants one (the password from ATLASVIEW_SMTP_PASSWORD).
+    #[arg(long, env = "ATLASVIEW_SMTP_USERNAME")]
+    pub(crate) smtp_username: Option<String>,
+    /// The relay's password (set it in the environment rather than on the command line).
+    #[arg(long, env = "ATLASVIEW_SMTP_PASSWORD", hide_env_values = true)]
+    pub(crate) smtp_password: Option<String>,
+    /// Where users reach this server (`https://atlas.example.org`), for the links of e-mails.
+    #[arg(long, env = "ATLASVIEW_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
 }
 
 impl WebArgs {
@@ -158,7 +184,28 @@ impl WebArgs {
             login_attempts_per_minute: self.login_rate_limit,
             setup_token: None,
             attachment_max_bytes: self.attachment_max_mib as usize * 1024 * 1024,
+            smtp: self.smtp(),
         }
+    }
+
+    fn smtp(&self) -> Option<atlasview::service::mail::SmtpSettings> {
+        use atlasview::service::mail::{SmtpSecurity, SmtpSettings};
+        let host = self
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())?;
+        Some(SmtpSettings {
+            host: host.to_string(),
+            port: self.smtp_port,
+            from: self.smtp_from.clone(),
+            security: SmtpSecurity::parse(&self.smtp_security).unwrap_or(SmtpSecurity::StartTls),
+            credentials: self
+                .smtp_username
+                .clone()
+                .map(|u| (u, self.smtp_password.clone().unwrap_or_default())),
+            public_url: self.public_url.clone(),
+        })
     }
 }
 

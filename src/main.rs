@@ -104,12 +104,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.setup_token = Some(token);
             }
             tracing::info!(addr = %local, database = %db, release = %active.version(), "atlasview listening");
-            app::serve(
-                listener,
-                app::state(store.clone(), active, config),
-                app::shutdown_signal(),
-            )
-            .await?;
+            let state = app::state(store.clone(), active, config);
+            app::spawn_background(&state)
+                .map_err(anyhow::Error::msg)
+                .context("the SMTP relay settings")?;
+            app::serve(listener, state, app::shutdown_signal()).await?;
             store.close().await;
             Ok(())
         }

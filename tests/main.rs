@@ -24,6 +24,7 @@ mod ingest_api;
 mod knowledge_base;
 mod layers;
 mod matrix;
+mod notifications;
 mod request_log;
 mod retro_states;
 mod search;

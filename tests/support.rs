@@ -589,3 +589,119 @@ pub fn cli(db: &Path, args: &[&str]) -> std::process::Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// One message an [`SmtpSink`] received.
+#[derive(Debug, Clone)]
+pub struct SinkMessage {
+    pub from: String,
+    pub to: Vec<String>,
+    /// Headers and body as sent after `DATA`.
+    pub data: String,
+}
+
+/// A local SMTP server that accepts every message and keeps it: enough of
+/// the protocol for a client (greeting, EHLO/HELO, MAIL, RCPT, DATA, RSET,
+/// NOOP, QUIT), no TLS, no authentication.
+pub struct SmtpSink {
+    pub port: u16,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<SinkMessage>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
+        let port = listener.local_addr().expect("addr").port();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(smtp_session(stream, kept.clone()));
+            }
+        });
+        SmtpSink { port, messages }
+    }
+
+    pub fn messages(&self) -> Vec<SinkMessage> {
+        self.messages.lock().expect("sink lock").clone()
+    }
+
+    /// Relay settings that send to this sink.
+    pub fn settings(&self) -> atlasview::service::mail::SmtpSettings {
+        atlasview::service::mail::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            from: "atlasview <atlasview@example.org>".into(),
+            security: atlasview::service::mail::SmtpSecurity::None,
+            credentials: None,
+            public_url: Some("http://atlas.example.org".into()),
+        }
+    }
+}
+
+async fn reply(w: &mut tokio::net::tcp::OwnedWriteHalf, text: &str) -> bool {
+    use tokio::io::AsyncWriteExt;
+    w.write_all(format!("{text}\r\n").as_bytes()).await.is_ok()
+}
+
+async fn smtp_session(
+    stream: tokio::net::TcpStream,
+    kept: std::sync::Arc<std::sync::Mutex<Vec<SinkMessage>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    if !reply(&mut write, "220 sink ESMTP ready").await {
+        return;
+    }
+    let (mut from, mut to) = (String::new(), Vec::new());
+    while let Ok(Some(line)) = lines.next_line().await {
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let arg = |prefix: &str| {
+            line.get(prefix.len()..)
+                .unwrap_or("")
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_string()
+        };
+        let answer = match verb.as_str() {
+            "EHLO" | "HELO" => "250 sink",
+            "MAIL" => {
+                from = arg("MAIL FROM:");
+                "250 OK"
+            }
+            "RCPT" => {
+                to.push(arg("RCPT TO:"));
+                "250 OK"
+            }
+            "DATA" => {
+                if !reply(&mut write, "354 end with <CRLF>.<CRLF>").await {
+                    return;
+                }
+                let mut data = String::new();
+                while let Ok(Some(l)) = lines.next_line().await {
+                    if l == "." {
+                        break;
+                    }
+                    data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                    data.push('\n');
+                }
+                let message = SinkMessage {
+                    from: std::mem::take(&mut from),
+                    to: std::mem::take(&mut to),
+                    data,
+                };
+                kept.lock().expect("sink lock").push(message);
+                "250 OK: kept"
+            }
+            "QUIT" => {
+                reply(&mut write, "221 bye").await;
+                return;
+            }
+            "RSET" | "NOOP" => "250 OK",
+            _ => "502 not implemented",
+        };
+        if !reply(&mut write, answer).await {
+            return;
+        }
+    }
+}

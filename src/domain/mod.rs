@@ -6,6 +6,7 @@ pub mod auth;
 pub mod enums;
 pub mod excerpt;
 pub mod incident;
+pub mod notification;
 pub mod observable;
 pub mod retro_actions;
 pub mod review;

@@ -16,6 +16,7 @@ pub mod matrix;
 pub mod matrix_page;
 pub mod matrix_query;
 pub mod measure;
+pub mod notifications;
 pub mod observables;
 pub mod paper;
 pub mod period;

@@ -12,6 +12,8 @@ use crate::domain::auth::{Capability, Role};
 pub struct Visitor {
     /// The signed-in user's name and effective role (none when anonymous).
     pub user: Option<(String, Role)>,
+    /// How many of the user's notifications are unread (the header's badge).
+    pub unread: i64,
 }
 
 impl Visitor {
@@ -56,10 +58,16 @@ pub fn role_label() -> &'static str {
     current().user.map(|(_, role)| role.label()).unwrap_or("")
 }
 
-/// What a cached page must be keyed by: the visitor's name and role.
+pub fn unread() -> i64 {
+    current().unread
+}
+
+/// What a cached page must be keyed by: the visitor's name and role, and
+/// the badge of their header.
 pub fn cache_key() -> String {
-    match current().user {
-        Some((name, role)) => format!("{name}:{role}"),
+    let v = current();
+    match v.user {
+        Some((name, role)) => format!("{name}:{role}:{}", v.unread),
         None => String::new(),
     }
 }
@@ -73,6 +81,7 @@ mod tests {
         assert!(!signed_in() && !can_write() && !can_admin());
         let analyst = Visitor {
             user: Some(("ana".into(), Role::Analyst)),
+            unread: 0,
         };
         scope(analyst, async {
             assert!(signed_in() && can_write() && !can_admin());
@@ -81,6 +90,7 @@ mod tests {
         .await;
         let viewer = Visitor {
             user: Some(("vi".into(), Role::Viewer)),
+            unread: 0,
         };
         scope(viewer, async { assert!(signed_in() && !can_write()) }).await;
     }

@@ -14,6 +14,7 @@ mod imports;
 mod incidents;
 mod matrix;
 mod matrix_patch;
+mod notifications;
 mod observables;
 mod pool;
 mod release_list;

@@ -14,7 +14,7 @@ use crate::domain::teamwork::{
 };
 
 /// Appends one event to an incident's timeline, on the transaction making
-/// the change it describes.
+/// the change it describes, with the notifications it makes.
 pub(super) async fn record_event(
     conn: &mut SqliteConnection,
     incident_id: &str,
@@ -30,11 +30,12 @@ pub(super) async fn record_event(
     .bind(incident_id)
     .fetch_one(&mut *conn)
     .await?;
+    let id = new_id("ev-");
     sqlx::query(
         "INSERT INTO incident_events (id, incident_id, seq, at, actor, kind, subject, old_value, new_value)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(new_id("ev-"))
+    .bind(&id)
     .bind(incident_id)
     .bind(seq)
     .bind(now_rfc3339())
@@ -45,7 +46,16 @@ pub(super) async fn record_event(
     .bind(new_value)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    let event = super::notifications::RecordedEvent {
+        id: &id,
+        incident_id,
+        actor,
+        kind,
+        subject,
+        old_value,
+        new_value,
+    };
+    super::notifications::notify_event(conn, &event).await
 }
 
 /// [`record_event`] by the user making the current request.

@@ -20,6 +20,9 @@ pub struct WebConfig {
     pub setup_token: Option<String>,
     /// The largest file that may be attached to an incident, in bytes.
     pub attachment_max_bytes: usize,
+    /// The SMTP relay notification e-mails go through (`--smtp-host`);
+    /// `None`: notifications stay in the app.
+    pub smtp: Option<crate::service::mail::SmtpSettings>,
 }
 
 impl Default for WebConfig {
@@ -32,6 +35,7 @@ impl Default for WebConfig {
             login_attempts_per_minute: 10,
             setup_token: None,
             attachment_max_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
+            smtp: None,
         }
     }
 }

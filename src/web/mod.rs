@@ -92,6 +92,7 @@ pub fn all_routes() -> Routes {
         .merge(pages::matrix::routes::routes())
         .merge(pages::story::routes())
         .merge(pages::account::routes())
+        .merge(pages::notifications::routes())
         .merge(pages::admin::accounts::routes())
         .merge(pages::admin::atlas_releases::routes())
         .merge(pages::admin::upgrade::routes())

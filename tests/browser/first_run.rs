@@ -103,7 +103,8 @@ async fn setup_guides_the_first_administrator_to_a_guided_dashboard() {
             ["Connect a SIEM", "/admin/ingest"],
         ])
     );
-    // The header names who is signed in; the menu holds Account and Sign out.
+    // The header names who is signed in; the menu holds Account, the
+    // notification settings and Sign out.
     let summary = browser.wait_for(".user-menu > summary").await;
     assert!(summary.text().await.unwrap().contains("admin"));
     let hidden = browser
@@ -118,7 +119,7 @@ async fn setup_guides_the_first_administrator_to_a_guided_dashboard() {
         .await;
     assert_eq!(
         menu,
-        json!({"visible": true, "items": ["Account", "Sign out"]})
+        json!({"visible": true, "items": ["Account", "Notification settings", "Sign out"]})
     );
     browser
         .find(Locator::Css(".user-menu-panel button.session-signout"))

@@ -59,6 +59,8 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/observables?kind=file-name&value={obs}", Title),
     // Part 5: a file with a hostile name on the first step; `{att}` is it.
     ("/incidents/{id}/attachments/{att}/remove", Title),
+    // The admin's notifications (another analyst commented on it).
+    ("/notifications", Title),
 ];
 
 /// `<script>` that would set the flag to `who`.
@@ -362,6 +364,15 @@ async fn hostile_strings_stay_text_on_every_page() {
     }
 
     let (att, file_name) = hostile_attachment(&app, &id, &step).await;
+    // Another analyst comments: the admin, its owner, is told (with the title).
+    let analyst = app.client_as(atlasview::domain::auth::Role::Analyst).await;
+    let res = analyst
+        .post(app.url(&format!("/api/v1/incidents/{id}/comments")))
+        .json(&json!({"body": markdown("comment2")}))
+        .send()
+        .await
+        .expect("comment");
+    assert!(res.status().is_success(), "comment: {}", res.status());
 
     let pages: Vec<(String, Shows)> = PAGES
         .iter()

@@ -1,7 +1,7 @@
 //! Two analysts work an incident together in a real browser, without
 //! JavaScript of ours: one assigns it to the other and gives her a task; she
 //! finds it under "mine", comments, and completes the task; the timeline
-//! tells who did what.
+//! tells who did what, and he is told of her work (the bell, the inbox).
 
 use atlasview::domain::auth::Role;
 use serde_json::{Value, json};
@@ -141,5 +141,47 @@ async fn one_analyst_assigns_the_other_who_comments_and_completes_her_task() {
         activity[0].starts_with("priya completed a task"),
         "{activity:?}"
     );
+
+    // Omar is told: the bell in the header counts two, the inbox says what.
+    browser.sign_in(&app, "omar", PASSWORD).await;
+    browser.open(&app, "/incidents").await;
+    let badge = browser.wait_for(".notify-badge").await;
+    assert_eq!(badge.text().await.expect("badge"), "2");
+    badge.click().await.expect("open the inbox");
+    browser.wait_for(".notification-list").await;
+    assert_eq!(browser.path().await, "/notifications");
+    let told: Vec<String> = browser
+        .js("return [...document.querySelectorAll('.notification > a')].map(a => a.textContent)")
+        .await
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "priya completed the task “Find every model trained on the set” of “Poisoned fine-tuning set”",
+            "priya commented on “Poisoned fine-tuning set”",
+        ]
+    );
+    browser
+        .js_with(
+            FILL_AND_SUBMIT,
+            vec![json!("form[action='/notifications/read-all']"), json!([])],
+        )
+        .await;
+    // The page after the redirect: all read, no badge and no button left.
+    let mut left = Value::Null;
+    for _ in 0..100 {
+        left = browser
+            .js("return document.querySelectorAll(\".notify-badge, form[action='/notifications/read-all']\").length")
+            .await;
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 0, "all read: no badge");
     browser.close().await;
 }

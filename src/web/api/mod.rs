@@ -8,6 +8,7 @@ mod imports;
 mod incidents;
 mod json;
 mod matrix;
+mod notifications;
 mod tags;
 mod teamwork;
 
@@ -171,6 +172,19 @@ pub fn routes() -> Routes {
         )
         .require(ReadIncidents, "/atlas/tactics", get(atlas::tactics_handler))
         .require(ReadIncidents, "/tags", get(tags::tags_handler))
+        .signed_in("/notifications", get(notifications::list_handler))
+        .signed_in(
+            "/notifications/read-all",
+            post(notifications::read_all_handler),
+        )
+        .signed_in(
+            "/notifications/{id}/read",
+            post(notifications::read_handler),
+        )
+        .signed_in(
+            "/notifications/preferences",
+            get(notifications::preferences_handler).put(notifications::set_preferences_handler),
+        )
         .require(
             WriteIncidents,
             "/layers",

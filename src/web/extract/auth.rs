@@ -245,11 +245,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
     }
-    let visitor = Visitor {
-        user: principal
-            .as_ref()
-            .map(|p| (p.username().to_string(), p.role())),
-    };
+    let visitor = visitor_of(&state, principal.as_ref(), req.uri()).await;
     req.extensions_mut().insert(Caller {
         principal,
         public_read: state.config.public_read,
@@ -260,6 +256,21 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         .as_ref()
         .map_or_else(|| "anonymous".to_string(), |(name, _)| name.clone());
     visitor::scope(visitor, crate::store::acting::scope(acting, next.run(req))).await
+}
+
+/// The page's visitor; a page (not the API) also shows their unread
+/// notifications, one indexed count.
+async fn visitor_of(state: &AppState, principal: Option<&Principal>, uri: &Uri) -> Visitor {
+    let user = principal.map(|p| (p.username().to_string(), p.role()));
+    let unread = match &user {
+        Some((name, _)) if !is_api(uri.path()) && !uri.path().starts_with("/static/") => {
+            crate::service::notifications::unread(&state.store, name)
+                .await
+                .unwrap_or(0)
+        }
+        _ => 0,
+    };
+    Visitor { user, unread }
 }
 
 /// The refusal to send if `access` does not let this request through.

@@ -76,6 +76,11 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
             ("task.status", format!("{id} {t}"))
         }
         ("POST", ["incidents", id, ..]) => ("incident.update", id.to_string()),
+        ("POST", ["notifications", "read-all"]) => ("notification.read_all", String::new()),
+        ("POST", ["notifications", id, "read"]) => ("notification.read", id.to_string()),
+        ("POST" | "PUT", ["notifications", "settings" | "preferences"]) => {
+            ("notification.preferences", String::new())
+        }
         (_, ["case-studies", "import"] | ["admin", "case-studies", "import"]) => {
             ("import.case_studies", String::new())
         }
@@ -173,6 +178,14 @@ mod tests {
         assert_eq!(
             audit_action(&Method::DELETE, "/api/v1/incidents/inc-1/attachments/att-2"),
             Some(("attachment.remove", "inc-1 att-2".into()))
+        );
+        assert_eq!(
+            audit_action(&post, "/notifications/ntf-1/read"),
+            Some(("notification.read", "ntf-1".into()))
+        );
+        assert_eq!(
+            audit_action(&Method::PUT, "/api/v1/notifications/preferences"),
+            Some(("notification.preferences", String::new()))
         );
         assert_eq!(audit_action(&post, "/login"), None);
         assert_eq!(audit_action(&post, "/admin/users"), None);

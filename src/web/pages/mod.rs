@@ -34,5 +34,6 @@ pub mod downloads;
 pub mod favicon;
 pub mod incidents;
 pub mod matrix;
+pub mod notifications;
 pub mod reports;
 pub mod story;

@@ -678,3 +678,222 @@ async fn alert_ingestion_fills_observables_from_well_known_fields() {
     let (_, page) = app.get(&format!("/incidents/{id}")).await;
     assert!(page.contains("folded alerts into the incident"));
 }
+
+/// The incident page's task and observable forms offer the incident's steps
+/// (and, for tasks, the mitigations of its techniques), and what is picked
+/// there is what the task or observable is linked to.
+#[tokio::test]
+async fn the_page_forms_link_a_task_or_an_observable_to_a_step_or_a_mitigation() {
+    let app = TestApp::spawn().await;
+    let id = create(&app, "Pickers").await;
+    let detail = app.incident(&id).await;
+    let second_step = detail["steps"][1]["id"].as_str().expect("step").to_string();
+    let (_, page) = app.page(&format!("/incidents/{id}")).await;
+    let options = |select: &str| -> Vec<String> {
+        let css = scraper::Selector::parse(&format!("select#{select} option")).expect("css");
+        page.select(&css)
+            .filter_map(|o| o.value().attr("value"))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let steps = options("f-task-step");
+    assert_eq!(steps.len(), 2, "both steps are offered");
+    assert_eq!(options("f-obs-step"), steps);
+    let mitigations = options("f-task-mitigation");
+    assert!(
+        !mitigations.is_empty() && mitigations.iter().all(|m| m.starts_with("AML.M")),
+        "the mitigations of prompt injection are offered: {mitigations:?}"
+    );
+
+    let answer = app
+        .post_form(
+            &format!("/incidents/{id}/tasks"),
+            &[
+                ("title", "Filter retrieved documents"),
+                ("step_id", &second_step),
+                ("mitigation_id", &mitigations[0]),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let answer = app
+        .post_form(
+            &format!("/incidents/{id}/observables"),
+            &[
+                ("kind", "domain"),
+                ("value", "evil[.]example"),
+                ("step_id", &second_step),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    // Left at "the whole incident", the pickers link nothing.
+    let answer = app
+        .post_form(
+            &format!("/incidents/{id}/tasks"),
+            &[
+                ("title", "Brief the team"),
+                ("step_id", ""),
+                ("mitigation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+
+    let json = app.incident(&id).await;
+    let tasks = json["tasks"].as_array().expect("tasks");
+    let linked = tasks
+        .iter()
+        .find(|t| t["title"] == "Filter retrieved documents")
+        .expect("the linked task");
+    assert_eq!(linked["step_id"], second_step.as_str());
+    assert_eq!(linked["mitigation_id"], mitigations[0].as_str());
+    let plain = tasks
+        .iter()
+        .find(|t| t["title"] == "Brief the team")
+        .expect("the plain task");
+    assert!(
+        plain["step_id"].is_null() && plain["mitigation_id"].is_null(),
+        "{plain}"
+    );
+    assert_eq!(json["observables"][0]["step_id"], second_step.as_str());
+    let (_, html) = app.get(&format!("/incidents/{id}")).await;
+    assert!(html.contains(&format!("Mitigation {}", mitigations[0])));
+}
+
+/// A task's title, owner, due date and links change from its edit page (or
+/// the API); the timeline keeps old and new, the new owner is told, viewers
+/// may not, and a bad field is named.
+#[tokio::test]
+async fn a_task_is_edited_with_a_trace_and_its_new_owner_told() {
+    let app = TestApp::spawn().await;
+    let priya = app.client_named("priya", Role::Analyst).await;
+    let vera = app.client_named("vera", Role::Viewer).await;
+    let id = create(&app, "Tasks change").await;
+    let step = app.incident(&id).await["steps"][0]["id"]
+        .as_str()
+        .expect("step")
+        .to_string();
+    let (status, task) = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/tasks"),
+            &json!({"title": "Rotate keys"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    let task_id = task["id"].as_str().expect("task id").to_string();
+
+    let edit = format!("/incidents/{id}/tasks/{task_id}/edit");
+    let (_, page) = app.page(&edit).await;
+    let value = |css: &str| {
+        let sel = scraper::Selector::parse(css).expect("css");
+        page.select(&sel)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .map(str::to_string)
+    };
+    assert_eq!(value("#f-task-title").as_deref(), Some("Rotate keys"));
+    assert_eq!(value("#f-task-owner option[selected]").as_deref(), Some(""));
+    let answer = app
+        .post_form(
+            &format!("/incidents/{id}/tasks/{task_id}"),
+            &[
+                ("title", "Rotate every key"),
+                ("owner", "priya"),
+                ("due_on", "2026-12-24"),
+                ("step_id", &step),
+                ("mitigation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let (_, tasks) = app.get_json(&format!("/api/v1/incidents/{id}/tasks")).await;
+    let now = &tasks[0];
+    assert_eq!(
+        (
+            &now["title"],
+            &now["owner"],
+            &now["due_on"],
+            &now["step_id"]
+        ),
+        (
+            &json!("Rotate every key"),
+            &json!("priya"),
+            &json!("2026-12-24"),
+            &json!(step)
+        )
+    );
+
+    let (_, activity) = app
+        .get_json(&format!("/api/v1/incidents/{id}/activity"))
+        .await;
+    let edited = activity
+        .as_array()
+        .expect("activity")
+        .iter()
+        .find(|e| e["kind"] == "task_edited")
+        .cloned()
+        .expect("an edit event");
+    assert_eq!(
+        edited["old_value"],
+        "title Rotate keys; owner none; due none; step none"
+    );
+    assert_eq!(
+        edited["new_value"],
+        format!("title Rotate every key; owner priya; due 2026-12-24; step {step}")
+    );
+    let (status, inbox) = json_as(&priya, &app, "/api/v1/notifications").await;
+    assert_eq!(status, StatusCode::OK);
+    let summaries: Vec<&str> = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|n| n["summary"].as_str())
+        .collect();
+    assert!(
+        summaries.iter().any(|s| s.contains("gave you a task on")),
+        "{summaries:?}"
+    );
+
+    // Saving it unchanged records nothing more.
+    let count = activity.as_array().map(Vec::len);
+    let (status, _) = app
+        .put_json(
+            &format!("/api/v1/incidents/{id}/tasks/{task_id}"),
+            &json!({"title": "Rotate every key", "owner": "priya", "due_on": "2026-12-24", "step_id": step}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, again) = app
+        .get_json(&format!("/api/v1/incidents/{id}/activity"))
+        .await;
+    assert_eq!(again.as_array().map(Vec::len), count);
+
+    // Every bad field is named; a viewer may neither open the form nor save.
+    let (status, body) = app
+        .put_json(
+            &format!("/api/v1/incidents/{id}/tasks/{task_id}"),
+            &json!({"title": "", "owner": "nobody-here", "due_on": "soon"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = body["field"].as_str().unwrap_or_default();
+    for f in ["title", "due_on", "owner"] {
+        assert!(fields.contains(f), "{f} in {body}");
+    }
+    let (status, _) = app.get_with(&vera, &edit).await;
+    assert_eq!(status, 403);
+    let status = vera
+        .put(app.url(&format!("/api/v1/incidents/{id}/tasks/{task_id}")))
+        .json(&json!({"title": "Mine now"}))
+        .send()
+        .await
+        .expect("put")
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .get(&format!("/incidents/{id}/tasks/task-unknown/edit"))
+        .await;
+    assert_eq!(status, 404);
+}

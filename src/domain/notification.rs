@@ -260,7 +260,7 @@ pub fn notifies(kind: EventKind, subject: &str) -> bool {
     match kind {
         Field => matches!(subject, "severity" | "status"),
         StepAdded | StepEdited | StepRemoved | Owner | Participants | Alerts | CommentAdded
-        | TaskAdded | TaskDone | TaskReopened | ObservableAdded => true,
+        | TaskAdded | TaskEdited | TaskDone | TaskReopened | ObservableAdded => true,
         _ => false,
     }
 }
@@ -305,14 +305,22 @@ pub fn concerned(facts: &EventFacts<'_>) -> BTreeMap<String, Vec<NotifyKind>> {
     };
     let task_event = matches!(
         facts.kind,
-        Some(EventKind::TaskAdded | EventKind::TaskDone | EventKind::TaskReopened)
+        Some(
+            EventKind::TaskAdded
+                | EventKind::TaskEdited
+                | EventKind::TaskDone
+                | EventKind::TaskReopened
+        )
     );
     if task_event {
         if let Some(owner) = &facts.task_owner {
             add(owner, NotifyKind::Task);
         }
-        if facts.kind != Some(EventKind::TaskAdded)
-            && let Some(creator) = &facts.task_creator
+        // Who gave a task hears of it being done, not of their own edits' kind.
+        if !matches!(
+            facts.kind,
+            Some(EventKind::TaskAdded | EventKind::TaskEdited)
+        ) && let Some(creator) = &facts.task_creator
         {
             add(creator, NotifyKind::Task);
         }
@@ -384,6 +392,10 @@ pub fn summary(facts: &EventFacts<'_>, to: &str) -> String {
             format!("gave you a task “{}” on", shorten(facts.new_value))
         }
         Some(TaskAdded) => format!("added a task “{}” to", shorten(facts.new_value)),
+        Some(TaskEdited) if facts.new_value.contains(&format!("owner {to}")) => {
+            "gave you a task on".to_string()
+        }
+        Some(TaskEdited) => format!("changed a task ({}) of", shorten(facts.new_value)),
         Some(TaskDone) => format!("completed the task “{}” of", shorten(facts.new_value)),
         Some(TaskReopened) => format!("reopened the task “{}” of", shorten(facts.new_value)),
         Some(Field) if severity_raised(facts.subject, facts.old_value, facts.new_value) => {

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use crate::domain::ValidationError;
 use crate::domain::auth::Role;
 use crate::domain::teamwork::{
-    Comment, Event, Members, PARTICIPANTS_MAX, Task, TaskInput, TaskStatus, may_work_incidents,
-    validate_comment,
+    Comment, Event, Members, PARTICIPANTS_MAX, Task, TaskDraft, TaskInput, TaskStatus,
+    may_work_incidents, validate_comment,
 };
 use crate::store::{Store, StoreError};
 
@@ -212,13 +212,14 @@ pub async fn remove_comment(
     Ok(store.remove_comment(incident_id, id, by.user).await?)
 }
 
-/// Adds a task; every bad field is named at once.
-pub async fn add_task(
+/// A task's input checked against the incident: its fields, its owner (one
+/// who may work incidents) and its step (one of the incident's); every bad
+/// field is named at once.
+async fn task_draft(
     store: &Store,
     incident_id: &str,
     input: &TaskInput,
-    by: &By<'_>,
-) -> Result<String, TeamError> {
+) -> Result<TaskDraft, TeamError> {
     let (mut errors, mut draft) = match input.validate() {
         Ok(d) => (Vec::new(), Some(d)),
         Err(e) => (e, None),
@@ -247,9 +248,43 @@ pub async fn add_task(
         d.owner = d.owner.take().map(|o| o.to_lowercase());
     }
     match draft {
-        Some(d) if errors.is_empty() => Ok(store.add_task(incident_id, &d, by.user).await?),
+        Some(d) if errors.is_empty() => Ok(d),
         _ => Err(TeamError::Invalid(errors)),
     }
+}
+
+/// Adds a task; every bad field is named at once.
+pub async fn add_task(
+    store: &Store,
+    incident_id: &str,
+    input: &TaskInput,
+    by: &By<'_>,
+) -> Result<String, TeamError> {
+    let draft = task_draft(store, incident_id, input).await?;
+    Ok(store.add_task(incident_id, &draft, by.user).await?)
+}
+
+/// Changes a task's title, owner, due date or links (all of them, as the
+/// edit form sends them); answers whether anything changed.
+pub async fn update_task(
+    store: &Store,
+    incident_id: &str,
+    task_id: &str,
+    input: &TaskInput,
+    by: &By<'_>,
+) -> Result<bool, TeamError> {
+    let draft = task_draft(store, incident_id, input).await?;
+    Ok(store
+        .update_task(incident_id, task_id, &draft, by.user)
+        .await?)
+}
+
+/// One task of an incident, or a 404 naming it.
+pub async fn task(store: &Store, incident_id: &str, task_id: &str) -> Result<Task, StoreError> {
+    store
+        .task(incident_id, task_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))
 }
 
 /// Marks a task done or open; answers whether it changed.

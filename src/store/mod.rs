@@ -23,6 +23,7 @@ mod retrospective;
 mod search;
 mod step_order;
 mod tags;
+mod task_edit;
 mod teamwork;
 mod upgrade;
 

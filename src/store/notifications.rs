@@ -52,7 +52,10 @@ pub(super) async fn notify_event(
     };
     if matches!(
         e.kind,
-        EventKind::TaskAdded | EventKind::TaskDone | EventKind::TaskReopened
+        EventKind::TaskAdded
+            | EventKind::TaskEdited
+            | EventKind::TaskDone
+            | EventKind::TaskReopened
     ) {
         let task: Option<(Option<String>, String)> =
             sqlx::query_as("SELECT owner, created_by FROM incident_tasks WHERE id = $1")

@@ -153,6 +153,9 @@ pub struct DetailView {
     pub created: String,
     pub updated: String,
     pub steps: Vec<StepView>,
+    /// The ATLAS mitigations of the incident's techniques, for the task
+    /// form's "mitigation" picker (in the active release's order).
+    pub mitigations: Vec<Link>,
     /// The incident on the ATLAS matrix (`templates/atlas/_incident_matrix.html`).
     pub atlas_matrix: IncidentMatrix,
     /// The attack-path story picture (`templates/story/_story.html`).
@@ -226,6 +229,7 @@ impl DetailView {
             created: timestamp(&i.created_at),
             updated: timestamp(&i.updated_at),
             steps,
+            mitigations: mitigations_of(atlas, &detail.steps),
             atlas_matrix: IncidentMatrix::build(atlas, &i.id, &detail.steps),
             story,
             origin: extras
@@ -269,4 +273,21 @@ impl DeleteView {
             conflict,
         }
     }
+}
+
+/// The mitigations the active release gives for the steps' techniques, each once.
+pub fn mitigations_of(atlas: &ActiveAtlas, steps: &[Observation]) -> Vec<Link> {
+    let mut seen = std::collections::HashSet::new();
+    atlas
+        .release
+        .mitigations
+        .iter()
+        .filter(|m| {
+            steps
+                .iter()
+                .any(|s| atlas.mitigations_for(&s.technique_id).any(|x| x.id == m.id))
+        })
+        .filter(|m| seen.insert(m.id.clone()))
+        .map(|m| Link::mitigation(atlas, &m.id))
+        .collect()
 }

@@ -6,3 +6,4 @@ pub mod filters;
 pub mod form;
 pub mod list;
 pub mod step_form;
+pub mod task_form;

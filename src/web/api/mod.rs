@@ -114,6 +114,11 @@ pub fn routes() -> Routes {
             put(teamwork::task_status_handler),
         )
         .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks/{task}",
+            put(teamwork::update_task_handler),
+        )
+        .require(
             ReadIncidents,
             "/incidents/{id}/observables",
             get(teamwork::observables_handler),

@@ -106,6 +106,17 @@ pub async fn add_task_handler(
     Ok((StatusCode::CREATED, Json(task)).into_response())
 }
 
+/// Replaces a task's title, owner, due date and links (absent ones are cleared).
+pub async fn update_task_handler(
+    State(state): State<AppState>,
+    Path((id, task)): Path<(String, String)>,
+    who: SignedIn,
+    ApiJson(body): ApiJson<TaskInput>,
+) -> ApiResult<Response> {
+    uc::update_task(&state.store, &id, &task, &body, &who.by()).await?;
+    Ok(Json(uc::task(&state.store, &id, &task).await?).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {

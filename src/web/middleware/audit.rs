@@ -75,6 +75,7 @@ pub fn audit_action(method: &Method, path: &str) -> Option<(&'static str, String
         ("POST" | "PUT", ["incidents", id, "tasks", t, "status"]) => {
             ("task.status", format!("{id} {t}"))
         }
+        ("POST" | "PUT", ["incidents", id, "tasks", t]) => ("task.update", format!("{id} {t}")),
         ("POST", ["incidents", id, ..]) => ("incident.update", id.to_string()),
         ("POST", ["notifications", "read-all"]) => ("notification.read_all", String::new()),
         ("POST", ["notifications", id, "read"]) => ("notification.read", id.to_string()),
@@ -186,6 +187,10 @@ mod tests {
         assert_eq!(
             audit_action(&Method::PUT, "/api/v1/notifications/preferences"),
             Some(("notification.preferences", String::new()))
+        );
+        assert_eq!(
+            audit_action(&Method::PUT, "/api/v1/incidents/inc-1/tasks/task-3"),
+            Some(("task.update", "inc-1 task-3".into()))
         );
         assert_eq!(audit_action(&post, "/login"), None);
         assert_eq!(audit_action(&post, "/admin/users"), None);

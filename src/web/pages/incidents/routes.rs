@@ -130,6 +130,16 @@ pub fn routes() -> Routes {
             "/incidents/{id}/tasks/{task}/status",
             post(team::task_status),
         )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks/{task}",
+            post(team::edit_task),
+        )
+        .require(
+            WriteIncidents,
+            "/incidents/{id}/tasks/{task}/edit",
+            get(team::edit_task_page),
+        )
         .require(ReadIncidents, "/tasks", get(team::my_tasks))
         .require(
             WriteIncidents,

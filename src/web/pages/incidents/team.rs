@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{HtmlForm, load, see_other};
 use crate::domain::teamwork::TaskInput;
+use crate::render::incident::task_form::TaskFormView;
 use crate::render::teamwork::{
     MyTasksView, TeamInput, TeamView, my_tasks_view, team_view as build,
 };
@@ -157,6 +158,28 @@ pub async fn add_task(
 ) -> Result<Response, AppError> {
     let t = uc::add_task(&state.store, &id, &form, &who.by()).await?;
     Ok(see_other(&format!("/incidents/{id}#task-{t}")))
+}
+
+page!(TaskEditPage, TaskFormView, "incidents/task_edit.html");
+
+pub async fn edit_task_page(
+    State(state): State<AppState>,
+    Path((id, task)): Path<(String, String)>,
+) -> Result<TaskEditPage, AppError> {
+    let detail = load(&state, &id).await?;
+    let task = uc::task(&state.store, &id, &task).await?;
+    let workers = uc::workers(&state.store).await?;
+    Ok(TaskFormView::build(&state.atlas.get(), &detail, &task, &workers).into())
+}
+
+pub async fn edit_task(
+    State(state): State<AppState>,
+    Path((id, task)): Path<(String, String)>,
+    who: SignedIn,
+    HtmlForm(form): HtmlForm<TaskInput>,
+) -> Result<Response, AppError> {
+    uc::update_task(&state.store, &id, &task, &form, &who.by()).await?;
+    Ok(see_other(&format!("/incidents/{id}#task-{task}")))
 }
 
 #[derive(Deserialize)]

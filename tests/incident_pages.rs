@@ -226,6 +226,29 @@ async fn create_through_the_form_redirects_to_the_incident_page() {
         );
     }
 
+    // Pages under the incident lead back to it.
+    let title = "Prompt injection through the support inbox";
+    let (_, doc) = app.page(&format!("/incidents/{id}/delete")).await;
+    assert_eq!(
+        texts(&doc, "nav.breadcrumbs li"),
+        ["Incidents", title, "Delete"]
+    );
+    let (status, step) = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/steps"),
+            &serde_json::json!({"tactic": "AML.TA0005", "technique": "AML.T0051"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{step}");
+    let step = step["id"].as_str().expect("step id");
+    let (_, doc) = app
+        .page(&format!("/incidents/{id}/steps/{step}/delete"))
+        .await;
+    assert_eq!(
+        texts(&doc, "nav.breadcrumbs li"),
+        ["Incidents", title, "Delete step 1"]
+    );
+
     // The list shows it.
     let (_, doc) = app.page("/incidents").await;
     assert_eq!(

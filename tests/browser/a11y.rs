@@ -167,6 +167,14 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
         )
         .await;
     let att = att["id"].as_str().expect("attachment").to_string();
+    let (status, task) = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/tasks"),
+            &serde_json::json!({"title": "Rotate the keys"}),
+        )
+        .await;
+    assert!(status.is_success(), "task: {task}");
+    let task = task["id"].as_str().expect("task").to_string();
 
     let mut pages: Vec<(String, u16)> = PAGES
         .iter()
@@ -177,7 +185,8 @@ async fn every_page_passes_axe_with_a_clean_console_in_both_themes() {
                 .replace("{q}", "prompt")
                 .replace("{tag}", "support")
                 .replace("{obs}", "report.pdf")
-                .replace("{att}", &att);
+                .replace("{att}", &att)
+                .replace("{task}", &task);
             (path, 200)
         })
         .collect();

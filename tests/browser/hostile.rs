@@ -59,6 +59,8 @@ pub(super) const PAGES: &[(&str, Shows)] = &[
     ("/observables?kind=file-name&value={obs}", Title),
     // Part 5: a file with a hostile name on the first step; `{att}` is it.
     ("/incidents/{id}/attachments/{att}/remove", Title),
+    // The edit page of the hostile task; `{task}` is it.
+    ("/incidents/{id}/tasks/{task}/edit", Title),
     // The admin's notifications (another analyst commented on it).
     ("/notifications", Title),
 ];
@@ -364,6 +366,7 @@ async fn hostile_strings_stay_text_on_every_page() {
     }
 
     let (att, file_name) = hostile_attachment(&app, &id, &step).await;
+    let task = first_task(&app, &id).await;
     // Another analyst comments: the admin, its owner, is told (with the title).
     let analyst = app.client_as(atlasview::domain::auth::Role::Analyst).await;
     let res = analyst
@@ -383,7 +386,8 @@ async fn hostile_strings_stay_text_on_every_page() {
                 .replace("{q}", &url_encode(&svg("title")))
                 .replace("{tag}", &url_encode(&TAGS[0].to_lowercase()))
                 .replace("{obs}", &url_encode(&line("obs")))
-                .replace("{att}", &att);
+                .replace("{att}", &att)
+                .replace("{task}", &task);
             (path, *shows)
         })
         .collect();
@@ -483,4 +487,11 @@ async fn hostile_strings_stay_text_on_every_page() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The ID of the incident's first task.
+async fn first_task(app: &TestApp, id: &str) -> String {
+    let (status, tasks) = app.get_json(&format!("/api/v1/incidents/{id}/tasks")).await;
+    assert!(status.is_success(), "tasks: {status}");
+    tasks[0]["id"].as_str().expect("a task").to_string()
 }

@@ -3,7 +3,6 @@
 //! are read (the web layer, while the upload streams in).
 
 use super::teamwork::{By, TeamError};
-use crate::domain::ValidationError;
 use crate::domain::attachment::{Attachment, validate_upload};
 use crate::store::{Store, StoreError};
 
@@ -31,11 +30,9 @@ pub async fn attach(
         upload.media_type.as_deref(),
         upload.content,
     )?;
-    let detail = super::incidents::get(store, incident_id).await?;
-    if let Some(step) = &new.step_id
-        && !detail.steps.iter().any(|s| &s.id == step)
-    {
-        return Err(ValidationError::new("step_id", "is not a step of this incident").into());
+    let step = new.step_id.as_deref();
+    if let Some(problem) = super::incidents::step_problem(store, incident_id, step).await? {
+        return Err(problem.into());
     }
     let (id, created) = store.add_attachment(&new, by.user).await?;
     Ok((store.attachment(incident_id, &id).await?, created))

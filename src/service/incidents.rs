@@ -185,6 +185,22 @@ pub async fn update_step(
 
 /// One incident with its steps; a not-found error naming it when no
 /// incident has this ID.
+/// The problem with linking something of an incident (a task, an
+/// observable, a file) to `step`, when it is not one of the incident's steps
+/// (`None` when no step is named, or it is one). A 404 when there is no such incident.
+pub async fn step_problem(
+    store: &Store,
+    incident_id: &str,
+    step: Option<&str>,
+) -> Result<Option<ValidationError>, StoreError> {
+    let Some(step) = step.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let detail = get(store, incident_id).await?;
+    Ok((!detail.steps.iter().any(|s| s.id == step))
+        .then(|| ValidationError::new("step_id", "is not a step of this incident")))
+}
+
 pub async fn get(store: &Store, id: &str) -> Result<IncidentDetail, StoreError> {
     store
         .get_incident(id)

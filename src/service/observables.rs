@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::teamwork::{By, TeamError};
-use crate::domain::ValidationError;
 use crate::domain::observable::{Observable, ObservableInput, ObservableKind, normalise};
 use crate::store::{NewObservable, Store, StoreError};
 
@@ -22,11 +21,8 @@ pub async fn add(
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    if let Some(step) = step {
-        let detail = super::incidents::get(store, incident_id).await?;
-        if !detail.steps.iter().any(|s| s.id == step) {
-            return Err(ValidationError::new("step_id", "is not a step of this incident").into());
-        }
+    if let Some(problem) = super::incidents::step_problem(store, incident_id, step).await? {
+        return Err(problem.into());
     }
     let o = NewObservable {
         incident_id: incident_id.to_string(),

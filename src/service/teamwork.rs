@@ -236,15 +236,8 @@ async fn task_draft(
         errors.push(e);
     }
     if let Some(d) = &mut draft {
-        if let Some(step) = &d.step_id {
-            let detail = super::incidents::get(store, incident_id).await?;
-            if !detail.steps.iter().any(|s| &s.id == step) {
-                errors.push(ValidationError::new(
-                    "step_id",
-                    "is not a step of this incident",
-                ));
-            }
-        }
+        let step = d.step_id.as_deref();
+        errors.extend(super::incidents::step_problem(store, incident_id, step).await?);
         d.owner = d.owner.take().map(|o| o.to_lowercase());
     }
     match draft {

@@ -36,9 +36,15 @@ done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-echo "== building the release binary"
-cargo build --release --quiet
-BIN="$ROOT/target/release/atlasview"
+if [ -n "${ATLASVIEW_BIN:-}" ]; then
+  # A binary given by the caller (e.g. `cargo build --profile quick`): used as it is.
+  BIN=$ATLASVIEW_BIN
+  echo "== using $BIN"
+else
+  echo "== building the release binary"
+  cargo build --release --quiet
+  BIN="$ROOT/target/release/atlasview"
+fi
 
 WORK=$(mktemp -d)
 DB="$WORK/bench.db"

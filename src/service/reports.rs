@@ -8,7 +8,6 @@ use crate::store::{IncidentQuery, ReportData, RetroActions, Store, StoreResult};
 
 /// The briefing's reads beyond the period and the period before.
 pub struct BriefingExtras {
-
     /// The "Actions" notes of every retrospective (the sheet keeps the period's).
     pub retros: Vec<RetroActions>,
     /// The incident whose attack path the sheet tells.

@@ -13,22 +13,25 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use crate::service::reports;
 use crate::store::{DataStamp, IncidentQuery, ReportData, Store};
-use crate::web::lru::Lru;
 use crate::web::AppError;
+use crate::web::lru::Lru;
 
 /// Most entries kept, and their weight in all (a 90-day period at 15,000
-/// incidents is ~0.4 MB; the all-time one ~3 MB).
+/// incidents is ~0.4 MB, at 100,000 incidents with 1,000,000 steps ~6 MB:
+/// the bound holds a briefing's three reads at that size).
 pub const MAX_REPORT_DATA: usize = 24;
-pub const MAX_REPORT_DATA_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_REPORT_DATA_BYTES: usize = 32 * 1024 * 1024;
 
 /// By database, query and whether steps are read.
 type Key = (Option<Arc<Path>>, String, bool);
 type Entries = Lru<Key, (i64, Arc<ReportData>)>;
 
 static ENTRIES: LazyLock<Mutex<Entries>> = LazyLock::new(|| {
-    Mutex::new(Lru::new(MAX_REPORT_DATA, MAX_REPORT_DATA_BYTES, |(_, d)| {
-        weight(d)
-    }))
+    Mutex::new(Lru::new(
+        MAX_REPORT_DATA,
+        MAX_REPORT_DATA_BYTES,
+        |(_, d)| weight(d),
+    ))
 });
 
 fn entries() -> std::sync::MutexGuard<'static, Entries> {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::plain;
-use super::story::{Icon, StorySummary, step_list};
+use super::story::{IMPACT, Icon, step_list};
 use crate::atlas::ActiveAtlas;
 use crate::domain::{
     Incident, IncidentDetail, Kind, Observation, Outcome, Severity, Status, StepSource,
@@ -37,8 +37,6 @@ pub struct Reach {
     pub prevented: usize,
     pub detected: usize,
     pub missed: usize,
-    /// Story summary in plain words ("Reached Exfiltration; …").
-    pub sentence: String,
 }
 
 fn observation(index: usize, tactic: &str, technique: &str, outcome: Outcome) -> Observation {
@@ -60,30 +58,42 @@ fn observation(index: usize, tactic: &str, technique: &str, outcome: Outcome) ->
 }
 
 impl Reach {
-    /// From steps in story order: (tactic, technique, outcome).
+    /// From steps in story order: (tactic, technique, outcome). Counted
+    /// directly, as [`super::story::StorySummary::of`] would find them (the furthest stage
+    /// is the highest matrix position, its first step among equals; steps in
+    /// tactics the release lacks are not placed): the dashboard and briefing
+    /// reach every incident of a period, and building each one's story
+    /// sentence to keep four numbers cost more than reading the period.
     pub fn of<'a>(
         atlas: &ActiveAtlas,
         steps: impl Iterator<Item = (&'a str, &'a str, Outcome)>,
     ) -> Reach {
-        let owned: Vec<Observation> = steps
-            .enumerate()
-            .map(|(i, (tactic, technique, outcome))| observation(i, tactic, technique, outcome))
-            .collect();
-        let refs: Vec<&Observation> = owned.iter().collect();
-        let summary = StorySummary::of(atlas, &refs);
-        Reach {
-            steps: owned.len(),
-            furthest: summary.furthest.as_ref().and_then(|f| {
-                atlas
-                    .tactic_position(&f.tactic_id)
-                    .map(|p| (f.tactic_id.clone(), p))
-            }),
-            reached_impact: summary.impact.is_some(),
-            prevented: summary.prevented.len(),
-            detected: summary.detected.len(),
-            missed: summary.missed.len(),
-            sentence: summary.sentence,
+        let mut reach = Reach {
+            steps: 0,
+            furthest: None,
+            reached_impact: false,
+            prevented: 0,
+            detected: 0,
+            missed: 0,
+        };
+        let mut furthest: Option<(&str, usize)> = None;
+        for (tactic, _, outcome) in steps {
+            reach.steps += 1;
+            if let Some(p) = atlas.tactic_position(tactic)
+                && furthest.is_none_or(|(_, best)| p > best)
+            {
+                furthest = Some((tactic, p));
+            }
+            reach.reached_impact |= tactic == IMPACT;
+            match outcome {
+                Outcome::Prevented => reach.prevented += 1,
+                Outcome::Detected => reach.detected += 1,
+                Outcome::Missed => reach.missed += 1,
+                Outcome::Unknown => {}
+            }
         }
+        reach.furthest = furthest.map(|(t, p)| (t.to_string(), p));
+        reach
     }
 
     pub fn of_detail(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Reach {

@@ -68,7 +68,6 @@ mod tests {
             prevented: p,
             detected: d,
             missed: m,
-            sentence: String::new(),
         }
     }
 

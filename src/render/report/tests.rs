@@ -162,3 +162,56 @@ fn a_report_incident_becomes_a_story() {
     assert_eq!(detail.steps[2].technique_id, "AML.T0057");
     assert!(as_detail(&d, 9).is_none());
 }
+
+/// `Reach::of` counts what the story summary finds, for every path of up
+/// to four steps over tactics early, late, repeated and unknown to the release.
+#[test]
+fn reach_counts_what_the_story_summary_finds() {
+    use crate::render::story::StorySummary;
+    let atlas = atlas();
+    let tactics = [
+        "AML.TA0002",
+        "AML.TA0004",
+        "AML.TA0011",
+        "AML.TA0010",
+        "AML.TA9999",
+    ];
+    let mut paths: Vec<Vec<(&str, Outcome)>> = vec![vec![]];
+    for _ in 0..4 {
+        let longer: Vec<Vec<(&str, Outcome)>> = paths
+            .iter()
+            .filter(|p| p.len() == paths.last().map_or(0, Vec::len))
+            .flat_map(|p| {
+                tactics.iter().enumerate().map(move |(n, t)| {
+                    let mut q = p.clone();
+                    q.push((*t, Outcome::ALL[(n + p.len()) % Outcome::ALL.len()]));
+                    q
+                })
+            })
+            .collect();
+        paths.extend(longer);
+    }
+    assert!(paths.len() > 700, "{} paths", paths.len());
+    for path in &paths {
+        let reach = Reach::of(&atlas, path.iter().map(|(t, o)| (*t, "AML.T0000", *o)));
+        let owned: Vec<Observation> = path
+            .iter()
+            .enumerate()
+            .map(|(i, (t, o))| observation(i, t, "AML.T0000", *o))
+            .collect();
+        let refs: Vec<&Observation> = owned.iter().collect();
+        let summary = StorySummary::of(&atlas, &refs);
+        let furthest = summary.furthest.as_ref().map(|f| {
+            (
+                f.tactic_id.clone(),
+                atlas.tactic_position(&f.tactic_id).unwrap(),
+            )
+        });
+        assert_eq!(reach.steps, summary.steps, "{path:?}");
+        assert_eq!(reach.furthest, furthest, "{path:?}");
+        assert_eq!(reach.reached_impact, summary.impact.is_some(), "{path:?}");
+        assert_eq!(reach.prevented, summary.prevented.len(), "{path:?}");
+        assert_eq!(reach.detected, summary.detected.len(), "{path:?}");
+        assert_eq!(reach.missed, summary.missed.len(), "{path:?}");
+    }
+}

@@ -16,6 +16,7 @@
 #   5. EXPLAIN QUERY PLAN of each hot query.
 #
 # Usage: bench/server.sh [--incidents 15000] [--steps 30000] [--duration 10s]
+# SEEDED_DB=file: copy that database (seeded with the sizes given) instead of seeding.
 # Needs: wrk, curl, taskset, sqlite3. A benchmark, not a test: nothing fails on a miss.
 set -euo pipefail
 
@@ -58,11 +59,18 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export RUST_LOG=warn
 
-echo "== seeding $INCIDENTS demo incidents with $STEPS steps"
-RELEASE="$ROOT/../shared/atlas/ATLAS-5.6.0.yaml"
-[ -f "$RELEASE" ] && "$BIN" --database-url "$DB" atlas import "$RELEASE" >/dev/null 2>&1
-"$BIN" --database-url "$DB" demo seed --incidents "$INCIDENTS" --steps "$STEPS" >/dev/null 2>&1
-echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
+if [ -n "${SEEDED_DB:-}" ]; then
+  # A database seeded earlier with these sizes (seeding 100,000 incidents
+  # takes minutes): copied, so the run never changes it.
+  echo "== copying $SEEDED_DB ($INCIDENTS incidents, $STEPS steps as given)"
+  sqlite3 "$SEEDED_DB" "VACUUM INTO '$DB'"
+else
+  echo "== seeding $INCIDENTS demo incidents with $STEPS steps"
+  RELEASE="$ROOT/../shared/atlas/ATLAS-5.6.0.yaml"
+  [ -f "$RELEASE" ] && "$BIN" --database-url "$DB" atlas import "$RELEASE" >/dev/null 2>&1
+  "$BIN" --database-url "$DB" demo seed --incidents "$INCIDENTS" --steps "$STEPS" >/dev/null 2>&1
+fi
+echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1 || true  # already there in a SEEDED_DB
 TOKEN=$("$BIN" --database-url "$DB" token create --user bench --role viewer 2>/dev/null)
 
 CORES=$(nproc)

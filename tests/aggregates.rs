@@ -59,18 +59,23 @@ fn draft(rng: &mut Rng) -> IncidentDraft {
         kind: *rng.pick(Kind::ALL),
         severity: *rng.pick(Severity::ALL),
         status: *rng.pick(Status::ALL),
-        occurred: (rng.below(5) > 0)
-            .then(|| FuzzyTime::parse(&format!("2025-03-{day:02}")).unwrap()),
+        // Mostly days, some months and years: periods choose those by their middle.
+        occurred: match rng.below(8) {
+            0 => None,
+            1 => Some(FuzzyTime::parse("2025-03").unwrap()),
+            2 => Some(FuzzyTime::parse("2025").unwrap()),
+            _ => Some(FuzzyTime::parse(&format!("2025-03-{day:02}")).unwrap()),
+        },
         detected: None,
         resolved: None,
         target: String::new(),
         actor: String::new(),
         reporter: String::new(),
-        tags: if rng.below(2) == 0 {
-            vec!["llm".into()]
-        } else {
-            vec![]
-        },
+        tags: ["llm", "rag", "agent"]
+            .into_iter()
+            .filter(|_| rng.below(2) == 0)
+            .map(String::from)
+            .collect(),
         references: vec![],
         atlas_release: None,
     }
@@ -188,7 +193,7 @@ async fn patched_matrix_aggregates_equal_a_full_recount_after_random_writes() {
     assert!(patched_nonempty > 100, "the test compared real aggregates");
     let (incidents, steps) = store.incident_counts().await.unwrap();
     assert!(
-        incidents > 10 && steps > 20,
+        incidents > 5 && steps > 20,
         "{incidents} incidents, {steps} steps"
     );
 }
@@ -209,4 +214,115 @@ async fn an_unchanged_store_reports_no_changed_incidents() {
     );
     let before = store.changed_incidents_since(0).await.unwrap().unwrap();
     assert_eq!(before, live);
+}
+
+/// The reports' data (dashboard and briefing) kept current the same way:
+/// patched report data equals a fresh read after random writes, with and
+/// without steps, for the whole record and for periods.
+#[tokio::test]
+async fn patched_report_data_equals_a_fresh_read_after_random_writes() {
+    use atlasview::domain::DateRule;
+    use atlasview::store::ReportData;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(dir.path().join("report.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let period = |from: &str, to: &str| IncidentQuery {
+        occurred_from: Some(FuzzyTime::parse(from).unwrap()),
+        occurred_to: Some(FuzzyTime::parse(to).unwrap()),
+        dates: DateRule::Middle,
+        ..IncidentQuery::default()
+    };
+    let queries = [
+        IncidentQuery::default(),
+        period("2025-03-05", "2025-03-20"),
+        IncidentQuery {
+            kinds: vec![Kind::Incident, Kind::Exercise],
+            ..period("2025-03", "2025-03")
+        },
+    ];
+    let fresh = |q: IncidentQuery, steps: bool| {
+        let store = store.clone();
+        async move {
+            if steps {
+                store.report_data(&q).await.unwrap()
+            } else {
+                ReportData {
+                    incidents: store.report_incidents(&q).await.unwrap(),
+                    steps: vec![],
+                }
+            }
+        }
+    };
+    let mut rng = Rng(0x5EED_0B1E);
+    let mut live = Vec::new();
+    let mut held: Vec<(i64, ReportData)> = Vec::new();
+    for (n, q) in queries.iter().enumerate() {
+        let version = store.data_stamp().await.unwrap().version;
+        held.push((version, fresh(q.clone(), n % 2 == 0).await));
+    }
+    let mut compared_steps = 0;
+    for round in 0..60 {
+        for _ in 0..1 + rng.below(6) {
+            random_write(&store, &mut rng, &mut live).await;
+        }
+        for (n, q) in queries.iter().enumerate() {
+            let steps = n % 2 == 0;
+            let (since, base) = &held[n];
+            let version = store.data_stamp().await.unwrap().version;
+            let changed = store
+                .changed_incidents_since(*since)
+                .await
+                .unwrap()
+                .expect("a few changes are patched, not read again");
+            let patched = store
+                .patch_report_data(q, base, &changed, steps)
+                .await
+                .unwrap();
+            let full = fresh(q.clone(), steps).await;
+            assert_eq!(patched, full, "round {round}, query {n}: {q:?}");
+            compared_steps += full.steps.len();
+            held[n] = (version, patched);
+        }
+    }
+    assert!(compared_steps > 500, "the test compared real steps");
+}
+
+/// The tag counts kept by the triggers of migration 0026 equal a count of
+/// the tag rows after random writes (incidents created, retagged, deleted).
+#[tokio::test]
+async fn kept_tag_counts_equal_a_recount_after_random_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tags.db");
+    let store = Store::connect(path.to_str().unwrap()).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mut rng = Rng(0x7A65);
+    let mut live = Vec::new();
+    let mut compared = 0;
+    for round in 0..40 {
+        for _ in 0..1 + rng.below(8) {
+            random_write(&store, &mut rng, &mut live).await;
+        }
+        let kept: Vec<(String, i64)> = store
+            .tags_by_prefix("", 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.tag, t.incidents))
+            .collect();
+        let counted: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT tag, COUNT(*) AS n FROM incident_tags GROUP BY tag ORDER BY n DESC, tag",
+        )
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(kept, counted, "round {round}");
+        compared += counted.len();
+        let prefixed = store.tags_by_prefix("R", 100).await.unwrap();
+        let rag = counted.iter().find(|(t, _)| t == "rag").map(|(_, n)| *n);
+        assert_eq!(prefixed.first().map(|t| t.incidents), rag, "round {round}");
+    }
+    assert!(compared > 60, "the test compared real counts");
 }

@@ -135,6 +135,29 @@ async fn many_distinct_filter_urls_do_not_grow_the_caches_past_their_bounds() {
     assert_eq!(responses, MAX_RESPONSES, "the response cache filled up");
 }
 
+#[tokio::test]
+async fn many_distinct_report_periods_do_not_grow_the_report_data_past_its_bound() {
+    use atlasview::web::pages::reports::data_cache::{
+        MAX_REPORT_DATA, MAX_REPORT_DATA_BYTES, sizes,
+    };
+    let app = TestApp::spawn().await;
+    // Each period reads itself and the period before: two entries a view.
+    for year in 1990..1990 + MAX_REPORT_DATA {
+        let res = fetch(
+            &app,
+            &format!("/?from={year}-01-01&to={year}-12-31"),
+            "gzip",
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let _ = res.bytes().await.unwrap();
+        let (entries, bytes) = sizes();
+        assert!(entries <= MAX_REPORT_DATA, "{entries} entries");
+        assert!(bytes <= MAX_REPORT_DATA_BYTES, "{bytes} bytes");
+    }
+    assert_eq!(sizes().0, MAX_REPORT_DATA, "the report data filled up");
+}
+
 /// The dashboard and the briefing are kept whole per data version, release,
 /// query, visitor and day: a repeated view is the same bytes, a write made
 /// by another connection to the database (another process or node) shows at

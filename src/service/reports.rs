@@ -4,12 +4,10 @@
 //! anything is recorded at all (the dashboard's first-run guide).
 
 use crate::domain::{IncidentDetail, Kind, Status};
-use crate::store::{IncidentQuery, ReportData, ReportIncident, RetroActions, Store, StoreResult};
+use crate::store::{IncidentQuery, ReportData, RetroActions, Store, StoreResult};
 
 /// The briefing's reads beyond the period and the period before.
 pub struct BriefingExtras {
-    /// The incidents of the four quarters the trend shows (it counts them: no steps).
-    pub trend: Vec<ReportIncident>,
     /// The "Actions" notes of every retrospective (the sheet keeps the period's).
     pub retros: Vec<RetroActions>,
     /// The incident whose attack path the sheet tells.
@@ -20,7 +18,6 @@ pub struct BriefingExtras {
 
 pub async fn briefing_extras(
     store: &Store,
-    trend: &IncidentQuery,
     story_incident: Option<&str>,
 ) -> StoreResult<BriefingExtras> {
     let story = match story_incident {
@@ -30,7 +27,6 @@ pub async fn briefing_extras(
     let today = super::teamwork::today(chrono::Utc::now());
     Ok(BriefingExtras {
         tasks: store.task_counts(&today).await?,
-        trend: store.report_incidents(trend).await?,
         retros: store.retro_actions().await?,
         story,
     })
@@ -42,9 +38,32 @@ pub async fn nothing_recorded(store: &Store) -> StoreResult<bool> {
     Ok(all.iter().all(|(_, n)| *n == 0))
 }
 
-/// The report data of the incidents matching `q` (a period's).
-pub async fn report_data(store: &Store, q: &IncidentQuery) -> StoreResult<ReportData> {
-    store.report_data(q).await
+/// The report data of the incidents matching `q` (a period's), with their
+/// steps when `steps` (without, for counts over time such as the trend).
+pub async fn report_data(store: &Store, q: &IncidentQuery, steps: bool) -> StoreResult<ReportData> {
+    if steps {
+        store.report_data(q).await
+    } else {
+        Ok(ReportData {
+            incidents: store.report_incidents(q).await?,
+            steps: Vec::new(),
+        })
+    }
+}
+
+/// The report data of `q` from `base`, read at data version `since`:
+/// patched with the incidents changed since when few did, else read whole.
+pub async fn report_data_since(
+    store: &Store,
+    q: &IncidentQuery,
+    base: &ReportData,
+    since: i64,
+    steps: bool,
+) -> StoreResult<ReportData> {
+    match store.changed_incidents_since(since).await? {
+        Some(changed) => store.patch_report_data(q, base, &changed, steps).await,
+        None => report_data(store, q, steps).await,
+    }
 }
 
 /// How many incidents of these kinds are unresolved (open or contained), whenever they happened.

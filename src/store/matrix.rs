@@ -208,7 +208,7 @@ impl Store {
             step_total,
             ..
         } = acc;
-        Ok(finish(incident_total, incidents, cells, step_total))
+        Ok(finish(incident_total, incidents, cells, step_total, 0))
     }
 
     /// How many incidents `q` chooses, with steps or not.
@@ -332,22 +332,40 @@ fn hit_of(row: &SqliteRow) -> Result<TechniqueHit, sqlx::Error> {
 }
 
 /// Orders incidents newest first (undated last, then by ID), renumbers the
-/// hits to match, and sorts cells and hits.
+/// hits to match, and sorts cells and hits. The first `sorted` incidents are
+/// in that order already (those a patch kept): only the rest are sorted, then
+/// merged in, so a patch compares a few incidents, not all of them again.
 pub(super) fn finish(
     incident_total: i64,
     incidents: Vec<Arc<AggregateIncident>>,
     mut cells: Vec<CellAggregate>,
     step_total: usize,
+    sorted: usize,
 ) -> MatrixAggregate {
-    let mut order: Vec<u32> = (0..incidents.len() as u32).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&incidents[a as usize], &incidents[b as usize]);
+    let newest_first = |a: &u32, b: &u32| {
+        let (a, b) = (&incidents[*a as usize], &incidents[*b as usize]);
         a.occurred_at
             .is_none()
             .cmp(&b.occurred_at.is_none())
             .then_with(|| b.occurred_at.cmp(&a.occurred_at))
             .then_with(|| a.id.cmp(&b.id))
-    });
+    };
+    let sorted = sorted.min(incidents.len());
+    let mut rest: Vec<u32> = (sorted as u32..incidents.len() as u32).collect();
+    rest.sort_by(newest_first);
+    let mut order: Vec<u32> = Vec::with_capacity(incidents.len());
+    let (mut i, mut j) = (0u32, 0usize);
+    while (i as usize) < sorted || j < rest.len() {
+        let take_kept = j == rest.len()
+            || ((i as usize) < sorted && newest_first(&i, &rest[j]) != std::cmp::Ordering::Greater);
+        if take_kept {
+            order.push(i);
+            i += 1;
+        } else {
+            order.push(rest[j]);
+            j += 1;
+        }
+    }
     let mut rank = vec![0u32; incidents.len()];
     for (new, &old) in order.iter().enumerate() {
         rank[old as usize] = new as u32;
@@ -422,7 +440,7 @@ mod tests {
                 }],
             },
         ];
-        let agg = finish(4, incidents, cells, 4);
+        let agg = finish(4, incidents, cells, 4, 0);
         let ids: Vec<&str> = agg.incidents.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["c", "a", "b"]);
         assert_eq!(agg.cells[0].technique_id, "AML.T0000");

@@ -54,6 +54,72 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
 }
 
+/// Restricts a report read to the incidents `only` (an empty list reads none).
+fn push_only<'a>(select: &mut QueryBuilder<'a, Sqlite>, only: Option<&'a [String]>) {
+    let Some(ids) = only else { return };
+    if ids.is_empty() {
+        select.push(" AND 0 = 1");
+        return;
+    }
+    select.push(" AND i.id IN (");
+    let mut sep = select.separated(", ");
+    for id in ids {
+        sep.push_bind(id.as_str());
+    }
+    select.push(")");
+}
+
+/// The order of [`Store::report_data`]'s incidents: newest occurrence first,
+/// undated last, then by ID. Stored times are RFC 3339 in UTC, so comparing
+/// instants orders them as SQL orders the text.
+fn newest_first(a: &ReportIncident, b: &ReportIncident) -> std::cmp::Ordering {
+    let at = |i: &ReportIncident| i.occurred.map(|f| f.at);
+    at(a)
+        .is_none()
+        .cmp(&at(b).is_none())
+        .then_with(|| at(b).cmp(&at(a)))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// `base` less the incidents `changed`, plus `fresh` (their current rows,
+/// those the filter still chooses), in report order with steps renumbered.
+fn merge(base: &ReportData, changed: &[String], fresh: ReportData) -> ReportData {
+    let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
+    // (incident, its steps), the kept ones from base and then the fresh ones.
+    let mut groups: Vec<(ReportIncident, Vec<ReportStep>)> = Vec::new();
+    let mut base_steps = base.steps.iter().peekable();
+    for (n, incident) in base.incidents.iter().enumerate() {
+        let mut steps = Vec::new();
+        while let Some(s) = base_steps.next_if(|s| s.incident == n) {
+            steps.push(s.clone());
+        }
+        if !changed.contains(incident.id.as_str()) {
+            groups.push((incident.clone(), steps));
+        }
+    }
+    let mut fresh_steps = fresh.steps.into_iter().peekable();
+    for (n, incident) in fresh.incidents.into_iter().enumerate() {
+        let mut steps = Vec::new();
+        while let Some(s) = fresh_steps.next_if(|s| s.incident == n) {
+            steps.push(s);
+        }
+        groups.push((incident, steps));
+    }
+    groups.sort_by(|a, b| newest_first(&a.0, &b.0));
+    let mut out = ReportData {
+        incidents: Vec::with_capacity(groups.len()),
+        steps: Vec::new(),
+    };
+    for (n, (incident, steps)) in groups.into_iter().enumerate() {
+        out.incidents.push(incident);
+        out.steps.extend(steps.into_iter().map(|mut s| {
+            s.incident = n;
+            s
+        }));
+    }
+    out
+}
+
 fn incident_of(row: &SqliteRow) -> StoreResult<ReportIncident> {
     let kind: String = row.try_get("kind")?;
     let severity: String = row.try_get("severity")?;
@@ -78,7 +144,51 @@ impl Store {
     /// Every incident `q` chooses (its sort and page are ignored), newest
     /// occurrence first, with the steps of each in story order.
     pub async fn report_data(&self, q: &IncidentQuery) -> StoreResult<ReportData> {
-        let incidents = self.report_incidents(q).await?;
+        let incidents = self.report_incident_rows(q, None).await?;
+        self.with_steps(q, None, incidents).await
+    }
+
+    /// Every incident `q` chooses, without steps (for counts over time such
+    /// as the briefing's trend), newest occurrence first.
+    pub async fn report_incidents(&self, q: &IncidentQuery) -> StoreResult<Vec<ReportIncident>> {
+        self.report_incident_rows(q, None).await
+    }
+
+    /// `base` (the report data of `q` at an earlier data version, with steps
+    /// when `steps`) with the incidents `changed` replaced by their current
+    /// rows: equal to a fresh [`Store::report_data`] (or
+    /// [`Store::report_incidents`]) when `changed` holds every incident
+    /// changed since `base` was read. A few indexed reads, however many
+    /// incidents `q` chooses.
+    pub async fn patch_report_data(
+        &self,
+        q: &IncidentQuery,
+        base: &ReportData,
+        changed: &[String],
+        steps: bool,
+    ) -> StoreResult<ReportData> {
+        if changed.is_empty() {
+            return Ok(base.clone());
+        }
+        let incidents = self.report_incident_rows(q, Some(changed)).await?;
+        let fresh = if steps {
+            self.with_steps(q, Some(changed), incidents).await?
+        } else {
+            ReportData {
+                incidents,
+                steps: Vec::new(),
+            }
+        };
+        Ok(merge(base, changed, fresh))
+    }
+
+    /// `incidents` (those `q` chooses, among `only` when given) with their steps.
+    async fn with_steps(
+        &self,
+        q: &IncidentQuery,
+        only: Option<&[String]>,
+        incidents: Vec<ReportIncident>,
+    ) -> StoreResult<ReportData> {
         let index: std::collections::HashMap<&str, usize> = incidents
             .iter()
             .enumerate()
@@ -93,6 +203,7 @@ impl Store {
             "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, o.outcome, o.id
              FROM incidents i CROSS JOIN observations o WHERE o.incident_id = i.id",
         );
+        push_only(&mut select, only);
         push_filters(&mut select, q);
         let rows = select.build().fetch_all(&self.pool).await?;
         let mut steps = Vec::with_capacity(rows.len());
@@ -122,14 +233,18 @@ impl Store {
         Ok(ReportData { incidents, steps })
     }
 
-    /// Every incident `q` chooses, without steps (for counts over time such
-    /// as the briefing's trend), newest occurrence first.
-    pub async fn report_incidents(&self, q: &IncidentQuery) -> StoreResult<Vec<ReportIncident>> {
+    /// The incidents `q` chooses (among `only` when given), newest occurrence first.
+    async fn report_incident_rows(
+        &self,
+        q: &IncidentQuery,
+        only: Option<&[String]>,
+    ) -> StoreResult<Vec<ReportIncident>> {
         let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT i.id, i.title, i.kind, i.severity, i.status, i.occurred_at, i.occurred_precision,
                     i.detected_at, i.detected_precision, i.created_at
              FROM incidents i WHERE 1 = 1",
         );
+        push_only(&mut select, only);
         push_filters(&mut select, q);
         select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id");
         let rows = select.build().fetch_all(&self.pool).await?;

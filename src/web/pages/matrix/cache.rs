@@ -12,9 +12,11 @@ use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store};
 use crate::web::lru::Lru;
 use crate::web::{AppError, response_cache};
 
-/// Most aggregates kept, and their weight in all (one is ~3 MB at 30,000 steps).
+/// Most aggregates kept, and their weight in all (one is ~3 MB at 30,000
+/// steps, ~25 MB at 1,000,000: the bound keeps the whole record's at that
+/// size, since one not kept is counted again in full after every write).
 pub const MAX_AGGREGATES: usize = 16;
-pub const MAX_AGGREGATE_BYTES: usize = 24 * 1024 * 1024;
+pub const MAX_AGGREGATE_BYTES: usize = 48 * 1024 * 1024;
 /// Aggregates by database and filter, with the data version each was built at.
 type AggregateKey = (Option<Arc<Path>>, String);
 

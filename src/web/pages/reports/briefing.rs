@@ -13,7 +13,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Paper, ReportParams, cached_report, period_data, period_query, today};
+use super::{Paper, ReportParams, cached_report, period_data, period_query, period_report, today};
 use crate::export::pdf::{self, PRINT_CSP};
 use crate::render::briefing::controls::BriefingControlsView;
 use crate::render::briefing::sheet::story_incident;
@@ -76,15 +76,16 @@ async fn load(
     let serious = facts.most_serious(&data, 3);
     let story_id = story_incident(&facts, &serious).map(|i| data.incidents[i].id.as_str());
     let trend = period_query(&quarters::span(&period), kinds(case_studies));
-    let extras = reports::briefing_extras(&state.store, &trend, story_id).await?;
+    let trend = period_report(state, &trend, false).await?;
+    let extras = reports::briefing_extras(&state.store, story_id).await?;
     let sheet = BriefingSheetView::build(&SheetInput {
         atlas: &atlas,
         period: &period,
         case_studies,
         data: &data,
         facts: &facts,
-        previous: previous.as_ref(),
-        trend: &extras.trend,
+        previous: previous.as_deref(),
+        trend: &trend.incidents,
         retros: &extras.retros,
         serious: &serious,
         story: extras.story.as_ref(),

@@ -64,7 +64,7 @@ async fn build(state: &AppState, raw: Option<&str>) -> Result<DashboardPage, App
             scale: params.scale()?,
         },
         &data,
-        previous.as_ref(),
+        previous.as_deref(),
         open_anytime,
     );
     view.first_run = first_run;

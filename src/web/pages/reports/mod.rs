@@ -15,6 +15,7 @@
 
 mod briefing;
 mod dashboard;
+pub mod data_cache;
 mod retrospective;
 pub mod routes;
 
@@ -25,7 +26,8 @@ use crate::domain::{DateRule, Kind};
 use crate::render::heat::Scale;
 use crate::render::period::{Period, Preset};
 use crate::render::report;
-use crate::service::reports;
+use std::sync::Arc;
+
 use crate::store::{IncidentQuery, ReportData};
 use crate::web::response_cache::{Cached, ResponseSlot};
 use crate::web::{AppError, AppState};
@@ -171,14 +173,25 @@ pub async fn period_data(
     state: &AppState,
     period: &Period,
     case_studies: bool,
-) -> Result<(ReportData, Option<ReportData>), AppError> {
+) -> Result<(Arc<ReportData>, Option<Arc<ReportData>>), AppError> {
     let kinds = report::kinds(case_studies);
-    let data = reports::report_data(&state.store, &period_query(period, kinds.clone())).await?;
+    let data = period_report(state, &period_query(period, kinds.clone()), true).await?;
     let previous = match period.previous() {
-        Some(p) => Some(reports::report_data(&state.store, &period_query(&p, kinds)).await?),
+        Some(p) => Some(period_report(state, &period_query(&p, kinds), true).await?),
         None => None,
     };
     Ok((data, previous))
+}
+
+/// The report data of `query` (with steps when `steps`) as it is now, from
+/// the reports' data cache.
+pub async fn period_report(
+    state: &AppState,
+    query: &IncidentQuery,
+    steps: bool,
+) -> Result<Arc<ReportData>, AppError> {
+    let stamp = crate::service::matrix::data_stamp(&state.store).await?;
+    data_cache::report_data(&state.store, &stamp, query, steps).await
 }
 
 pub use crate::render::links::{kind_pairs, query_string, with_query};

@@ -23,6 +23,7 @@ mod incident_pages;
 mod ingest_api;
 mod knowledge_base;
 mod layers;
+mod light_pages;
 mod matrix;
 mod notifications;
 mod request_log;

@@ -50,10 +50,15 @@ fn assert_layout(doc: &Html, path: &str) {
     );
     assert_eq!(count(doc, "main#main"), 1, "{path}: main");
     assert_eq!(count(doc, "footer.site-footer"), 1, "{path}: footer");
-    assert_eq!(
-        count(doc, "link[rel='stylesheet'][href^='/static/app.']"),
-        1,
-        "{path}: stylesheet"
+    // app.css whole, or in parts from its core (tests/light_pages.rs).
+    let first = doc
+        .select(&sel("head link[rel='stylesheet']"))
+        .next()
+        .and_then(|l| l.value().attr("href"))
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("/static/app.") || first.starts_with("/static/app-core."),
+        "{path}: stylesheet {first:?}"
     );
 }
 
@@ -231,7 +236,9 @@ async fn matrix_expands_subtechniques_and_shows_ids_on_request() {
         )))
         .next()
         .expect("sub-technique link");
-    assert_eq!(first_text(&html(&li.html()), ".cell-name"), first_sub.name);
+    // The name is the link's text (wrapped in .cell-name only when a long
+    // word is set smaller).
+    assert_eq!(li.text().collect::<String>().trim(), first_sub.name);
     assert_eq!(
         li.value().attr("title"),
         Some(format!("{} · {}", atlas.display_name(first_sub), first_sub.id).as_str())

@@ -4,7 +4,9 @@
 //! `Cache-Control: public, max-age=31536000, immutable`: a browser fetches an
 //! asset once per content, and a changed file gets a new name. Templates name
 //! assets through [`url`]. The plain names still work (served from the folder
-//! with `no-cache`, for bookmarks and old pages).
+//! with `no-cache`, for bookmarks and old pages). app.css is also served in
+//! parts (`app-core.css`, …, cut at its `@part` lines) so that a page can
+//! block its first paint on what it shows only ([`app_stylesheets`]).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -81,6 +83,18 @@ fn load() -> Assets {
         let Ok(body) = std::fs::read(entry.path()) else {
             continue;
         };
+        if name == "app.css" {
+            for (part, css) in app_parts(&String::from_utf8_lossy(&body)) {
+                assets.insert(format!("app-{part}.css"), css.as_bytes().to_vec());
+            }
+        }
+        assets.insert(name, body);
+    }
+    assets
+}
+
+impl Assets {
+    fn insert(&mut self, name: String, body: Vec<u8>) {
         let hash = hex::encode(&Sha256::digest(&body)[..5]);
         let hashed = hashed_name(&name, &hash);
         let compressible = !name.ends_with(".png") && !name.ends_with(".woff2");
@@ -89,7 +103,7 @@ fn load() -> Assets {
         } else {
             Forms::default()
         };
-        assets.by_hashed.insert(
+        self.by_hashed.insert(
             hashed.clone(),
             Asset {
                 content_type: content_type(&name),
@@ -97,9 +111,27 @@ fn load() -> Assets {
                 forms,
             },
         );
-        assets.hashed.insert(name, hashed);
+        self.hashed.insert(name, hashed);
     }
-    assets
+}
+
+/// The parts of app.css in its order, by name: the text before the first
+/// `/* @part NAME */` line is `core`, each such line starts the part NAME.
+/// Concatenated, the parts are the file, so their cascade is the file's.
+fn app_parts(css: &str) -> Vec<(&str, &str)> {
+    let mut parts = Vec::new();
+    let (mut name, mut start) = ("core", 0);
+    let mut at = 0;
+    for line in css.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("/* @part ") {
+            parts.push((name, &css[start..at]));
+            name = rest.trim_end().trim_end_matches("*/").trim();
+            start = at;
+        }
+        at += line.len();
+    }
+    parts.push((name, &css[start..]));
+    parts
 }
 
 /// Reads and compresses the assets now rather than on the first request.
@@ -114,6 +146,31 @@ pub fn url(name: &str) -> String {
         Some(hashed) => format!("/static/{hashed}"),
         None => format!("/static/{name}"),
     }
+}
+
+/// The parts of app.css (see [`app_parts`]), in the file's order.
+pub const APP_PARTS: [&str; 5] = ["core", "grid", "pages", "incidents", "heat"];
+
+/// One `<link rel="stylesheet">` of a page that loads app.css in parts.
+pub struct Stylesheet {
+    pub href: String,
+    /// Blocks the first paint; otherwise loaded without blocking (the
+    /// `media="print"` link that static/styles.js switches to all media,
+    /// with a `<noscript>` link for pages read without JavaScript).
+    pub blocking: bool,
+}
+
+/// The links of a page whose first paint needs the parts `blocking` (names
+/// of [`APP_PARTS`], space-separated; `core` always blocks): every part, in
+/// the file's order so the cascade stays the file's.
+pub fn app_stylesheets(blocking: &str) -> Vec<Stylesheet> {
+    APP_PARTS
+        .iter()
+        .map(|part| Stylesheet {
+            href: url(&format!("app-{part}.css")),
+            blocking: *part == "core" || blocking.split_whitespace().any(|b| b == *part),
+        })
+        .collect()
 }
 
 /// Serves a hashed asset from memory; anything else goes on to the folder,
@@ -161,5 +218,30 @@ mod tests {
         assert!(url("app.css").starts_with("/static/app."));
         assert_ne!(url("app.css"), "/static/app.css");
         assert_eq!(url("missing.css"), "/static/missing.css");
+    }
+
+    /// The parts of app.css are the whole file in order, one per name of
+    /// APP_PARTS, each served under its own hashed name.
+    #[test]
+    fn app_css_parts_are_the_file_in_order() {
+        let css = std::fs::read_to_string(format!("{STATIC_DIR}/app.css")).unwrap();
+        let parts = app_parts(&css);
+        let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, APP_PARTS);
+        assert_eq!(parts.iter().map(|(_, text)| *text).collect::<String>(), css);
+        assert!(parts.iter().all(|(_, text)| !text.trim().is_empty()));
+        for part in APP_PARTS {
+            assert!(url(&format!("app-{part}.css")).starts_with(&format!("/static/app-{part}.")));
+        }
+    }
+
+    #[test]
+    fn only_the_named_parts_and_core_block() {
+        let blocking: Vec<bool> = app_stylesheets("grid heat")
+            .iter()
+            .map(|s| s.blocking)
+            .collect();
+        assert_eq!(blocking, [true, true, false, false, true]);
+        assert_eq!(app_stylesheets("").iter().filter(|s| s.blocking).count(), 1);
     }
 }

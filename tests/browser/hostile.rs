@@ -272,8 +272,12 @@ settle(() => { try {
     return u.origin !== location.origin || !u.pathname.startsWith('/static/');
   }).map((s) => s.outerHTML.slice(0, 120));
   const injected = [...document.querySelectorAll(
-    'iframe, frame, frameset, object, embed, applet, base, body meta, body style, noscript, math, template, foreignObject')]
+    'iframe, frame, frameset, object, embed, applet, base, body meta, body style, body noscript, math, template, foreignObject')]
     .map((e) => e.outerHTML.slice(0, 120));
+  // The head's <noscript> holds one stylesheet of our own (ui::stylesheets), nothing else.
+  for (const n of document.querySelectorAll('head noscript')) {
+    if (!/^<link rel="stylesheet" href="\/static\/[\w.-]+\.css">$/.test(n.textContent)) injected.push(n.outerHTML.slice(0, 120));
+  }
   // Stylesheets and icons of our own only.
   for (const l of document.querySelectorAll('link')) {
     const u = new URL(l.getAttribute('href') || '', location.href);

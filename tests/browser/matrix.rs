@@ -161,6 +161,9 @@ async fn matrix_labels_wrap_at_words_and_long_words_fit_their_columns() {
                    if (cs.overflowWrap !== 'normal' || cs.hyphens !== 'manual') out.push('breaks words: ' + el.textContent); \
                    if (r.right > box.right + 0.5) out.push(el.textContent + ' overflows by ' + (r.right - box.right).toFixed(1) + ' (' + el.className + ', ' + getComputedStyle(el).fontSize + ' in a ' + box.width.toFixed(1) + ' px box)'); \
                  } \
+                 for (const a of document.querySelectorAll('.cell-link, .subcell a')) { \
+                   if (a.scrollWidth > a.clientWidth + 0.5) out.push(a.textContent.trim() + ' overflows its cell by ' + (a.scrollWidth - a.clientWidth) + ' px'); \
+                 } \
                  return out;",
             )
             .await;

@@ -31,6 +31,7 @@ mod briefing;
 mod csp;
 mod first_run;
 mod hostile;
+mod light;
 mod matrix;
 mod picker;
 mod record;

@@ -21,6 +21,7 @@ mod heat;
 mod importers;
 mod incident_pages;
 mod ingest_api;
+mod ingest_groups;
 mod knowledge_base;
 mod layers;
 mod light_pages;

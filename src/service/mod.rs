@@ -10,6 +10,7 @@ pub mod case_studies;
 pub mod demo;
 pub mod incidents;
 pub mod ingest;
+pub mod ingest_queue;
 pub mod layers;
 pub mod mail;
 pub mod matrix;

@@ -3,6 +3,7 @@
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
 pub mod acting;
+mod alert_groups;
 mod alerts;
 mod atlas;
 mod attachments;

@@ -1,6 +1,8 @@
 //! Observables of incidents (migration 0021), and the incidents sharing one.
 
-use sqlx::{FromRow, SqliteConnection};
+use std::collections::HashSet;
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::teamwork::record_event;
 use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
@@ -187,7 +189,8 @@ impl Store {
 
 impl super::AlertTx {
     /// What the alerts just stored mean for the team: an event on each
-    /// incident they fold into, and the observables they name.
+    /// incident they fold into, and the observables they name (each new one
+    /// with its event, in the order named).
     pub async fn insert_observables(
         &mut self,
         alerts: &[super::NewAlert],
@@ -198,9 +201,67 @@ impl super::AlertTx {
             .iter()
             .filter_map(|a| Some((a.incident_id.as_deref()?, a.received_by.as_str())));
         super::teamwork::record_alerts(&mut self.tx, folded).await?;
-        for o in found {
-            insert_observable(&mut self.tx, o, None, "alert", by).await?;
+        // A batch names the same host on the same incident many times: once each.
+        let mut seen = HashSet::new();
+        let unique: Vec<&NewObservable> = found
+            .iter()
+            .filter(|o| seen.insert((o.incident_id.as_str(), o.kind, o.value.as_str())))
+            .collect();
+        let now = now_rfc3339();
+        for chunk in unique.chunks(OBSERVABLE_ROWS) {
+            let added = insert_new(&mut self.tx, chunk, &now, by).await?;
+            for o in chunk {
+                if added.contains(&(
+                    o.incident_id.clone(),
+                    o.kind.as_str().to_string(),
+                    o.value.clone(),
+                )) {
+                    let label = o.kind.label();
+                    record_event(
+                        &mut self.tx,
+                        &o.incident_id,
+                        by,
+                        EventKind::ObservableAdded,
+                        label,
+                        "",
+                        &o.value,
+                    )
+                    .await?;
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// Observables per multi-row INSERT (8 values each).
+const OBSERVABLE_ROWS: usize = 200;
+
+/// Inserts the observables not on their incident yet, in one statement;
+/// answers those inserted as (incident, kind, value).
+async fn insert_new(
+    conn: &mut SqliteConnection,
+    chunk: &[&NewObservable],
+    now: &str,
+    by: &str,
+) -> StoreResult<HashSet<(String, String, String)>> {
+    let ids: Vec<String> = chunk.iter().map(|_| new_id("obs-")).collect();
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO observables (id, incident_id, step_id, kind, value, origin, created_at, created_by) ",
+    );
+    qb.push_values(chunk.iter().zip(&ids), |mut b, (o, id)| {
+        b.push_bind(id.as_str())
+            .push_bind(o.incident_id.as_str())
+            .push_bind(None::<&str>)
+            .push_bind(o.kind.as_str())
+            .push_bind(o.value.as_str())
+            .push_bind("alert")
+            .push_bind(now)
+            .push_bind(by);
+    });
+    qb.push(
+        " ON CONFLICT (incident_id, kind, value) DO NOTHING RETURNING incident_id, kind, value",
+    );
+    let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().collect())
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 use super::config::WebConfig;
 use super::rate_limit::{AccountLockout, LoginLimiter};
 use crate::atlas::ActiveAtlas;
+use crate::service::ingest_queue::IngestQueue;
 use crate::store::Store;
 
 /// Setup attempts allowed per client address per minute.
@@ -20,11 +21,14 @@ pub struct AppState {
     pub setup_limiter: Arc<LoginLimiter>,
     /// Wrong passwords per account (sign-in and password change).
     pub lockout: Arc<AccountLockout>,
+    /// Alert ingestion's writer: concurrent requests commit in groups.
+    pub ingest: IngestQueue,
 }
 
 impl AppState {
     pub fn new(store: Store, atlas: ActiveAtlas, config: WebConfig) -> Self {
         AppState {
+            ingest: IngestQueue::new(&store),
             store,
             atlas: AtlasCell::new(atlas),
             login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),

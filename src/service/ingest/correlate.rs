@@ -83,7 +83,9 @@ struct StepSlot {
 /// The alerts of one transaction being placed into incidents and steps.
 pub(super) struct Correlator<'a> {
     pub(super) atlas: &'a ActiveAtlas,
-    pub(super) tx: AlertTx,
+    /// Borrowed, so that a request's failure leaves its group's transaction
+    /// to roll back to the request's savepoint.
+    pub(super) tx: &'a mut AlertTx,
     /// (rule, key) -> incidents with that key (open ones, as loaded).
     incidents: HashMap<(String, String), Vec<IncidentState>>,
     /// incident ID -> its steps.
@@ -102,7 +104,7 @@ pub(super) struct AlertFacts<'a> {
 }
 
 impl<'a> Correlator<'a> {
-    pub(super) fn new(atlas: &'a ActiveAtlas, tx: AlertTx) -> Self {
+    pub(super) fn new(atlas: &'a ActiveAtlas, tx: &'a mut AlertTx) -> Self {
         Correlator {
             atlas,
             tx,

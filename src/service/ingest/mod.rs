@@ -32,14 +32,14 @@ use crate::domain::alert::{
     CorrelationRule, MAX_ALERTS_PER_REQUEST, ParsedAlert, fallback_rule, parse_alert,
 };
 use crate::store::{
-    AlertListItem, NewAlert, NewObservable, RuleRow, SourceStats, Store, StoreResult, ToConfirm,
-    UnmappedHit, new_id,
+    AlertListItem, AlertTx, NewAlert, NewObservable, RuleRow, SourceStats, Store, StoreResult,
+    ToConfirm, UnmappedHit, new_id,
 };
 use correlate::{AlertFacts, Correlator, parse_time, place_hits, rfc3339, rule_for};
 
 /// Ingestion requests take turns inside this process, so that they queue here
 /// instead of polling SQLite's lock.
-static TURN: Mutex<()> = Mutex::const_new(());
+pub(crate) static TURN: Mutex<()> = Mutex::const_new(());
 
 /// How a request's alerts fared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -95,14 +95,32 @@ pub struct IngestOptions {
     pub received_by: String,
 }
 
-/// Ingests one request's alerts (already split from the body; an `Err` item
-/// is a line that was not JSON). One transaction: all or nothing.
-pub async fn ingest(
-    store: &Store,
-    atlas: &ActiveAtlas,
+/// A request's alerts read and checked, before any SQL: the refusals so far
+/// and the alerts left to write (with their index in the request).
+pub struct Prepared {
+    report: IngestReport,
+    parsed: Vec<(usize, ParsedAlert, Value)>,
+    received_by: String,
+}
+
+impl Prepared {
+    /// Alerts left to write (0: the request is answered without SQL).
+    pub fn alerts(&self) -> usize {
+        self.parsed.len()
+    }
+
+    /// The report of a request with nothing to write (every alert refused).
+    pub fn into_report(self) -> IngestReport {
+        self.report
+    }
+}
+
+/// Reads one request's alerts (already split from the body; an `Err` item is
+/// a line that was not JSON): refusals, and the alerts to write.
+pub fn prepare(
     items: Vec<Result<Value, String>>,
     options: &IngestOptions,
-) -> Result<IngestReport, ServiceError> {
+) -> Result<Prepared, ServiceError> {
     if items.len() > MAX_ALERTS_PER_REQUEST {
         return Err(ValidationError::new(
             "body",
@@ -128,16 +146,46 @@ pub async fn ingest(
             },
         }
     }
-    if parsed.is_empty() {
-        return Ok(report);
-    }
+    Ok(Prepared {
+        report,
+        parsed,
+        received_by: options.received_by.clone(),
+    })
+}
 
+/// Ingests one request's alerts in a transaction of its own: all or nothing.
+/// (The server groups concurrent requests instead: `service::ingest_queue`.)
+pub async fn ingest(
+    store: &Store,
+    atlas: &ActiveAtlas,
+    items: Vec<Result<Value, String>>,
+    options: &IngestOptions,
+) -> Result<IngestReport, ServiceError> {
+    let prepared = prepare(items, options)?;
+    if prepared.alerts() == 0 {
+        return Ok(prepared.report);
+    }
     let _turn = TURN.lock().await;
     let mut tx = store.begin_alerts().await?;
-    let rules: Vec<CorrelationRule> = tx.rules().await?.iter().map(|r| r.rule()).collect();
-    let fallback = fallback_rule();
+    let rules = rules_of(&mut tx).await?;
+    let report = apply(&mut tx, atlas, &rules, prepared).await?;
+    tx.commit().await?;
+    Ok(report)
+}
 
-    // Duplicates: stored already, or repeated within this request.
+/// The configured correlation rules, in order.
+pub(crate) async fn rules_of(tx: &mut AlertTx) -> Result<Vec<CorrelationRule>, ServiceError> {
+    Ok(tx.rules().await?.iter().map(|r| r.rule()).collect())
+}
+
+/// The alerts of `parsed` not stored already and not repeated within the
+/// request, in event-time order (so idle windows are judged as the events
+/// happened); counts the others as duplicates.
+async fn fresh_alerts(
+    tx: &mut AlertTx,
+    parsed: Vec<(usize, ParsedAlert, Value)>,
+    report: &mut IngestReport,
+) -> Result<Vec<(usize, ParsedAlert, Value)>, ServiceError> {
     let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
     for (_, a, _) in &parsed {
         by_source
@@ -161,14 +209,30 @@ pub async fn ingest(
             fresh.push((index, a, raw));
         }
     }
-    // In event-time order, so idle windows are judged as the events happened.
     fresh.sort_by(|x, y| x.1.event_at.cmp(&y.1.event_at).then(x.0.cmp(&y.0)));
+    Ok(fresh)
+}
 
+/// Writes one prepared request inside the caller's transaction (which the
+/// caller commits); returns the request's report.
+pub(crate) async fn apply(
+    tx: &mut AlertTx,
+    atlas: &ActiveAtlas,
+    rules: &[CorrelationRule],
+    prepared: Prepared,
+) -> Result<IngestReport, ServiceError> {
+    let Prepared {
+        mut report,
+        parsed,
+        received_by,
+    } = prepared;
+    let fallback = fallback_rule();
+    let fresh = fresh_alerts(tx, parsed, &mut report).await?;
     let mut c = Correlator::new(atlas, tx);
     let mut alerts = Vec::with_capacity(fresh.len());
     let mut hits = Vec::new();
     for (_, a, raw) in &fresh {
-        let (rule, key) = rule_for(&rules, &fallback, raw, &a.source);
+        let (rule, key) = rule_for(rules, &fallback, raw, &a.source);
         let row_id = new_id("alert-");
         let facts = AlertFacts {
             label: format!("{}:{}", a.source, a.alert_id),
@@ -193,7 +257,7 @@ pub async fn ingest(
             alert_id: a.alert_id.clone(),
             shape: a.shape.as_str(),
             event_at: rfc3339(a.event_at),
-            received_by: options.received_by.clone(),
+            received_by: received_by.clone(),
             title: a.title.clone(),
             severity: a.severity.map(Severity::as_str),
             rule_name: rule.name.clone(),
@@ -204,7 +268,6 @@ pub async fn ingest(
     }
     report.incidents = c.flush(atlas.version()).await?;
     report.tactics_to_confirm = c.tactics_to_confirm;
-    let mut tx = c.tx;
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
     // The hosts, users, IPs, models and datasets the alerts name, on their incidents.
@@ -222,9 +285,7 @@ pub async fn ingest(
                 })
         })
         .collect();
-    tx.insert_observables(&alerts, &found, &options.received_by)
-        .await?;
-    tx.commit().await?;
+    tx.insert_observables(&alerts, &found, &received_by).await?;
     Ok(report)
 }
 
@@ -263,7 +324,7 @@ pub async fn remap_unmapped(store: &Store, atlas: &ActiveAtlas) -> Result<usize,
         .into_iter()
         .map(|r| (r.name, r.idle_seconds))
         .collect();
-    let mut c = Correlator::new(atlas, tx);
+    let mut c = Correlator::new(atlas, &mut tx);
     let mut mapped_alerts = HashSet::new();
     let mut updates = Vec::new();
     for h in &known {
@@ -290,7 +351,6 @@ pub async fn remap_unmapped(store: &Store, atlas: &ActiveAtlas) -> Result<usize,
         mapped_alerts.insert(h.alert_row.clone());
     }
     c.flush(atlas.version()).await?;
-    let mut tx = c.tx;
     for (alert_row, position, step, incident) in &updates {
         tx.map_hit(alert_row, *position, step, incident).await?;
     }

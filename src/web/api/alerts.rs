@@ -73,7 +73,9 @@ pub async fn ingest_handler(
         default_source,
         received_by: actor.name,
     };
-    let report = ingest::ingest(&state.store, &state.atlas.get(), items, &options)
+    let report = state
+        .ingest
+        .ingest(state.atlas.get(), items, &options)
         .await
         .map_err(|e| match AppError::from(e) {
             AppError::Invalid { message, field } if field == "body" => {

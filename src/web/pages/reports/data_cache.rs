@@ -16,11 +16,13 @@ use crate::store::{DataStamp, IncidentQuery, ReportData, Store};
 use crate::web::AppError;
 use crate::web::lru::Lru;
 
-/// Most entries kept, and their weight in all (a 90-day period at 15,000
-/// incidents is ~0.4 MB, at 100,000 incidents with 1,000,000 steps ~6 MB:
-/// the bound holds a briefing's three reads at that size).
+/// Most entries kept, and their weight in all. A 90-day period at 15,000
+/// incidents is ~0.4 MB; at 100,000 incidents with 1,000,000 steps it is
+/// ~14 MB, and a briefing reads three entries (period, the one before, the
+/// trend) of ~38 MB together: with less room they evict each other in turn
+/// and every view after a write reads all three again (5 s, bench/server.sh).
 pub const MAX_REPORT_DATA: usize = 24;
-pub const MAX_REPORT_DATA_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_REPORT_DATA_BYTES: usize = 64 * 1024 * 1024;
 
 /// By database, query and whether steps are read.
 type Key = (Option<Arc<Path>>, String, bool);

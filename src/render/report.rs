@@ -227,18 +227,20 @@ impl Facts {
             ));
         }
 
-        // Techniques: incidents (distinct) and steps; the tactic seen most under it.
-        struct Tally {
+        // Techniques: incidents (distinct) and steps; the tactic seen most
+        // under it. Keyed by the data's own strings (owned copies only for
+        // the results): a period at 100,000 incidents has 120,000 steps.
+        struct Tally<'a> {
             incidents: usize,
             steps: usize,
             last: Option<usize>,
-            tactics: HashMap<String, usize>,
+            tactics: HashMap<&'a str, usize>,
         }
-        let mut techniques: HashMap<String, Tally> = HashMap::new();
-        let mut tactics: HashMap<String, (usize, usize, Option<usize>)> = HashMap::new();
+        let mut techniques: HashMap<&str, Tally> = HashMap::new();
+        let mut tactics: HashMap<&str, (usize, usize, Option<usize>)> = HashMap::new();
         for s in &data.steps {
             let t = techniques
-                .entry(top_level(&s.technique_id).to_string())
+                .entry(top_level(&s.technique_id))
                 .or_insert(Tally {
                     incidents: 0,
                     steps: 0,
@@ -250,8 +252,8 @@ impl Facts {
                 t.incidents += 1;
                 t.last = Some(s.incident);
             }
-            *t.tactics.entry(s.tactic_id.clone()).or_default() += 1;
-            let x = tactics.entry(s.tactic_id.clone()).or_default();
+            *t.tactics.entry(s.tactic_id.as_str()).or_default() += 1;
+            let x = tactics.entry(s.tactic_id.as_str()).or_default();
             x.1 += 1;
             if x.2 != Some(s.incident) {
                 x.0 += 1;
@@ -261,11 +263,15 @@ impl Facts {
         let mut technique_counts: Vec<TechniqueCount> = techniques
             .into_iter()
             .map(|(id, t)| {
-                let mut tactics: Vec<(String, usize)> = t.tactics.into_iter().collect();
-                tactics.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let mut tactics: Vec<(&str, usize)> = t.tactics.into_iter().collect();
+                tactics.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
                 TechniqueCount {
-                    technique_id: id,
-                    tactic_id: tactics.into_iter().next().map(|t| t.0).unwrap_or_default(),
+                    technique_id: id.to_string(),
+                    tactic_id: tactics
+                        .into_iter()
+                        .next()
+                        .map(|t| t.0.to_string())
+                        .unwrap_or_default(),
                     incidents: t.incidents,
                     steps: t.steps,
                 }
@@ -280,7 +286,7 @@ impl Facts {
         let mut tactic_counts: Vec<TacticCount> = tactics
             .into_iter()
             .map(|(id, (incidents, steps, _))| TacticCount {
-                tactic_id: id,
+                tactic_id: id.to_string(),
                 incidents,
                 steps,
             })

@@ -276,7 +276,7 @@ async fn patched_report_data_equals_a_fresh_read_after_random_writes() {
                 .unwrap()
                 .expect("a few changes are patched, not read again");
             let patched = store
-                .patch_report_data(q, base, &changed, steps)
+                .patch_report_data(q, base.clone(), &changed, steps)
                 .await
                 .unwrap();
             let full = fresh(q.clone(), steps).await;

@@ -56,12 +56,16 @@ pub async fn report_data(store: &Store, q: &IncidentQuery, steps: bool) -> Store
 pub async fn report_data_since(
     store: &Store,
     q: &IncidentQuery,
-    base: &ReportData,
+    base: std::sync::Arc<ReportData>,
     since: i64,
     steps: bool,
 ) -> StoreResult<ReportData> {
     match store.changed_incidents_since(since).await? {
-        Some(changed) => store.patch_report_data(q, base, &changed, steps).await,
+        // Moved out when no one else holds it, else copied.
+        Some(changed) => {
+            let base = std::sync::Arc::unwrap_or_clone(base);
+            store.patch_report_data(q, base, &changed, steps).await
+        }
         None => report_data(store, q, steps).await,
     }
 }

@@ -83,27 +83,21 @@ fn newest_first(a: &ReportIncident, b: &ReportIncident) -> std::cmp::Ordering {
 
 /// `base` less the incidents `changed`, plus `fresh` (their current rows,
 /// those the filter still chooses), in report order with steps renumbered.
-fn merge(base: &ReportData, changed: &[String], fresh: ReportData) -> ReportData {
+fn merge(base: ReportData, changed: &[String], fresh: ReportData) -> ReportData {
     let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
     // (incident, its steps), the kept ones from base and then the fresh ones.
     let mut groups: Vec<(ReportIncident, Vec<ReportStep>)> = Vec::new();
-    let mut base_steps = base.steps.iter().peekable();
-    for (n, incident) in base.incidents.iter().enumerate() {
-        let mut steps = Vec::new();
-        while let Some(s) = base_steps.next_if(|s| s.incident == n) {
-            steps.push(s.clone());
+    for (data, skip_changed) in [(base, true), (fresh, false)] {
+        let mut steps = data.steps.into_iter().peekable();
+        for (n, incident) in data.incidents.into_iter().enumerate() {
+            let mut own = Vec::new();
+            while let Some(s) = steps.next_if(|s| s.incident == n) {
+                own.push(s);
+            }
+            if !(skip_changed && changed.contains(incident.id.as_str())) {
+                groups.push((incident, own));
+            }
         }
-        if !changed.contains(incident.id.as_str()) {
-            groups.push((incident.clone(), steps));
-        }
-    }
-    let mut fresh_steps = fresh.steps.into_iter().peekable();
-    for (n, incident) in fresh.incidents.into_iter().enumerate() {
-        let mut steps = Vec::new();
-        while let Some(s) = fresh_steps.next_if(|s| s.incident == n) {
-            steps.push(s);
-        }
-        groups.push((incident, steps));
     }
     groups.sort_by(|a, b| newest_first(&a.0, &b.0));
     let mut out = ReportData {
@@ -155,7 +149,8 @@ impl Store {
     }
 
     /// `base` (the report data of `q` at an earlier data version, with steps
-    /// when `steps`) with the incidents `changed` replaced by their current
+    /// when `steps`; taken, so that its rows move rather than being copied:
+    /// 120,000 steps a period at 100,000 incidents) with the incidents `changed` replaced by their current
     /// rows: equal to a fresh [`Store::report_data`] (or
     /// [`Store::report_incidents`]) when `changed` holds every incident
     /// changed since `base` was read. A few indexed reads, however many
@@ -163,12 +158,12 @@ impl Store {
     pub async fn patch_report_data(
         &self,
         q: &IncidentQuery,
-        base: &ReportData,
+        base: ReportData,
         changed: &[String],
         steps: bool,
     ) -> StoreResult<ReportData> {
         if changed.is_empty() {
-            return Ok(base.clone());
+            return Ok(base);
         }
         let incidents = self.report_incident_rows(q, Some(changed)).await?;
         let fresh = if steps {

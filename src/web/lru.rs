@@ -5,6 +5,25 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+
+/// An [`Lru`] shared by requests (the caches' statics). A panic while it
+/// was held leaves nothing but a cache behind, so a poisoned lock is used
+/// as it is rather than failing every later request.
+pub struct SharedLru<K, V>(Mutex<Lru<K, V>>);
+
+impl<K: Eq + Hash + Clone, V> SharedLru<K, V> {
+    pub fn new(max_entries: usize, max_bytes: usize, weigh: fn(&V) -> usize) -> Self {
+        SharedLru(Mutex::new(Lru::new(max_entries, max_bytes, weigh)))
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Lru<K, V>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
 
 pub struct Lru<K, V> {
     map: HashMap<K, Entry<V>>,

@@ -18,7 +18,7 @@ use crate::atlas::ActiveAtlas;
 use crate::store::DataStamp;
 use crate::web::AppError;
 use crate::web::compress::{self, Forms};
-use crate::web::lru::Lru;
+use crate::web::lru::{Lru, SharedLru};
 
 /// Most responses kept (each up to ~150 KB, with its compressed forms), and
 /// their weight in all.
@@ -116,14 +116,11 @@ impl Cached {
     }
 }
 
-static RESPONSES: LazyLock<Mutex<Lru<ResponseKey, Cached>>> =
-    LazyLock::new(|| Mutex::new(Lru::new(MAX_RESPONSES, MAX_RESPONSE_BYTES, Cached::weight)));
+static RESPONSES: LazyLock<SharedLru<ResponseKey, Cached>> =
+    LazyLock::new(|| SharedLru::new(MAX_RESPONSES, MAX_RESPONSE_BYTES, Cached::weight));
 
 fn responses() -> std::sync::MutexGuard<'static, Lru<ResponseKey, Cached>> {
-    match RESPONSES.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+    RESPONSES.lock()
 }
 
 /// How many responses are cached, and their weight in bytes.

@@ -5,11 +5,11 @@
 //! (least recently used first), so distinct filter URLs cannot grow memory.
 
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use crate::service::matrix;
 use crate::store::{DataStamp, IncidentQuery, MatrixAggregate, Store};
-use crate::web::lru::Lru;
+use crate::web::lru::{Lru, SharedLru};
 use crate::web::{AppError, response_cache};
 
 /// Most aggregates kept, and their weight in all (one is ~3 MB at 30,000
@@ -22,17 +22,11 @@ type AggregateKey = (Option<Arc<Path>>, String);
 
 type Aggregates = Lru<AggregateKey, (i64, Arc<MatrixAggregate>)>;
 
-static AGGREGATES: LazyLock<Mutex<Aggregates>> = LazyLock::new(|| {
-    Mutex::new(Lru::new(MAX_AGGREGATES, MAX_AGGREGATE_BYTES, |(_, a)| {
-        weight(a)
-    }))
-});
+static AGGREGATES: LazyLock<SharedLru<AggregateKey, (i64, Arc<MatrixAggregate>)>> =
+    LazyLock::new(|| SharedLru::new(MAX_AGGREGATES, MAX_AGGREGATE_BYTES, |(_, a)| weight(a)));
 
 fn aggregates() -> std::sync::MutexGuard<'static, Aggregates> {
-    match AGGREGATES.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+    AGGREGATES.lock()
 }
 
 /// How many aggregates and responses are cached, and their weight in bytes.

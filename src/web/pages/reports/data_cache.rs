@@ -9,12 +9,12 @@
 //! memory.
 
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use crate::service::reports;
 use crate::store::{DataStamp, IncidentQuery, ReportData, Store};
 use crate::web::AppError;
-use crate::web::lru::Lru;
+use crate::web::lru::{Lru, SharedLru};
 
 /// Most entries kept, and their weight in all. A 90-day period at 15,000
 /// incidents is ~0.4 MB; at 100,000 incidents with 1,000,000 steps it is
@@ -28,19 +28,11 @@ pub const MAX_REPORT_DATA_BYTES: usize = 64 * 1024 * 1024;
 type Key = (Option<Arc<Path>>, String, bool);
 type Entries = Lru<Key, (i64, Arc<ReportData>)>;
 
-static ENTRIES: LazyLock<Mutex<Entries>> = LazyLock::new(|| {
-    Mutex::new(Lru::new(
-        MAX_REPORT_DATA,
-        MAX_REPORT_DATA_BYTES,
-        |(_, d)| weight(d),
-    ))
-});
+static ENTRIES: LazyLock<SharedLru<Key, (i64, Arc<ReportData>)>> =
+    LazyLock::new(|| SharedLru::new(MAX_REPORT_DATA, MAX_REPORT_DATA_BYTES, |(_, d)| weight(d)));
 
 fn entries() -> std::sync::MutexGuard<'static, Entries> {
-    match ENTRIES.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+    ENTRIES.lock()
 }
 
 /// How many entries are kept and their weight in bytes.

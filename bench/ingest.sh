@@ -31,15 +31,8 @@ done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-if [ -n "${ATLASVIEW_BIN:-}" ]; then
-  # A binary given by the caller (e.g. `cargo build --profile quick`): used as it is.
-  BIN=$ATLASVIEW_BIN
-  echo "== using $BIN"
-else
-  echo "== building the release binary"
-  cargo build --release --quiet
-  BIN="$ROOT/target/release/atlasview"
-fi
+source "$ROOT/bench/binary.sh"
+build_release
 
 WORK=$(mktemp -d)
 DB="$WORK/bench.db"

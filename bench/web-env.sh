@@ -26,20 +26,8 @@ cleanup_web_env() {
 }
 trap cleanup_web_env EXIT INT TERM
 
-build_release() {
-  if [ -n "${ATLASVIEW_BIN:-}" ]; then
-    # A binary given by the caller (e.g. to compare builds): used as it is.
-    BIN=$ATLASVIEW_BIN
-    echo "== using $BIN" >&2
-    return
-  fi
-  echo "== building the release binary" >&2
-  (cd "$ROOT" && cargo build --release --quiet)
-  local target
-  target=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
-    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-  BIN="${target:-$ROOT/target}/release/atlasview"
-}
+# build_release: see bench/binary.sh.
+source "$ROOT/bench/binary.sh"
 
 # seed_corpus: sets DB to a database with the ATLAS 5.6.0 release and the corpus.
 seed_corpus() {

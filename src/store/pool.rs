@@ -83,7 +83,7 @@ impl Store {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        super::MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
@@ -110,6 +110,12 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Connections of the pool in use and idle now (for `/metrics`).
+    pub fn pool_use(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size().saturating_sub(idle), idle)
     }
 
     /// Cheap liveness probe for `/healthz`.

@@ -353,3 +353,51 @@ async fn batches_hold_every_incident_once_in_order() {
         assert_eq!(batched, whole, "{sort:?}");
     }
 }
+
+/// More incidents than one batch: the streamed CSV holds each once, by
+/// keyset (`-occurred`) and by offset (`-severity`), and the steps CSV all
+/// their steps.
+#[tokio::test]
+async fn a_csv_of_more_incidents_than_a_batch_holds_them_all() {
+    let app = TestApp::spawn().await;
+    let n = 2 * atlasview::web::csv_download::BATCH as usize + 3;
+    let body: String = (0..n)
+        .map(|i| {
+            let severity = ["low", "medium", "high"][i % 3];
+            format!(
+                "{}\n",
+                json!({"external_id": format!("big-{i}"), "title": format!("Bulk {i}"),
+                       "severity": severity, "occurred_at": format!("2024-{:02}-01", 1 + i % 12),
+                       "techniques": ["AML.T0051"]})
+            )
+        })
+        .collect();
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents/import?source=bulk"))
+        .header(CONTENT_TYPE, "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    for sort in ["-occurred", "-severity"] {
+        let (status, body) = app
+            .get(&format!("/api/v1/incidents?format=csv&sort={sort}"))
+            .await;
+        assert_eq!(status, 200);
+        let rows = records(&body);
+        let mut ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
+        assert_eq!(ids.len(), n, "{sort}");
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "{sort}: an incident repeated");
+    }
+    let (_, body) = app.get("/api/v1/incidents?format=csv&rows=steps").await;
+    assert_eq!(records(&body).len(), n);
+}

@@ -96,6 +96,14 @@ async fn formula_like_cells_are_neutralised_and_the_filters_apply() {
             && disposition.ends_with(".csv\""),
         "{disposition}"
     );
+    assert!(
+        res.headers().get_all("vary").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept")),
+        "the body depends on Accept"
+    );
     let body = res.text().await.unwrap();
     assert!(body.contains("\r\n"), "RFC 4180 line ends");
     let rows = records(&body);

@@ -48,8 +48,8 @@ pub use matrix::{
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
-pub use pool::{BUSY_TIMEOUT, Store, StoreError, StoreResult, now_rfc3339};
-pub use readiness::{AppliedMigration, MIGRATOR};
+pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
+pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
 pub use tags::{TAG_PREFIX_MAX, TagCount};

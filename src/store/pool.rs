@@ -43,6 +43,10 @@ impl StoreError {
     }
 }
 
+/// The migrations compiled into this build (`migrations/`): what
+/// [`Store::connect`] runs and `/readyz` compares with the database.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,7 +87,7 @@ impl Store {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        super::MIGRATOR.run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),

@@ -1,13 +1,8 @@
 //! What `/readyz` asks the database: which migrations it has applied and
 //! whether a release is active. The migrations this build knows are
-//! [`MIGRATOR`]'s, the same list [`Store::connect`] runs.
-
-use sqlx::migrate::Migrator;
+//! [`super::MIGRATOR`]'s, the same list [`Store::connect`] runs.
 
 use crate::store::{Store, StoreResult};
-
-/// The migrations compiled into this build (`migrations/`).
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// One migration as the database recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]

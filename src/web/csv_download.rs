@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use crate::atlas::ActiveAtlas;
 use crate::export::csv::{self, CsvRows};
 use crate::service::incidents;
-use crate::store::{BatchStart, IncidentQuery, Store};
+use crate::store::{BatchStart, IncidentQuery};
 use crate::web::AppState;
 
 /// Incidents read per batch (one query for their IDs, a few for their rows).
 pub const BATCH: u32 = 500;
 
 struct Export {
-    store: Store,
+    state: AppState,
     atlas: Arc<ActiveAtlas>,
     query: IncidentQuery,
     rows: CsvRows,
@@ -34,7 +34,7 @@ enum Stage {
 /// The streamed download, with a file name of today's date.
 pub fn response(state: &AppState, query: IncidentQuery, rows: CsvRows) -> Response {
     let export = Arc::new(Export {
-        store: state.store.clone(),
+        state: state.clone(),
         atlas: state.atlas.get(),
         query,
         rows,
@@ -55,6 +55,7 @@ pub fn response(state: &AppState, query: IncidentQuery, rows: CsvRows) -> Respon
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
+            (header::VARY, "accept".to_string()),
         ],
         Body::from_stream(chunks),
     )
@@ -90,12 +91,13 @@ async fn batch(
     export: &Export,
     from: &BatchStart,
 ) -> Result<(Bytes, Option<BatchStart>), Box<dyn std::error::Error + Send + Sync>> {
-    let (items, next) = incidents::export_batch(&export.store, &export.query, from, BATCH).await?;
+    let (items, next) =
+        incidents::export_batch(&export.state.store, &export.query, from, BATCH).await?;
     let bytes = match export.rows {
         CsvRows::Incidents => csv::incident_rows(&items)?,
         CsvRows::Steps => {
             let ids: Vec<String> = items.iter().map(|s| s.incident.id.clone()).collect();
-            let steps = incidents::steps_of(&export.store, &ids).await?;
+            let steps = incidents::steps_of(&export.state.store, &ids).await?;
             csv::step_rows(&items, &steps, &export.atlas)?
         }
     };

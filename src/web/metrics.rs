@@ -3,11 +3,9 @@
 //! set stays bounded) and status, latency per route, alert ingestion
 //! outcomes, the caches' lookups, the database pool, and build and ATLAS
 //! release info. Counters live here for the life of the process; the
-//! caches, pool and release are read at each scrape.
+//! caches, pool and release are read at each scrape (`pages::metrics`).
 
-use axum::extract::State;
-use axum::http::{Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::metrics::counter::Counter;
@@ -18,7 +16,9 @@ use prometheus_client::registry::{Registry, Unit};
 
 use crate::service::ingest::IngestReport;
 use crate::web::lru::CacheStats;
-use crate::web::{AppError, AppState};
+
+/// The media type of [`Metrics::render`]'s text (format 0.0.4).
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
 /// The label of requests no route matched (404s of unknown paths).
 pub const UNMATCHED: &str = "unmatched";
@@ -235,39 +235,4 @@ impl Metrics {
         prometheus_text::encode(&mut out, &registry)?;
         Ok(out)
     }
-}
-
-/// Reads the caches, the pool and the active release of `state` now.
-pub fn snapshot(state: &AppState) -> Snapshot {
-    let (in_use, idle) = state.store.pool_use();
-    let atlas = state.atlas.get();
-    Snapshot {
-        caches: vec![
-            ("responses", crate::web::response_cache::stats()),
-            (
-                "matrix_aggregates",
-                crate::web::pages::matrix::aggregate_cache_stats(),
-            ),
-            (
-                "report_data",
-                crate::web::pages::reports::data_cache::stats(),
-            ),
-        ],
-        pool_in_use: i64::from(in_use),
-        pool_idle: i64::from(idle),
-        release: Some((atlas.info.version.clone(), atlas.info.name.clone())),
-    }
-}
-
-/// `GET /metrics` (the admin's, or the private listener's).
-pub async fn metrics_handler(State(state): State<AppState>) -> Result<Response, AppError> {
-    let body = state
-        .metrics
-        .render(&snapshot(&state))
-        .map_err(|e| AppError::Internal(format!("cannot write the metrics: {e}")))?;
-    Ok((
-        [(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)],
-        body,
-    )
-        .into_response())
 }

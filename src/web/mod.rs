@@ -87,7 +87,7 @@ pub fn router(state: AppState) -> Router {
 /// an address only the scraper reaches (a private interface).
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(metrics::metrics_handler))
+        .route("/metrics", get(pages::metrics::metrics_handler))
         .with_state(state)
 }
 
@@ -100,7 +100,7 @@ pub fn all_routes() -> Routes {
         .require(
             crate::domain::auth::Capability::ReadMetrics,
             "/metrics",
-            get(metrics::metrics_handler),
+            get(pages::metrics::metrics_handler),
         )
         .public("/favicon.ico", get(pages::favicon::favicon))
         .merge(pages::atlas::routes())

@@ -55,7 +55,8 @@ pub async fn list_handler(
         return Ok(csv_download::response(&state, query, rows));
     }
     let page = uc::list(&state.store, &query).await?;
-    Ok(Json(page_json(page)).into_response())
+    // The body depends on `Accept` (CSV or JSON).
+    Ok(([(header::VARY, "accept")], Json(page_json(page))).into_response())
 }
 
 /// Body: the incident's fields plus an optional `steps` list.

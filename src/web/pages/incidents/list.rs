@@ -4,7 +4,7 @@
 //! the same filters download every matching incident as CSV.
 
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::render::incident::list::ListView;
@@ -26,7 +26,9 @@ pub async fn page(
     let params = FilterParams::from_query(raw.as_deref())?;
     let page = incidents::list(&state.store, &query).await?;
     let tags = incidents::top_tags(&state.store).await?;
-    Ok(ListPage::from(ListView::build(&state.atlas.get(), &params, page, tags)).into_response())
+    let view = ListView::build(&state.atlas.get(), &params, page, tags);
+    // The body depends on `Accept` (CSV or HTML).
+    Ok(([(header::VARY, "accept")], ListPage::from(view)).into_response())
 }
 
 page!(ListPage, ListView, "incidents/list.html");

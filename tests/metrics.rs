@@ -229,3 +229,57 @@ async fn the_metrics_listener_serves_only_metrics_without_sign_in() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// A free loopback port (bound, then let go for the server to take).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The real binary: `serve --metrics-addr` opens the second listener.
+#[tokio::test]
+async fn serve_with_metrics_addr_answers_a_scraper_without_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("metrics.db");
+    let (addr, metrics_addr) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_atlasview"))
+        .arg("--database-url")
+        .arg(&db)
+        .args(["serve", "--addr", &addr, "--metrics-addr", &metrics_addr])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start server");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut scraped = None;
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .get(format!("http://{metrics_addr}/metrics"))
+            .send()
+            .await
+        {
+            scraped = Some((res.status(), res.text().await.unwrap()));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let main = client.get(format!("http://{addr}/metrics")).send().await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let (status, text) = scraped.expect("the metrics listener answered");
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("atlasview_build_info{"), "{text}");
+    let main = main.expect("the main listener answered");
+    assert_ne!(
+        main.status(),
+        StatusCode::OK,
+        "the main address still wants an admin"
+    );
+}

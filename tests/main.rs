@@ -32,6 +32,7 @@ mod retro_states;
 mod search;
 mod security;
 mod service_layer;
+mod stix;
 mod story;
 mod tags;
 mod teamwork;

@@ -639,9 +639,22 @@ pub async fn import_text(
     text: &str,
     format: Format,
     options: &BulkOptions,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<BulkReport, ServiceError> {
     let records = read_records(text, format).map_err(|m| ValidationError::new("file", m))?;
+    import_records(store, atlas, records, options, progress).await
+}
+
+/// Imports records already read (from a file's lines, or made from another
+/// format such as a STIX bundle): each checked, upserted by (source,
+/// external ID); a record's "line" is how the report names it.
+pub async fn import_records(
+    store: &Store,
+    atlas: &ActiveAtlas,
+    records: Vec<RawRecord>,
+    options: &BulkOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<BulkReport, ServiceError> {
     if records.len() > MAX_RECORDS {
         return Err(ValidationError::new(
             "file",

@@ -1,0 +1,105 @@
+//! STIX 2.1 in and out: `GET /api/v1/stix?<the incident list's filters>`
+//! (one page of the list, bounded as the list is) and
+//! `POST /api/v1/incidents/import/stix` (a bundle's Attack Flows and reports
+//! upserted as incidents).
+
+use axum::Json;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::domain::alert::tidy;
+use crate::export::stix;
+use crate::service::bulk_import::BulkOptions;
+use crate::service::stix as uc;
+use crate::web::extract::incident_filters::FilterParams;
+use crate::web::extract::json_body::{read_body, require_content_type};
+use crate::web::{ApiError, AppError, AppState};
+
+/// Largest bundle accepted (the reader's own limit).
+pub const STIX_BODY_LIMIT: usize = uc::MAX_BUNDLE_BYTES;
+
+pub async fn export_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
+    let details = uc::incidents_for_export(&state.store, &query).await?;
+    let bundle = stix::bundle(&state.atlas.get(), &details);
+    Ok((
+        [(header::CONTENT_TYPE, stix::MEDIA_TYPE)],
+        stix::to_json(&bundle),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportParams {
+    source: Option<String>,
+    dry_run: Option<String>,
+}
+
+impl ImportParams {
+    fn parse(raw: Option<&str>) -> Result<BulkOptions, AppError> {
+        let p: ImportParams =
+            serde_html_form::from_str(raw.unwrap_or("")).map_err(|e| AppError::BadRequest {
+                message: format!("invalid query string: {e}"),
+                field: None,
+            })?;
+        let mut bad = Vec::new();
+        let dry_run = match p.dry_run.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+            None => false,
+            Some(v) if matches!(v.as_str(), "" | "0" | "false" | "no") => false,
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes") => true,
+            Some(v) => {
+                bad.push(AppError::bad_request(
+                    "dry_run",
+                    format!("dry_run: `{}` is not true or false", tidy(&v, 20)),
+                ));
+                false
+            }
+        };
+        let source = match p.source.as_deref().map(|s| tidy(s, 200)) {
+            None => uc::DEFAULT_SOURCE.to_string(),
+            Some(s) if s.is_empty() => {
+                bad.push(AppError::bad_request("source", "source: must not be blank"));
+                String::new()
+            }
+            Some(s) => s,
+        };
+        if !bad.is_empty() {
+            return Err(AppError::all(bad));
+        }
+        Ok(BulkOptions { source, dry_run })
+    }
+}
+
+/// 200 with the report (every object left out or refused, by its STIX ID);
+/// 422 with the same report when no incident could be imported; 400 naming
+/// the part of a bundle that cannot be read.
+pub async fn import_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    req: Request,
+) -> Result<Response, ApiError> {
+    require_content_type(&req, &["application/json", "application/stix+json"])?;
+    let options = ImportParams::parse(raw.as_deref())?;
+    let bytes = read_body(req).await?;
+    let report = uc::import_bundle(&state.store, &state.atlas.get(), &bytes, &options)
+        .await
+        .map_err(|e| match AppError::from(e) {
+            AppError::Invalid { message, field } => AppError::BadRequest {
+                message: format!("{field}: {message}"),
+                field: Some(field),
+            },
+            other => other,
+        })?;
+    let status = if report.records > 0 && report.failed.len() == report.records {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)).into_response())
+}

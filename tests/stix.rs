@@ -470,6 +470,52 @@ async fn the_stix_list_takes_the_list_filters_and_refuses_bad_ones() {
         1
     );
 
+    // One page at a time; the Link header leads on with the same filters.
+    let mut seen = Vec::new();
+    let mut next = Some("/api/v1/stix?per_page=1&sort=title".to_string());
+    while let Some(path) = next.take() {
+        let res = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["x-total-count"], "2");
+        next = res.headers().get("link").map(|l| {
+            let l = l.to_str().unwrap();
+            assert!(
+                l.ends_with(">; rel=\"next\"") && l.contains("sort=title"),
+                "{l}"
+            );
+            l[1..l.find('>').unwrap()].to_string()
+        });
+        let bundle: Value = res.json().await.unwrap();
+        let reports = of_type(&bundle, "report");
+        assert_eq!(reports.len(), 1, "{path}");
+        seen.push(reports[0]["name"].as_str().unwrap().to_string());
+        assert!(seen.len() <= 2, "the pages end");
+    }
+    assert_eq!(seen, ["Kept by the filter", "Left out"]);
+    // An order without a keyset goes on by page number.
+    let res = app
+        .client
+        .get(app.url("/api/v1/stix?per_page=1&sort=-severity"))
+        .send()
+        .await
+        .unwrap();
+    let link = res.headers()["link"].to_str().unwrap().to_string();
+    assert!(
+        link.contains("sort=-severity") && link.contains("page=2"),
+        "{link}"
+    );
+    let res = app
+        .client
+        .get(app.url(&link[1..link.find('>').unwrap()]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers().get("link").is_none(),
+        "page 2 of 2 is the last"
+    );
+
     let (s, err) = app
         .get_json("/api/v1/stix?severity=severe&per_page=100000")
         .await;

@@ -36,18 +36,52 @@ pub const MAX_OBJECTS: usize = 50_000;
 /// The source of imported incidents when the caller names none.
 pub const DEFAULT_SOURCE: &str = "stix";
 
-/// The incidents of a list query (one page of it: the query's bound) with
-/// their steps, in the list's order.
+/// One page of a list query's incidents with their steps (the query's
+/// bound), and where the list goes on.
+#[derive(Debug, Clone)]
+pub struct ExportPage {
+    pub incidents: Vec<IncidentDetail>,
+    pub total: i64,
+    /// The query parameter of the next page (`after=…` in keyset orders,
+    /// else `page=…`), if there is one.
+    pub next: Option<(&'static str, String)>,
+}
+
+/// The incidents of a list query (one page of it) with their steps, in the
+/// list's order.
 pub async fn incidents_for_export(
     store: &Store,
     query: &IncidentQuery,
-) -> Result<Vec<IncidentDetail>, ServiceError> {
+) -> Result<ExportPage, ServiceError> {
     let page = super::incidents::list(store, query).await?;
-    let mut out = Vec::with_capacity(page.items.len());
+    let mut incidents = Vec::with_capacity(page.items.len());
     for s in &page.items {
-        out.push(super::incidents::get(store, &s.incident.id).await?);
+        incidents.push(super::incidents::get(store, &s.incident.id).await?);
     }
-    Ok(out)
+    // A full page has a cursor whether or not rows follow: look for one, so
+    // the last page says it is the last.
+    let next = match page.next {
+        Some(cursor) => {
+            let probe = IncidentQuery {
+                after: Some(cursor.clone()),
+                page: 1,
+                per_page: 1,
+                ..query.clone()
+            };
+            let more = !super::incidents::list(store, &probe)
+                .await?
+                .items
+                .is_empty();
+            more.then(|| ("after", cursor.encode()))
+        }
+        // Orders without a keyset page by number.
+        None => (page.page < page.pages()).then(|| ("page", (page.page + 1).to_string())),
+    };
+    Ok(ExportPage {
+        incidents,
+        total: page.total,
+        next,
+    })
 }
 
 /// A record made from the bundle, with the STIX objects that name its parts.

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -25,13 +25,45 @@ pub async fn export_handler(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
-    let details = uc::incidents_for_export(&state.store, &query).await?;
-    let bundle = stix::bundle(&state.atlas.get(), &details);
-    Ok((
+    let page = uc::incidents_for_export(&state.store, &query).await?;
+    let bundle = stix::bundle(&state.atlas.get(), &page.incidents);
+    let mut res = (
         [(header::CONTENT_TYPE, stix::MEDIA_TYPE)],
         stix::to_json(&bundle),
     )
-        .into_response())
+        .into_response();
+    // A bundle has no room for paging: the headers say where the list goes on.
+    let headers = res.headers_mut();
+    headers.insert("x-total-count", HeaderValue::from(page.total));
+    if let Some((key, value)) = page.next
+        && let Ok(link) = HeaderValue::from_str(&format!(
+            "</api/v1/stix?{}>; rel=\"next\"",
+            next_query(raw.as_deref(), key, &value)
+        ))
+    {
+        headers.insert(header::LINK, link);
+    }
+    Ok(res)
+}
+
+/// The query of the next page: the same filters, and `key=value` (`after`
+/// the last one shown, or the next `page`) instead of the page given.
+fn next_query(raw: Option<&str>, key: &str, value: &str) -> String {
+    let mut pairs: Vec<&str> = raw
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = p.split_once('=').map_or(*p, |(k, _)| k);
+            key != "after" && key != "page"
+        })
+        .collect();
+    let next = format!(
+        "{key}={}",
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+    );
+    pairs.push(&next);
+    pairs.join("&")
 }
 
 #[derive(Deserialize, Default)]

@@ -756,6 +756,9 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
         "{err}"
     );
 
+    let (s, _) = post_bundle(&app, &editor, "", " ".repeat(9 * 1024 * 1024)).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "over 8 MiB");
+
     // A report without a name, and a flow whose action names an ATT&CK
     // technique: refused and left out, each by its object.
     let flow_ext = json!({FLOW_EXTENSION: {"extension_type": "new-sdo"}});

@@ -29,8 +29,11 @@ use crate::export::stix::{ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION}
 use crate::export::tactic_short_name;
 use crate::store::{IncidentQuery, Store};
 
-/// Largest bundle read.
-pub const MAX_BUNDLE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest bundle read. The whole bundle is parsed into memory (the
+/// references go every way), at worst some 16 times its size for a file of
+/// tiny values: 8 MiB keeps that near 128 MiB, and is ten times MITRE's
+/// whole ATLAS bundle.
+pub const MAX_BUNDLE_BYTES: usize = 8 * 1024 * 1024;
 /// Most objects one bundle may hold.
 pub const MAX_OBJECTS: usize = 50_000;
 /// The source of imported incidents when the caller names none.

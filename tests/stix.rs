@@ -329,6 +329,20 @@ async fn every_case_study_exports_as_valid_stix_with_its_attack_flow() {
         let reports = of_type(&bundle, "report");
         assert_eq!(reports.len(), 1, "{id}");
         assert_eq!(reports[0]["name"], incident["title"]);
+        let ids = by_id(&bundle);
+        for (ext, how) in reports[0]["extensions"].as_object().unwrap() {
+            assert_eq!(ids[ext.as_str()]["type"], "extension-definition");
+            assert_eq!(how["extension_type"], "toplevel-property-extension");
+            let declared = ids[ext.as_str()]["extension_properties"]
+                .as_array()
+                .unwrap();
+            for key in reports[0].as_object().unwrap().keys() {
+                if key.starts_with("x_") {
+                    assert!(declared.contains(&json!(key)), "{key} is declared");
+                }
+            }
+        }
+        assert_eq!(reports[0]["x_atlasview_kind"], "case-study");
         let flows = of_type(&bundle, "attack-flow");
         assert_eq!(flows.len(), 1, "{id}");
         assert!(
@@ -562,6 +576,19 @@ async fn our_own_export_imports_as_the_same_incident_and_again_changes_nothing()
         "techniques, tactics, order"
     );
     assert_eq!(copy["tags"], original["tags"]);
+    for field in [
+        "kind",
+        "severity",
+        "status",
+        "occurred_at",
+        "occurred_precision",
+        "target",
+        "actor",
+        "reporter",
+        "references",
+    ] {
+        assert_eq!(copy[field], original[field], "{field}");
+    }
     let origin = app
         .store
         .incident_origin(copy["id"].as_str().unwrap())

@@ -119,6 +119,48 @@ fn extension_author() -> Value {
     })
 }
 
+/// Our own incident fields on a report (kind, severity, status, dates with
+/// their precision, target, actor, reporter), as STIX 2.1 wants custom
+/// properties: top-level, named `x_atlasview_…`, declared by an extension
+/// definition the report names. Attack Flow objects get none (their schema
+/// allows no other properties).
+pub const INCIDENT_PROPERTIES: [&str; 9] = [
+    "x_atlasview_kind",
+    "x_atlasview_severity",
+    "x_atlasview_status",
+    "x_atlasview_occurred",
+    "x_atlasview_detected",
+    "x_atlasview_resolved",
+    "x_atlasview_target",
+    "x_atlasview_actor",
+    "x_atlasview_reporter",
+];
+
+/// The ID of our extension definition for [`INCIDENT_PROPERTIES`].
+pub fn incident_extension_id() -> String {
+    stix_id("extension-definition", "atlasview-incident-fields")
+}
+
+fn incident_extension() -> Value {
+    json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": incident_extension_id(),
+        "created_by_ref": producer_id(),
+        "created": REFERENCE_TIME,
+        "modified": REFERENCE_TIME,
+        "name": "atlasview incident fields",
+        "description": "The fields of an atlasview incident that a report has no property for.",
+        "schema": "Top-level properties of a report, each a string: x_atlasview_kind (incident, exercise, case-study), \
+    x_atlasview_severity (low, medium, high, critical), x_atlasview_status (open, contained, resolved, closed), \
+    x_atlasview_occurred, x_atlasview_detected and x_atlasview_resolved (a date to its precision: 2024, 2024-03, \
+    2024-03-17 or an RFC 3339 time), x_atlasview_target, x_atlasview_actor and x_atlasview_reporter (free text).",
+        "version": "1.0.0",
+        "extension_types": ["toplevel-property-extension"],
+        "extension_properties": INCIDENT_PROPERTIES,
+    })
+}
+
 /// What an Attack Flow object carries to say it is one.
 fn new_sdo() -> Value {
     json!({ ATTACK_FLOW_EXTENSION: { "extension_type": "new-sdo" } })
@@ -338,6 +380,24 @@ fn incident_objects(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Vec<Value> 
     if !i.tags.is_empty() {
         report["labels"] = json!(i.tags);
     }
+    report["extensions"] =
+        json!({ incident_extension_id(): { "extension_type": "toplevel-property-extension" } });
+    let fields = [
+        Some(i.kind.as_str().to_string()),
+        Some(i.severity.as_str().to_string()),
+        Some(i.status.as_str().to_string()),
+        i.occurred.map(|t| t.input_value()),
+        i.detected.map(|t| t.input_value()),
+        i.resolved.map(|t| t.input_value()),
+        Some(i.target.clone()),
+        Some(i.actor.clone()),
+        Some(i.reporter.clone()),
+    ];
+    for (name, value) in INCIDENT_PROPERTIES.iter().zip(fields) {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            report[*name] = json!(v);
+        }
+    }
     out.insert(0, report);
     out
 }
@@ -360,6 +420,9 @@ pub fn bundle(atlas: &ActiveAtlas, incidents: &[IncidentDetail]) -> Value {
     tactic_order.sort_by_key(|t| (atlas.tactic_position(t).unwrap_or(usize::MAX), (*t).clone()));
 
     let mut objects = vec![producer()];
+    if !incidents.is_empty() {
+        objects.push(incident_extension());
+    }
     if incidents.iter().any(|d| !d.steps.is_empty()) {
         objects.push(extension_definition());
         objects.push(extension_author());

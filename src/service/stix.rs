@@ -25,7 +25,9 @@ use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
 use crate::domain::alert::tidy;
 use crate::domain::{IncidentDetail, ValidationError};
-use crate::export::stix::{ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION};
+use crate::export::stix::{
+    ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION, INCIDENT_PROPERTIES,
+};
 use crate::export::tactic_short_name;
 use crate::store::{IncidentQuery, Store};
 
@@ -329,6 +331,23 @@ fn base_record(id: &str, o: &Map<String, Value>) -> Map<String, Value> {
         .unwrap_or_default();
     if !labels.is_empty() {
         r.insert("tags".into(), Value::Array(labels));
+    }
+    // Our own fields, where an atlasview export gave them (checked as any
+    // bulk record's).
+    for (property, field) in INCIDENT_PROPERTIES.iter().zip([
+        "kind",
+        "severity",
+        "status",
+        "occurred_at",
+        "detected_at",
+        "resolved_at",
+        "target",
+        "actor",
+        "reporter",
+    ]) {
+        if let Some(v) = o.get(*property).filter(|v| !v.is_null()) {
+            r.insert(field.into(), v.clone());
+        }
     }
     // Links to read; our own and ATLAS's identifiers are not references.
     let references: Vec<Value> = o

@@ -723,6 +723,21 @@ async fn an_opencti_report_becomes_an_incident_with_its_atlas_techniques_order_u
     let (_, page) = app.get(&format!("/incidents/{}", ids[0])).await;
     assert!(page.contains("Order unknown"));
 
+    // Sent where ATLAS releases go, it is refused with where it belongs.
+    let res = app
+        .client
+        .post(app.url("/api/v1/atlas/releases?release=9.9"))
+        .body(std::fs::read(fixture("stix-opencti-report.json")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err = res.text().await.unwrap();
+    assert!(
+        err.contains("holds incidents") && err.contains("/api/v1/incidents/import/stix"),
+        "{err}"
+    );
+
     // The CLI: the same file, nothing to change; what was left out is listed.
     let out = cli(
         app.db_file(),

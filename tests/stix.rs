@@ -808,7 +808,8 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
         {"type": "report", "id": "report--a", "object_refs": ["attack-pattern--x"]},
         {"type": "attack-flow", "id": "attack-flow--b", "name": "Loop", "extensions": flow_ext, "start_refs": ["attack-action--1"]},
         {"type": "attack-action", "id": "attack-action--1", "name": "Phish", "technique_id": "T1566", "effect_refs": ["attack-action--2"]},
-        {"type": "attack-action", "id": "attack-action--2", "name": "Inject", "technique_id": "AML.T0051", "tactic_id": "execution", "effect_refs": ["attack-action--1"]},
+        {"type": "attack-action", "id": "attack-action--2", "name": "Inject", "technique_id": "AML.T0051", "tactic_id": "execution", "effect_refs": ["attack-action--1", "attack-action--3"]},
+        {"type": "attack-action", "id": "attack-action--3", "name": "Evade", "technique_id": "AML.T0015"},
     ]});
     let (s, report) = post_bundle(&app, &editor, "?source=x", bundle.to_string()).await;
     assert_eq!(s, StatusCode::OK, "{report}");
@@ -826,9 +827,15 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
     let looped = app.incident(&ids[0]).await;
     assert_eq!(
         steps_of(&looped).len(),
-        1,
+        2,
         "a cycle is walked once; the ATT&CK step left out"
     );
+    assert_eq!(
+        steps_of(&looped)[1],
+        ("".to_string(), "AML.T0015".to_string(), String::new()),
+        "no tactic named, three to choose from: to be confirmed"
+    );
+    assert_eq!(report["tactics_to_confirm"], 1);
     assert_eq!(
         steps_of(&looped)[0].0,
         "AML.TA0005",
@@ -853,4 +860,65 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
         err.to_string().contains("dry_run") && err.to_string().contains("source"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn an_unordered_incident_with_a_tactic_to_confirm_comes_back_as_it_was() {
+    let app = TestApp::spawn().await;
+    let record = json!([{"external_id": "u-1", "title": "Unordered", "severity": "high",
+        "techniques": ["AML.T0051", "AML.T0015", "AML.T0000"]}]);
+    let (s, report) = app
+        .post_json("/api/v1/incidents/import?source=corpus", &record)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let id = id_by_title(&app, "Unordered").await.remove(0);
+    let original = app.incident(&id).await;
+    let (body, bundle) = get_bundle(&app, &format!("/incidents/{id}/stix.json")).await;
+    check_attack_flow_schema(&bundle);
+    let r = of_type(&bundle, "report")[0];
+    assert_eq!(r["x_atlasview_order_unknown"], true);
+    let ext = by_id(&bundle)[r["extensions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .as_str()];
+    assert!(
+        ext["extension_properties"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("x_atlasview_order_unknown"))
+    );
+    let to_confirm = of_type(&bundle, "attack-action")
+        .into_iter()
+        .find(|a| a["technique_id"] == "AML.T0015")
+        .unwrap();
+    assert!(to_confirm.get("tactic_id").is_none(), "no tactic to give");
+
+    let (s, imported) = post_bundle(&app, &app.client, "", body).await;
+    assert_eq!(s, StatusCode::OK, "{imported}");
+    assert_eq!(
+        (
+            imported["created"].as_u64(),
+            imported["tactics_to_confirm"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{imported}"
+    );
+    let copy = id_by_title(&app, "Unordered")
+        .await
+        .into_iter()
+        .find(|c| *c != id)
+        .unwrap();
+    let origin = app.store.incident_origin(&copy).await.unwrap().unwrap();
+    assert!(origin.2, "still of unknown order");
+    let copy = app.incident(&copy).await;
+    assert_eq!(steps_of(&copy), steps_of(&original));
+    assert_eq!(
+        steps_of(&copy)[1].0,
+        "",
+        "the tactic is still to be confirmed"
+    );
+    assert_eq!(copy["severity"], "high");
 }

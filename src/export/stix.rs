@@ -124,7 +124,7 @@ fn extension_author() -> Value {
 /// properties: top-level, named `x_atlasview_…`, declared by an extension
 /// definition the report names. Attack Flow objects get none (their schema
 /// allows no other properties).
-pub const INCIDENT_PROPERTIES: [&str; 9] = [
+pub const INCIDENT_PROPERTIES: [&str; 10] = [
     "x_atlasview_kind",
     "x_atlasview_severity",
     "x_atlasview_status",
@@ -134,6 +134,7 @@ pub const INCIDENT_PROPERTIES: [&str; 9] = [
     "x_atlasview_target",
     "x_atlasview_actor",
     "x_atlasview_reporter",
+    "x_atlasview_order_unknown",
 ];
 
 /// The ID of our extension definition for [`INCIDENT_PROPERTIES`].
@@ -286,8 +287,17 @@ fn action_object(atlas: &ActiveAtlas, step: &Observation, next: Option<&Observat
     Value::Object(o)
 }
 
+/// An incident to export: its view, and whether the order of its steps is
+/// unknown (an unordered import, see [`crate::store::OriginRecord`]).
+#[derive(Debug, Clone)]
+pub struct ExportIncident {
+    pub detail: IncidentDetail,
+    pub order_unknown: bool,
+}
+
 /// The report and, when it has steps, the flow and its actions of one incident.
-fn incident_objects(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Vec<Value> {
+fn incident_objects(atlas: &ActiveAtlas, exported: &ExportIncident) -> Vec<Value> {
+    let detail = &exported.detail;
     let i = &detail.incident;
     let (created, modified) = times(&i.created_at, &i.updated_at);
     let mut out = Vec::new();
@@ -398,16 +408,19 @@ fn incident_objects(atlas: &ActiveAtlas, detail: &IncidentDetail) -> Vec<Value> 
             report[*name] = json!(v);
         }
     }
+    if exported.order_unknown {
+        report["x_atlasview_order_unknown"] = json!(true);
+    }
     out.insert(0, report);
     out
 }
 
 /// One bundle for these incidents: the producer, the Attack Flow extension,
 /// each tactic and technique once, then each incident's report and flow.
-pub fn bundle(atlas: &ActiveAtlas, incidents: &[IncidentDetail]) -> Value {
+pub fn bundle(atlas: &ActiveAtlas, incidents: &[ExportIncident]) -> Value {
     let mut tactics: BTreeSet<String> = BTreeSet::new();
     let mut techniques: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for d in incidents {
+    for d in incidents.iter().map(|e| &e.detail) {
         for s in &d.steps {
             let under = techniques.entry(s.technique_id.clone()).or_default();
             if !s.tactic_id.is_empty() {
@@ -423,7 +436,7 @@ pub fn bundle(atlas: &ActiveAtlas, incidents: &[IncidentDetail]) -> Value {
     if !incidents.is_empty() {
         objects.push(incident_extension());
     }
-    if incidents.iter().any(|d| !d.steps.is_empty()) {
+    if incidents.iter().any(|d| !d.detail.steps.is_empty()) {
         objects.push(extension_definition());
         objects.push(extension_author());
     }
@@ -435,7 +448,7 @@ pub fn bundle(atlas: &ActiveAtlas, incidents: &[IncidentDetail]) -> Value {
     );
     let mut keys: Vec<&str> = Vec::new();
     for d in incidents {
-        keys.push(&d.incident.id);
+        keys.push(&d.detail.incident.id);
         objects.extend(incident_objects(atlas, d));
     }
     json!({

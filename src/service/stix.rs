@@ -23,10 +23,10 @@ use super::ServiceError;
 use super::bulk_import::{self, BulkOptions, Problem, RawRecord};
 use crate::atlas::ActiveAtlas;
 use crate::atlas::ids::{is_tactic_id, is_technique_id};
+use crate::domain::ValidationError;
 use crate::domain::alert::tidy;
-use crate::domain::{IncidentDetail, ValidationError};
 use crate::export::stix::{
-    ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION, INCIDENT_PROPERTIES,
+    ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION, ExportIncident, INCIDENT_PROPERTIES,
 };
 use crate::export::tactic_short_name;
 use crate::store::{IncidentQuery, Store};
@@ -41,11 +41,24 @@ pub const MAX_OBJECTS: usize = 50_000;
 /// The source of imported incidents when the caller names none.
 pub const DEFAULT_SOURCE: &str = "stix";
 
+/// One incident with its steps and whether their order is known.
+pub async fn incident_for_export(store: &Store, id: &str) -> Result<ExportIncident, ServiceError> {
+    let detail = super::incidents::get(store, id).await?;
+    let order_unknown = store
+        .incident_origin(id)
+        .await?
+        .is_some_and(|(_, _, unknown)| unknown);
+    Ok(ExportIncident {
+        detail,
+        order_unknown,
+    })
+}
+
 /// One page of a list query's incidents with their steps (the query's
 /// bound), and where the list goes on.
 #[derive(Debug, Clone)]
 pub struct ExportPage {
-    pub incidents: Vec<IncidentDetail>,
+    pub incidents: Vec<ExportIncident>,
     pub total: i64,
     /// The query parameter of the next page (`after=…` in keyset orders,
     /// else `page=…`), if there is one.
@@ -61,7 +74,7 @@ pub async fn incidents_for_export(
     let page = super::incidents::list(store, query).await?;
     let mut incidents = Vec::with_capacity(page.items.len());
     for s in &page.items {
-        incidents.push(super::incidents::get(store, &s.incident.id).await?);
+        incidents.push(incident_for_export(store, &s.incident.id).await?);
     }
     // A full page has a cursor whether or not rows follow: look for one, so
     // the last page says it is the last.
@@ -436,38 +449,25 @@ fn report_techniques(
 }
 
 /// The tactic of an action: `tactic_id` (an ATLAS ID or a short name),
-/// else its `tactic_ref`'s ATLAS ID, else the technique's only tactic.
-fn action_tactic(
-    o: &Map<String, Value>,
-    technique: &str,
-    index: &Index<'_>,
-    atlas: &ActiveAtlas,
-) -> Result<String, String> {
+/// else its `tactic_ref`'s ATLAS ID; `None` when it names none (bulk import
+/// then takes the technique's only tactic, or marks it to be confirmed).
+fn action_tactic(o: &Map<String, Value>, index: &Index<'_>, atlas: &ActiveAtlas) -> Option<String> {
     if let Some(t) = text(o, "tactic_id") {
         if is_tactic_id(t) {
-            return Ok(t.to_string());
+            return Some(t.to_string());
         }
         if let Some(found) = atlas
             .tactics()
             .iter()
             .find(|x| tactic_short_name(&x.name) == t.to_ascii_lowercase())
         {
-            return Ok(found.id.clone());
+            return Some(found.id.clone());
         }
     }
-    if let Some(t) = text(o, "tactic_ref")
+    text(o, "tactic_ref")
         .and_then(|r| index.get(r))
         .and_then(atlas_id)
         .filter(|t| is_tactic_id(t))
-    {
-        return Ok(t);
-    }
-    match atlas.technique(technique).map(|t| t.tactics.as_slice()) {
-        Some([only]) => Ok(only.clone()),
-        _ => Err(format!(
-            "names no ATLAS tactic, and {technique} serves several: left out"
-        )),
-    }
 }
 
 /// A flow's actions in flow order: breadth first from `start_refs` along
@@ -565,14 +565,12 @@ fn flow_record(
                 Ok(t)
             }
         });
-        let step = technique.and_then(|t| {
-            let tactic = action_tactic(action, &t, index, atlas)?;
-            Ok((t, tactic))
-        });
-        match step {
-            Ok((technique, tactic)) => {
+        match technique {
+            Ok(technique) => {
                 let mut s = Map::new();
-                s.insert("tactic".into(), json!(tactic));
+                if let Some(tactic) = action_tactic(action, index, atlas) {
+                    s.insert("tactic".into(), json!(tactic));
+                }
                 s.insert("technique".into(), json!(technique));
                 if let Some(d) = text(action, "description") {
                     s.insert("description".into(), json!(d));
@@ -589,7 +587,14 @@ fn flow_record(
             }),
         }
     }
-    record.insert("steps".into(), Value::Array(steps));
+    if o.get("x_atlasview_order_unknown") == Some(&Value::Bool(true)) {
+        // Steps placed in matrix order: an unordered list again, marked so.
+        let techniques: Vec<Value> = steps.iter().map(|s| s["technique"].clone()).collect();
+        record.insert("techniques".into(), Value::Array(techniques));
+        actions.clear();
+    } else {
+        record.insert("steps".into(), Value::Array(steps));
+    }
     StixRecord {
         object: short(id),
         record: Value::Object(record),
@@ -776,23 +781,21 @@ mod tests {
                    "external_references": [{"source_name": "mitre-atlas", "external_id": "AML.T0015"}]}),
             json!({"type": "x-mitre-tactic", "id": "x-mitre-tactic--t", "name": "Defense Evasion",
                    "external_references": [{"source_name": "mitre-atlas", "external_id": "AML.TA0007"}]}),
-            // Three tactics and none named: left out rather than guessed.
+            // No tactic named: left to the import (to be confirmed).
             json!({"type": "attack-action", "id": "attack-action--b", "name": "no tactic",
                    "technique_id": "AML.T0015", "effect_refs": ["attack-action--c"]}),
             json!({"type": "attack-action", "id": "attack-action--c", "name": "nothing"}),
         ]);
         let steps = records[0].record["steps"].as_array().unwrap();
-        assert_eq!(steps.len(), 1);
+        assert_eq!(steps.len(), 2);
         assert_eq!(
             (steps[0]["technique"].as_str(), steps[0]["tactic"].as_str()),
             (Some("AML.T0015"), Some("AML.TA0007"))
         );
+        assert_eq!(steps[1]["technique"], "AML.T0015");
+        assert!(steps[1].get("tactic").is_none());
         let noted: Vec<&str> = notes.iter().map(|n| n.object.as_str()).collect();
-        assert_eq!(
-            noted,
-            ["attack-flow--f", "attack-action--b", "attack-action--c"],
-            "{notes:?}"
-        );
+        assert_eq!(noted, ["attack-flow--f", "attack-action--c"], "{notes:?}");
         assert!(notes[0].message.contains("extension"));
     }
 

@@ -52,9 +52,9 @@ pub async fn stix_json(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let detail = load(&state, &id).await?;
-    let bundle = crate::export::stix::bundle(&state.atlas.get(), std::slice::from_ref(&detail));
-    let i = &detail.incident;
+    let exported = crate::service::stix::incident_for_export(&state.store, &id).await?;
+    let bundle = crate::export::stix::bundle(&state.atlas.get(), std::slice::from_ref(&exported));
+    let i = &exported.detail.incident;
     let file = crate::render::download::incident_file(&i.id, &i.title, "stix.json");
     Ok(crate::web::pages::downloads::file(
         crate::export::stix::MEDIA_TYPE,

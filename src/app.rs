@@ -74,6 +74,14 @@ pub async fn serve(
     .await
 }
 
+/// Serves only `/metrics`, unauthenticated, on its own listener (the
+/// `--metrics-addr` of `serve`), for as long as the process runs.
+pub async fn serve_metrics(listener: TcpListener, state: AppState) {
+    if let Err(e) = axum::serve(listener, web::metrics_router(state)).await {
+        tracing::error!(error = %e, "the metrics listener stopped");
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -48,6 +48,11 @@ pub(crate) enum Command {
         /// Address to listen on.
         #[arg(long, env = "ATLASVIEW_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
+        /// A second address that serves only `/metrics`, without sign-in, for a
+        /// Prometheus scraper: bind it to a private interface (on the main
+        /// address `/metrics` needs an admin).
+        #[arg(long, env = "ATLASVIEW_METRICS_ADDR")]
+        metrics_addr: Option<String>,
         #[command(flatten)]
         web: WebArgs,
     },

@@ -96,7 +96,11 @@ fn init_tracing(format: LogFormat) {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = &cli.db.database_url;
     match cli.command {
-        Command::Serve { addr, web } => {
+        Command::Serve {
+            addr,
+            metrics_addr,
+            web,
+        } => {
             let (store, active) = app::open(db).await.context("opening the database")?;
             let mut config = web.config();
             let listener = TcpListener::bind(&addr)
@@ -120,6 +124,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app::spawn_background(&state)
                 .map_err(anyhow::Error::msg)
                 .context("the SMTP relay settings")?;
+            if let Some(metrics_addr) = metrics_addr {
+                let metrics_listener = TcpListener::bind(&metrics_addr)
+                    .await
+                    .with_context(|| format!("binding {metrics_addr}"))?;
+                tracing::info!(addr = %metrics_listener.local_addr()?, "metrics listening (/metrics only, no sign-in)");
+                tokio::spawn(app::serve_metrics(metrics_listener, state.clone()));
+            }
             app::serve(listener, state, app::shutdown_signal()).await?;
             store.close().await;
             Ok(())

@@ -1142,6 +1142,7 @@ async fn every_declared_route_has_a_guard_that_the_server_enforces() {
                     "/login",
                     "/setup",
                     "/healthz",
+                    "/readyz",
                     "/favicon.ico",
                     "/static/{*path}"
                 ]

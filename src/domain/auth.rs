@@ -64,6 +64,9 @@ pub enum Capability {
     PostAlerts,
     /// Manage alert ingestion: correlation rules, the ingestion page.
     ManageIngestion,
+    /// Scrape the server's metrics (`/metrics`): admins only, as they
+    /// tell the traffic and the data's size.
+    ReadMetrics,
 }
 
 impl Capability {
@@ -76,6 +79,7 @@ impl Capability {
         Capability::ManageOwnAccount,
         Capability::PostAlerts,
         Capability::ManageIngestion,
+        Capability::ReadMetrics,
     ];
 }
 
@@ -102,6 +106,7 @@ const CAPABILITIES: &[(Role, &[Capability])] = {
                 ManageOwnAccount,
                 PostAlerts,
                 ManageIngestion,
+                ReadMetrics,
             ],
         ),
     ]

@@ -1,7 +1,9 @@
-//! The highlighted matrix in other formats: ATT&CK Navigator layers (written
+//! Every output format: the incident list as CSV ([`csv`]), and the
+//! highlighted matrix as ATT&CK Navigator layers (written
 //! as format 4.5, read as 4.x) and a standalone SVG for slides. Pure: the
 //! inputs are the release, the highlighted view and the scores.
 
+pub mod csv;
 pub mod layer_plan;
 pub mod matrix_svg;
 pub mod navigator;

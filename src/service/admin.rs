@@ -119,6 +119,11 @@ pub async fn diff_releases(
     Ok(diff::diff(&releases[0], &releases[1], &table))
 }
 
+/// The database pool's connections in use and idle (for `/metrics`).
+pub fn pool_use(store: &Store) -> (u32, u32) {
+    store.pool_use()
+}
+
 /// Whether the database answers (the health check).
 pub async fn ping(store: &Store) -> Result<(), crate::store::StoreError> {
     store.ping().await

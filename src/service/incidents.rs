@@ -12,8 +12,8 @@ use crate::domain::{
     IncidentDetail, IncidentDraft, IncidentInput, StepDraft, StepInput, ValidationError,
 };
 use crate::store::{
-    IncidentQuery, IncidentSummary, Page, StepAlerts, StepHistoryEntry, StepReview, Store,
-    StoreError, StoreResult, TagCount,
+    BatchStart, IncidentQuery, IncidentSummary, Page, StepAlerts, StepHistoryEntry, StepReview,
+    Store, StoreError, StoreResult, TagCount,
 };
 
 /// The release an incident is mapped against: the one it names, else the active one.
@@ -251,6 +251,25 @@ pub async fn confirm_step_tactic(
 /// One page of the incidents matching `q`.
 pub async fn list(store: &Store, q: &IncidentQuery) -> StoreResult<Page<IncidentSummary>> {
     store.list_incidents(q).await
+}
+
+/// One batch of every incident `q` selects, for exports (see
+/// [`Store::incident_batch`]).
+pub async fn export_batch(
+    store: &Store,
+    q: &IncidentQuery,
+    from: &BatchStart,
+    size: u32,
+) -> StoreResult<(Vec<IncidentSummary>, Option<BatchStart>)> {
+    store.incident_batch(q, from, size).await
+}
+
+/// The steps of these incidents, grouped by incident in story order.
+pub async fn steps_of(
+    store: &Store,
+    ids: &[String],
+) -> StoreResult<HashMap<String, Vec<crate::domain::Observation>>> {
+    store.steps_of_incidents(ids).await
 }
 
 /// The most used tags (the filter suggestions).

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod matrix;
 pub mod notifications;
 pub mod observables;
+pub mod readiness;
 pub mod releases;
 pub mod reports;
 pub mod retrospectives;

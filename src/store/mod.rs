@@ -18,6 +18,7 @@ mod matrix_patch;
 mod notifications;
 mod observables;
 mod pool;
+mod readiness;
 mod release_list;
 mod report;
 mod retrospective;
@@ -37,7 +38,9 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use ids::new_id;
 pub use imports::{OriginRecord, Upsert};
-pub use incidents::{Assigned, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
+pub use incidents::{
+    Assigned, BatchStart, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch,
+};
 pub use matrix::{
     AggregateIncident, CellAggregate, DataStamp, MatrixAggregate, StepHit, TechniqueHit,
     TechniqueHits,
@@ -45,7 +48,8 @@ pub use matrix::{
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
-pub use pool::{BUSY_TIMEOUT, Store, StoreError, StoreResult, now_rfc3339};
+pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
+pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
 pub use tags::{TAG_PREFIX_MAX, TagCount};

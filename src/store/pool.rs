@@ -43,6 +43,10 @@ impl StoreError {
     }
 }
 
+/// The migrations compiled into this build (`migrations/`): what
+/// [`Store::connect`] runs and `/readyz` compares with the database.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,7 +87,7 @@ impl Store {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
@@ -110,6 +114,12 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Connections of the pool in use and idle now (for `/metrics`).
+    pub fn pool_use(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size().saturating_sub(idle), idle)
     }
 
     /// Cheap liveness probe for `/healthz`.

@@ -23,6 +23,28 @@ impl<K: Eq + Hash + Clone, V> SharedLru<K, V> {
             Err(poisoned) => poisoned.into_inner(),
         }
     }
+
+    /// Its lookups so far and what it holds (for `/metrics`).
+    pub fn stats(&self) -> CacheStats {
+        let lru = self.lock();
+        CacheStats {
+            hits: lru.hits,
+            misses: lru.misses,
+            entries: lru.len(),
+            bytes: lru.bytes(),
+        }
+    }
+}
+
+/// A cache's lookups since the process started, and what it holds now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups that found an entry (for the aggregate caches possibly one
+    /// of an earlier data version, which is then patched).
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: usize,
+    pub bytes: usize,
 }
 
 pub struct Lru<K, V> {
@@ -32,6 +54,8 @@ pub struct Lru<K, V> {
     max_bytes: usize,
     bytes: usize,
     weigh: fn(&V) -> usize,
+    hits: u64,
+    misses: u64,
 }
 
 struct Entry<V> {
@@ -51,16 +75,26 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
             max_bytes,
             bytes: 0,
             weigh,
+            hits: 0,
+            misses: 0,
         }
     }
 
+    /// The entry of `key`, now the most recently used; counted as a hit or a miss.
     pub fn get(&mut self, key: &K) -> Option<&V> {
         self.tick += 1;
         let tick = self.tick;
-        self.map.get_mut(key).map(|e| {
-            e.used = tick;
-            &e.value
-        })
+        match self.map.get_mut(key) {
+            Some(e) => {
+                self.hits += 1;
+                e.used = tick;
+                Some(&e.value)
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
     }
 
     pub fn insert(&mut self, key: K, value: V) {
@@ -146,5 +180,7 @@ mod tests {
         lru.insert(6, vec![0; 101]);
         assert!(lru.get(&6).is_none(), "too heavy to keep");
         assert!(lru.bytes() <= 100 && lru.len() <= 3);
+        // Lookups: 1, 2, 5 and 6 above.
+        assert_eq!((lru.hits, lru.misses), (2, 2));
     }
 }

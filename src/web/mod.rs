@@ -7,9 +7,11 @@ pub mod api;
 pub mod assets;
 pub mod compress;
 pub mod config;
+pub mod csv_download;
 pub mod error;
 pub mod extract;
 pub mod lru;
+pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod rate_limit;
@@ -39,7 +41,7 @@ pub use routes::Routes;
 pub use state::{AppState, AtlasCell};
 
 use extract::auth;
-use middleware::{audit, csrf, request_log, security_headers};
+use middleware::{audit, csrf, request_log, request_metrics, security_headers};
 
 use assets::STATIC_DIR;
 
@@ -47,12 +49,13 @@ use assets::STATIC_DIR;
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application. Layers run from the last listed inward:
-/// request log, panic catcher, trace, timeout, compression, security headers,
+/// request log, request metrics, panic catcher, trace, timeout, compression, security headers,
 /// authentication, the CSRF check (which needs to know whether the guard
 /// accepted a bearer token), the audit record of changes, then each route's
 /// own guard (declared with the route, see [`Routes`]).
 pub fn router(state: AppState) -> Router {
     assets::preload();
+    let metrics = state.metrics.clone();
     all_routes()
         .into_router()
         .fallback(not_found)
@@ -76,7 +79,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(metrics, request_metrics::count_requests))
         .layer(from_fn(request_log::log_requests))
+}
+
+/// Only `/metrics`, unauthenticated: for the `--metrics-addr` listener, on
+/// an address only the scraper reaches (a private interface).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(pages::metrics::metrics_handler))
+        .with_state(state)
 }
 
 /// Every route of the application, each with its guard.
@@ -84,6 +96,12 @@ pub fn all_routes() -> Routes {
     Routes::new()
         .merge(pages::reports::routes::routes())
         .public("/healthz", get(healthz))
+        .public("/readyz", get(readyz))
+        .require(
+            crate::domain::auth::Capability::ReadMetrics,
+            "/metrics",
+            get(pages::metrics::metrics_handler),
+        )
         .public("/favicon.ico", get(pages::favicon::favicon))
         .merge(pages::atlas::routes())
         .merge(pages::incidents::routes::routes())
@@ -136,6 +154,23 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// 200 when the database answers, every migration is applied and a
+/// release is active; else 503. Either way the JSON names each check.
+async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    let readiness = crate::service::readiness::readiness(&state.store).await;
+    let status = if readiness.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(readiness),
+    )
+        .into_response()
 }
 
 /// A path no route declares: refused as reading or writing would be, else a 404.

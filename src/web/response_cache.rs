@@ -123,6 +123,11 @@ fn responses() -> std::sync::MutexGuard<'static, Lru<ResponseKey, Cached>> {
     RESPONSES.lock()
 }
 
+/// The response cache's lookups and size.
+pub fn stats() -> crate::web::lru::CacheStats {
+    RESPONSES.stats()
+}
+
 /// How many responses are cached, and their weight in bytes.
 pub fn sizes() -> (usize, usize) {
     let c = responses();

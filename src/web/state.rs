@@ -3,6 +3,7 @@
 use std::sync::{Arc, RwLock};
 
 use super::config::WebConfig;
+use super::metrics::Metrics;
 use super::rate_limit::{AccountLockout, LoginLimiter};
 use crate::atlas::ActiveAtlas;
 use crate::service::ingest_queue::IngestQueue;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub lockout: Arc<AccountLockout>,
     /// Alert ingestion's writer: concurrent requests commit in groups.
     pub ingest: IngestQueue,
+    /// The Prometheus counters (shared by every clone).
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             setup_limiter: Arc::new(LoginLimiter::new(SETUP_ATTEMPTS_PER_MINUTE)),
             lockout: Arc::new(AccountLockout::new()),
+            metrics: Metrics::default(),
             config: Arc::new(config),
         }
     }

@@ -102,6 +102,9 @@ pub struct ListView {
     pub techniques: Vec<TechniqueOption>,
     pub all_tags: Vec<String>,
     pub has_release_case_studies: bool,
+    /// "Download CSV" of the current filters: the incidents, and their steps.
+    pub csv_href: String,
+    pub steps_csv_href: String,
 }
 
 fn joined(values: &[String]) -> String {
@@ -124,6 +127,16 @@ fn href(params: &FilterParams, page: Option<u32>) -> String {
     } else {
         format!("/incidents?{q}")
     }
+}
+
+/// The CSV download of these filters (every matching incident, not a page).
+fn csv_href(params: &FilterParams, rows: &str) -> String {
+    let mut p = params.clone();
+    p.page = None;
+    p.per_page = None;
+    let q = p.query_string_with_page(None);
+    let sep = if q.is_empty() { "" } else { "&" };
+    format!("/incidents?{q}{sep}format=csv&rows={rows}")
 }
 
 /// Removes one filter from the parameters.
@@ -285,6 +298,8 @@ impl ListView {
             })
             .collect();
         ListView {
+            csv_href: csv_href(p, "incidents"),
+            steps_csv_href: csv_href(p, "steps"),
             rows,
             total: page.total,
             page: current,

@@ -7,7 +7,9 @@ mod rows;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 pub(super) use query::push_filters;
-pub use query::{Assigned, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch};
+pub use query::{
+    Assigned, BatchStart, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch,
+};
 
 use super::ids::new_id;
 use super::teamwork::record;

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
-use super::rows::{INCIDENT_COLUMNS, IncidentRow};
+use super::rows::{INCIDENT_COLUMNS, IncidentRow, STEP_COLUMNS, StepRow};
 use crate::domain::time::{PRECISIONS, lower_bound};
-use crate::domain::{DateRule, FuzzyTime, Incident, Kind, Severity, Status};
+use crate::domain::{DateRule, FuzzyTime, Incident, Kind, Observation, Severity, Status};
 use crate::store::{Store, StoreResult, search};
 
 /// Filters, sort and page of an incident listing.
@@ -213,6 +213,14 @@ impl Sort {
     }
 }
 
+/// Where a batch of [`Store::incident_batch`] starts: after a row (orders
+/// with a keyset) or at an offset (the others). The default is the start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchStart {
+    pub after: Option<Cursor>,
+    pub offset: i64,
+}
+
 /// One row of a listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentSummary {
@@ -250,43 +258,15 @@ impl Store {
         push_filters(&mut count, q);
         let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
 
-        let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
-        let rest;
-        let mut ids: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
-        let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t));
-        let filters = if ranked {
-            ids.push(" WHERE i.id = r.incident_id");
-            rest = IncidentQuery {
-                text: text.and_then(search::short_words),
-                ..q.clone()
-            };
-            &rest
-        } else {
-            ids.push("incidents i WHERE 1 = 1");
-            q
-        };
-        push_filters(&mut ids, filters);
         let cursor = q
             .after
             .as_ref()
             .filter(|c| c.sort == q.sort && q.sort.keyset());
-        if let Some(c) = cursor {
-            push_after(&mut ids, c);
-        }
-        if ranked {
-            ids.push(" ORDER BY r.score,");
-            ids.push(&q.sort.order_by()[" ORDER BY".len()..]);
-        } else {
-            ids.push(q.sort.order_by());
-        }
-        ids.push(" LIMIT ").push_bind(i64::from(per_page));
-        if cursor.is_none() {
-            ids.push(" OFFSET ")
-                .push_bind(i64::from(page - 1) * i64::from(per_page));
-        }
-        let keys: Vec<(String, Option<String>)> =
-            ids.build_query_as().fetch_all(&self.pool).await?;
+        let offset = match cursor {
+            Some(_) => 0,
+            None => i64::from(page - 1) * i64::from(per_page),
+        };
+        let keys = self.page_keys(q, cursor, offset, per_page).await?;
         let next = keys
             .last()
             .filter(|_| q.sort.keyset() && keys.len() == per_page as usize)
@@ -304,6 +284,103 @@ impl Store {
             per_page,
             next,
         })
+    }
+
+    /// The IDs (with their sort keys) of one page: after `cursor` when
+    /// given, else from `offset`, at most `limit`.
+    async fn page_keys(
+        &self,
+        q: &IncidentQuery,
+        cursor: Option<&Cursor>,
+        offset: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, Option<String>)>> {
+        let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
+        let rest;
+        let mut ids: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
+        let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t));
+        let filters = if ranked {
+            ids.push(" WHERE i.id = r.incident_id");
+            rest = IncidentQuery {
+                text: text.and_then(search::short_words),
+                ..q.clone()
+            };
+            &rest
+        } else {
+            ids.push("incidents i WHERE 1 = 1");
+            q
+        };
+        push_filters(&mut ids, filters);
+        if let Some(c) = cursor {
+            push_after(&mut ids, c);
+        }
+        if ranked {
+            ids.push(" ORDER BY r.score,");
+            ids.push(&q.sort.order_by()[" ORDER BY".len()..]);
+        } else {
+            ids.push(q.sort.order_by());
+        }
+        ids.push(" LIMIT ").push_bind(i64::from(limit));
+        if cursor.is_none() {
+            ids.push(" OFFSET ").push_bind(offset);
+        }
+        Ok(ids.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    /// One batch of every incident `q` selects, in its order, for exports:
+    /// `q`'s own page, page size and `after` are ignored. Orders with a
+    /// keyset continue after the batch's last row (a write meanwhile
+    /// neither repeats nor skips a row); the others by offset. Returns the
+    /// rows and where the next batch starts (`None`: this was the last).
+    pub async fn incident_batch(
+        &self,
+        q: &IncidentQuery,
+        from: &BatchStart,
+        size: u32,
+    ) -> StoreResult<(Vec<IncidentSummary>, Option<BatchStart>)> {
+        let size = size.max(1);
+        let keys = self
+            .page_keys(q, from.after.as_ref(), from.offset, size)
+            .await?;
+        let next = (keys.len() == size as usize).then(|| BatchStart {
+            after: keys
+                .last()
+                .filter(|_| q.sort.keyset())
+                .map(|(id, key)| Cursor {
+                    sort: q.sort,
+                    key: key.clone(),
+                    id: id.clone(),
+                }),
+            offset: from.offset + i64::from(size),
+        });
+        let order: Vec<String> = keys.into_iter().map(|(id, _)| id).collect();
+        Ok((self.summaries(&order).await?, next))
+    }
+
+    /// The steps of `ids`, grouped by incident, each list in story order.
+    pub async fn steps_of_incidents(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, Vec<Observation>>> {
+        let mut out: HashMap<String, Vec<Observation>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {STEP_COLUMNS} FROM observations WHERE incident_id IN ("
+        ));
+        let mut sep = select.separated(", ");
+        for id in ids {
+            sep.push_bind(id.as_str());
+        }
+        select.push(") ORDER BY incident_id, position, id");
+        let rows: Vec<StepRow> = select.build_query_as().fetch_all(&self.pool).await?;
+        for row in rows {
+            let step = row.into_observation()?;
+            out.entry(step.incident_id.clone()).or_default().push(step);
+        }
+        Ok(out)
     }
 
     /// The listing rows of `ids`, in that order.

@@ -83,6 +83,7 @@ pub async fn ingest_handler(
             }
             other => other,
         })?;
+    state.metrics.observe_ingestion(&report);
     if report.accepted == 0 && report.duplicates == 0 && !report.refused.is_empty() {
         let body = Refused {
             error: "every alert was refused; see `refused` for the reasons",

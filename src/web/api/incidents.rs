@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -12,8 +12,10 @@ use crate::domain::{IncidentDetail, IncidentInput, StepInput};
 use crate::service::case_studies;
 use crate::service::incidents as uc;
 use crate::store::StoreError;
-use crate::web::extract::incident_filters::FilterParams;
+use crate::web::csv_download;
+use crate::web::extract::incident_filters::list_request;
 use crate::web::extract::json_body::{ApiJson, from_value, read_body, require_content_type};
+use crate::web::extract::list_format::ListFormat;
 use crate::web::{ApiError, AppError, AppState};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -41,13 +43,20 @@ async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
     Ok(Json(json).into_response())
 }
 
+/// A page of JSON, or with `?format=csv` (or `Accept: text/csv`) every
+/// incident the filters select as CSV (`rows=steps`: one row per step).
 pub async fn list_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let query = FilterParams::from_query(raw.as_deref())?.to_query()?;
+    let (query, format) = list_request(raw.as_deref(), &headers, "json")?;
+    if let ListFormat::Csv(rows) = format {
+        return Ok(csv_download::response(&state, query, rows));
+    }
     let page = uc::list(&state.store, &query).await?;
-    Ok(Json(page_json(page)).into_response())
+    // The body depends on `Accept` (CSV or JSON).
+    Ok(([(header::VARY, "accept")], Json(page_json(page))).into_response())
 }
 
 /// Body: the incident's fields plus an optional `steps` list.

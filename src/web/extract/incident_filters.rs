@@ -6,6 +6,24 @@ use crate::atlas::ids::{is_tactic_id, is_technique_id};
 use crate::domain::{DateRule, FuzzyTime, Kind, Severity, Status};
 use crate::store::{Assigned, Cursor, IncidentQuery, Sort, TechniqueMatch};
 use crate::web::AppError;
+use crate::web::extract::list_format::ListFormat;
+use axum::http::HeaderMap;
+
+/// The list's filters and the form asked for (see [`ListFormat::of`]),
+/// every bad parameter of either named in the one 400.
+pub fn list_request(
+    raw: Option<&str>,
+    headers: &HeaderMap,
+    native: &'static str,
+) -> Result<(IncidentQuery, ListFormat), AppError> {
+    let format = ListFormat::of(raw, headers, native);
+    let query = FilterParams::from_query(raw).and_then(|p| p.to_query());
+    match (query, format) {
+        (Ok(q), Ok(f)) => Ok((q, f)),
+        (Err(a), Err(b)) => Err(AppError::all(vec![a, b])),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
 
 /// Longest list accepted for one filter parameter.
 pub const MAX_FILTER_VALUES: usize = 50;

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod html_form;
 pub mod incident_filters;
 pub mod json_body;
+pub mod list_format;
 pub mod matrix_query;
 pub mod upload;

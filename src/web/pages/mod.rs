@@ -34,6 +34,7 @@ pub mod downloads;
 pub mod favicon;
 pub mod incidents;
 pub mod matrix;
+pub mod metrics;
 pub mod notifications;
 pub mod reports;
 pub mod story;

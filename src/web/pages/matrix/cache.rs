@@ -29,6 +29,11 @@ fn aggregates() -> std::sync::MutexGuard<'static, Aggregates> {
     AGGREGATES.lock()
 }
 
+/// The matrix aggregate cache's lookups and size.
+pub fn stats() -> crate::web::lru::CacheStats {
+    AGGREGATES.stats()
+}
+
 /// How many aggregates and responses are cached, and their weight in bytes.
 pub fn cache_sizes() -> (usize, usize, usize, usize) {
     let (responses, response_bytes) = response_cache::sizes();

@@ -25,7 +25,7 @@ pub use crate::render::matrix_page::highlight::{
 use crate::web::extract::matrix_query::MatrixRequest;
 use crate::web::response_cache::ResponseSlot;
 pub use crate::web::response_cache::{Cached, MAX_RESPONSE_BYTES, MAX_RESPONSES};
-pub use cache::{MAX_AGGREGATE_BYTES, MAX_AGGREGATES, cache_sizes};
+pub use cache::{MAX_AGGREGATE_BYTES, MAX_AGGREGATES, cache_sizes, stats as aggregate_cache_stats};
 
 use crate::atlas::ActiveAtlas;
 use crate::store::{DataStamp, MatrixAggregate};

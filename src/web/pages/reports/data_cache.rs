@@ -35,6 +35,11 @@ fn entries() -> std::sync::MutexGuard<'static, Entries> {
     ENTRIES.lock()
 }
 
+/// The report data cache's lookups and size.
+pub fn stats() -> crate::web::lru::CacheStats {
+    ENTRIES.stats()
+}
+
 /// How many entries are kept and their weight in bytes.
 pub fn sizes() -> (usize, usize) {
     let e = entries();

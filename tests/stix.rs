@@ -842,6 +842,34 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
         "a tactic short name is read"
     );
 
+    // The CLI says the same, and fails.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    let out = cli(app.db_file(), &["import", "stix", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("bundle: is not JSON"),
+        "{}",
+        text(&out.stderr)
+    );
+    let unnamed = dir.path().join("unnamed.json");
+    std::fs::write(
+        &unnamed,
+        json!({"type": "bundle", "objects": [{"type": "report", "id": "report--z"}]}).to_string(),
+    )
+    .unwrap();
+    let out = cli(
+        app.db_file(),
+        &["import", "stix", unnamed.to_str().unwrap()],
+    );
+    assert!(!out.status.success(), "nothing could be imported");
+    assert!(
+        text(&out.stderr).contains("report--z: title: is required"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Roles and types.
     let viewer = app.client_as(Role::Viewer).await;
     let (s, _) = post_bundle(&app, &viewer, "", "{}".into()).await;

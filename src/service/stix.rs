@@ -249,14 +249,22 @@ pub fn read_bundle(
         };
         match (text(o, "type"), text(o, "id")) {
             (Some(kind), Some(id)) if id.starts_with(&format!("{kind}--")) => {
-                if index.by_id.insert(id, o).is_some() {
-                    // Versions of one object: the last one read wins.
-                    notes.push(ObjectNote {
-                        object: short(id),
-                        message: "appears more than once: the last one is read".into(),
-                    });
-                } else {
-                    index.order.push(id);
+                match index.by_id.get(id) {
+                    None => {
+                        index.by_id.insert(id, o);
+                        index.order.push(id);
+                    }
+                    // Versions of one object: the newest `modified` wins
+                    // (timestamps in UTC compare as text), a tie the last.
+                    Some(kept) => {
+                        if text(o, "modified") >= text(kept, "modified") {
+                            index.by_id.insert(id, o);
+                        }
+                        notes.push(ObjectNote {
+                            object: short(id),
+                            message: "appears more than once: its newest version is read".into(),
+                        });
+                    }
                 }
             }
             (Some(_), Some(id)) => bad.push(format!(
@@ -742,6 +750,31 @@ mod tests {
             records[0].actions,
             ["attack-action--a", "attack-action--b", "attack-action--d"]
         );
+    }
+
+    #[test]
+    fn of_two_versions_of_an_object_the_newest_is_read() {
+        let report = |name: &str, modified: &str| {
+            json!({"type": "report", "id": "report--r", "name": name, "modified": modified,
+                   "object_refs": ["attack-pattern--p"]})
+        };
+        let pattern = json!({"type": "attack-pattern", "id": "attack-pattern--p",
+            "external_references": [{"source_name": "mitre-atlas", "external_id": "AML.T0000"}]});
+        for order in [[0, 1], [1, 0]] {
+            let versions = [
+                report("Old", "2024-01-01T00:00:00.000Z"),
+                report("New", "2025-01-01T00:00:00.000Z"),
+            ];
+            let (records, notes) = read(vec![
+                versions[order[0]].clone(),
+                versions[order[1]].clone(),
+                pattern.clone(),
+            ]);
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].record["title"], "New", "{order:?}");
+            assert_eq!(records[0].record["techniques"], json!(["AML.T0000"]));
+            assert_eq!(notes.len(), 1);
+        }
     }
 
     #[test]

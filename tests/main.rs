@@ -29,6 +29,7 @@ mod light_pages;
 mod matrix;
 mod metrics;
 mod notifications;
+mod openapi;
 mod readiness;
 mod request_log;
 mod retro_states;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::model::{Mitigation, Release, Tactic, Technique};
 
 /// What the store knows about one stored release (a row of `atlas_releases`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ReleaseInfo {
     pub version: String,
     pub name: String,

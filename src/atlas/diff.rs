@@ -10,7 +10,7 @@ use super::model::Release;
 use super::successors::SuccessorTable;
 
 /// An object by ID and (display) name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub id: String,
     pub name: String,
@@ -18,14 +18,14 @@ pub struct Named {
 
 /// A removed technique, with its successor when the table names one that the
 /// newer release has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Removed {
     pub id: String,
     pub name: String,
     pub successor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Renamed {
     pub id: String,
     pub old_name: String,
@@ -33,7 +33,7 @@ pub struct Renamed {
 }
 
 /// A technique whose tactics changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Retacticed {
     pub id: String,
     pub name: String,
@@ -42,14 +42,14 @@ pub struct Retacticed {
 }
 
 /// Tactics and mitigations: added, removed, renamed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Changes {
     pub added: Vec<Named>,
     pub removed: Vec<Named>,
     pub renamed: Vec<Renamed>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TechniqueChanges {
     pub added: Vec<Named>,
     pub removed: Vec<Removed>,
@@ -57,7 +57,7 @@ pub struct TechniqueChanges {
     pub retacticed: Vec<Retacticed>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReleaseDiff {
     pub from: String,
     pub to: String,

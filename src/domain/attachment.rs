@@ -20,7 +20,7 @@ pub const UNKNOWN_TYPE: &str = "application/octet-stream";
 const TYPE_MAX: usize = 100;
 
 /// One attached file (its content is not here).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: String,
     pub incident_id: String,

@@ -21,7 +21,7 @@ pub mod limits {
     pub const STEPS: usize = 500;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reference {
     pub title: String,
     pub url: String,
@@ -134,7 +134,7 @@ impl ValidationError {
 /// An incident as submitted (JSON body or HTML form): everything optional and
 /// textual, so that every problem is reported by [`IncidentInput::validate`]
 /// with the field's name rather than as an opaque parse error.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentInput {
     pub title: Option<String>,
@@ -178,7 +178,7 @@ pub struct IncidentDraft {
 }
 
 /// A step as submitted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepInput {
     pub tactic: Option<String>,

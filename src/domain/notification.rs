@@ -16,7 +16,7 @@ pub const IMPACT_TACTIC: &str = "AML.TA0011";
 pub const EMAIL_MAX: usize = 254;
 
 /// What a user can choose to be told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyKind {
     /// Anything on an incident the user owns (and being made its owner).
@@ -197,7 +197,7 @@ pub fn validate_email(value: Option<&str>) -> Result<Option<String>, ValidationE
 }
 
 /// One notification of one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: String,
     pub incident_id: String,

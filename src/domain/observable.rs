@@ -13,7 +13,19 @@ use super::excerpt::shorten;
 /// Longest observable value, in characters (a long URL fits).
 pub const VALUE_MAX: usize = 2048;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ObservableKind {
     Hash,
@@ -86,7 +98,7 @@ impl ObservableKind {
 }
 
 /// An observable of an incident, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Observable {
     pub id: String,
     pub incident_id: String,
@@ -102,7 +114,7 @@ pub struct Observable {
 }
 
 /// An observable as submitted.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservableInput {
     pub kind: Option<String>,

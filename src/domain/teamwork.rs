@@ -22,7 +22,7 @@ pub fn may_work_incidents(role: Role) -> bool {
 }
 
 /// The owner and participants of an incident.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Members {
     pub owner: Option<String>,
     /// In name order, without the owner.
@@ -36,7 +36,7 @@ impl Members {
 }
 
 /// What an activity event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Created,
@@ -129,7 +129,7 @@ impl EventKind {
 }
 
 /// One entry of an incident's activity timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: String,
     pub incident_id: String,
@@ -144,7 +144,7 @@ pub struct Event {
 }
 
 /// A comment on an incident (Markdown). A removed one has no body left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Comment {
     pub id: String,
     pub incident_id: String,
@@ -183,7 +183,7 @@ pub fn validate_comment(body: Option<&str>) -> Result<String, ValidationError> {
     Ok(body)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskStatus {
     Open,
@@ -215,7 +215,7 @@ impl TaskStatus {
 }
 
 /// Where a task came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskOrigin {
     Manual,
@@ -241,7 +241,7 @@ impl TaskOrigin {
 }
 
 /// A follow-up task of an incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: String,
     pub incident_id: String,
@@ -274,7 +274,7 @@ impl Task {
 }
 
 /// A task as submitted: everything textual so every problem names its field.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskInput {
     pub title: Option<String>,

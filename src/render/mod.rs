@@ -1,6 +1,7 @@
 //! View models: pure code that turns the in-memory ATLAS release (and later
 //! incidents) into what templates show. No HTTP, no SQL; unit-tested here.
 
+pub mod api_docs;
 pub mod atlas;
 pub mod attachments;
 pub mod briefing;

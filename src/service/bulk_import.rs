@@ -65,14 +65,14 @@ pub struct BulkOptions {
 }
 
 /// A problem of one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub field: String,
     pub message: String,
 }
 
 /// A record that was not imported, with every problem it has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BadRecord {
     /// 1-based line of the file (for a JSON array: the record's number).
     pub line: usize,
@@ -81,13 +81,13 @@ pub struct BadRecord {
 }
 
 /// A record imported with something left out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub line: usize,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BulkReport {
     pub dry_run: bool,
     pub records: usize,

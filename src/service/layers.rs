@@ -19,7 +19,7 @@ use crate::store::Store;
 pub const LAYER_TAG: &str = "layer-import";
 
 /// An entry that named a known technique but could not become a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Skipped {
     /// Its index in the layer's `techniques`.
     pub index: usize,

@@ -8,7 +8,7 @@ use super::{Store, StoreResult};
 pub const TAG_PREFIX_MAX: usize = 100;
 
 /// One tag and the number of incidents carrying it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TagCount {
     pub tag: String,
     pub incidents: i64,

@@ -36,7 +36,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::WebConfig;
-pub use error::{ApiError, AppError};
+pub use error::{ApiError, AppError, ErrorBody};
 pub use routes::Routes;
 pub use state::{AppState, AtlasCell};
 
@@ -110,6 +110,7 @@ pub fn all_routes() -> Routes {
         .merge(pages::matrix::routes::routes())
         .merge(pages::story::routes())
         .merge(pages::account::routes())
+        .merge(pages::api_docs::routes())
         .merge(pages::notifications::routes())
         .merge(pages::admin::accounts::routes())
         .merge(pages::admin::atlas_releases::routes())

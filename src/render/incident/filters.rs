@@ -8,38 +8,63 @@ use serde::Deserialize;
 use crate::store::Cursor;
 
 /// The raw parameters; every list may be given as repeated keys or commas.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query, style = Form)]
 pub struct FilterParams {
+    /// Incident IDs.
     pub incident: Vec<String>,
+    #[param(value_type = Option<Vec<crate::domain::Status>>, explode)]
     pub status: Vec<String>,
+    #[param(value_type = Option<Vec<crate::domain::Severity>>, explode)]
     pub severity: Vec<String>,
+    #[param(value_type = Option<Vec<crate::domain::Kind>>, explode)]
     pub kind: Vec<String>,
     pub tag: Vec<String>,
+    /// Technique IDs like AML.T0051 (with their sub-techniques unless `technique_exact`).
     pub technique: Vec<String>,
     /// `1`: only the techniques named, not their sub-techniques.
+    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
     pub technique_exact: Option<String>,
     /// `any` (default) or `all` of several techniques.
+    #[param(value_type = Option<String>, pattern = "^(any|all)?$")]
     pub techniques_match: Option<String>,
+    /// Tactic IDs like AML.TA0002.
     pub tactic: Vec<String>,
+    #[param(max_length = 200)]
     pub target: Option<String>,
+    /// Occurred from: `2020`, `2020-03`, `2020-03-15`, `2020-03-15T10:30` or RFC 3339.
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub from: Option<String>,
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub to: Option<String>,
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub detected_from: Option<String>,
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub detected_to: Option<String>,
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub resolved_from: Option<String>,
+    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
     pub resolved_to: Option<String>,
     /// `overlap` (default): a range holds every incident whose stated period
     /// overlaps it; `middle`: those whose period's middle lies in it (as the
     /// dashboard and the briefing count, so their numbers link to the same list).
+    #[param(value_type = Option<String>, pattern = "^(overlap|middle)?$")]
     pub dates: Option<String>,
+    /// Full-text search.
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(-occurred|occurred|-updated|-severity|title|relevance)?$")]
     pub sort: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100000)]
     pub page: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
-    /// Keyset pagination: the opaque token of the row the page starts after.
+    /// Keyset pagination: the opaque token of the row the page starts after
+    /// (`next_after` of the previous page, or the `Link` header's).
     pub after: Option<String>,
     /// `mine` (owned by or with the visitor taking part) or `unassigned` (no owner).
+    #[param(value_type = Option<String>, pattern = "^(mine|unassigned)?$")]
     pub assigned: Option<String>,
 }
 

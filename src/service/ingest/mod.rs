@@ -42,7 +42,7 @@ use correlate::{AlertFacts, Correlator, parse_time, place_hits, rfc3339, rule_fo
 pub(crate) static TURN: Mutex<()> = Mutex::const_new(());
 
 /// How a request's alerts fared.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IngestReport {
     /// New alerts stored (including unmapped ones).
     pub accepted: usize,
@@ -80,7 +80,7 @@ impl IngestReport {
 
 /// An alert refused: its 0-based index in the request (the line, for NDJSON
 /// without blank lines) and every reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Refusal {
     pub index: usize,
     pub reasons: Vec<String>,

@@ -178,7 +178,7 @@ fn step_write(s: &StepPlan) -> StepUpgrade {
 }
 
 /// One technique's effect on our incidents in a release comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImpactRow {
     pub technique: String,
     pub name: String,
@@ -192,7 +192,7 @@ pub struct ImpactRow {
 
 /// "What this changes for our incidents": the upgrade of the incidents
 /// mapped to `from` to `to`, summed up by technique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Impact {
     pub summary: UpgradeSummary,
     pub techniques: Vec<ImpactRow>,

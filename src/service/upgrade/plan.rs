@@ -159,7 +159,7 @@ impl IncidentPlan {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpgradeSummary {
     pub incidents: usize,
     pub steps: usize,

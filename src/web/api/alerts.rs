@@ -55,6 +55,23 @@ impl IngestParams {
 
 /// `POST /api/v1/alerts[?source=NAME]`: 200 with the counts; 422 with the
 /// same report when every alert was refused.
+#[utoipa::path(
+    post,
+    operation_id = "alerts_ingest",
+    path = "/api/v1/alerts",
+    tag = "alerts",
+    summary = "Ingest alerts: one JSON object, a JSON array, or NDJSON",
+    params(("source" = Option<String>, Query, description = "Source of alerts naming none")),
+    request_body(content((serde_json::Value = "application/json"), (String = "application/x-ndjson"), (String = "text/plain")), description = "Alerts"),
+    responses((status = 200, description = "How the alerts fared", body = crate::service::ingest::IngestReport),
+        (status = 422, description = "Every alert was refused", body = crate::service::ingest::IngestReport),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn ingest_handler(
     State(state): State<AppState>,
     actor: Actor,
@@ -94,7 +111,7 @@ pub async fn ingest_handler(
     Ok(Json(report).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UnmappedJson {
     source: String,
     alert_id: String,
@@ -105,13 +122,24 @@ struct UnmappedJson {
     title: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UnmappedList {
     total_alerts: i64,
     items: Vec<UnmappedJson>,
 }
 
 /// `GET /api/v1/alerts/unmapped`: alerts naming techniques the active release does not know.
+#[utoipa::path(
+    get,
+    operation_id = "alerts_unmapped",
+    path = "/api/v1/alerts/unmapped",
+    tag = "alerts",
+    summary = "Alerts naming techniques the active release does not know",
+    responses((status = 200, description = "The latest unmapped alerts", body = UnmappedList),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn unmapped_handler(State(state): State<AppState>) -> Result<Response, ApiError> {
     let (total_alerts, hits) = ingest::unmapped(&state.store, 500).await?;
     let items = hits

@@ -10,19 +10,19 @@ use crate::atlas::{ActiveAtlas, Technique};
 use crate::domain::alert::normalize_technique_id;
 use crate::web::{ApiError, AppError, AppState};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TacticRef {
     id: String,
     name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TechniqueRef {
     id: String,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TechniqueJson {
     id: String,
     name: String,
@@ -46,7 +46,7 @@ pub struct TechniqueJson {
     href: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TacticJson {
     id: String,
     name: String,
@@ -57,7 +57,7 @@ pub struct TacticJson {
     href: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TacticsJson {
     release: String,
     tactics: Vec<TacticJson>,
@@ -118,6 +118,20 @@ fn technique_json(
 
 /// `GET /api/v1/atlas/techniques/{id}`: the ID may be spelled as SIEMs do
 /// (`T0051`, `aml.t0051.001`).
+#[utoipa::path(
+    get,
+    operation_id = "atlas_technique",
+    path = "/api/v1/atlas/techniques/{id}",
+    tag = "atlas",
+    summary = "One ATLAS technique (also retired ones)",
+    params(("id" = String, Path, description = "AML.T0051 or AML.T0051.001")),
+    responses((status = 200, description = "The technique", body = TechniqueJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn technique_handler(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -152,6 +166,17 @@ pub async fn technique_handler(
 }
 
 /// `GET /api/v1/atlas/tactics`: the active release's tactics in matrix order.
+#[utoipa::path(
+    get,
+    operation_id = "atlas_tactics",
+    path = "/api/v1/atlas/tactics",
+    tag = "atlas",
+    summary = "The tactics of the active release in matrix order",
+    responses((status = 200, description = "The tactics", body = TacticsJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn tactics_handler(State(state): State<AppState>) -> Response {
     let atlas = state.atlas.get();
     let tactics = atlas

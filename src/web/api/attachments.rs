@@ -17,6 +17,19 @@ use crate::web::{ApiError, AppError, AppState};
 
 type ApiResult<T> = Result<T, ApiError>;
 
+#[utoipa::path(
+    get,
+    operation_id = "attachments_list",
+    path = "/api/v1/incidents/{id}/attachments",
+    tag = "attachments",
+    summary = "Attached files (records, not content)",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Attachments", body = Vec<crate::domain::attachment::Attachment>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn list_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -28,6 +41,37 @@ pub async fn list_handler(
 
 /// Answers 201 with the attachment (200 with the one already holding the
 /// same file at the same place).
+/// The multipart form `upload_handler` reads (see `UploadForm`), for the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadDoc {
+    /// The file (one).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The step the file belongs to, if any.
+    step_id: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    operation_id = "attachments_upload",
+    path = "/api/v1/incidents/{id}/attachments",
+    tag = "attachments",
+    summary = "Attach a file (multipart)",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = UploadDoc, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Attached", headers(("location" = String)), body = crate::domain::attachment::Attachment),
+        (status = 200, description = "The same file was already attached there", body = crate::domain::attachment::Attachment),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn upload_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -46,6 +90,19 @@ pub async fn upload_handler(
 }
 
 /// One attachment's record (a removed one says who removed it and when).
+#[utoipa::path(
+    get,
+    operation_id = "attachments_get",
+    path = "/api/v1/incidents/{id}/attachments/{attachment}",
+    tag = "attachments",
+    summary = "One attachment's record",
+    params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
+    responses((status = 200, description = "The record", body = crate::domain::attachment::Attachment),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn get_handler(
     State(state): State<AppState>,
     Path((id, attachment)): Path<(String, String)>,
@@ -54,6 +111,19 @@ pub async fn get_handler(
     Ok(Json(a).into_response())
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "attachments_download",
+    path = "/api/v1/incidents/{id}/attachments/{attachment}/download",
+    tag = "attachments",
+    summary = "The file's bytes",
+    params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn download_handler(
     State(state): State<AppState>,
     Path((id, attachment)): Path<(String, String)>,
@@ -63,6 +133,19 @@ pub async fn download_handler(
 }
 
 /// Answers 204; the record stays, marked removed.
+#[utoipa::path(
+    delete,
+    operation_id = "attachments_delete",
+    path = "/api/v1/incidents/{id}/attachments/{attachment}",
+    tag = "attachments",
+    summary = "Remove an attachment (the record stays, marked removed)",
+    params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
+    responses((status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn delete_handler(
     State(state): State<AppState>,
     Path((id, attachment)): Path<(String, String)>,

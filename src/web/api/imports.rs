@@ -79,6 +79,23 @@ const IMPORT_TYPES: &[&str] = &[
 
 /// 200 with the report (every bad record with every problem); 422 with the
 /// same report when no record could be imported.
+#[utoipa::path(
+    post,
+    operation_id = "imports_import",
+    path = "/api/v1/incidents/import",
+    tag = "imports",
+    summary = "Bulk import of incidents (JSON array, NDJSON or CSV)",
+    params(("source" = Option<String>, Query, description = "Source of records naming none (default `api`)"), ("dry_run" = Option<bool>, Query, description = "Check only, store nothing")),
+    request_body(content((Vec<serde_json::Value> = "application/json"), (String = "application/x-ndjson"), (String = "text/csv")), description = "Incident records"),
+    responses((status = 200, description = "What was imported, every bad record with its problems", body = crate::service::bulk_import::BulkReport),
+        (status = 422, description = "Every record failed", body = crate::service::bulk_import::BulkReport),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn import_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,

@@ -45,6 +45,19 @@ async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
 
 /// A page of JSON, or with `?format=csv` (or `Accept: text/csv`) every
 /// incident the filters select as CSV (`rows=steps`: one row per step).
+#[utoipa::path(
+    get,
+    operation_id = "list",
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    summary = "List incidents (filtered, paginated); CSV with format=csv or Accept: text/csv",
+    params(crate::web::extract::incident_filters::FilterParams, crate::web::extract::list_format::Params),
+    responses((status = 200, description = "A page of incidents (JSON) or every selected incident (CSV)", content((super::json::PageJson<super::json::IncidentJson> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn list_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -59,7 +72,36 @@ pub async fn list_handler(
     Ok(([(header::VARY, "accept")], Json(page_json(page))).into_response())
 }
 
+/// The body of `POST /incidents`, for the OpenAPI document: the handler
+/// reads the same two parts itself, so that an error names `title` or
+/// `steps[2].tactic`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct NewIncidentBody {
+    #[schema(inline)]
+    #[serde(flatten)]
+    incident: IncidentInput,
+    #[serde(default)]
+    steps: Vec<StepInput>,
+}
+
 /// Body: the incident's fields plus an optional `steps` list.
+#[utoipa::path(
+    post,
+    operation_id = "create",
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    summary = "Create an incident, optionally with its steps",
+    request_body(content = NewIncidentBody, content_type = "application/json"),
+    responses((status = 201, description = "Created; Location names it", headers(("location" = String, description = "The new incident's API URL")), body = super::json::IncidentJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn create_handler(
     State(state): State<AppState>,
     ApiJson(mut body): ApiJson<Value>,
@@ -74,6 +116,19 @@ pub async fn create_handler(
     created(&state, &id).await
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "get",
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    summary = "One incident",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn get_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -81,6 +136,25 @@ pub async fn get_handler(
     current(&state, &id).await
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "update",
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    summary = "Replace an incident's fields",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = crate::domain::IncidentInput, content_type = "application/json"),
+    responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn update_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -113,6 +187,21 @@ fn version_query(raw: Option<&str>) -> Result<Option<i64>, AppError> {
     version_of(&p)
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "delete",
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    summary = "Delete an incident",
+    params(("id" = String, Path, description = "Incident ID"), ("version" = Option<i64>, Query, description = "The incident version last read; a stale one is a 409")),
+    responses((status = 204, description = "Deleted"),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn delete_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -122,6 +211,19 @@ pub async fn delete_handler(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "list_steps",
+    path = "/api/v1/incidents/{id}/steps",
+    tag = "steps",
+    summary = "An incident's steps in order",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "The steps", body = Vec<super::json::StepJson>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn list_steps_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -132,6 +234,25 @@ pub async fn list_steps_handler(
     Ok(Json(steps).into_response())
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "add_step",
+    path = "/api/v1/incidents/{id}/steps",
+    tag = "steps",
+    summary = "Add a step",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = crate::domain::StepInput, content_type = "application/json"),
+    responses((status = 201, description = "Created; Location names it", headers(("location" = String)), body = super::json::StepJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn add_step_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -153,6 +274,19 @@ pub async fn add_step_handler(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "get_step",
+    path = "/api/v1/incidents/{id}/steps/{step_id}",
+    tag = "steps",
+    summary = "One step",
+    params(("id" = String, Path, description = "Incident ID"), ("step_id" = String, Path, description = "Step ID")),
+    responses((status = 200, description = "The step", body = super::json::StepJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn get_step_handler(
     State(state): State<AppState>,
     Path((id, step_id)): Path<(String, String)>,
@@ -166,6 +300,25 @@ pub async fn get_step_handler(
     Ok(Json(step_json(step, &state.atlas.get())).into_response())
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "update_step",
+    path = "/api/v1/incidents/{id}/steps/{step_id}",
+    tag = "steps",
+    summary = "Replace a step",
+    params(("id" = String, Path, description = "Incident ID"), ("step_id" = String, Path, description = "Step ID")),
+    request_body(content = crate::domain::StepInput, content_type = "application/json"),
+    responses((status = 200, description = "The step as stored", body = super::json::StepJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn update_step_handler(
     State(state): State<AppState>,
     Path((id, step_id)): Path<(String, String)>,
@@ -175,6 +328,21 @@ pub async fn update_step_handler(
     get_step_handler(State(state), Path((id, step_id))).await
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "delete_step",
+    path = "/api/v1/incidents/{id}/steps/{step_id}",
+    tag = "steps",
+    summary = "Delete a step",
+    params(("id" = String, Path, description = "Incident ID"), ("step_id" = String, Path, description = "Step ID"), ("version" = Option<i64>, Query, description = "The incident version last read; a stale one is a 409")),
+    responses((status = 204, description = "Deleted"),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn delete_step_handler(
     State(state): State<AppState>,
     Path((id, step_id)): Path<(String, String)>,
@@ -184,13 +352,32 @@ pub async fn delete_step_handler(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReorderBody {
     order: Vec<String>,
     version: Option<i64>,
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "reorder",
+    path = "/api/v1/incidents/{id}/steps/order",
+    tag = "steps",
+    summary = "Reorder the steps",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = ReorderBody, content_type = "application/json"),
+    responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn reorder_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -213,6 +400,19 @@ pub async fn reorder_handler(
     current(&state, &id).await
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "export_case_study",
+    path = "/api/v1/incidents/{id}/case-study.yaml",
+    tag = "imports",
+    summary = "The incident as an ATLAS case-study YAML",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Case-study YAML", content_type = "application/yaml", body = String),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn export_case_study_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -235,6 +435,22 @@ pub async fn export_case_study_handler(
         .into_response())
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "import_case_study",
+    path = "/api/v1/incidents/import/case-study",
+    tag = "imports",
+    summary = "Import one ATLAS case-study YAML",
+    request_body(content = String, content_type = "application/yaml", description = "An ATLAS case study (YAML)"),
+    responses((status = 201, description = "The new incident", headers(("location" = String)), body = super::json::IncidentJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn import_case_study_handler(
     State(state): State<AppState>,
     req: Request,
@@ -254,7 +470,7 @@ pub async fn import_case_study_handler(
     created(&state, &id).await
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CaseStudyImportJson {
     release: String,
     created: usize,
@@ -263,6 +479,17 @@ pub struct CaseStudyImportJson {
     steps: usize,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "import_release_case_studies",
+    path = "/api/v1/case-studies/import",
+    tag = "imports",
+    summary = "Import every case study of the active ATLAS release",
+    responses((status = 200, description = "What was imported", body = CaseStudyImportJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn import_release_case_studies_handler(
     State(state): State<AppState>,
 ) -> ApiResult<Response> {

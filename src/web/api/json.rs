@@ -9,13 +9,16 @@ use crate::domain::{FuzzyTime, Incident, IncidentDetail, Observation, Reference}
 use crate::service::teamwork::Teamwork;
 use crate::store::{IncidentSummary, Page};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IncidentJson {
     pub id: String,
     pub title: String,
     pub summary: String,
+    #[schema(value_type = crate::domain::Kind)]
     pub kind: &'static str,
+    #[schema(value_type = crate::domain::Severity)]
     pub severity: &'static str,
+    #[schema(value_type = crate::domain::Status)]
     pub status: &'static str,
     pub occurred_at: Option<String>,
     pub occurred_precision: Option<&'static str>,
@@ -66,7 +69,7 @@ pub fn with_team(mut json: IncidentJson, team: Teamwork) -> IncidentJson {
     json
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StepJson {
     pub id: String,
     pub position: i64,
@@ -79,13 +82,15 @@ pub struct StepJson {
     pub description: String,
     pub evidence: String,
     pub confidence: Option<i64>,
+    #[schema(value_type = crate::domain::Outcome)]
     pub outcome: &'static str,
+    #[schema(value_type = crate::domain::StepSource)]
     pub source: &'static str,
     pub created_at: String,
     pub updated_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PageJson<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -19,14 +19,14 @@ use crate::web::extract::matrix_query::MatrixRequest;
 use crate::web::pages::matrix::{self, Loaded, cached_response};
 use crate::web::{ApiError, AppError, AppState};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct LegendJson {
     level: u8,
     from: usize,
     to: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CellJson<'a> {
     technique: &'a str,
     name: String,
@@ -40,7 +40,7 @@ struct CellJson<'a> {
     incident_ids: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TacticJson<'a> {
     id: &'a str,
     name: &'a str,
@@ -48,7 +48,7 @@ struct TacticJson<'a> {
     cells: Vec<CellJson<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct MatrixJson<'a> {
     release: &'a str,
     metric: &'static str,
@@ -156,6 +156,19 @@ fn matrix_json(loaded: &Loaded, req: &MatrixRequest) -> String {
     serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_string())
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "matrix_matrix",
+    path = "/api/v1/matrix",
+    tag = "matrix",
+    summary = "The ATLAS matrix with the filtered incidents' counts",
+    params(crate::web::extract::incident_filters::FilterParams, crate::web::extract::matrix_query::RawOptions),
+    responses((status = 200, description = "The matrix", body = MatrixJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn matrix_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -169,7 +182,7 @@ pub async fn matrix_handler(
     )
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct LayerCreated {
     incident: String,
     href: String,
@@ -193,6 +206,22 @@ fn layer_error(e: navigator::LayerError) -> AppError {
 }
 
 /// Body: a Navigator layer (JSON). 201 with the new incident's location.
+#[utoipa::path(
+    post,
+    operation_id = "matrix_import_layer",
+    path = "/api/v1/layers",
+    tag = "matrix",
+    summary = "A Navigator layer becomes an incident",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "An ATT&CK Navigator layer (4.x)"),
+    responses((status = 201, description = "The new incident", headers(("location" = String)), body = LayerCreated),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn import_layer_handler(
     State(state): State<AppState>,
     req: Request,

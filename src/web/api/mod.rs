@@ -9,6 +9,7 @@ mod incidents;
 mod json;
 mod matrix;
 mod notifications;
+pub mod openapi;
 mod stix;
 mod tags;
 mod teamwork;
@@ -26,6 +27,8 @@ pub fn routes() -> Routes {
     use crate::domain::auth::Capability::*;
     use incidents::*;
     Routes::new()
+        // The API's description is public: it says what exists, not what is stored.
+        .public("/openapi.json", get(openapi::openapi_handler))
         .require(ReadIncidents, "/incidents", get(list_handler))
         .require(WriteIncidents, "/incidents", post(create_handler))
         .require(

@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::notification::{NotifyKind, PreferencesInput};
 use crate::service::notifications as uc;
@@ -15,13 +14,61 @@ use crate::web::{ApiError, AppState};
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// The inbox: newest first, with the number still unread.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InboxJson {
+    unread: i64,
+    items: Vec<crate::domain::notification::Notification>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UnreadJson {
+    unread: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MarkedJson {
+    marked: u64,
+    unread: i64,
+}
+
+/// The kinds of event followed and mailed, and the address mail goes to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PreferencesJson {
+    email: Option<String>,
+    follow: Vec<NotifyKind>,
+    mail: Vec<NotifyKind>,
+}
+
 /// `{"unread": n, "items": [...]}`, newest first.
+#[utoipa::path(
+    get,
+    operation_id = "notifications_list",
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    summary = "The signed-in user's notifications",
+    responses((status = 200, description = "Inbox", body = InboxJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn list_handler(State(state): State<AppState>, who: SignedIn) -> ApiResult<Response> {
     let (items, unread) = uc::inbox(&state.store, who.0.username()).await?;
-    Ok(Json(json!({"unread": unread, "items": items})).into_response())
+    Ok(Json(InboxJson { unread, items }).into_response())
 }
 
 /// Marks one read; answers `{"unread": n}`. Another user's is a 404.
+#[utoipa::path(
+    post,
+    operation_id = "notifications_read",
+    path = "/api/v1/notifications/{id}/read",
+    tag = "notifications",
+    summary = "Mark one notification read",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Unread count", body = UnreadJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn read_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -29,37 +76,57 @@ pub async fn read_handler(
 ) -> ApiResult<Response> {
     uc::mark_read(&state.store, who.0.username(), &id).await?;
     let unread = uc::unread(&state.store, who.0.username()).await?;
-    Ok(Json(json!({"unread": unread})).into_response())
+    Ok(Json(UnreadJson { unread }).into_response())
 }
 
 /// Marks all read; answers `{"marked": n, "unread": 0}`.
+#[utoipa::path(
+    post,
+    operation_id = "notifications_read_all",
+    path = "/api/v1/notifications/read-all",
+    tag = "notifications",
+    summary = "Mark every notification read",
+    responses((status = 200, description = "Counts", body = MarkedJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn read_all_handler(State(state): State<AppState>, who: SignedIn) -> ApiResult<Response> {
     let marked = uc::mark_all_read(&state.store, who.0.username()).await?;
-    Ok(Json(json!({"marked": marked, "unread": 0})).into_response())
+    Ok(Json(MarkedJson { marked, unread: 0 }).into_response())
 }
 
 /// `{"email": …, "follow": [kinds], "mail": [kinds]}`.
+#[utoipa::path(
+    get,
+    operation_id = "notifications_preferences",
+    path = "/api/v1/notifications/preferences",
+    tag = "notifications",
+    summary = "What the user follows and gets mailed",
+    responses((status = 200, description = "Preferences", body = PreferencesJson),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn preferences_handler(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> ApiResult<Response> {
     let (prefs, email) = uc::preferences(&state.store, who.0.username()).await?;
-    let kinds = |pick: fn(crate::domain::notification::Choice) -> bool| -> Vec<&str> {
+    let kinds = |pick: fn(crate::domain::notification::Choice) -> bool| -> Vec<NotifyKind> {
         NotifyKind::ALL
             .iter()
-            .filter(|k| pick(prefs.choice(**k)))
-            .map(|k| k.as_str())
+            .copied()
+            .filter(|k| pick(prefs.choice(*k)))
             .collect()
     };
-    Ok(Json(json!({
-        "email": email,
-        "follow": kinds(|c| c.follow),
-        "mail": kinds(|c| c.by_email),
-    }))
+    Ok(Json(PreferencesJson {
+        email,
+        follow: kinds(|c| c.follow),
+        mail: kinds(|c| c.by_email),
+    })
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesBody {
     #[serde(default)]
@@ -70,6 +137,21 @@ pub struct PreferencesBody {
 }
 
 /// Body as answered by GET; every kind not listed is not followed.
+#[utoipa::path(
+    put,
+    operation_id = "notifications_set_preferences",
+    path = "/api/v1/notifications/preferences",
+    tag = "notifications",
+    summary = "Set the preferences",
+    request_body(content = PreferencesBody, content_type = "application/json"),
+    responses((status = 200, description = "Preferences as stored", body = PreferencesJson),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn set_preferences_handler(
     State(state): State<AppState>,
     who: SignedIn,

@@ -20,6 +20,19 @@ use crate::web::{ApiError, AppError, AppState};
 /// Largest bundle accepted (the reader's own limit).
 pub const STIX_BODY_LIMIT: usize = uc::MAX_BUNDLE_BYTES;
 
+#[utoipa::path(
+    get,
+    operation_id = "stix_export",
+    path = "/api/v1/stix",
+    tag = "stix",
+    summary = "STIX 2.1 bundle of the incidents the filters select (with Attack Flow)",
+    params(crate::web::extract::incident_filters::FilterParams),
+    responses((status = 200, description = "A STIX 2.1 bundle", headers(("x-total-count" = i64, description = "Incidents selected in all"), ("link" = String, description = "rel=\"next\": the next page")), content_type = "application/stix+json;version=2.1", body = serde_json::Value),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn export_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -111,6 +124,23 @@ impl ImportParams {
 /// 200 with the report (every object left out or refused, by its STIX ID);
 /// 422 with the same report when no incident could be imported; 400 naming
 /// the part of a bundle that cannot be read.
+#[utoipa::path(
+    post,
+    operation_id = "stix_import",
+    path = "/api/v1/incidents/import/stix",
+    tag = "stix",
+    summary = "Import a STIX 2.1 bundle (Attack Flow or report)",
+    params(("source" = Option<String>, Query, description = "Source of the imported incidents"), ("dry_run" = Option<bool>, Query, description = "Check only, store nothing")),
+    request_body(content((serde_json::Value = "application/stix+json"), (serde_json::Value = "application/json")), description = "A STIX 2.1 bundle"),
+    responses((status = 200, description = "What was imported", body = crate::service::bulk_import::BulkReport),
+        (status = 422, description = "Every incident in the bundle failed", body = crate::service::bulk_import::BulkReport),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn import_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,

@@ -16,6 +16,19 @@ use crate::web::{ApiError, AppState};
 
 type ApiResult<T> = Result<T, ApiError>;
 
+#[utoipa::path(
+    get,
+    operation_id = "teamwork_activity",
+    path = "/api/v1/incidents/{id}/activity",
+    tag = "teamwork",
+    summary = "The incident's activity timeline",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Events", body = Vec<crate::domain::teamwork::Event>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn activity_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -24,6 +37,19 @@ pub async fn activity_handler(
     Ok(Json(t.events).into_response())
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "teamwork_members",
+    path = "/api/v1/incidents/{id}/members",
+    tag = "teamwork",
+    summary = "Owner and participants",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Members", body = crate::domain::teamwork::Members),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn members_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -32,7 +58,7 @@ pub async fn members_handler(
     Ok(Json(t.members).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MembersBody {
     owner: Option<String>,
@@ -41,6 +67,24 @@ pub struct MembersBody {
 }
 
 /// Body: `{"owner": "name" | null, "participants": [...]}`; answers the new members.
+#[utoipa::path(
+    put,
+    operation_id = "teamwork_set_members",
+    path = "/api/v1/incidents/{id}/members",
+    tag = "teamwork",
+    summary = "Set owner and participants",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = MembersBody, content_type = "application/json"),
+    responses((status = 200, description = "Members as stored", body = crate::domain::teamwork::Members),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn set_members_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -58,6 +102,19 @@ pub async fn set_members_handler(
     members_handler(State(state), Path(id)).await
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "teamwork_comments",
+    path = "/api/v1/incidents/{id}/comments",
+    tag = "teamwork",
+    summary = "Comments",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Comments", body = Vec<crate::domain::teamwork::Comment>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn comments_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -66,13 +123,31 @@ pub async fn comments_handler(
     Ok(Json(t.comments).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     body: Option<String>,
 }
 
 /// Body: `{"body": "Markdown"}`; answers 201 with the comment.
+#[utoipa::path(
+    post,
+    operation_id = "teamwork_add_comment",
+    path = "/api/v1/incidents/{id}/comments",
+    tag = "teamwork",
+    summary = "Add a comment (Markdown)",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = CommentBody, content_type = "application/json"),
+    responses((status = 201, description = "The comment", body = crate::domain::teamwork::Comment),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn add_comment_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -85,6 +160,19 @@ pub async fn add_comment_handler(
     Ok((StatusCode::CREATED, Json(comment)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "teamwork_tasks",
+    path = "/api/v1/incidents/{id}/tasks",
+    tag = "teamwork",
+    summary = "Tasks",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Tasks", body = Vec<crate::domain::teamwork::Task>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn tasks_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -94,6 +182,24 @@ pub async fn tasks_handler(
 }
 
 /// Body: `{"title", "owner", "due_on", "mitigation_id", "step_id"}`; answers 201 with the task.
+#[utoipa::path(
+    post,
+    operation_id = "teamwork_add_task",
+    path = "/api/v1/incidents/{id}/tasks",
+    tag = "teamwork",
+    summary = "Add a task",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = crate::domain::teamwork::TaskInput, content_type = "application/json"),
+    responses((status = 201, description = "The task", body = crate::domain::teamwork::Task),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn add_task_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -107,6 +213,24 @@ pub async fn add_task_handler(
 }
 
 /// Replaces a task's title, owner, due date and links (absent ones are cleared).
+#[utoipa::path(
+    put,
+    operation_id = "teamwork_update_task",
+    path = "/api/v1/incidents/{id}/tasks/{task}",
+    tag = "teamwork",
+    summary = "Replace a task",
+    params(("id" = String, Path, description = "Incident ID"), ("task" = String, Path, description = "Task ID")),
+    request_body(content = crate::domain::teamwork::TaskInput, content_type = "application/json"),
+    responses((status = 200, description = "The task", body = crate::domain::teamwork::Task),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn update_task_handler(
     State(state): State<AppState>,
     Path((id, task)): Path<(String, String)>,
@@ -117,13 +241,31 @@ pub async fn update_task_handler(
     Ok(Json(uc::task(&state.store, &id, &task).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     status: String,
 }
 
 /// Body: `{"status": "open" | "done"}`.
+#[utoipa::path(
+    put,
+    operation_id = "teamwork_task_status",
+    path = "/api/v1/incidents/{id}/tasks/{task}/status",
+    tag = "teamwork",
+    summary = "Open or close a task",
+    params(("id" = String, Path, description = "Incident ID"), ("task" = String, Path, description = "Task ID")),
+    request_body(content = StatusBody, content_type = "application/json"),
+    responses((status = 200, description = "The task", body = crate::domain::teamwork::Task),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn task_status_handler(
     State(state): State<AppState>,
     Path((id, task)): Path<(String, String)>,
@@ -134,6 +276,19 @@ pub async fn task_status_handler(
     tasks_handler(State(state), Path(id)).await
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "teamwork_observables",
+    path = "/api/v1/incidents/{id}/observables",
+    tag = "teamwork",
+    summary = "Observables",
+    params(("id" = String, Path, description = "Incident ID")),
+    responses((status = 200, description = "Observables", body = Vec<crate::domain::observable::Observable>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn observables_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -145,6 +300,25 @@ pub async fn observables_handler(
 
 /// Body: `{"kind": "ip", "value": "10[.]0[.]0[.]1", "step_id": …}`; answers
 /// 201 with the incident's observables (200 when it had this one already).
+#[utoipa::path(
+    post,
+    operation_id = "teamwork_add_observable",
+    path = "/api/v1/incidents/{id}/observables",
+    tag = "teamwork",
+    summary = "Add an observable",
+    params(("id" = String, Path, description = "Incident ID")),
+    request_body(content = crate::domain::observable::ObservableInput, content_type = "application/json"),
+    responses((status = 201, description = "Added; the incident's observables", body = Vec<crate::domain::observable::Observable>),
+        (status = 200, description = "Already there; the incident's observables", body = Vec<crate::domain::observable::Observable>),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
+        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
+        (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
 pub async fn add_observable_handler(
     State(state): State<AppState>,
     Path(id): Path<String>,

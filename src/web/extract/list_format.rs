@@ -16,10 +16,16 @@ pub enum ListFormat {
     Csv(CsvRows),
 }
 
-#[derive(Deserialize, Default)]
+/// `?format=` and `?rows=`; also their OpenAPI description.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
-struct Params {
+#[into_params(parameter_in = Query)]
+pub struct Params {
+    /// `json` (the default) or `csv`; without it `Accept: text/csv` asks for CSV.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)?$")]
     format: Option<String>,
+    /// CSV rows: `incidents` (default) or `steps`.
+    #[param(value_type = Option<String>, pattern = "^(incidents|steps)?$")]
     rows: Option<String>,
 }
 

@@ -18,16 +18,30 @@ pub use crate::render::matrix_page::request::{
 };
 pub use crate::render::matrix_query::SubsMode;
 
-#[derive(Debug, Default, Deserialize)]
+/// The matrix's own query parameters (beside the incident filters); also
+/// their OpenAPI description.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
-struct RawOptions {
+#[into_params(parameter_in = Query)]
+pub struct RawOptions {
+    /// What a cell counts.
+    #[param(value_type = Option<String>, pattern = "^(incidents|steps)$")]
     metric: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(log|linear)$")]
     scale: Option<String>,
+    /// `1`: a parent technique's cell also counts its sub-techniques.
+    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
     rollup: Option<String>,
+    /// `1`: only techniques observed in the chosen incidents.
+    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
     observed: Option<String>,
+    /// How sub-techniques are shown.
     subtechniques: Option<String>,
+    /// Techniques whose sub-techniques are shown expanded.
     expand: Vec<String>,
+    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
     ids: Option<String>,
+    #[param(max_length = 200)]
     search: Option<String>,
     platform: Vec<String>,
 }

@@ -28,6 +28,7 @@ macro_rules! page {
 
 pub mod account;
 pub mod admin;
+pub mod api_docs;
 pub mod atlas;
 pub mod confirm;
 pub mod downloads;

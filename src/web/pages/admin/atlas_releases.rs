@@ -336,11 +336,23 @@ async fn activate(
     Ok(see_other(&format!("/admin/atlas?{q}")))
 }
 
-async fn list_api(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    operation_id = "atlas_releases_list_api",
+    path = "/api/v1/atlas/releases",
+    tag = "atlas",
+    summary = "The stored ATLAS releases",
+    responses(
+        (status = 200, description = "Stored releases, the active one marked", body = Vec<crate::atlas::ReleaseInfo>),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub(crate) async fn list_api(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(releases::list(&state.store).await?).into_response())
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct ImportJson {
     outcome: String,
     active: String,
@@ -355,7 +367,25 @@ struct ImportQuery {
 /// `POST /api/v1/atlas/releases[?release=5.6.0]` with the release file as
 /// the body (`release` names the release a STIX bundle holds, or the one a
 /// YAML file must hold).
-async fn import_api(
+#[utoipa::path(
+    post,
+    operation_id = "atlas_releases_import_api",
+    path = "/api/v1/atlas/releases",
+    tag = "atlas",
+    summary = "Import an ATLAS release file (legacy or 6.x YAML, or a STIX bundle) and make it active",
+    params(("release" = Option<String>, Query, description = "The release a STIX bundle holds, or the one a YAML file must hold")),
+    request_body(content((String = "application/yaml"), (serde_json::Value = "application/json")), description = "The release file"),
+    responses(
+        (status = 201, description = "Imported", body = ImportJson),
+        (status = 200, description = "Already stored, unchanged", body = ImportJson),
+        (status = 400, description = "Not an ATLAS release in a known format", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 413, description = "Over the body limit", body = crate::web::ErrorBody),
+        (status = 422, description = "A release that breaks a rule", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub(crate) async fn import_api(
     State(state): State<AppState>,
     actor: Actor,
     RawQuery(raw): RawQuery,

@@ -102,14 +102,30 @@ async fn compare_handler(RawQuery(raw): RawQuery) -> Result<Response, AppError> 
     )))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct DiffJson {
     #[serde(flatten)]
     diff: ReleaseDiff,
     incidents: Impact,
 }
 
-async fn diff_api_handler(
+/// What changed between two stored releases, and what it means for our incidents.
+#[utoipa::path(
+    get,
+    operation_id = "release_diff_diff_api",
+    path = "/api/v1/atlas/releases/{a}/diff/{b}",
+    tag = "atlas",
+    summary = "Compare two stored ATLAS releases",
+    params(("a" = String, Path, description = "The older release"), ("b" = String, Path, description = "The newer release")),
+    responses(
+        (status = 200, description = "The changes and their effect on the incidents", body = DiffJson),
+        (status = 400, description = "A release name that cannot be one", body = crate::web::ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
+        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
+        (status = 404, description = "No such stored release", body = crate::web::ErrorBody)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub(crate) async fn diff_api_handler(
     State(state): State<AppState>,
     Path((a, b)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {

@@ -143,6 +143,11 @@ pub fn read_records(text: &str, format: Format) -> Result<Vec<RawRecord>, String
             if headers.iter().all(|h| h.is_empty()) {
                 return Err("the CSV file has no header row".to_string());
             }
+            // Every record needs its ID: without the column no row could be
+            // imported, and a file with none would pass as empty.
+            if !headers.iter().any(|h| h == "external_id") {
+                return Err("the CSV header has no external_id column".to_string());
+            }
             let mut out = Vec::new();
             for record in reader.records() {
                 match record {
@@ -824,6 +829,20 @@ mod tests {
         );
         assert!(csv[1].1.as_ref().unwrap().get("tags").is_none());
         assert!(read_records("[{", Format::JsonArray).is_err());
+    }
+
+    /// Found by schemathesis: a CSV whose header names no `external_id`
+    /// (a JSON object sent as CSV) was a 200 importing nothing.
+    #[test]
+    fn csv_without_the_id_column_is_refused() {
+        let err = read_records("{\"a\": 1, \"b\": 2}\n", Format::Csv).unwrap_err();
+        assert!(err.contains("external_id"), "{err}");
+        assert!(read_records("title,tags\nA,x\n", Format::Csv).is_err());
+        assert!(
+            read_records("External_ID,title\n", Format::Csv)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use crate::atlas::ActiveAtlas;
 use crate::export::csv::{self, CsvRows};
@@ -39,10 +40,14 @@ pub fn response(state: &AppState, query: IncidentQuery, rows: CsvRows) -> Respon
         query,
         rows,
     });
+    // Fused: the compression layer polls the body once more after its end,
+    // and a bare `unfold` panics then (found by schemathesis, which asks
+    // for gzip: the download broke off with an invalid chunk).
     let chunks = futures_util::stream::unfold(Stage::Header, move |stage| {
         let export = export.clone();
         async move { next_chunk(&export, stage).await }
-    });
+    })
+    .fuse();
     let name = format!(
         "{}-{}.csv",
         rows.file_stem(),

@@ -34,17 +34,17 @@ pub struct FilterParams {
     #[param(max_length = 200)]
     pub target: Option<String>,
     /// Occurred from: `2020`, `2020-03`, `2020-03-15`, `2020-03-15T10:30` or RFC 3339.
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub from: Option<String>,
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub to: Option<String>,
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub detected_from: Option<String>,
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub detected_to: Option<String>,
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub resolved_from: Option<String>,
-    #[param(value_type = Option<String>, pattern = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})?)?)?)?)?\s*$")]
     pub resolved_to: Option<String>,
     /// `overlap` (default): a range holds every incident whose stated period
     /// overlaps it; `middle`: those whose period's middle lies in it (as the

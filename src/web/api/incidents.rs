@@ -407,7 +407,7 @@ pub async fn reorder_handler(
     tag = "imports",
     summary = "The incident as an ATLAS case-study YAML",
     params(("id" = String, Path, description = "Incident ID")),
-    responses((status = 200, description = "Case-study YAML", content_type = "application/yaml", body = String),
+    responses((status = 200, description = "Case-study YAML (a mapping)", content_type = "application/yaml", body = std::collections::BTreeMap<String, serde_json::Value>),
         (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
         (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),

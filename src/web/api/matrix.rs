@@ -27,6 +27,7 @@ struct LegendJson {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = MatrixCellJson)]
 struct CellJson<'a> {
     technique: &'a str,
     name: String,
@@ -41,6 +42,7 @@ struct CellJson<'a> {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = MatrixTacticJson)]
 struct TacticJson<'a> {
     id: &'a str,
     name: &'a str,

@@ -23,10 +23,10 @@ pub enum ListFormat {
 pub struct Params {
     /// `json` (the default) or `csv`; without it `Accept: text/csv` asks for CSV.
     #[param(value_type = Option<String>, pattern = "^(json|csv)?$")]
-    format: Option<String>,
+    format: Vec<String>,
     /// CSV rows: `incidents` (default) or `steps`.
     #[param(value_type = Option<String>, pattern = "^(incidents|steps)?$")]
-    rows: Option<String>,
+    rows: Vec<String>,
 }
 
 impl ListFormat {
@@ -40,9 +40,27 @@ impl ListFormat {
     ) -> Result<ListFormat, AppError> {
         // Only these two keys: every other key is the filters' (whose own
         // reader reports the query string's syntax errors).
+        // Read as lists, so that a key given twice is refused rather than
+        // the pair silently ignored (found by schemathesis: `format=x&format=x`
+        // answered JSON).
         let params: Params = serde_html_form::from_str(raw.unwrap_or("")).unwrap_or_default();
         let mut bad = Vec::new();
-        let rows = match params.rows.as_deref().map(str::trim) {
+        let once = |field: &str, values: &[String], bad: &mut Vec<AppError>| -> Option<String> {
+            match values {
+                [] => None,
+                [one] => Some(one.clone()),
+                _ => {
+                    bad.push(AppError::bad_request(
+                        field,
+                        format!("{field}: give it once, not {} times", values.len()),
+                    ));
+                    None
+                }
+            }
+        };
+        let rows_value = once("rows", &params.rows, &mut bad);
+        let format_value = once("format", &params.format, &mut bad);
+        let rows = match rows_value.as_deref().map(str::trim) {
             None | Some("") => CsvRows::default(),
             Some(r) => CsvRows::parse(r).unwrap_or_else(|| {
                 let shown: String = r.chars().take(20).collect();
@@ -53,7 +71,7 @@ impl ListFormat {
                 CsvRows::default()
             }),
         };
-        let format = match params.format.as_deref().map(str::trim) {
+        let format = match format_value.as_deref().map(str::trim) {
             None | Some("") => {
                 if prefers_csv(headers, native) {
                     ListFormat::Csv(rows)
@@ -126,6 +144,21 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    /// Found by schemathesis: a repeated key was ignored (JSON answered).
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let none = HeaderMap::new();
+        let err = ListFormat::of(Some("format=null&format=null"), &none, "json").unwrap_err();
+        assert_eq!(err.field(), Some("format"));
+        let err =
+            ListFormat::of(Some("format=csv&rows=steps&rows=steps"), &none, "json").unwrap_err();
+        assert_eq!(err.field(), Some("rows"));
+        assert_eq!(
+            ListFormat::of(Some("format=csv&rows=steps"), &none, "json").unwrap(),
+            ListFormat::Csv(CsvRows::Steps)
+        );
     }
 
     #[test]

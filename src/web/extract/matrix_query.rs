@@ -25,9 +25,9 @@ pub use crate::render::matrix_query::SubsMode;
 #[into_params(parameter_in = Query)]
 pub struct RawOptions {
     /// What a cell counts.
-    #[param(value_type = Option<String>, pattern = "^(incidents|steps)$")]
+    #[param(value_type = Option<String>, pattern = "^(incidents|steps)?$")]
     metric: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^(log|linear)$")]
+    #[param(value_type = Option<String>, pattern = "^(log|linear)?$")]
     scale: Option<String>,
     /// `1`: a parent technique's cell also counts its sub-techniques.
     #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
@@ -57,11 +57,10 @@ fn option_error(e: OptionError) -> AppError {
 impl MatrixRequest {
     /// Parses a raw query string; a bad value is a 400 naming its parameter.
     pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        let mut filters = FilterParams::from_query(raw)?;
-        // The matrix shows every chosen incident: no sort, no pages.
-        filters.sort = None;
-        filters.page = None;
-        filters.per_page = None;
+        // The matrix shows every chosen incident: no sort, no pages. Those
+        // parameters (carried over from a list link) are still checked as
+        // the list checks them, so a bad one is a 400, not silently dropped.
+        let filters = FilterParams::from_query(raw)?;
         let mut query = filters.to_query()?;
         query.sort = Sort::default();
         query.page = 1;

@@ -12,6 +12,7 @@ pub mod retro_actions;
 pub mod review;
 pub mod rules;
 pub mod source;
+pub mod stix;
 pub mod teamwork;
 pub mod time;
 

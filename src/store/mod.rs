@@ -4,6 +4,7 @@
 
 pub mod acting;
 mod alert_groups;
+mod alert_incidents;
 mod alerts;
 mod atlas;
 mod attachments;
@@ -36,7 +37,7 @@ pub use alerts::{
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
-pub use ids::new_id;
+pub use ids::{new_id, new_time_ordered_id};
 pub use imports::{OriginRecord, Upsert};
 pub use incidents::{
     Assigned, BatchStart, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch,

@@ -33,7 +33,7 @@ use crate::domain::alert::{
 };
 use crate::store::{
     AlertListItem, AlertTx, NewAlert, NewObservable, RuleRow, SourceStats, Store, StoreResult,
-    ToConfirm, UnmappedHit, new_id,
+    ToConfirm, UnmappedHit, new_time_ordered_id,
 };
 use correlate::{AlertFacts, Correlator, parse_time, place_hits, rfc3339, rule_for};
 
@@ -260,26 +260,37 @@ pub(crate) async fn apply_all(
     }
     let fallback = fallback_rule();
     let fresh = fresh_alerts(tx, incoming, &mut reports).await?;
+    let keyed: Vec<(&CorrelationRule, String)> = fresh
+        .iter()
+        .map(|i| rule_for(rules, &fallback, i.raw, &i.alert.source))
+        .collect();
     let mut c = Correlator::new(atlas, tx);
+    let slots: Vec<(&str, &str)> = keyed
+        .iter()
+        .map(|(rule, key)| (rule.name.as_str(), key.as_str()))
+        .collect();
+    c.preload(&slots).await?;
     let mut alerts = Vec::with_capacity(fresh.len());
     let mut hits = Vec::new();
-    for Incoming {
-        request,
-        alert: a,
-        raw,
-        ..
-    } in &fresh
+    for (
+        Incoming {
+            request,
+            alert: a,
+            raw,
+            ..
+        },
+        (rule, key),
+    ) in fresh.iter().zip(&keyed)
     {
         let report = &mut reports[*request];
-        let (rule, key) = rule_for(rules, &fallback, raw, &a.source);
-        let row_id = new_id("alert-");
+        let row_id = new_time_ordered_id("alert-");
         let facts = AlertFacts {
             label: format!("{}:{}", a.source, a.alert_id),
             event_at: a.event_at,
             severity: a.severity,
             rule: &rule.name,
             idle_seconds: rule.idle_seconds,
-            key: &key,
+            key,
         };
         let to_confirm = c.tactics_to_confirm;
         let (incident, new_steps, unmapped) =

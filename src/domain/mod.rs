@@ -14,6 +14,7 @@ pub mod rules;
 pub mod source;
 pub mod teamwork;
 pub mod time;
+pub mod webhook;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};
 pub use incident::*;

@@ -23,6 +23,7 @@ pub mod retrospectives;
 pub mod step_order;
 pub mod teamwork;
 pub mod upgrade;
+pub mod webhooks;
 
 use crate::domain::ValidationError;
 use crate::store::StoreError;

@@ -28,6 +28,7 @@ mod tags;
 mod task_edit;
 mod teamwork;
 mod upgrade;
+mod webhooks;
 
 pub use alerts::{
     AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, NewStep, RuleRow, SourceStats,
@@ -57,3 +58,4 @@ pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,
 };
+pub use webhooks::{stamp as webhook_stamp, wake_signal as webhook_wake};

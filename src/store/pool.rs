@@ -65,7 +65,17 @@ pub struct Store {
 }
 
 /// The writer's turn, held for as long as a write transaction is open.
-pub(crate) type WriteTurn = OwnedMutexGuard<()>;
+/// Its end (after the COMMIT or rollback) wakes the webhook sender when
+/// the transaction queued a delivery.
+pub(crate) struct WriteTurn {
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        super::webhooks::turn_ended();
+    }
+}
 
 impl Store {
     /// Opens (creating if missing) the database and runs pending migrations.
@@ -98,7 +108,9 @@ impl Store {
     /// IMMEDIATE` takes SQLite's write lock up front. Keep the turn alive
     /// until the transaction is committed or dropped.
     pub(crate) async fn write(&self) -> StoreResult<(Transaction<'static, Sqlite>, WriteTurn)> {
-        let turn = self.writer.clone().lock_owned().await;
+        let turn = WriteTurn {
+            _guard: self.writer.clone().lock_owned().await,
+        };
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok((tx, turn))
     }

@@ -270,6 +270,16 @@ pub(crate) async fn apply(
     report.tactics_to_confirm = c.tactics_to_confirm;
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
+    // Webhooks told of techniques the release does not know (same transaction).
+    let mut unknown: Vec<String> = hits
+        .iter()
+        .filter(|h| !h.mapped)
+        .map(|h| h.raw_id.clone())
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    tx.enqueue_unmapped(report.unmapped, &unknown, &report.incidents, &received_by)
+        .await?;
     // The hosts, users, IPs, models and datasets the alerts name, on their incidents.
     let found: Vec<NewObservable> = alerts
         .iter()

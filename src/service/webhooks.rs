@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::teamwork::TeamError;
-use crate::domain::ValidationError;
 use crate::domain::webhook::{
     self as rules, AttemptOutcome, ClaimedDelivery, DeliveryAttempt, RetrySchedule, Webhook,
     WebhookInput,
@@ -91,6 +90,10 @@ pub async fn register(
 
 pub async fn list(store: &Store) -> Result<Vec<Webhook>, StoreError> {
     store.webhooks().await
+}
+
+pub async fn get(store: &Store, id: &str) -> Result<Webhook, StoreError> {
+    store.webhook(id).await
 }
 
 /// A hook and its latest attempts (newest first).
@@ -328,13 +331,5 @@ pub async fn run(
             _ = &mut woken => {}
             _ = tokio::time::sleep(settings.poll) => {}
         }
-    }
-}
-
-/// The fields of a bad registration, for pages that show them one by one.
-pub fn problems(e: &TeamError) -> Vec<ValidationError> {
-    match e {
-        TeamError::Invalid(v) => v.clone(),
-        _ => Vec::new(),
     }
 }

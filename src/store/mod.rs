@@ -49,6 +49,7 @@ pub use matrix::{
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
+pub use pool::webhook_wake;
 pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
 pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
@@ -58,4 +59,4 @@ pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,
 };
-pub use webhooks::{stamp as webhook_stamp, wake_signal as webhook_wake};
+pub use webhooks::stamp as webhook_stamp;

@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -10,7 +11,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -73,8 +74,26 @@ pub(crate) struct WriteTurn {
 
 impl Drop for WriteTurn {
     fn drop(&mut self) {
-        super::webhooks::turn_ended();
+        if DELIVERY_QUEUED.swap(false, Ordering::AcqRel) {
+            WEBHOOK_WAKE.notify_waiters();
+        }
     }
+}
+
+/// Set when a transaction queued a webhook delivery; the write turn's end
+/// wakes the sender (after the COMMIT, or the rollback, which it then finds
+/// empty; it polls besides).
+static DELIVERY_QUEUED: AtomicBool = AtomicBool::new(false);
+static WEBHOOK_WAKE: Notify = Notify::const_new();
+
+/// Called by whatever queues a webhook delivery, inside its transaction.
+pub(super) fn delivery_queued() {
+    DELIVERY_QUEUED.store(true, Ordering::Release);
+}
+
+/// What the webhook sender waits on between rounds.
+pub fn webhook_wake() -> &'static Notify {
+    &WEBHOOK_WAKE
 }
 
 impl Store {

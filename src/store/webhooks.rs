@@ -2,13 +2,11 @@
 //! delivery log. [`enqueue_event`] queues the deliveries an activity event
 //! makes on the transaction that records it (see `teamwork::record_event`),
 //! so a delivery exists exactly when its change was committed. The sender
-//! (`service::webhooks`) is woken when a write turn that queued one ends.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! (`service::webhooks`) is woken when a write turn that queued one ends
+//! (`pool::delivery_queued`).
 
 use serde_json::{Value, json};
 use sqlx::{FromRow, SqliteConnection};
-use tokio::sync::Notify;
 
 use super::notifications::RecordedEvent;
 use super::{Store, StoreError, StoreResult, new_id};
@@ -17,24 +15,6 @@ use crate::domain::teamwork::EventKind;
 use crate::domain::webhook::{
     AttemptOutcome, ClaimedDelivery, DeliveryAttempt, Webhook, WebhookDraft, WebhookEvent,
 };
-
-/// Set when a transaction queued a delivery; the write turn's end wakes
-/// the sender (after the COMMIT, or the rollback, which it then finds empty).
-static QUEUED: AtomicBool = AtomicBool::new(false);
-/// The sender waits on this between rounds (and polls besides).
-static WAKE: Notify = Notify::const_new();
-
-/// Called when a write turn ends: wakes the senders if a delivery was queued.
-pub(super) fn turn_ended() {
-    if QUEUED.swap(false, Ordering::AcqRel) {
-        WAKE.notify_waiters();
-    }
-}
-
-/// What the sender waits on (see [`turn_ended`]).
-pub fn wake_signal() -> &'static Notify {
-    &WAKE
-}
 
 /// Millisecond RFC 3339 UTC: the retry times of tests are shorter than a second.
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -87,7 +67,7 @@ async fn insert_deliveries(
         .await?;
     }
     if !hooks.is_empty() {
-        QUEUED.store(true, Ordering::Release);
+        super::pool::delivery_queued();
     }
     Ok(())
 }
@@ -203,30 +183,27 @@ pub(super) async fn enqueue_created(
     insert_deliveries(conn, &hooks, WebhookEvent::IncidentCreated, &body).await
 }
 
-impl super::AlertTx {
-    /// Queues `ingest.unmapped` when this request stored alerts naming
-    /// techniques the active release does not know (`technique_ids`).
-    pub async fn enqueue_unmapped(
-        &mut self,
-        alerts: usize,
-        technique_ids: &[String],
-        incidents: &[String],
-        received_by: &str,
-    ) -> StoreResult<()> {
-        if alerts == 0 {
-            return Ok(());
-        }
-        let hooks = subscribers(&mut self.tx, WebhookEvent::IngestUnmapped).await?;
-        if hooks.is_empty() {
-            return Ok(());
-        }
-        let body = json!({
-            "unmapped": {"alerts": alerts, "technique_ids": technique_ids},
-            "incidents": incidents,
-            "actor": received_by,
-        });
-        insert_deliveries(&mut self.tx, &hooks, WebhookEvent::IngestUnmapped, &body).await
+/// Queues `ingest.unmapped` (see `AlertTx::enqueue_unmapped`).
+pub(super) async fn enqueue_unmapped(
+    conn: &mut SqliteConnection,
+    alerts: usize,
+    technique_ids: &[String],
+    incidents: &[String],
+    received_by: &str,
+) -> StoreResult<()> {
+    if alerts == 0 {
+        return Ok(());
     }
+    let hooks = subscribers(conn, WebhookEvent::IngestUnmapped).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let body = json!({
+        "unmapped": {"alerts": alerts, "technique_ids": technique_ids},
+        "incidents": incidents,
+        "actor": received_by,
+    });
+    insert_deliveries(conn, &hooks, WebhookEvent::IngestUnmapped, &body).await
 }
 
 #[derive(FromRow)]

@@ -178,7 +178,7 @@ async fn confirm_delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ConfirmPage, AppError> {
-    let hook = state.store.webhook(&id).await?;
+    let hook = uc::get(&state.store, &id).await?;
     Ok(ConfirmPage::plain(
         format!("Remove the webhook to {}?", hook.url),
         "Nothing more is sent to it; its queued deliveries and their log are removed. This cannot be undone.".into(),

@@ -1,6 +1,7 @@
 //! Group commit of alert ingestion (issue 15): requests that arrive while
-//! the writer waits for the database are written in one transaction, each in
-//! its own savepoint, and each answered with its own report after the commit.
+//! the writer waits for the database are written in one transaction (as one,
+//! or each in its own savepoint when that fails), and each answered with its
+//! own report after the commit.
 //! The tests pause the app's writer so that requests pile up behind it.
 
 use reqwest::StatusCode;
@@ -207,4 +208,84 @@ async fn a_failing_request_in_a_group_rolls_back_only_itself() {
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["accepted"], 3, "{report}");
+}
+
+#[tokio::test]
+async fn single_alert_requests_of_a_group_are_written_as_one_with_a_report_each() {
+    let app = TestApp::spawn().await;
+    let pause = app.state.ingest.pause().await;
+    // Six one-alert requests: four from source "edge" (two of them repeating
+    // one technique, one repeating another request's alert) and two from
+    // "core" (no correlation rule: one incident per source). Which of the two
+    // identical alerts counts as the duplicate depends on which request
+    // reached the queue first.
+    let alerts = [
+        ("a1", "10:00", "AML.T0051", "edge"),
+        ("a2", "10:01", "AML.T0051", "edge"),
+        ("a3", "10:02", "AML.T0043", "edge"),
+        ("a1", "10:00", "AML.T0051", "edge"),
+        ("c1", "10:00", "AML.T0051", "core"),
+        ("c2", "10:05", "AML.T0051", "core"),
+    ];
+    let bodies = alerts
+        .iter()
+        .map(|(id, at, technique, host)| {
+            let alert = json!({"id": id, "time": format!("2026-03-01T{at}:00Z"),
+                               "technique": technique, "host": {"name": host}});
+            (host.to_string(), format!("{alert}\n"))
+        })
+        .collect();
+    let sent = post_all(&app, bodies).await;
+    until_waiting(&app, alerts.len()).await;
+    drop(pause);
+    let mut reports = Vec::new();
+    for answer in sent {
+        let (status, report) = answer.await.expect("request");
+        assert_eq!(status, StatusCode::OK, "{report}");
+        reports.push(report);
+    }
+    assert_eq!(app.state.ingest.stats().groups, 1, "one group");
+    let counts: Vec<(u64, u64, u64)> = reports
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap_or(99);
+            (n("accepted"), n("folded"), n("duplicates"))
+        })
+        .collect();
+    let mut twins = [counts[0], counts[3]];
+    twins.sort();
+    assert_eq!(twins, [(0, 0, 1), (1, 0, 0)], "{reports:?}");
+    assert_eq!(
+        [counts[1], counts[2], counts[4], counts[5]],
+        [(1, 1, 0), (1, 0, 0), (1, 0, 0), (1, 1, 0)],
+        "each request's own report, in event-time order: {reports:?}"
+    );
+    let edge = reports[1]["incidents"].clone();
+    let core = reports[4]["incidents"].clone();
+    assert_eq!(edge.as_array().map(Vec::len), Some(1), "{edge}");
+    assert_ne!(edge, core, "one incident per source");
+    assert_eq!(reports[2]["incidents"], edge);
+    let twins: Vec<&Value> = [&reports[0], &reports[3]]
+        .iter()
+        .map(|r| &r["incidents"])
+        .collect();
+    assert!(
+        twins.contains(&&edge) && twins.contains(&&json!([])),
+        "a duplicate touches nothing: {twins:?}"
+    );
+    assert_eq!(reports[5]["incidents"], core);
+    // The incident's timeline says "3 alerts" once, not "1 alert" three times.
+    let incident = edge[0].as_str().unwrap();
+    let alert_events: Vec<String> = app
+        .store
+        .events(incident)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.as_str() == "alerts")
+        .map(|e| e.new_value)
+        .collect();
+    assert_eq!(alert_events, ["3 alerts"]);
+    let steps = app.incident(incident).await["steps"].clone();
+    assert_eq!(steps.as_array().map(Vec::len), Some(2), "{steps}");
 }

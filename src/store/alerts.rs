@@ -784,25 +784,6 @@ impl AlertTx {
         Ok(())
     }
 
-    /// Queues `ingest.unmapped` to the hooks that want it when this request
-    /// stored alerts naming techniques the active release does not know.
-    pub async fn enqueue_unmapped(
-        &mut self,
-        alerts: usize,
-        technique_ids: &[String],
-        incidents: &[String],
-        received_by: &str,
-    ) -> StoreResult<()> {
-        super::webhooks::enqueue_unmapped(
-            &mut self.tx,
-            alerts,
-            technique_ids,
-            incidents,
-            received_by,
-        )
-        .await
-    }
-
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())

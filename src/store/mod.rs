@@ -4,6 +4,7 @@
 
 pub mod acting;
 mod alert_groups;
+mod alert_webhooks;
 mod alerts;
 mod atlas;
 mod attachments;

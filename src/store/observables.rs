@@ -194,8 +194,7 @@ impl super::AlertTx {
     pub async fn insert_observables(
         &mut self,
         alerts: &[super::NewAlert],
-        found: &[NewObservable],
-        by: &str,
+        found: &[(NewObservable, &str)],
     ) -> StoreResult<()> {
         let folded = alerts
             .iter()
@@ -203,14 +202,14 @@ impl super::AlertTx {
         super::teamwork::record_alerts(&mut self.tx, folded).await?;
         // A batch names the same host on the same incident many times: once each.
         let mut seen = HashSet::new();
-        let unique: Vec<&NewObservable> = found
+        let unique: Vec<&(NewObservable, &str)> = found
             .iter()
-            .filter(|o| seen.insert((o.incident_id.as_str(), o.kind, o.value.as_str())))
+            .filter(|(o, _)| seen.insert((o.incident_id.as_str(), o.kind, o.value.as_str())))
             .collect();
         let now = now_rfc3339();
         for chunk in unique.chunks(OBSERVABLE_ROWS) {
-            let added = insert_new(&mut self.tx, chunk, &now, by).await?;
-            for o in chunk {
+            let added = insert_new(&mut self.tx, chunk, &now).await?;
+            for (o, by) in chunk {
                 if added.contains(&(
                     o.incident_id.clone(),
                     o.kind.as_str().to_string(),
@@ -241,15 +240,14 @@ const OBSERVABLE_ROWS: usize = 200;
 /// answers those inserted as (incident, kind, value).
 async fn insert_new(
     conn: &mut SqliteConnection,
-    chunk: &[&NewObservable],
+    chunk: &[&(NewObservable, &str)],
     now: &str,
-    by: &str,
 ) -> StoreResult<HashSet<(String, String, String)>> {
     let ids: Vec<String> = chunk.iter().map(|_| new_id("obs-")).collect();
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO observables (id, incident_id, step_id, kind, value, origin, created_at, created_by) ",
     );
-    qb.push_values(chunk.iter().zip(&ids), |mut b, (o, id)| {
+    qb.push_values(chunk.iter().zip(&ids), |mut b, ((o, by), id)| {
         b.push_bind(id.as_str())
             .push_bind(o.incident_id.as_str())
             .push_bind(None::<&str>)

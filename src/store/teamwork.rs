@@ -87,12 +87,12 @@ pub(super) async fn record_alerts<'a>(
     conn: &mut SqliteConnection,
     alerts: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> StoreResult<()> {
-    let mut per_incident: std::collections::BTreeMap<&str, (usize, &str)> =
+    let mut per_incident: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();
     for (id, by) in alerts {
-        per_incident.entry(id).or_insert((0, by)).0 += 1;
+        *per_incident.entry((id, by)).or_default() += 1;
     }
-    for (incident, (n, by)) in per_incident {
+    for ((incident, by), n) in per_incident {
         let what = if n == 1 {
             "1 alert".to_string()
         } else {

@@ -168,7 +168,7 @@ pub async fn ingest(
     let _turn = TURN.lock().await;
     let mut tx = store.begin_alerts().await?;
     let rules = rules_of(&mut tx).await?;
-    let report = apply(&mut tx, atlas, &rules, prepared).await?;
+    let report = apply(&mut tx, atlas, &rules, &prepared).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -178,20 +178,29 @@ pub(crate) async fn rules_of(tx: &mut AlertTx) -> Result<Vec<CorrelationRule>, S
     Ok(tx.rules().await?.iter().map(|r| r.rule()).collect())
 }
 
-/// The alerts of `parsed` not stored already and not repeated within the
-/// request, in event-time order (so idle windows are judged as the events
-/// happened); counts the others as duplicates.
-async fn fresh_alerts(
+/// One alert of a group being written: the request it came from (its place
+/// in the group) and its index in that request.
+struct Incoming<'a> {
+    request: usize,
+    index: usize,
+    alert: &'a ParsedAlert,
+    raw: &'a Value,
+}
+
+/// The alerts not stored already and not repeated within the group, in
+/// event-time order (so idle windows are judged as the events happened);
+/// counts the others as duplicates of their request.
+async fn fresh_alerts<'a>(
     tx: &mut AlertTx,
-    parsed: Vec<(usize, ParsedAlert, Value)>,
-    report: &mut IngestReport,
-) -> Result<Vec<(usize, ParsedAlert, Value)>, ServiceError> {
+    incoming: Vec<Incoming<'a>>,
+    reports: &mut [IngestReport],
+) -> Result<Vec<Incoming<'a>>, ServiceError> {
     let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (_, a, _) in &parsed {
+    for i in &incoming {
         by_source
-            .entry(a.source.as_str())
+            .entry(i.alert.source.as_str())
             .or_default()
-            .push(a.alert_id.as_str());
+            .push(i.alert.alert_id.as_str());
     }
     let mut stored: HashSet<(String, String)> = HashSet::new();
     for (source, ids) in by_source {
@@ -200,16 +209,18 @@ async fn fresh_alerts(
         }
     }
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut fresh = Vec::with_capacity(parsed.len());
-    for (index, a, raw) in parsed {
-        let key = (a.source.clone(), a.alert_id.clone());
+    let mut fresh = Vec::with_capacity(incoming.len());
+    for i in incoming {
+        let key = (i.alert.source.clone(), i.alert.alert_id.clone());
         if stored.contains(&key) || !seen.insert(key) {
-            report.duplicates += 1;
+            reports[i.request].duplicates += 1;
         } else {
-            fresh.push((index, a, raw));
+            fresh.push(i);
         }
     }
-    fresh.sort_by(|x, y| x.1.event_at.cmp(&y.1.event_at).then(x.0.cmp(&y.0)));
+    fresh.sort_by(|x, y| {
+        (x.alert.event_at, x.request, x.index).cmp(&(y.alert.event_at, y.request, y.index))
+    });
     Ok(fresh)
 }
 
@@ -219,19 +230,47 @@ pub(crate) async fn apply(
     tx: &mut AlertTx,
     atlas: &ActiveAtlas,
     rules: &[CorrelationRule],
-    prepared: Prepared,
+    prepared: &Prepared,
 ) -> Result<IngestReport, ServiceError> {
-    let Prepared {
-        mut report,
-        parsed,
-        received_by,
-    } = prepared;
+    let mut reports = apply_all(tx, atlas, rules, &[prepared]).await?;
+    Ok(reports.pop().unwrap_or_default())
+}
+
+/// Writes several prepared requests as one inside the caller's transaction,
+/// as if they came one after another: each alert is correlated, folded and
+/// stored once, with one statement per table for the whole group instead of
+/// one per request (issue 15: single-alert requests). Returns each
+/// request's report, in order; an error leaves the caller to undo them all.
+pub(crate) async fn apply_all(
+    tx: &mut AlertTx,
+    atlas: &ActiveAtlas,
+    rules: &[CorrelationRule],
+    prepared: &[&Prepared],
+) -> Result<Vec<IngestReport>, ServiceError> {
+    let mut reports = Vec::with_capacity(prepared.len());
+    let mut incoming = Vec::new();
+    for (request, p) in prepared.iter().enumerate() {
+        reports.push(p.report.clone());
+        incoming.extend(p.parsed.iter().map(|(index, alert, raw)| Incoming {
+            request,
+            index: *index,
+            alert,
+            raw,
+        }));
+    }
     let fallback = fallback_rule();
-    let fresh = fresh_alerts(tx, parsed, &mut report).await?;
+    let fresh = fresh_alerts(tx, incoming, &mut reports).await?;
     let mut c = Correlator::new(atlas, tx);
     let mut alerts = Vec::with_capacity(fresh.len());
     let mut hits = Vec::new();
-    for (_, a, raw) in &fresh {
+    for Incoming {
+        request,
+        alert: a,
+        raw,
+        ..
+    } in &fresh
+    {
+        let report = &mut reports[*request];
         let (rule, key) = rule_for(rules, &fallback, raw, &a.source);
         let row_id = new_id("alert-");
         let facts = AlertFacts {
@@ -242,8 +281,10 @@ pub(crate) async fn apply(
             idle_seconds: rule.idle_seconds,
             key: &key,
         };
+        let to_confirm = c.tactics_to_confirm;
         let (incident, new_steps, unmapped) =
             place_hits(&mut c, &facts, &a.hits, &row_id, &mut hits).await?;
+        report.tactics_to_confirm += c.tactics_to_confirm - to_confirm;
         report.accepted += 1;
         if unmapped {
             report.unmapped += 1;
@@ -251,13 +292,16 @@ pub(crate) async fn apply(
         if incident.is_some() && !new_steps {
             report.folded += 1;
         }
+        if let Some(id) = &incident {
+            report.incidents.push(id.clone());
+        }
         alerts.push(NewAlert {
             id: row_id,
             source: a.source.clone(),
             alert_id: a.alert_id.clone(),
             shape: a.shape.as_str(),
             event_at: rfc3339(a.event_at),
-            received_by: received_by.clone(),
+            received_by: prepared[*request].received_by.clone(),
             title: a.title.clone(),
             severity: a.severity.map(Severity::as_str),
             rule_name: rule.name.clone(),
@@ -266,11 +310,49 @@ pub(crate) async fn apply(
             raw: raw_text(raw),
         });
     }
-    report.incidents = c.flush(atlas.version()).await?;
-    report.tactics_to_confirm = c.tactics_to_confirm;
+    c.flush(atlas.version()).await?;
+    for report in &mut reports {
+        report.incidents.sort();
+        report.incidents.dedup();
+    }
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
-    // Webhooks told of techniques the release does not know (same transaction).
+    enqueue_unmapped(tx, &reports, &hits, &alerts).await?;
+    // The hosts, users, IPs, models and datasets the alerts name, on their
+    // incidents, each added by the sender of the alert naming it.
+    let found: Vec<(NewObservable, &str)> = alerts
+        .iter()
+        .zip(&fresh)
+        .filter_map(|(a, i)| Some((a.incident_id.clone()?, a.received_by.as_str(), i.raw)))
+        .flat_map(|(incident_id, by, raw)| {
+            super::observables::from_alert(raw)
+                .into_iter()
+                .map(move |(kind, value)| {
+                    let o = NewObservable {
+                        incident_id: incident_id.clone(),
+                        kind,
+                        value,
+                    };
+                    (o, by)
+                })
+        })
+        .collect();
+    tx.insert_observables(&alerts, &found).await?;
+    Ok(reports)
+}
+
+/// Tells the webhooks that want it of the techniques the release does not
+/// know, once for the group, on its transaction (undone with it).
+async fn enqueue_unmapped(
+    tx: &mut AlertTx,
+    reports: &[IngestReport],
+    hits: &[crate::store::NewHit],
+    alerts: &[NewAlert],
+) -> Result<(), ServiceError> {
+    let count: usize = reports.iter().map(|r| r.unmapped).sum();
+    if count == 0 {
+        return Ok(());
+    }
     let mut unknown: Vec<String> = hits
         .iter()
         .filter(|h| !h.mapped)
@@ -278,25 +360,19 @@ pub(crate) async fn apply(
         .collect();
     unknown.sort();
     unknown.dedup();
-    tx.enqueue_unmapped(report.unmapped, &unknown, &report.incidents, &received_by)
-        .await?;
-    // The hosts, users, IPs, models and datasets the alerts name, on their incidents.
-    let found: Vec<NewObservable> = alerts
+    let mut incidents: Vec<String> = reports
         .iter()
-        .zip(&fresh)
-        .filter_map(|(a, (_, _, raw))| Some((a.incident_id.clone()?, raw)))
-        .flat_map(|(incident_id, raw)| {
-            super::observables::from_alert(raw)
-                .into_iter()
-                .map(move |(kind, value)| NewObservable {
-                    incident_id: incident_id.clone(),
-                    kind,
-                    value,
-                })
-        })
+        .filter(|r| r.unmapped > 0)
+        .flat_map(|r| r.incidents.clone())
         .collect();
-    tx.insert_observables(&alerts, &found, &received_by).await?;
-    Ok(report)
+    incidents.sort();
+    incidents.dedup();
+    let mut senders: Vec<&str> = alerts.iter().map(|a| a.received_by.as_str()).collect();
+    senders.sort();
+    senders.dedup();
+    tx.enqueue_unmapped(count, &unknown, &incidents, &senders.join(", "))
+        .await?;
+    Ok(())
 }
 
 /// The stored form of an alert: its JSON as sent (with any `raw` member),

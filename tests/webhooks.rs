@@ -633,3 +633,64 @@ async fn the_test_button_sends_a_test_event_shown_in_the_log() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
+    let receiver = Receiver::start(Behaviour::Answer(200)).await;
+    let app = app_with_sender(settings(Duration::from_secs(5))).await;
+    register(
+        &app,
+        &receiver.url,
+        &["incident.created", "ingest.unmapped"],
+    )
+    .await;
+    let other = app.other_connection().await;
+    // Refuses one source's alerts after correlation opened their incident
+    // (and queued its incident.created) in the same transaction.
+    sqlx::query(
+        "CREATE TRIGGER poison BEFORE INSERT ON alerts WHEN NEW.source = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'poisoned alert'); END",
+    )
+    .execute(&other)
+    .await
+    .unwrap();
+    let alert = |source: &str| {
+        json!({"id": format!("{source}-1"), "time": "2026-03-01T10:00:00Z", "techniques": ["AML.T0051", "AML.T0199"], "source": source})
+            .to_string()
+    };
+    let url = app.url("/api/v1/alerts");
+    let (status, report) =
+        post_alerts_with(&app.client, &url, "application/json", alert("poison")).await;
+    assert!(status.is_server_error(), "{status} {report}");
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
+        .fetch_one(&other)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "the rolled-back request queued nothing");
+    let (status, report) =
+        post_alerts_with(&app.client, &url, "application/json", alert("good")).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let got = receiver.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mut events: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| header(r, "x-atlasview-event").to_string())
+        .collect();
+    events.sort();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        events,
+        ["incident.created", "ingest.unmapped"],
+        "only the committed request's"
+    );
+    let created = got
+        .iter()
+        .find(|r| header(r, "x-atlasview-event") == "incident.created")
+        .unwrap();
+    let body: Value = serde_json::from_str(&created.body).unwrap();
+    assert_eq!(
+        body["incident"]["id"], report["incidents"][0],
+        "{body} {report}"
+    );
+}

@@ -694,3 +694,64 @@ async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
         "{body} {report}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_registers_a_hook_on_the_page_and_sees_its_secret_once() {
+    let app = TestApp::spawn().await;
+    let (session, status) = app.sign_in("admin", crate::support::PASSWORD).await;
+    assert!(status.is_redirection() || status.is_success(), "{status}");
+    let res = app
+        .same_origin_form(
+            &session,
+            "/admin/webhooks",
+            "url=https%3A%2F%2Fhooks.example.org%2Fin&events=incident.created&events=incident.status_changed&active=on",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let page = res.text().await.unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("#hook-secret").unwrap();
+    let secret: String = doc
+        .select(&sel)
+        .next()
+        .expect("the secret shown")
+        .text()
+        .collect();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert!(
+        page.contains("https://hooks.example.org/in") && page.contains("Status changed"),
+        "{page}"
+    );
+    // Listed afterwards, never with its secret.
+    let list = session
+        .get(app.url("/admin/webhooks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("https://hooks.example.org/in") && !list.contains(&secret));
+    let (_, api) = app.get_json("/api/v1/webhooks").await;
+    assert_eq!(
+        api["items"][0]["events"],
+        json!(["incident.created", "incident.status_changed"])
+    );
+    // Turned off from its page: an inactive hook is queued nothing.
+    let id = api["items"][0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .same_origin_form(
+            &session,
+            &format!("/admin/webhooks/{id}/active"),
+            "active=false",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    create_incident(&app, "Nobody is told").await;
+    let (_, hook) = app.get_json(&format!("/api/v1/webhooks/{id}")).await;
+    assert_eq!(
+        (hook["active"].as_bool(), hook["pending"].as_i64()),
+        (Some(false), Some(0)),
+        "{hook}"
+    );
+}

@@ -608,17 +608,19 @@ impl AlertTx {
 
     /// Writes the steps of a flush in a few multi-row statements: the new
     /// ones inserted, every changed one's counts upserted, and for existing
-    /// alert-fed steps the evidence and first sighting updated.
+    /// alert-fed steps the evidence and first sighting updated. Of those,
+    /// `resampled` are the steps whose alert sample grew: only their
+    /// incidents' search documents change (migration 0025).
     pub async fn save_steps(
         &mut self,
         new: &[NewStep<'_>],
         changed: &[&StepState],
         evidence: &[(&str, String, &str)],
+        resampled: &[&str],
     ) -> StoreResult<()> {
         // Each incident's search document once, not once per step written.
-        let steps: Vec<&str> = evidence.iter().map(|(id, _, _)| *id).collect();
         let incidents: Vec<&str> = new.iter().map(|n| n.incident_id).collect();
-        let touched = super::search::defer_many(&mut self.tx, &incidents, &steps).await?;
+        let touched = super::search::defer_many(&mut self.tx, &incidents, resampled).await?;
         for chunk in new.chunks(CHUNK / 2) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,

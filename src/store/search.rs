@@ -113,16 +113,11 @@ pub(super) fn short_words(text: &str) -> Option<String> {
     (!short.is_empty()).then(|| short.join(" "))
 }
 
-/// The document of every incident `i` chosen by the caller's `WHERE`, as
-/// the triggers of migration 0012 write it.
+/// The document of every incident chosen by the caller's `IN (…)` list, as
+/// the triggers write it: from the view `search_document` (migration 0025).
 const DOCUMENT: &str = "INSERT INTO incident_search (rowid, ident, title, summary, people, tags, refs, steps)
-    SELECT d.doc, i.id, i.title, i.summary, i.reporter || ' ' || i.actor || ' ' || i.target,
-        COALESCE((SELECT group_concat(t.tag, ' ') FROM incident_tags t WHERE t.incident_id = i.id), ''),
-        COALESCE((SELECT group_concat(r.title || ' ' || r.url, ' ') FROM incident_references r
-                  WHERE r.incident_id = i.id), ''),
-        COALESCE((SELECT group_concat(o.description || ' ' || o.evidence, ' ') FROM observations o
-                  WHERE o.incident_id = i.id), '')
-    FROM incidents i JOIN search_docs d ON d.incident_id = i.id WHERE i.id IN (";
+    SELECT d.doc, v.ident, v.title, v.summary, v.people, v.tags, v.refs, v.steps
+    FROM search_document v JOIN search_docs d ON d.incident_id = v.incident_id WHERE v.incident_id IN (";
 
 /// Defers (or resumes) the step triggers' re-indexing inside the caller's
 /// transaction (migration 0015): a writer of many steps defers, writes,

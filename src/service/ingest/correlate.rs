@@ -78,6 +78,9 @@ struct StepSlot {
     changed: bool,
     /// Its first sighting moved earlier: the story order may change.
     moved: bool,
+    /// Its alert sample grew: the incident's search document changes (the
+    /// count and times alone do not, see migration 0025).
+    resampled: bool,
 }
 
 /// The alerts of one transaction being placed into incidents and steps.
@@ -197,6 +200,7 @@ impl<'a> Correlator<'a> {
                         new: false,
                         changed: false,
                         moved: false,
+                        resampled: false,
                     })
                     .collect(),
             );
@@ -247,6 +251,7 @@ impl<'a> Correlator<'a> {
                         s.alert_sample.push('\n');
                     }
                     s.alert_sample.push_str(&a.label);
+                    slot.resampled = true;
                 }
                 slot.changed = true;
                 (slot.state.id.clone(), false)
@@ -275,6 +280,7 @@ impl<'a> Correlator<'a> {
                     new: true,
                     changed: true,
                     moved: true,
+                    resampled: true,
                 });
                 (id, true)
             }
@@ -320,6 +326,7 @@ impl<'a> Correlator<'a> {
         let mut new = Vec::new();
         let mut changed = Vec::new();
         let mut evidence = Vec::new();
+        let mut resampled = Vec::new();
         let mut reorder = Vec::new();
         for inc in &incidents {
             let Some(steps) = self.steps.get(&inc.id) else {
@@ -348,6 +355,9 @@ impl<'a> Correlator<'a> {
                     });
                 } else if s.source == "alert" {
                     evidence.push((s.id.as_str(), text, first));
+                    if slot.resampled {
+                        resampled.push(s.id.as_str());
+                    }
                 }
                 changed.push(s);
             }
@@ -355,7 +365,9 @@ impl<'a> Correlator<'a> {
                 reorder.push(inc.id.as_str());
             }
         }
-        self.tx.save_steps(&new, &changed, &evidence).await?;
+        self.tx
+            .save_steps(&new, &changed, &evidence, &resampled)
+            .await?;
         for id in reorder {
             self.tx.order_by_time(id).await?;
         }

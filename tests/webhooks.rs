@@ -612,7 +612,17 @@ async fn deliveries_never_reach_private_addresses_unless_allowed() {
 async fn the_test_button_sends_a_test_event_shown_in_the_log() {
     let receiver = Receiver::start(Behaviour::Answer(200)).await;
     let app = app_with_sender(settings(Duration::from_secs(5))).await;
-    let (hook, secret) = register(&app, &receiver.url, &["incident.created"]).await;
+    // Turned off: a test is sent before it is turned on.
+    let (status, created) = app
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": receiver.url, "events": ["incident.created"], "active": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["active"], false);
+    let hook = created["id"].as_str().unwrap().to_string();
+    let secret = created["secret"].as_str().unwrap().to_string();
     let answer = app
         .post_form(&format!("/admin/webhooks/{hook}/test"), &[])
         .await;

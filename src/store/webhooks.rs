@@ -358,8 +358,10 @@ impl Store {
         Ok(delivery)
     }
 
-    /// Claims up to `limit` deliveries of active hooks due at `now` (see
-    /// [`stamp`]): each is marked `sending`, so no two senders send one twice.
+    /// Claims up to `limit` deliveries due at `now` (see [`stamp`]) of active
+    /// hooks (and test events, which an admin may send to a hook turned off
+    /// before turning it on): each is marked `sending`, so no two senders
+    /// send one twice.
     pub async fn claim_deliveries(
         &self,
         now: &str,
@@ -367,7 +369,7 @@ impl Store {
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         const DUE: &str = "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.body, d.attempts
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (w.active OR d.event = 'webhook.test')
              ORDER BY d.next_attempt_at, d.id LIMIT $2";
         // Most rounds find nothing: no write turn for them.
         let any: Option<ClaimRow> = sqlx::query_as(DUE)

@@ -765,3 +765,33 @@ async fn an_admin_registers_a_hook_on_the_page_and_sees_its_secret_once() {
         "{hook}"
     );
 }
+
+#[tokio::test]
+async fn deliveries_done_a_month_ago_leave_the_log() {
+    let receiver = Receiver::start(Behaviour::Answer(200)).await;
+    let app = app_with_sender(settings(Duration::from_secs(5))).await;
+    let (hook, _) = register(&app, &receiver.url, &["incident.created"]).await;
+    create_incident(&app, "Logged, then forgotten").await;
+    assert_eq!(
+        log_of(&app, &hook, 1).await["deliveries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let now = chrono::Utc::now();
+    use atlasview::service::webhooks::prune;
+    assert_eq!(
+        prune(&app.store, now).await.unwrap(),
+        0,
+        "kept while recent"
+    );
+    assert_eq!(
+        prune(&app.store, now + chrono::Duration::days(31))
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, after) = app.get_json(&format!("/api/v1/webhooks/{hook}")).await;
+    assert_eq!(after["deliveries"], json!([]), "its attempts went with it");
+}

@@ -164,8 +164,10 @@ impl Sender {
         let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
-            // A redirect could lead anywhere, past the address check.
+            // A redirect could lead anywhere, past the address check; so
+            // could a proxy from the environment (it would resolve the name).
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
             .user_agent(concat!("atlasview-webhooks/", env!("CARGO_PKG_VERSION")));
         if !settings.allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
@@ -299,6 +301,15 @@ pub async fn deliver_due(
     Ok(round)
 }
 
+/// How long delivered and failed deliveries stay in the log.
+pub const LOG_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// Forgets the deliveries (with their attempts) done before `LOG_KEPT`
+/// ago; answers how many.
+pub async fn prune(store: &Store, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    store.prune_deliveries(&webhook_stamp(now - LOG_KEPT)).await
+}
+
 /// The sender: puts back what a stopped one had claimed, then sends what is
 /// due whenever a change queued deliveries and every `settings.poll`;
 /// `on_round` is told of each round that attempted any (the metrics).
@@ -312,7 +323,14 @@ pub async fn run(
         tracing::warn!(error = %e, "cannot put back the webhook deliveries being sent");
     }
     let wake = crate::store::webhook_wake();
+    let mut pruned_at: Option<Instant> = None;
     loop {
+        if pruned_at.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+            if let Err(e) = prune(&store, Utc::now()).await {
+                tracing::warn!(error = %e, "cannot prune the webhook delivery log");
+            }
+            pruned_at = Some(Instant::now());
+        }
         // Listening before looking, so a wake during a round is not missed.
         let woken = wake.notified();
         tokio::pin!(woken);

@@ -451,6 +451,20 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the deliveries delivered or failed that were queued before
+    /// `before` (see [`stamp`]), with their attempts.
+    pub async fn prune_deliveries(&self, before: &str) -> StoreResult<u64> {
+        let done = self
+            .execute_write(
+                sqlx::query(
+                    "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1",
+                )
+                .bind(before),
+            )
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Puts back deliveries left `sending` by a sender stopped mid-way.
     pub async fn release_claimed_deliveries(&self) -> StoreResult<u64> {
         let done = self

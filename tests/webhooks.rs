@@ -795,3 +795,25 @@ async fn deliveries_done_a_month_ago_leave_the_log() {
     let (_, after) = app.get_json(&format!("/api/v1/webhooks/{hook}")).await;
     assert_eq!(after["deliveries"], json!([]), "its attempts went with it");
 }
+
+#[tokio::test]
+async fn a_hook_removed_while_its_delivery_is_sent_leaves_the_others_logged() {
+    let slow = Receiver::start(Behaviour::Hang(Duration::from_millis(800))).await;
+    let fast = Receiver::start(Behaviour::Answer(200)).await;
+    let app = app_with_sender(settings(Duration::from_secs(5))).await;
+    let (gone, _) = register(&app, &slow.url, &["incident.created"]).await;
+    let (kept, _) = register(&app, &fast.url, &["incident.created"]).await;
+    // One round sends both at once; the slow one's hook goes meanwhile.
+    create_incident(&app, "Sent to two hooks").await;
+    assert_eq!(slow.wait_for(1).await.len(), 1);
+    assert_eq!(
+        app.delete(&format!("/api/v1/webhooks/{gone}")).await,
+        StatusCode::NO_CONTENT
+    );
+    let log = log_of(&app, &kept, 1).await;
+    assert_eq!(log["deliveries"][0]["status_code"], 200, "{log}");
+    assert_eq!(log["pending"], 0, "{log}");
+    // And the sender carries on.
+    create_incident(&app, "Sent to the hook that stays").await;
+    assert_eq!(fast.wait_for(2).await.len(), 2);
+}

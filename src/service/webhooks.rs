@@ -252,7 +252,8 @@ impl Round {
 }
 
 /// Sends the deliveries due at `now`, at once (one slow receiver does not
-/// hold up the others' deliveries), and logs each attempt.
+/// hold up the others' deliveries), and logs each attempt. A delivery whose
+/// hook was removed while it was sent is not logged.
 pub async fn deliver_due(
     store: &Store,
     sender: &Sender,
@@ -291,7 +292,12 @@ pub async fn deliver_due(
     let done = futures_util::future::join_all(attempts).await;
     let mut round = Round::default();
     for (d, (attempt, outcome)) in claimed.iter().zip(done) {
-        store.delivery_attempted(d, &attempt, &outcome).await?;
+        // One that cannot be logged (its hook removed meanwhile) leaves the
+        // others' logs to be written.
+        if let Err(e) = store.delivery_attempted(d, &attempt, &outcome).await {
+            tracing::warn!(delivery = %d.id, error = %e, "webhook attempt not logged");
+            continue;
+        }
         match outcome {
             AttemptOutcome::Delivered => round.delivered += 1,
             AttemptOutcome::RetryAt(_) => round.retried += 1,

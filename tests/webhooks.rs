@@ -436,7 +436,22 @@ async fn a_hanging_receiver_does_not_delay_the_request_that_triggered_it() {
 #[tokio::test]
 async fn only_admins_list_register_or_remove_hooks() {
     let app = TestApp::spawn().await;
-    let (hook, _) = register(&app, "https://hooks.example.org/in", &["incident.created"]).await;
+    let (hook, _) = register(
+        &app,
+        "https://hooks.example.org/services/T000/B000/chat-secret",
+        &["incident.created"],
+    )
+    .await;
+    // Audited, by origin only (a chat tool's hook path is its own secret).
+    let (_, audit) = app.get("/admin/audit.jsonl").await;
+    let line = audit
+        .lines()
+        .find(|l| l.contains("webhook.create"))
+        .expect("audited");
+    assert!(
+        line.contains("https://hooks.example.org") && !line.contains("chat-secret"),
+        "{line}"
+    );
     for role in [Role::Analyst, Role::Viewer, Role::Ingest] {
         let client = app.client_as(role).await;
         let list = client

@@ -78,7 +78,7 @@ pub async fn register(
         by,
         "webhook.create",
         hook.id.clone(),
-        hook.url.clone(),
+        origin(&hook.url),
     )
     .await
     .map_err(|e| match e {
@@ -86,6 +86,14 @@ pub async fn register(
         super::ServiceError::Store(s) => TeamError::Store(s),
     })?;
     Ok((hook, secret))
+}
+
+/// Where a hook points, without its path: a chat tool's hook URL often
+/// holds its own secret in the path, which the audit log need not keep.
+fn origin(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
 }
 
 pub async fn list(store: &Store) -> Result<Vec<Webhook>, StoreError> {
@@ -110,7 +118,9 @@ pub async fn with_log(
 pub async fn remove(store: &Store, id: &str, by: &str) -> Result<(), StoreError> {
     let hook = store.webhook(id).await?;
     store.delete_webhook(id).await?;
-    if let Err(e) = super::admin::audit(store, by, "webhook.delete", hook.id, hook.url).await {
+    if let Err(e) =
+        super::admin::audit(store, by, "webhook.delete", hook.id, origin(&hook.url)).await
+    {
         tracing::warn!(error = %e, "webhook deleted, its audit entry not written");
     }
     Ok(())

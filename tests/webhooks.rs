@@ -832,3 +832,46 @@ async fn a_hook_removed_while_its_delivery_is_sent_leaves_the_others_logged() {
     create_incident(&app, "Sent to the hook that stays").await;
     assert_eq!(fast.wait_for(2).await.len(), 2);
 }
+
+#[tokio::test]
+async fn alerts_raising_an_incidents_severity_are_told() {
+    let receiver = Receiver::start(Behaviour::Answer(200)).await;
+    let app = app_with_sender(settings(Duration::from_secs(5))).await;
+    register(&app, &receiver.url, &["incident.severity_raised"]).await;
+    let url = app.url("/api/v1/alerts?source=siem");
+    let alert = |id: &str, time: &str, severity: &str| {
+        json!({"id": id, "time": time, "technique": "AML.T0051", "host": {"name": "gpu-1"}, "severity": severity})
+            .to_string()
+    };
+    for (id, time, severity) in [
+        ("1", "2026-03-01T10:00:00Z", "low"),
+        // Not higher than what the incident has: nothing told.
+        ("2", "2026-03-01T10:05:00Z", "low"),
+        ("3", "2026-03-01T10:10:00Z", "critical"),
+    ] {
+        let (status, report) = post_alerts_with(
+            &app.client,
+            &url,
+            "application/json",
+            alert(id, time, severity),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+    }
+    let got = receiver.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.received().len(), 1, "one raise");
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["event"], "incident.severity_raised");
+    assert_eq!(
+        (
+            body["change"]["from"].as_str(),
+            body["change"]["to"].as_str()
+        ),
+        (Some("low"), Some("critical")),
+        "{body}"
+    );
+    assert_eq!(body["incident"]["severity"], "critical", "{body}");
+    let id = body["incident"]["id"].as_str().unwrap();
+    assert_eq!(app.incident(id).await["severity"], "critical");
+}

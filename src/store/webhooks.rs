@@ -183,6 +183,39 @@ pub(super) async fn enqueue_created(
     insert_deliveries(conn, &hooks, WebhookEvent::IncidentCreated, &body).await
 }
 
+/// Queues `incident.severity_raised` when alert correlation raises an
+/// incident's severity to `to` above its current one (see
+/// `AlertTx::enqueue_severity_raised`); called before the raise is written.
+pub(super) async fn enqueue_raised(
+    conn: &mut SqliteConnection,
+    incident_id: &str,
+    to: &str,
+    actor: &str,
+) -> StoreResult<()> {
+    use crate::domain::Severity;
+    let hooks = subscribers(conn, WebhookEvent::SeverityRaised).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let Some(mut incident) = incident_summary(conn, incident_id).await? else {
+        return Ok(());
+    };
+    let from = incident["severity"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if !matches!((Severity::parse(&from), Severity::parse(to)), (Some(o), Some(n)) if n > o) {
+        return Ok(());
+    }
+    incident["severity"] = json!(to);
+    let body = json!({
+        "incident": incident,
+        "actor": actor,
+        "change": {"subject": "severity", "from": from, "to": to},
+    });
+    insert_deliveries(conn, &hooks, WebhookEvent::SeverityRaised, &body).await
+}
+
 /// Queues `ingest.unmapped` (see `AlertTx::enqueue_unmapped`).
 pub(super) async fn enqueue_unmapped(
     conn: &mut SqliteConnection,

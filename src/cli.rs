@@ -320,6 +320,20 @@ pub(crate) enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import a STIX 2.1 bundle: each Attack Flow (in a report or alone)
+    /// becomes an incident with its steps in flow order, each report without
+    /// one an incident with its ATLAS techniques (order unknown). Upserted by
+    /// source and STIX ID (a re-run changes nothing); objects left out are
+    /// listed by their STIX ID.
+    Stix {
+        file: std::path::PathBuf,
+        /// Source of the incidents (with the STIX ID, what makes them the same on a re-run).
+        #[arg(long, default_value = atlasview::service::stix::DEFAULT_SOURCE)]
+        source: String,
+        /// Check the bundle and say what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]

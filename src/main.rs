@@ -496,6 +496,76 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(ImportCommand::Stix {
+            file,
+            source,
+            dry_run,
+        }) => {
+            use atlasview::service::bulk_import::BulkOptions;
+            use atlasview::service::stix;
+            let (store, active) = app::open(db).await?;
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .len();
+            anyhow::ensure!(
+                size <= stix::MAX_BUNDLE_BYTES as u64,
+                "{} is {size} bytes; a bundle may have at most {}",
+                file.display(),
+                stix::MAX_BUNDLE_BYTES
+            );
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let options = BulkOptions {
+                source: source.trim().to_string(),
+                dry_run,
+            };
+            anyhow::ensure!(!options.source.is_empty(), "--source must not be blank");
+            let report = stix::import_bundle(&store, &active, &bytes, &options)
+                .await
+                .map_err(|e| match e {
+                    atlasview::service::ServiceError::Invalid(v) => {
+                        anyhow::anyhow!("{}: {}: {}", file.display(), v.field, v.message)
+                    }
+                    other => other.into(),
+                })?;
+            for bad in &report.failed {
+                for p in &bad.problems {
+                    eprintln!("{}: {}: {}", bad.object, p.field, p.message);
+                }
+            }
+            for w in &report.warnings {
+                eprintln!("{}: note: {}", w.object, w.message);
+            }
+            println!(
+                "{}{} incidents: {} created, {} updated, {} unchanged, {} refused, {} objects left out or noted",
+                if dry_run {
+                    "dry run (nothing written): "
+                } else {
+                    ""
+                },
+                report.records,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.failed.len(),
+                report.warnings.len(),
+            );
+            if !dry_run {
+                admin::audit(
+                    &store,
+                    &cli_actor(),
+                    "incident.import",
+                    file.display().to_string(),
+                    format!("{} created, {} updated", report.created, report.updated),
+                )
+                .await?;
+            }
+            anyhow::ensure!(
+                report.records == 0 || report.failed.len() < report.records,
+                "no incident of the bundle could be imported"
+            );
+            Ok(())
+        }
         Command::Atlas(AtlasCommand::List) => {
             let store = app::open(db).await?.0;
             for r in releases::list(&store).await? {

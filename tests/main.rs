@@ -35,6 +35,7 @@ mod retro_states;
 mod search;
 mod security;
 mod service_layer;
+mod stix;
 mod story;
 mod tags;
 mod teamwork;

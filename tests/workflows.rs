@@ -257,7 +257,8 @@ async fn the_action_bar_reaches_every_sub_page_and_downloads_download() {
             "matrix",
             "layer",
             "svg",
-            "case-study"
+            "case-study",
+            "stix"
         ]
     );
     // The incident matrix's "SVG for slides" downloads too.

@@ -77,6 +77,7 @@ pub fn parse_release_str_with(src: &str, options: &ParseOptions) -> Result<Parse
     let mut release = match stix::bundle(src) {
         Some(bundle) => {
             let bundle = bundle?;
+            stix::refuse_incident_bundle(&bundle)?;
             let version = match &options.release {
                 Some(v) => v.trim().to_string(),
                 None => options

@@ -99,6 +99,25 @@ fn is_withdrawn(obj: &Json) -> bool {
         || obj.get("x_mitre_deprecated").and_then(Json::as_bool) == Some(true)
 }
 
+/// Refuses a bundle of incidents (reports or Attack Flows and no ATLAS
+/// collection or matrix, as our own STIX export and threat-intel platforms
+/// write them), saying where it goes instead.
+pub(crate) fn refuse_incident_bundle(bundle: &Json) -> Result<(), ImportError> {
+    let Some(objects) = bundle.get("objects").and_then(Json::as_array) else {
+        return Ok(());
+    };
+    let has = |kind: &str| objects.iter().any(|o| text(o, "type") == Some(kind));
+    if !has("x-mitre-collection") && !has("x-mitre-matrix") && (has("report") || has("attack-flow"))
+    {
+        return Err(ImportError::UnknownFormat {
+            detail: "this STIX bundle holds incidents (reports or Attack Flows), not an ATLAS release: \
+                     import it with `atlasview import stix FILE` or POST /api/v1/incidents/import/stix"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Build a [`Release`] from a bundle (not yet validated).
 pub(crate) fn release_from_bundle(bundle: &Json, version: String) -> Result<Release, ImportError> {
     let objects = bundle
@@ -329,5 +348,23 @@ mod tests {
         );
         assert_eq!(release_from_name("stix-atlas.json"), None);
         assert_eq!(release_from_name("stix-atlas-latest.json"), None);
+    }
+
+    #[test]
+    fn a_bundle_of_incidents_is_sent_to_the_incident_import() {
+        let incidents = serde_json::json!({"type": "bundle", "objects": [
+            {"type": "report", "id": "report--1"},
+            {"type": "attack-pattern", "id": "attack-pattern--1"},
+        ]});
+        let e = refuse_incident_bundle(&incidents).unwrap_err().to_string();
+        assert!(
+            e.contains("holds incidents") && e.contains("import stix"),
+            "{e}"
+        );
+        let release = serde_json::json!({"type": "bundle", "objects": [
+            {"type": "x-mitre-collection", "id": "x-mitre-collection--1"},
+            {"type": "report", "id": "report--1"},
+        ]});
+        assert!(refuse_incident_bundle(&release).is_ok());
     }
 }

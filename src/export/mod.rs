@@ -8,6 +8,7 @@ pub mod layer_plan;
 pub mod matrix_svg;
 pub mod navigator;
 pub mod pdf;
+pub mod stix;
 pub mod svg;
 
 pub use crate::atlas::tactic_names::{tactic_lookup, tactic_short_name};

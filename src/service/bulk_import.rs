@@ -2,6 +2,8 @@
 //!
 //! Records use the incident API's field names plus `external_id`, `source`
 //! and `techniques` (an unordered list of technique IDs, instead of `steps`).
+//! A step without a tactic gets its technique's only tactic, else is marked
+//! "tactic to confirm" (as alerts and unordered lists are).
 //! Every problem of a record is reported with its line; good records are
 //! upserted by (source, external ID), so a re-run changes nothing; a bad
 //! record writes nothing at all.
@@ -521,8 +523,31 @@ async fn check_record(
                         }),
                         ..step
                     };
+                    // No tactic: placed as a technique of an unordered list
+                    // is (its only tactic, else to be confirmed).
+                    let mut step = step;
+                    let mut candidates = None;
+                    if step.tactic.as_deref().is_none_or(|t| t.trim().is_empty())
+                        && let Some(p) = step
+                            .technique
+                            .as_deref()
+                            .and_then(|t| placement(atlas, t, None))
+                    {
+                        match p {
+                            Placement::Tactic(t) => step.tactic = Some(t),
+                            Placement::ToConfirm(c) => {
+                                step.tactic = c.first().cloned();
+                                candidates = Some(c.join(" "));
+                            }
+                        }
+                    }
                     match step.validate(&prefix) {
                         Err(e) => problems.push(problem(e.field, e.message)),
+                        Ok(mut draft) if candidates.is_some() => {
+                            draft.tactic_id = String::new();
+                            to_confirm += 1;
+                            steps.push((draft, candidates.take().unwrap_or_default()));
+                        }
                         Ok(draft) => {
                             if let Some(release) = &release {
                                 match super::incidents::check_one_step(
@@ -639,9 +664,22 @@ pub async fn import_text(
     text: &str,
     format: Format,
     options: &BulkOptions,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<BulkReport, ServiceError> {
     let records = read_records(text, format).map_err(|m| ValidationError::new("file", m))?;
+    import_records(store, atlas, records, options, progress).await
+}
+
+/// Imports records already read (from a file's lines, or made from another
+/// format such as a STIX bundle): each checked, upserted by (source,
+/// external ID); a record's "line" is how the report names it.
+pub async fn import_records(
+    store: &Store,
+    atlas: &ActiveAtlas,
+    records: Vec<RawRecord>,
+    options: &BulkOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<BulkReport, ServiceError> {
     if records.len() > MAX_RECORDS {
         return Err(ValidationError::new(
             "file",

@@ -163,7 +163,7 @@ impl Writer {
             next = carried;
             let size = group.len() as u64;
             let answers = match tx {
-                Ok(tx) => write_group(tx, group).await,
+                Ok(tx) => write_group(&self.store, tx, group).await,
                 Err(e) => fail_all(replies_of(group), e.into()),
             };
             drop(turn);
@@ -233,7 +233,7 @@ fn replies_of(group: Vec<Job>) -> Vec<oneshot::Sender<Outcome>> {
 }
 
 /// Writes a group's requests and commits; their answers, in order.
-async fn write_group(mut tx: AlertTx, group: Vec<Job>) -> Answers {
+async fn write_group(store: &Store, mut tx: AlertTx, group: Vec<Job>) -> Answers {
     let rules = match rules_of(&mut tx).await {
         Ok(rules) => rules,
         Err(e) => return fail_all(replies_of(group), e),
@@ -242,10 +242,33 @@ async fn write_group(mut tx: AlertTx, group: Vec<Job>) -> Answers {
         // Alone, the transaction is the request's: no savepoint needed.
         return write_alone(tx, &rules, group).await;
     }
-    let group = match together(&mut tx, &rules, group).await {
-        Ok(Together::Written(outcomes)) => return commit_and_answer(tx, outcomes).await,
-        Ok(Together::Apart(group)) => group,
-        Err((e, group)) => return fail_all(replies_of(group), e),
+    let atlas = group[0].atlas.clone();
+    // Requests under different releases (one was imported meanwhile) are
+    // never written together.
+    let group = if group.iter().all(|j| Arc::ptr_eq(&j.atlas, &atlas)) {
+        let prepared: Vec<&Prepared> = group.iter().map(|j| &j.prepared).collect();
+        match apply_all(&mut tx, &atlas, &rules, &prepared).await {
+            Ok(reports) => {
+                let outcomes = group
+                    .into_iter()
+                    .zip(reports)
+                    .map(|(j, report)| (j.reply, Ok(report)))
+                    .collect();
+                return commit_and_answer(tx, outcomes).await;
+            }
+            Err(_) => {
+                // Undone with its transaction (no savepoint: its sub-journal
+                // would cost every group); then one by one, anew.
+                drop(tx);
+                tx = match store.begin_alerts().await {
+                    Ok(tx) => tx,
+                    Err(e) => return fail_all(replies_of(group), e.into()),
+                };
+                group
+            }
+        }
+    } else {
+        group
     };
     let mut outcomes = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
@@ -263,49 +286,6 @@ async fn write_group(mut tx: AlertTx, group: Vec<Job>) -> Answers {
         }
     }
     commit_and_answer(tx, outcomes).await
-}
-
-enum Together {
-    /// Every request's outcome, written as one.
-    Written(Vec<(oneshot::Sender<Outcome>, Outcome)>),
-    /// Undone (or not tried): write them one by one.
-    Apart(Vec<Job>),
-}
-
-/// Writes a group's requests as one (`apply_all`, inside a savepoint): far
-/// fewer statements than one request after another. When that fails, the
-/// savepoint undoes it and the caller writes them one by one, so a failing
-/// request takes only itself down. Requests under different releases (one
-/// was imported meanwhile) are never written together.
-async fn together(
-    tx: &mut AlertTx,
-    rules: &[CorrelationRule],
-    group: Vec<Job>,
-) -> Result<Together, (ServiceError, Vec<Job>)> {
-    let atlas = group[0].atlas.clone();
-    if group.iter().any(|j| !Arc::ptr_eq(&j.atlas, &atlas)) {
-        return Ok(Together::Apart(group));
-    }
-    if let Err(e) = tx.savepoint().await {
-        return Err((e.into(), group));
-    }
-    let prepared: Vec<&Prepared> = group.iter().map(|j| &j.prepared).collect();
-    match apply_all(tx, &atlas, rules, &prepared).await {
-        Ok(reports) => match tx.release().await {
-            Ok(()) => Ok(Together::Written(
-                group
-                    .into_iter()
-                    .zip(reports)
-                    .map(|(j, report)| (j.reply, Ok(report)))
-                    .collect(),
-            )),
-            Err(e) => Err((e.into(), group)),
-        },
-        Err(_) => match tx.rollback_to().await {
-            Ok(()) => Ok(Together::Apart(group)),
-            Err(e) => Err((e.into(), group)),
-        },
-    }
 }
 
 async fn write_alone(mut tx: AlertTx, rules: &[CorrelationRule], group: Vec<Job>) -> Answers {

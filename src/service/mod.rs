@@ -21,6 +21,7 @@ pub mod releases;
 pub mod reports;
 pub mod retrospectives;
 pub mod step_order;
+pub mod stix;
 pub mod teamwork;
 pub mod upgrade;
 pub mod webhooks;

@@ -103,6 +103,7 @@ async fn every_incident_sub_page_is_reachable_from_the_incident_page() {
         ("layer", "layer.json"),
         ("svg", "story.svg"),
         ("case-study", "case-study.yaml"),
+        ("stix", "stix.json"),
     ] {
         browser.open(&app, &incident).await;
         browser
@@ -132,7 +133,8 @@ async fn every_incident_sub_page_is_reachable_from_the_incident_page() {
             "matrix",
             "layer",
             "svg",
-            "case-study"
+            "case-study",
+            "stix"
         ])
     );
     browser.close().await;

@@ -9,6 +9,7 @@ mod incidents;
 mod json;
 mod matrix;
 mod notifications;
+mod stix;
 mod tags;
 mod teamwork;
 mod webhooks;
@@ -38,6 +39,12 @@ pub fn routes() -> Routes {
             "/incidents/import/case-study",
             post(import_case_study_handler),
         )
+        .require(
+            WriteIncidents,
+            "/incidents/import/stix",
+            post(stix::import_handler).layer(DefaultBodyLimit::max(stix::STIX_BODY_LIMIT)),
+        )
+        .require(ReadIncidents, "/stix", get(stix::export_handler))
         .require(ReadIncidents, "/incidents/{id}", get(get_handler))
         .require(
             WriteIncidents,

@@ -47,6 +47,23 @@ pub async fn case_study_yaml(
     ))
 }
 
+/// The incident as a STIX 2.1 bundle with its Attack Flow.
+pub async fn stix_json(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let exported = crate::service::stix::incident_for_export(&state.store, &id).await?;
+    let bundle = crate::export::stix::bundle(&state.atlas.get(), std::slice::from_ref(&exported));
+    let i = &exported.detail.incident;
+    let file = crate::render::download::incident_file(&i.id, &i.title, "stix.json");
+    Ok(crate::web::pages::downloads::file(
+        crate::export::stix::MEDIA_TYPE,
+        &file,
+        false,
+        crate::export::stix::to_json(&bundle),
+    ))
+}
+
 pub async fn delete_page(
     State(state): State<AppState>,
     Path(id): Path<String>,

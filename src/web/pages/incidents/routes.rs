@@ -46,6 +46,11 @@ pub fn routes() -> Routes {
         )
         .require(
             ReadIncidents,
+            "/incidents/{id}/stix.json",
+            get(detail::stix_json),
+        )
+        .require(
+            ReadIncidents,
             "/incidents/{id}/steps",
             get(steps::steps_anchor),
         )

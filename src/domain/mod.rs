@@ -15,6 +15,7 @@ pub mod source;
 pub mod stix;
 pub mod teamwork;
 pub mod time;
+pub mod webhook;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};
 pub use incident::*;

@@ -135,7 +135,7 @@ impl AlertTx {
         .bind(severity)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
+        super::webhooks::enqueue_created(&mut self.tx, id, "alert correlation").await
     }
 
     /// Records the new event span of a correlated incident and bumps its

@@ -367,6 +367,9 @@ impl<'a> Correlator<'a> {
                     .or(inc.stored_max)
                     .unwrap_or(Severity::Medium)
                     .as_str();
+                if let Some(to) = raise {
+                    self.tx.enqueue_severity_raised(&inc.id, to).await?;
+                }
                 self.tx
                     .touch_incident(&inc.id, &inc.first, &inc.last, max, raise)
                     .await?;

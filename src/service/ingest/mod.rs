@@ -328,6 +328,7 @@ pub(crate) async fn apply_all(
     }
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
+    enqueue_unmapped(tx, &reports, &hits, &alerts).await?;
     // The hosts, users, IPs, models and datasets the alerts name, on their
     // incidents, each added by the sender of the alert naming it.
     let found: Vec<(NewObservable, &str)> = alerts
@@ -349,6 +350,40 @@ pub(crate) async fn apply_all(
         .collect();
     tx.insert_observables(&alerts, &found).await?;
     Ok(reports)
+}
+
+/// Tells the webhooks that want it of the techniques the release does not
+/// know, once for the group, on its transaction (undone with it).
+async fn enqueue_unmapped(
+    tx: &mut AlertTx,
+    reports: &[IngestReport],
+    hits: &[crate::store::NewHit],
+    alerts: &[NewAlert],
+) -> Result<(), ServiceError> {
+    let count: usize = reports.iter().map(|r| r.unmapped).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    let mut unknown: Vec<String> = hits
+        .iter()
+        .filter(|h| !h.mapped)
+        .map(|h| h.raw_id.clone())
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    let mut incidents: Vec<String> = reports
+        .iter()
+        .filter(|r| r.unmapped > 0)
+        .flat_map(|r| r.incidents.clone())
+        .collect();
+    incidents.sort();
+    incidents.dedup();
+    let mut senders: Vec<&str> = alerts.iter().map(|a| a.received_by.as_str()).collect();
+    senders.sort();
+    senders.dedup();
+    tx.enqueue_unmapped(count, &unknown, &incidents, &senders.join(", "))
+        .await?;
+    Ok(())
 }
 
 /// The stored form of an alert: its JSON as sent (with any `raw` member),

@@ -34,7 +34,8 @@ pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(
 
 /// Starts the server's background work, every [`BACKGROUND_TICK`]: telling
 /// owners of tasks falling due, and sending the queued e-mails through the
-/// SMTP relay when one is configured. Refuses relay settings that cannot work.
+/// SMTP relay when one is configured; and the webhook sender. Refuses relay
+/// settings that cannot work.
 pub fn spawn_background(state: &AppState) -> Result<(), String> {
     let mailer = state
         .config
@@ -42,6 +43,7 @@ pub fn spawn_background(state: &AppState) -> Result<(), String> {
         .as_ref()
         .map(crate::service::mail::Mailer::new)
         .transpose()?;
+    spawn_webhooks(state)?;
     let store = state.store.clone();
     tokio::spawn(async move {
         if let Err(e) = notifications::recover_outbox(&store).await {
@@ -54,6 +56,24 @@ pub fn spawn_background(state: &AppState) -> Result<(), String> {
             if let Err(e) = notifications::tick(&store, mailer.as_ref(), now).await {
                 tracing::warn!(error = %e, "notifications' background work failed; tried again next time");
             }
+        }
+    });
+    Ok(())
+}
+
+/// Starts the webhook sender (`service::webhooks::run`), counting its
+/// attempts in the metrics. Refuses settings the HTTP client cannot take.
+pub fn spawn_webhooks(state: &AppState) -> Result<(), String> {
+    // Built once here so that a bad setting stops the start, not the task.
+    crate::service::webhooks::Sender::new(&state.config.webhooks)?;
+    let store = state.store.clone();
+    let settings = state.config.webhooks;
+    let metrics = state.metrics.clone();
+    tokio::spawn(async move {
+        let counted =
+            move |round: &crate::service::webhooks::Round| metrics.observe_webhooks(round);
+        if let Err(e) = crate::service::webhooks::run(store, settings, counted).await {
+            tracing::error!(error = %e, "the webhook sender stopped");
         }
     });
     Ok(())

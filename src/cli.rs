@@ -177,6 +177,13 @@ pub(crate) struct WebArgs {
     /// Where users reach this server (`https://atlas.example.org`), for the links of e-mails.
     #[arg(long, env = "ATLASVIEW_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
+    /// Let webhook deliveries go to loopback, private and link-local
+    /// addresses (refused by default: a hook must not reach inside).
+    #[arg(long, env = "ATLASVIEW_WEBHOOKS_ALLOW_PRIVATE")]
+    pub(crate) webhooks_allow_private: bool,
+    /// Seconds a webhook receiver may take to answer one delivery attempt.
+    #[arg(long, env = "ATLASVIEW_WEBHOOK_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub(crate) webhook_timeout_secs: u64,
 }
 
 impl WebArgs {
@@ -190,6 +197,11 @@ impl WebArgs {
             setup_token: None,
             attachment_max_bytes: self.attachment_max_mib as usize * 1024 * 1024,
             smtp: self.smtp(),
+            webhooks: atlasview::service::webhooks::WebhookSettings {
+                allow_private: self.webhooks_allow_private,
+                timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+                ..Default::default()
+            },
         }
     }
 

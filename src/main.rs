@@ -123,7 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = app::state(store.clone(), active, config);
             app::spawn_background(&state)
                 .map_err(anyhow::Error::msg)
-                .context("the SMTP relay settings")?;
+                .context("the SMTP relay or webhook settings")?;
             if let Some(metrics_addr) = metrics_addr {
                 let metrics_listener = TcpListener::bind(&metrics_addr)
                     .await

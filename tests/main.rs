@@ -43,4 +43,5 @@ mod teamwork;
 mod text_fit;
 mod upgrade;
 mod web_atlas;
+mod webhooks;
 mod workflows;

@@ -67,6 +67,9 @@ pub enum Capability {
     /// Scrape the server's metrics (`/metrics`): admins only, as they
     /// tell the traffic and the data's size.
     ReadMetrics,
+    /// Register, change and remove webhooks, and read their delivery log:
+    /// admins only, as a hook sends incidents out of the server.
+    ManageWebhooks,
 }
 
 impl Capability {
@@ -80,6 +83,7 @@ impl Capability {
         Capability::PostAlerts,
         Capability::ManageIngestion,
         Capability::ReadMetrics,
+        Capability::ManageWebhooks,
     ];
 }
 
@@ -107,6 +111,7 @@ const CAPABILITIES: &[(Role, &[Capability])] = {
                 PostAlerts,
                 ManageIngestion,
                 ReadMetrics,
+                ManageWebhooks,
             ],
         ),
     ]

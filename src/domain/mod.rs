@@ -12,8 +12,10 @@ pub mod retro_actions;
 pub mod review;
 pub mod rules;
 pub mod source;
+pub mod stix;
 pub mod teamwork;
 pub mod time;
+pub mod webhook;
 
 pub use enums::{Kind, Outcome, Severity, Status, StepSource};
 pub use incident::*;

@@ -26,18 +26,14 @@ use uuid::Uuid;
 
 use super::tactic_short_name;
 use crate::atlas::ActiveAtlas;
-use crate::domain::{IncidentDetail, Observation};
+use crate::domain::Observation;
+pub use crate::domain::stix::{
+    ATLAS_SOURCE, ATLASVIEW_SOURCE, ATTACK_FLOW_EXTENSION, ExportIncident, INCIDENT_PROPERTIES,
+};
 
-/// The Attack Flow 2.0 extension definition (fixed by CTID).
-pub const ATTACK_FLOW_EXTENSION: &str =
-    "extension-definition--fb9c968a-745b-4ade-9b25-c324172197f4";
 /// The identity that publishes the Attack Flow extension (CTID's own).
 const ATTACK_FLOW_AUTHOR: &str = "identity--d673f8cb-c168-42da-8ed4-0cb26725f86c";
 const ATTACK_FLOW_SCHEMA: &str = "https://center-for-threat-informed-defense.github.io/attack-flow/stix/attack-flow-schema-2.0.0.json";
-/// The `source_name` of ATLAS external references (as MITRE's own bundle).
-pub const ATLAS_SOURCE: &str = "mitre-atlas";
-/// The `source_name` of the external reference carrying our incident ID.
-pub const ATLASVIEW_SOURCE: &str = "atlasview";
 /// The media type of a STIX 2.1 bundle (as TAXII 2.1 names it).
 pub const MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 /// The namespace of every UUIDv5 we make (random once, never to change).
@@ -118,24 +114,6 @@ fn extension_author() -> Value {
         "identity_class": "organization",
     })
 }
-
-/// Our own incident fields on a report (kind, severity, status, dates with
-/// their precision, target, actor, reporter), as STIX 2.1 wants custom
-/// properties: top-level, named `x_atlasview_…`, declared by an extension
-/// definition the report names. Attack Flow objects get none (their schema
-/// allows no other properties).
-pub const INCIDENT_PROPERTIES: [&str; 10] = [
-    "x_atlasview_kind",
-    "x_atlasview_severity",
-    "x_atlasview_status",
-    "x_atlasview_occurred",
-    "x_atlasview_detected",
-    "x_atlasview_resolved",
-    "x_atlasview_target",
-    "x_atlasview_actor",
-    "x_atlasview_reporter",
-    "x_atlasview_order_unknown",
-];
 
 /// The ID of our extension definition for [`INCIDENT_PROPERTIES`].
 pub fn incident_extension_id() -> String {
@@ -285,14 +263,6 @@ fn action_object(atlas: &ActiveAtlas, step: &Observation, next: Option<&Observat
         o.insert("effect_refs".into(), json!([action_id(next)]));
     }
     Value::Object(o)
-}
-
-/// An incident to export: its view, and whether the order of its steps is
-/// unknown (an unordered import, see [`crate::store::OriginRecord`]).
-#[derive(Debug, Clone)]
-pub struct ExportIncident {
-    pub detail: IncidentDetail,
-    pub order_unknown: bool,
 }
 
 /// The report and, when it has steps, the flow and its actions of one incident.

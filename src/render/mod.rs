@@ -33,6 +33,7 @@ pub mod technique_index;
 pub mod text;
 pub mod upgrade_report;
 pub mod visitor;
+pub mod webhooks;
 
 pub use matrix::{
     CellKey, HEAT_LEVELS, Highlight, Marker, MatrixCell, MatrixColumn, MatrixOptions, MatrixView,

@@ -24,6 +24,7 @@ pub mod step_order;
 pub mod stix;
 pub mod teamwork;
 pub mod upgrade;
+pub mod webhooks;
 
 use crate::domain::ValidationError;
 use crate::store::StoreError;

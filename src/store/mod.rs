@@ -4,6 +4,8 @@
 
 pub mod acting;
 mod alert_groups;
+mod alert_incidents;
+mod alert_webhooks;
 mod alerts;
 mod atlas;
 mod attachments;
@@ -28,6 +30,7 @@ mod tags;
 mod task_edit;
 mod teamwork;
 mod upgrade;
+mod webhooks;
 
 pub use alerts::{
     AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, NewStep, RuleRow, SourceStats,
@@ -36,7 +39,7 @@ pub use alerts::{
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
-pub use ids::new_id;
+pub use ids::{new_id, new_time_ordered_id};
 pub use imports::{OriginRecord, Upsert};
 pub use incidents::{
     Assigned, BatchStart, Cursor, IncidentQuery, IncidentSummary, Page, Sort, TechniqueMatch,
@@ -48,6 +51,7 @@ pub use matrix::{
 pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
+pub use pool::webhook_wake;
 pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
 pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
@@ -57,3 +61,4 @@ pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,
     UpgradeCandidate, UpgradeRecord, UpgradeWrite,
 };
+pub use webhooks::stamp as webhook_stamp;

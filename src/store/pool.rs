@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -10,7 +11,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,7 +66,35 @@ pub struct Store {
 }
 
 /// The writer's turn, held for as long as a write transaction is open.
-pub(crate) type WriteTurn = OwnedMutexGuard<()>;
+/// Its end (after the COMMIT or rollback) wakes the webhook sender when
+/// the transaction queued a delivery.
+pub(crate) struct WriteTurn {
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        if DELIVERY_QUEUED.swap(false, Ordering::AcqRel) {
+            WEBHOOK_WAKE.notify_waiters();
+        }
+    }
+}
+
+/// Set when a transaction queued a webhook delivery; the write turn's end
+/// wakes the sender (after the COMMIT, or the rollback, which it then finds
+/// empty; it polls besides).
+static DELIVERY_QUEUED: AtomicBool = AtomicBool::new(false);
+static WEBHOOK_WAKE: Notify = Notify::const_new();
+
+/// Called by whatever queues a webhook delivery, inside its transaction.
+pub(super) fn delivery_queued() {
+    DELIVERY_QUEUED.store(true, Ordering::Release);
+}
+
+/// What the webhook sender waits on between rounds.
+pub fn webhook_wake() -> &'static Notify {
+    &WEBHOOK_WAKE
+}
 
 impl Store {
     /// Opens (creating if missing) the database and runs pending migrations.
@@ -98,7 +127,9 @@ impl Store {
     /// IMMEDIATE` takes SQLite's write lock up front. Keep the turn alive
     /// until the transaction is committed or dropped.
     pub(crate) async fn write(&self) -> StoreResult<(Transaction<'static, Sqlite>, WriteTurn)> {
-        let turn = self.writer.clone().lock_owned().await;
+        let turn = WriteTurn {
+            _guard: self.writer.clone().lock_owned().await,
+        };
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok((tx, turn))
     }

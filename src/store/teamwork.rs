@@ -55,7 +55,8 @@ pub(super) async fn record_event(
         old_value,
         new_value,
     };
-    super::notifications::notify_event(conn, &event).await
+    super::notifications::notify_event(conn, &event).await?;
+    super::webhooks::enqueue_event(conn, &event).await
 }
 
 /// [`record_event`] by the user making the current request.

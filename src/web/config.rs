@@ -23,6 +23,8 @@ pub struct WebConfig {
     /// The SMTP relay notification e-mails go through (`--smtp-host`);
     /// `None`: notifications stay in the app.
     pub smtp: Option<crate::service::mail::SmtpSettings>,
+    /// How webhook deliveries are sent (`--webhooks-allow-private`, …).
+    pub webhooks: crate::service::webhooks::WebhookSettings,
 }
 
 impl Default for WebConfig {
@@ -36,6 +38,7 @@ impl Default for WebConfig {
             setup_token: None,
             attachment_max_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
             smtp: None,
+            webhooks: Default::default(),
         }
     }
 }

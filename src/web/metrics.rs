@@ -75,6 +75,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Latency,
     ingested: Family<OutcomeLabels, Counter>,
+    webhook_deliveries: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +84,7 @@ impl Default for Metrics {
             requests: Family::default(),
             latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
             ingested: Family::default(),
+            webhook_deliveries: Family::default(),
         }
     }
 }
@@ -145,6 +147,19 @@ impl Metrics {
         }
     }
 
+    /// The attempts of one round of the webhook sender, by outcome.
+    pub fn observe_webhooks(&self, round: &crate::service::webhooks::Round) {
+        for (outcome, n) in [
+            ("delivered", round.delivered),
+            ("retried", round.retried),
+            ("failed", round.failed),
+        ] {
+            self.webhook_deliveries
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(n as u64);
+        }
+    }
+
     /// The text exposition of every metric.
     pub fn render(&self, snapshot: &Snapshot) -> Result<String, std::fmt::Error> {
         let mut registry = Registry::with_prefix("atlasview");
@@ -167,6 +182,17 @@ impl Metrics {
             "alerts_ingested",
             "Alerts posted to the ingestion API, by outcome (folded and unmapped are also accepted)",
             self.ingested.clone(),
+        );
+
+        for outcome in ["delivered", "retried", "failed"] {
+            let _ = self
+                .webhook_deliveries
+                .get_or_create(&OutcomeLabels { outcome });
+        }
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome (retried: failed, tried again later; failed: the last attempt failed)",
+            self.webhook_deliveries.clone(),
         );
 
         let hits = Family::<CacheLabels, Counter>::default();

@@ -115,6 +115,7 @@ pub fn all_routes() -> Routes {
         .merge(pages::admin::accounts::routes())
         .merge(pages::admin::atlas_releases::routes())
         .merge(pages::admin::upgrade::routes())
+        .merge(pages::admin::webhooks::routes())
         .merge(pages::atlas::release_diff::routes())
         .nest("/api/v1", api::routes())
         .public_tree("/static", static_files())

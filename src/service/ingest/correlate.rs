@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::atlas::ActiveAtlas;
 use crate::domain::Severity;
 use crate::domain::alert::{CorrelationRule, Hit, correlation_key, tidy};
-use crate::store::{AlertTx, NewHit, NewStep, StepState, StoreResult, new_id};
+use crate::store::{AlertTx, CorrelatedIncident, NewHit, NewStep, StepState, StoreResult, new_id};
 
 /// Alert IDs kept on a step as evidence; the count says how many there were in all.
 pub const SAMPLE: usize = 20;
@@ -72,6 +72,26 @@ struct IncidentState {
     key: String,
 }
 
+impl IncidentState {
+    /// An open incident as stored, before this request's alerts.
+    fn stored(c: CorrelatedIncident, rule: &str, key: &str) -> Self {
+        let sev = Severity::parse(&c.max_severity);
+        IncidentState {
+            id: c.incident_id,
+            new: false,
+            touched: false,
+            earlier: false,
+            first: c.first_event_at,
+            last: c.last_event_at,
+            stored_max: sev,
+            max: sev,
+            title: String::new(),
+            rule: rule.to_string(),
+            key: key.to_string(),
+        }
+    }
+}
+
 struct StepSlot {
     state: StepState,
     new: bool,
@@ -81,6 +101,19 @@ struct StepSlot {
     /// Its alert sample grew: the incident's search document changes (the
     /// count and times alone do not, see migration 0025).
     resampled: bool,
+}
+
+impl StepSlot {
+    /// A step as stored, before this request's alerts.
+    fn stored(state: StepState) -> Self {
+        StepSlot {
+            state,
+            new: false,
+            changed: false,
+            moved: false,
+            resampled: false,
+        }
+    }
 }
 
 /// The alerts of one transaction being placed into incidents and steps.
@@ -117,6 +150,51 @@ impl<'a> Correlator<'a> {
         }
     }
 
+    /// Loads the open incidents of every (rule, key) slot of a request, and
+    /// their steps, in two statements (else [`Correlator::incident_for`]
+    /// reads them slot by slot: two statements per incident).
+    pub(super) async fn preload(&mut self, slots: &[(&str, &str)]) -> StoreResult<()> {
+        let slots: Vec<(&str, &str)> = {
+            let mut unique: Vec<(&str, &str)> = slots
+                .iter()
+                .filter(|(r, k)| !self.incidents.contains_key(&(r.to_string(), k.to_string())))
+                .copied()
+                .collect();
+            unique.sort_unstable();
+            unique.dedup();
+            unique
+        };
+        if slots.is_empty() {
+            return Ok(());
+        }
+        for (rule, key) in &slots {
+            self.incidents
+                .insert((rule.to_string(), key.to_string()), Vec::new());
+        }
+        let found = self.tx.open_incidents_of(&slots).await?;
+        let mut ids = Vec::with_capacity(found.len());
+        for (rule, key, c) in found {
+            let state = IncidentState::stored(c, &rule, &key);
+            ids.push(state.id.clone());
+            self.incidents.entry((rule, key)).or_default().push(state);
+        }
+        let ids: Vec<&str> = ids
+            .iter()
+            .filter(|id| !self.steps.contains_key(id.as_str()))
+            .map(String::as_str)
+            .collect();
+        for id in &ids {
+            self.steps.insert(id.to_string(), Vec::new());
+        }
+        for (incident, step) in self.tx.steps_of(&ids).await? {
+            self.steps
+                .entry(incident)
+                .or_default()
+                .push(StepSlot::stored(step));
+        }
+        Ok(())
+    }
+
     /// The incident an alert joins (opened when none fits); returns its ID.
     pub(super) async fn incident_for(&mut self, a: &AlertFacts<'_>) -> StoreResult<String> {
         let slot = (a.rule.to_string(), a.key.to_string());
@@ -126,22 +204,7 @@ impl<'a> Correlator<'a> {
                 .open_incidents(a.rule, a.key)
                 .await?
                 .into_iter()
-                .map(|c| {
-                    let sev = Severity::parse(&c.max_severity);
-                    IncidentState {
-                        id: c.incident_id,
-                        new: false,
-                        touched: false,
-                        earlier: false,
-                        first: c.first_event_at,
-                        last: c.last_event_at,
-                        stored_max: sev,
-                        max: sev,
-                        title: String::new(),
-                        rule: a.rule.to_string(),
-                        key: a.key.to_string(),
-                    }
-                })
+                .map(|c| IncidentState::stored(c, a.rule, a.key))
                 .collect();
             self.incidents.insert(slot.clone(), loaded);
         }
@@ -193,16 +256,7 @@ impl<'a> Correlator<'a> {
             let steps = self.tx.incident_steps(&id).await?;
             self.steps.insert(
                 id.clone(),
-                steps
-                    .into_iter()
-                    .map(|state| StepSlot {
-                        state,
-                        new: false,
-                        changed: false,
-                        moved: false,
-                        resampled: false,
-                    })
-                    .collect(),
+                steps.into_iter().map(StepSlot::stored).collect(),
             );
         }
         Ok(id)
@@ -313,6 +367,9 @@ impl<'a> Correlator<'a> {
                     .or(inc.stored_max)
                     .unwrap_or(Severity::Medium)
                     .as_str();
+                if let Some(to) = raise {
+                    self.tx.enqueue_severity_raised(&inc.id, to).await?;
+                }
                 self.tx
                     .touch_incident(&inc.id, &inc.first, &inc.last, max, raise)
                     .await?;

@@ -33,7 +33,7 @@ use crate::domain::alert::{
 };
 use crate::store::{
     AlertListItem, AlertTx, NewAlert, NewObservable, RuleRow, SourceStats, Store, StoreResult,
-    ToConfirm, UnmappedHit, new_id,
+    ToConfirm, UnmappedHit, new_time_ordered_id,
 };
 use correlate::{AlertFacts, Correlator, parse_time, place_hits, rfc3339, rule_for};
 
@@ -260,26 +260,37 @@ pub(crate) async fn apply_all(
     }
     let fallback = fallback_rule();
     let fresh = fresh_alerts(tx, incoming, &mut reports).await?;
+    let keyed: Vec<(&CorrelationRule, String)> = fresh
+        .iter()
+        .map(|i| rule_for(rules, &fallback, i.raw, &i.alert.source))
+        .collect();
     let mut c = Correlator::new(atlas, tx);
+    let slots: Vec<(&str, &str)> = keyed
+        .iter()
+        .map(|(rule, key)| (rule.name.as_str(), key.as_str()))
+        .collect();
+    c.preload(&slots).await?;
     let mut alerts = Vec::with_capacity(fresh.len());
     let mut hits = Vec::new();
-    for Incoming {
-        request,
-        alert: a,
-        raw,
-        ..
-    } in &fresh
+    for (
+        Incoming {
+            request,
+            alert: a,
+            raw,
+            ..
+        },
+        (rule, key),
+    ) in fresh.iter().zip(&keyed)
     {
         let report = &mut reports[*request];
-        let (rule, key) = rule_for(rules, &fallback, raw, &a.source);
-        let row_id = new_id("alert-");
+        let row_id = new_time_ordered_id("alert-");
         let facts = AlertFacts {
             label: format!("{}:{}", a.source, a.alert_id),
             event_at: a.event_at,
             severity: a.severity,
             rule: &rule.name,
             idle_seconds: rule.idle_seconds,
-            key: &key,
+            key,
         };
         let to_confirm = c.tactics_to_confirm;
         let (incident, new_steps, unmapped) =
@@ -317,6 +328,7 @@ pub(crate) async fn apply_all(
     }
     tx.insert_alerts(&alerts).await?;
     tx.insert_hits(&hits).await?;
+    enqueue_unmapped(tx, &reports, &hits, &alerts).await?;
     // The hosts, users, IPs, models and datasets the alerts name, on their
     // incidents, each added by the sender of the alert naming it.
     let found: Vec<(NewObservable, &str)> = alerts
@@ -338,6 +350,40 @@ pub(crate) async fn apply_all(
         .collect();
     tx.insert_observables(&alerts, &found).await?;
     Ok(reports)
+}
+
+/// Tells the webhooks that want it of the techniques the release does not
+/// know, once for the group, on its transaction (undone with it).
+async fn enqueue_unmapped(
+    tx: &mut AlertTx,
+    reports: &[IngestReport],
+    hits: &[crate::store::NewHit],
+    alerts: &[NewAlert],
+) -> Result<(), ServiceError> {
+    let count: usize = reports.iter().map(|r| r.unmapped).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    let mut unknown: Vec<String> = hits
+        .iter()
+        .filter(|h| !h.mapped)
+        .map(|h| h.raw_id.clone())
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    let mut incidents: Vec<String> = reports
+        .iter()
+        .filter(|r| r.unmapped > 0)
+        .flat_map(|r| r.incidents.clone())
+        .collect();
+    incidents.sort();
+    incidents.dedup();
+    let mut senders: Vec<&str> = alerts.iter().map(|a| a.received_by.as_str()).collect();
+    senders.sort();
+    senders.dedup();
+    tx.enqueue_unmapped(count, &unknown, &incidents, &senders.join(", "))
+        .await?;
+    Ok(())
 }
 
 /// The stored form of an alert: its JSON as sent (with any `raw` member),

@@ -13,6 +13,7 @@ pub mod openapi;
 mod stix;
 mod tags;
 mod teamwork;
+mod webhooks;
 
 use crate::web::Routes;
 use axum::extract::DefaultBodyLimit;
@@ -187,6 +188,21 @@ pub fn routes() -> Routes {
         )
         .require(ReadIncidents, "/atlas/tactics", get(atlas::tactics_handler))
         .require(ReadIncidents, "/tags", get(tags::tags_handler))
+        .require(
+            ManageWebhooks,
+            "/webhooks",
+            get(webhooks::list_handler).post(webhooks::create_handler),
+        )
+        .require(
+            ManageWebhooks,
+            "/webhooks/{id}",
+            get(webhooks::get_handler).delete(webhooks::delete_handler),
+        )
+        .require(
+            ManageWebhooks,
+            "/webhooks/{id}/test",
+            post(webhooks::test_handler),
+        )
         .signed_in("/notifications", get(notifications::list_handler))
         .signed_in(
             "/notifications/read-all",

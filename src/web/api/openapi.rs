@@ -12,6 +12,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 
 use super::{
     alerts, atlas, attachments, imports, incidents, matrix, notifications, stix, tags, teamwork,
+    webhooks,
 };
 
 /// The session cookie's name (see `web::extract::auth`).
@@ -65,6 +66,11 @@ const SESSION_COOKIE: &str = crate::web::extract::auth::SESSION_COOKIE;
         atlas::technique_handler,
         atlas::tactics_handler,
         tags::tags_handler,
+        webhooks::list_handler,
+        webhooks::create_handler,
+        webhooks::get_handler,
+        webhooks::delete_handler,
+        webhooks::test_handler,
         notifications::list_handler,
         notifications::read_all_handler,
         notifications::read_handler,

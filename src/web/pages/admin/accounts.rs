@@ -59,6 +59,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "step.delete",
     "import.atlas",
     "import.case_studies",
+    "webhook.create",
+    "webhook.delete",
     "change",
 ];
 

@@ -7,6 +7,7 @@ pub mod atlas_releases;
 pub mod case_studies;
 pub mod ingest;
 pub mod upgrade;
+pub mod webhooks;
 
 use serde::Deserialize;
 

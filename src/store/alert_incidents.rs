@@ -35,16 +35,26 @@ impl AlertTx {
         }
         let mut out = Vec::new();
         for chunk in slots.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "SELECT c.rule_name, c.correlation_key, c.incident_id, c.first_event_at, c.last_event_at,
+            // Driven from the slots (CROSS JOIN keeps SQLite's order): the
+            // planner would otherwise walk every open incident.
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("WITH slots (rule_name, correlation_key) AS (VALUES ");
+            let mut sep = qb.separated(", ");
+            for (rule, key) in chunk {
+                sep.push("(")
+                    .push_bind_unseparated(*rule)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(*key)
+                    .push_unseparated(")");
+            }
+            qb.push(
+                ") SELECT c.rule_name, c.correlation_key, c.incident_id, c.first_event_at, c.last_event_at,
                         c.max_severity
-                 FROM alert_correlations c JOIN incidents i ON i.id = c.incident_id
-                 WHERE i.status = 'open' AND (c.rule_name, c.correlation_key) IN ",
+                 FROM slots s CROSS JOIN alert_correlations c JOIN incidents i ON i.id = c.incident_id
+                 WHERE c.rule_name = s.rule_name AND c.correlation_key = s.correlation_key
+                   AND i.status = 'open'
+                 ORDER BY c.rule_name, c.correlation_key, c.last_event_at DESC",
             );
-            qb.push_tuples(chunk, |mut b, (rule, key)| {
-                b.push_bind(*rule).push_bind(*key);
-            });
-            qb.push(" ORDER BY c.rule_name, c.correlation_key, c.last_event_at DESC");
             let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
             out.extend(
                 rows.into_iter()

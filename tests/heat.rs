@@ -8,7 +8,7 @@ use atlasview::export::HEAT_COLORS;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, python_has, venv_python};
 
 /// Five cells whose step counts span four orders of magnitude.
 const SKEW: [(&str, &str, usize); 5] = [
@@ -162,39 +162,6 @@ async fn a_skewed_distribution_shows_five_distinct_heat_levels_everywhere() {
     );
 }
 
-/// The Python that has mitreattack-python: `ATLASVIEW_PYTHON`, or the
-/// virtualenv `scripts/test` makes in `target/mitre-venv`, or `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ATLASVIEW_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/mitre-venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
-
-/// Whether `python` can import mitreattack; under `CI=true` it must.
-fn have_mitreattack(python: &PathBuf) -> bool {
-    let ok = std::process::Command::new(python)
-        .args(["-c", "import mitreattack.navlayers"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true needs mitreattack-python for {} (scripts/test installs it)",
-            python.display()
-        );
-        eprintln!(
-            "note: mitreattack-python is not importable by {}; layer check skipped (scripts/test installs it)",
-            python.display()
-        );
-    }
-    ok
-}
-
 #[tokio::test]
 async fn mitreattack_python_loads_our_layers_and_paints_them_as_we_do() {
     let app = TestApp::spawn().await;
@@ -239,8 +206,8 @@ async fn mitreattack_python_loads_our_layers_and_paints_them_as_we_do() {
         }
     }
 
-    let python = python();
-    if !have_mitreattack(&python) {
+    let python = venv_python();
+    if !python_has(&python, "mitreattack.navlayers", "mitreattack-python") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,47 +3,13 @@
 //! and true of the running server (schemathesis against a seeded database).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use atlasview::domain::auth::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{TestApp, shared_atlas, text, user_with_token};
-
-/// The Python of scripts/test's virtualenv (`ATLASVIEW_PYTHON`), else the
-/// virtualenv itself, else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ATLASVIEW_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/mitre-venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
-
-/// Whether `python` can import `module`; under `CI=true` it must.
-fn have_module(python: &PathBuf, module: &str, package: &str) -> bool {
-    let ok = std::process::Command::new(python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true needs {package} for {} (scripts/test installs it)",
-            python.display()
-        );
-        eprintln!(
-            "note: {package} is not importable by {}; check skipped (scripts/test installs it)",
-            python.display()
-        );
-    }
-    ok
-}
+use crate::support::{TestApp, python_has, shared_atlas, text, user_with_token, venv_python};
 
 async fn served_document(app: &TestApp) -> Value {
     // Public: no credentials needed.
@@ -137,8 +103,8 @@ async fn document_is_openapi_3_1_and_names_every_api_route() {
     );
 
     // openapi-spec-validator (the reference checker of the OpenAPI schemas).
-    let python = python();
-    if have_module(&python, "openapi_spec_validator", "openapi-spec-validator") {
+    let python = venv_python();
+    if python_has(&python, "openapi_spec_validator", "openapi-spec-validator") {
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), serde_json::to_vec(&doc).expect("JSON")).expect("write");
         let out = std::process::Command::new(&python)
@@ -237,8 +203,8 @@ fn only_hypothesis_crash(stdout: &str) -> bool {
 /// running server with the case studies of the release imported, as admin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_failure() {
-    let python = python();
-    if !have_module(&python, "schemathesis", "schemathesis") {
+    let python = venv_python();
+    if !python_has(&python, "schemathesis", "schemathesis") {
         return;
     }
     let app = TestApp::spawn().await;

@@ -11,48 +11,15 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, cli, fixture, shared_atlas, text};
+use crate::support::{TestApp, cli, fixture, python_has, shared_atlas, text, venv_python};
 
 const FLOW_EXTENSION: &str = "extension-definition--fb9c968a-745b-4ade-9b25-c324172197f4";
-
-/// The Python that has stix2-validator: `ATLASVIEW_PYTHON` (set by
-/// scripts/test), else the virtualenv scripts/test makes, else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ATLASVIEW_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/mitre-venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
-
-/// Whether `python` has stix2-validator; under `CI=true` it must.
-fn have_validator(python: &PathBuf) -> bool {
-    let ok = std::process::Command::new(python)
-        .args(["-c", "import stix2validator"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true needs stix2-validator for {} (scripts/test installs it)",
-            python.display()
-        );
-        eprintln!(
-            "note: stix2-validator is not importable by {}; STIX validation skipped (scripts/test installs it)",
-            python.display()
-        );
-    }
-    ok
-}
 
 /// Runs stix2-validator over every bundle of `dir`: (files, errors, warnings);
 /// the errors are listed in the panic message.
 fn validate_dir(dir: &std::path::Path) -> Option<(usize, usize, usize)> {
-    let python = python();
-    if !have_validator(&python) {
+    let python = venv_python();
+    if !python_has(&python, "stix2validator", "stix2-validator") {
         return None;
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/stix_check.py");

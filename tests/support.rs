@@ -705,3 +705,38 @@ async fn smtp_session(
         }
     }
 }
+
+/// The Python with the checkers scripts/test installs (mitreattack-python,
+/// stix2-validator, openapi-spec-validator, schemathesis): `ATLASVIEW_PYTHON`,
+/// else the virtualenv scripts/test makes in `target/mitre-venv`, else `python3`.
+pub fn venv_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("ATLASVIEW_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/mitre-venv/bin/python");
+    if venv.exists() {
+        return venv;
+    }
+    PathBuf::from("python3")
+}
+
+/// Whether `python` can import `module` (of the PyPI package `package`);
+/// under `CI=true` it must, elsewhere the caller skips its check.
+pub fn python_has(python: &Path, module: &str, package: &str) -> bool {
+    let ok = std::process::Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true needs {package} for {} (scripts/test installs it)",
+            python.display()
+        );
+        eprintln!(
+            "note: {package} is not importable by {}; its check is skipped (scripts/test installs it)",
+            python.display()
+        );
+    }
+    ok
+}

@@ -60,8 +60,12 @@ impl MatrixRequest {
         // The matrix shows every chosen incident: no sort, no pages. Those
         // parameters (carried over from a list link) are still checked as
         // the list checks them, so a bad one is a 400, not silently dropped.
-        let filters = FilterParams::from_query(raw)?;
+        let mut filters = FilterParams::from_query(raw)?;
         let mut query = filters.to_query()?;
+        // ...and left out of the matrix's own links.
+        filters.sort = None;
+        filters.page = None;
+        filters.per_page = None;
         query.sort = Sort::default();
         query.page = 1;
         query.per_page = 1;

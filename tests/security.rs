@@ -1143,6 +1143,8 @@ async fn every_declared_route_has_a_guard_that_the_server_enforces() {
                     "/setup",
                     "/healthz",
                     "/readyz",
+                    "/api",
+                    "/api/v1/openapi.json",
                     "/favicon.ico",
                     "/static/{*path}"
                 ]

@@ -110,7 +110,7 @@ pub fn all_routes() -> Routes {
         .merge(pages::matrix::routes::routes())
         .merge(pages::story::routes())
         .merge(pages::account::routes())
-        .merge(pages::api_docs::routes())
+        .merge(pages::api_docs::routes(api::openapi::document))
         .merge(pages::notifications::routes())
         .merge(pages::admin::accounts::routes())
         .merge(pages::admin::atlas_releases::routes())

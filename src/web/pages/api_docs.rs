@@ -4,17 +4,20 @@
 
 use axum::routing::get;
 
+use utoipa::openapi::OpenApi;
+
 use crate::render::api_docs::{ApiDocsView, api_docs_view};
 use crate::web::Routes;
-use crate::web::api::openapi;
 
-pub fn routes() -> Routes {
-    Routes::new().public("/api", get(api_page))
+/// The page of `document` (the API's own, handed over by `web::router`, so
+/// that pages do not depend on the API layer).
+pub fn routes(document: fn() -> &'static OpenApi) -> Routes {
+    Routes::new().public("/api", get(move || api_page(document)))
 }
 
 page!(ApiDocsPage, ApiDocsView, "api_docs.html");
 
-async fn api_page() -> ApiDocsPage {
-    let doc = serde_json::to_value(openapi::document()).unwrap_or_default();
+async fn api_page(document: fn() -> &'static OpenApi) -> ApiDocsPage {
+    let doc = serde_json::to_value(document()).unwrap_or_default();
     api_docs_view(&doc).into()
 }

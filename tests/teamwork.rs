@@ -897,3 +897,19 @@ async fn a_task_is_edited_with_a_trace_and_its_new_owner_told() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_teamwork_of_a_deleted_incident_is_not_found() {
+    let app = TestApp::spawn().await;
+    let incident = app.two_step_incident("Soon gone").await;
+    let id = incident["id"].as_str().unwrap().to_string();
+    let (status, _) = app.get_json(&format!("/api/v1/incidents/{id}/tasks")).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.delete(&format!("/api/v1/incidents/{id}")).await, 204);
+    for part in ["tasks", "comments", "members", "activity"] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/incidents/{id}/{part}"))
+            .await;
+        assert_eq!(status, 404, "{part}: {body}");
+    }
+}

@@ -53,6 +53,7 @@ pub struct Teamwork {
 }
 
 pub async fn load(store: &Store, incident_id: &str) -> Result<Teamwork, StoreError> {
+    store.require_incident(incident_id).await?;
     Ok(Teamwork {
         members: store.members(incident_id).await?,
         events: store.events(incident_id).await?,

@@ -258,6 +258,13 @@ impl Store {
         Ok(map)
     }
 
+    /// `NotFound` unless the incident exists: reads of a deleted incident's
+    /// teamwork answer 404, not an empty list (schemathesis, ST301).
+    pub async fn require_incident(&self, incident_id: &str) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        require_incident(&mut conn, incident_id).await.map(|_| ())
+    }
+
     pub async fn members(&self, incident_id: &str) -> StoreResult<Members> {
         Ok(self
             .members_of(&[incident_id.to_string()])

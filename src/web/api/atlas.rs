@@ -127,8 +127,6 @@ fn technique_json(
     params(("id" = String, Path, description = "AML.T0051 or AML.T0051.001")),
     responses((status = 200, description = "The technique", body = TechniqueJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -172,9 +170,7 @@ pub async fn technique_handler(
     path = "/api/v1/atlas/tactics",
     tag = "atlas",
     summary = "The tactics of the active release in matrix order",
-    responses((status = 200, description = "The tactics", body = TacticsJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    responses((status = 200, description = "The tactics", body = TacticsJson)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn tactics_handler(State(state): State<AppState>) -> Response {

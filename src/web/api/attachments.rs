@@ -25,8 +25,6 @@ type ApiResult<T> = Result<T, ApiError>;
     summary = "Attached files (records, not content)",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Attachments", body = Vec<crate::domain::attachment::Attachment>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -64,11 +62,7 @@ pub struct UploadDoc {
     responses((status = 201, description = "Attached", headers(("location" = String)), body = crate::domain::attachment::Attachment),
         (status = 200, description = "The same file was already attached there", body = crate::domain::attachment::Attachment),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -98,8 +92,6 @@ pub async fn upload_handler(
     summary = "One attachment's record",
     params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
     responses((status = 200, description = "The record", body = crate::domain::attachment::Attachment),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -119,8 +111,6 @@ pub async fn get_handler(
     summary = "The file's bytes",
     params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -141,8 +131,6 @@ pub async fn download_handler(
     summary = "Remove an attachment (the record stays, marked removed)",
     params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
     responses((status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]

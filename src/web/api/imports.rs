@@ -89,11 +89,7 @@ const IMPORT_TYPES: &[&str] = &[
     request_body(content((Vec<serde_json::Value> = "application/json"), (String = "application/x-ndjson"), (String = "text/csv")), description = "Incident records"),
     responses((status = 200, description = "What was imported, every bad record with its problems", body = crate::service::bulk_import::BulkReport),
         (status = 422, description = "Every record failed", body = crate::service::bulk_import::BulkReport),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn import_handler(

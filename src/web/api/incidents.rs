@@ -53,9 +53,7 @@ async fn current(state: &AppState, id: &str) -> ApiResult<Response> {
     summary = "List incidents (filtered, paginated); CSV with format=csv or Accept: text/csv",
     params(crate::web::extract::incident_filters::FilterParams, crate::web::extract::list_format::Params),
     responses((status = 200, description = "A page of incidents (JSON) or every selected incident (CSV)", content((super::json::PageJson<super::json::IncidentJson> = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn list_handler(
@@ -95,10 +93,6 @@ pub struct NewIncidentBody {
     request_body(content = NewIncidentBody, content_type = "application/json"),
     responses((status = 201, description = "Created; Location names it", headers(("location" = String, description = "The new incident's API URL")), body = super::json::IncidentJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -124,8 +118,6 @@ pub async fn create_handler(
     summary = "One incident",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -146,12 +138,8 @@ pub async fn get_handler(
     request_body(content = crate::domain::IncidentInput, content_type = "application/json"),
     responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -196,8 +184,6 @@ fn version_query(raw: Option<&str>) -> Result<Option<i64>, AppError> {
     params(("id" = String, Path, description = "Incident ID"), ("version" = Option<i64>, Query, description = "The incident version last read; a stale one is a 409")),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
@@ -219,8 +205,6 @@ pub async fn delete_handler(
     summary = "An incident's steps in order",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "The steps", body = Vec<super::json::StepJson>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -244,12 +228,8 @@ pub async fn list_steps_handler(
     request_body(content = crate::domain::StepInput, content_type = "application/json"),
     responses((status = 201, description = "Created; Location names it", headers(("location" = String)), body = super::json::StepJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -282,8 +262,6 @@ pub async fn add_step_handler(
     summary = "One step",
     params(("id" = String, Path, description = "Incident ID"), ("step_id" = String, Path, description = "Step ID")),
     responses((status = 200, description = "The step", body = super::json::StepJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -310,12 +288,8 @@ pub async fn get_step_handler(
     request_body(content = crate::domain::StepInput, content_type = "application/json"),
     responses((status = 200, description = "The step as stored", body = super::json::StepJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -337,8 +311,6 @@ pub async fn update_step_handler(
     params(("id" = String, Path, description = "Incident ID"), ("step_id" = String, Path, description = "Step ID"), ("version" = Option<i64>, Query, description = "The incident version last read; a stale one is a 409")),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
@@ -369,12 +341,8 @@ pub struct ReorderBody {
     request_body(content = ReorderBody, content_type = "application/json"),
     responses((status = 200, description = "The incident with its steps and team work", body = super::json::IncidentJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
         (status = 409, description = "A stale `version` or a clash with stored data", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -408,8 +376,6 @@ pub async fn reorder_handler(
     summary = "The incident as an ATLAS case-study YAML",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Case-study YAML (a mapping)", content_type = "application/yaml", body = std::collections::BTreeMap<String, serde_json::Value>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -444,10 +410,6 @@ pub async fn export_case_study_handler(
     request_body(content = String, content_type = "application/yaml", description = "An ATLAS case study (YAML)"),
     responses((status = 201, description = "The new incident", headers(("location" = String)), body = super::json::IncidentJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -485,9 +447,7 @@ pub struct CaseStudyImportJson {
     path = "/api/v1/case-studies/import",
     tag = "imports",
     summary = "Import every case study of the active ATLAS release",
-    responses((status = 200, description = "What was imported", body = CaseStudyImportJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+    responses((status = 200, description = "What was imported", body = CaseStudyImportJson)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn import_release_case_studies_handler(

@@ -166,9 +166,7 @@ fn matrix_json(loaded: &Loaded, req: &MatrixRequest) -> String {
     summary = "The ATLAS matrix with the filtered incidents' counts",
     params(crate::web::extract::incident_filters::FilterParams, crate::web::extract::matrix_query::RawOptions),
     responses((status = 200, description = "The matrix", body = MatrixJson),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn matrix_handler(
@@ -217,10 +215,6 @@ fn layer_error(e: navigator::LayerError) -> AppError {
     request_body(content = serde_json::Value, content_type = "application/json", description = "An ATT&CK Navigator layer (4.x)"),
     responses((status = 201, description = "The new incident", headers(("location" = String)), body = LayerCreated),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]

@@ -47,8 +47,7 @@ pub struct PreferencesJson {
     path = "/api/v1/notifications",
     tag = "notifications",
     summary = "The signed-in user's notifications",
-    responses((status = 200, description = "Inbox", body = InboxJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    responses((status = 200, description = "Inbox", body = InboxJson)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn list_handler(State(state): State<AppState>, who: SignedIn) -> ApiResult<Response> {
@@ -65,7 +64,6 @@ pub async fn list_handler(State(state): State<AppState>, who: SignedIn) -> ApiRe
     summary = "Mark one notification read",
     params(("id" = String, Path)),
     responses((status = 200, description = "Unread count", body = UnreadJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -86,8 +84,7 @@ pub async fn read_handler(
     path = "/api/v1/notifications/read-all",
     tag = "notifications",
     summary = "Mark every notification read",
-    responses((status = 200, description = "Counts", body = MarkedJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    responses((status = 200, description = "Counts", body = MarkedJson)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn read_all_handler(State(state): State<AppState>, who: SignedIn) -> ApiResult<Response> {
@@ -102,8 +99,7 @@ pub async fn read_all_handler(State(state): State<AppState>, who: SignedIn) -> A
     path = "/api/v1/notifications/preferences",
     tag = "notifications",
     summary = "What the user follows and gets mailed",
-    responses((status = 200, description = "Preferences", body = PreferencesJson),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody)),
+    responses((status = 200, description = "Preferences", body = PreferencesJson)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn preferences_handler(
@@ -146,9 +142,6 @@ pub struct PreferencesBody {
     request_body(content = PreferencesBody, content_type = "application/json"),
     responses((status = 200, description = "Preferences as stored", body = PreferencesJson),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]

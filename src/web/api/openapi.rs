@@ -82,7 +82,7 @@ const SESSION_COOKIE: &str = crate::web::extract::auth::SESSION_COOKIE;
         crate::web::pages::atlas::release_diff::diff_api_handler,
     ),
     components(schemas(crate::web::ErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &CommonErrors),
 )]
 pub struct ApiDoc;
 
@@ -109,6 +109,62 @@ impl utoipa::Modify for Security {
                 "The session cookie of a signed-in browser (writes also need the CSRF token)",
             ))),
         );
+    }
+}
+
+/// The error answers every operation of a kind may give, said once here
+/// instead of on each operation: 401 and 403 wherever credentials are asked
+/// for, 413 and 415 wherever a body is read.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let mut common = Vec::new();
+                // Credentials asked for: a requirement, and none of them
+                // empty (`security(())` lets anyone in).
+                let asks = op.security.as_ref().is_some_and(|all| {
+                    !all.is_empty()
+                        && all.iter().all(|r| {
+                            serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({}))
+                        })
+                });
+                if asks {
+                    common.push(("401", "No or invalid credentials"));
+                    common.push(("403", "The role does not allow this"));
+                }
+                if op.request_body.is_some() {
+                    common.push(("413", "The body is over this route's limit"));
+                    common.push(("415", "A content type this route does not read"));
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
     }
 }
 

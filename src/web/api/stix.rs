@@ -28,9 +28,7 @@ pub const STIX_BODY_LIMIT: usize = uc::MAX_BUNDLE_BYTES;
     summary = "STIX 2.1 bundle of the incidents the filters select (with Attack Flow)",
     params(crate::web::extract::incident_filters::FilterParams),
     responses((status = 200, description = "A STIX 2.1 bundle", headers(("x-total-count" = i64, description = "Incidents selected in all"), ("link" = String, description = "rel=\"next\": the next page")), content_type = "application/stix+json;version=2.1", body = serde_json::Value),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn export_handler(
@@ -134,11 +132,7 @@ impl ImportParams {
     request_body(content((serde_json::Value = "application/stix+json"), (serde_json::Value = "application/json")), description = "A STIX 2.1 bundle"),
     responses((status = 200, description = "What was imported", body = crate::service::bulk_import::BulkReport),
         (status = 422, description = "Every incident in the bundle failed", body = crate::service::bulk_import::BulkReport),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn import_handler(

@@ -65,9 +65,7 @@ impl TagQuery {
     summary = "Tags by prefix with their incident counts",
     params(("prefix" = Option<String>, Query, max_length = 100), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, description = "Matching tags", body = TagsJson),
-        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+        (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn tags_handler(

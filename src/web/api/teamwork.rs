@@ -24,8 +24,6 @@ type ApiResult<T> = Result<T, ApiError>;
     summary = "The incident's activity timeline",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Events", body = Vec<crate::domain::teamwork::Event>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -45,8 +43,6 @@ pub async fn activity_handler(
     summary = "Owner and participants",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Members", body = crate::domain::teamwork::Members),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -77,11 +73,7 @@ pub struct MembersBody {
     request_body(content = MembersBody, content_type = "application/json"),
     responses((status = 200, description = "Members as stored", body = crate::domain::teamwork::Members),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -110,8 +102,6 @@ pub async fn set_members_handler(
     summary = "Comments",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Comments", body = Vec<crate::domain::teamwork::Comment>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -140,11 +130,7 @@ pub struct CommentBody {
     request_body(content = CommentBody, content_type = "application/json"),
     responses((status = 201, description = "The comment", body = crate::domain::teamwork::Comment),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -168,8 +154,6 @@ pub async fn add_comment_handler(
     summary = "Tasks",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Tasks", body = Vec<crate::domain::teamwork::Task>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -192,11 +176,7 @@ pub async fn tasks_handler(
     request_body(content = crate::domain::teamwork::TaskInput, content_type = "application/json"),
     responses((status = 201, description = "The task", body = crate::domain::teamwork::Task),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -223,11 +203,7 @@ pub async fn add_task_handler(
     request_body(content = crate::domain::teamwork::TaskInput, content_type = "application/json"),
     responses((status = 200, description = "The task", body = crate::domain::teamwork::Task),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -258,11 +234,7 @@ pub struct StatusBody {
     request_body(content = StatusBody, content_type = "application/json"),
     responses((status = 200, description = "The task", body = crate::domain::teamwork::Task),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -284,8 +256,6 @@ pub async fn task_status_handler(
     summary = "Observables",
     params(("id" = String, Path, description = "Incident ID")),
     responses((status = 200, description = "Observables", body = Vec<crate::domain::observable::Observable>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]
@@ -311,11 +281,7 @@ pub async fn observables_handler(
     responses((status = 201, description = "Added; the incident's observables", body = Vec<crate::domain::observable::Observable>),
         (status = 200, description = "Already there; the incident's observables", body = Vec<crate::domain::observable::Observable>),
         (status = 400, description = "A malformed parameter or body; `field` names it (several: comma-separated)", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::ErrorBody),
-        (status = 413, description = "The body is over this route's limit", body = crate::web::ErrorBody),
-        (status = 415, description = "A content type this route does not read", body = crate::web::ErrorBody),
         (status = 422, description = "Well-formed but breaks a rule; `field` names it", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]

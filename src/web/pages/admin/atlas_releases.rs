@@ -343,9 +343,7 @@ async fn activate(
     tag = "atlas",
     summary = "The stored ATLAS releases",
     responses(
-        (status = 200, description = "Stored releases, the active one marked", body = Vec<crate::atlas::ReleaseInfo>),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody)),
+        (status = 200, description = "Stored releases, the active one marked", body = Vec<crate::atlas::ReleaseInfo>)),
     security(("bearer" = []), ("session" = []))
 )]
 pub(crate) async fn list_api(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -379,8 +377,6 @@ struct ImportQuery {
         (status = 201, description = "Imported", body = ImportJson),
         (status = 200, description = "Already stored, unchanged", body = ImportJson),
         (status = 400, description = "Not an ATLAS release in a known format", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 413, description = "Over the body limit", body = crate::web::ErrorBody),
         (status = 422, description = "A release that breaks a rule", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))

@@ -120,8 +120,6 @@ struct DiffJson {
     responses(
         (status = 200, description = "The changes and their effect on the incidents", body = DiffJson),
         (status = 400, description = "A release name that cannot be one", body = crate::web::ErrorBody),
-        (status = 401, description = "No or invalid credentials", body = crate::web::ErrorBody),
-        (status = 403, description = "The role does not allow this", body = crate::web::ErrorBody),
         (status = 404, description = "No such stored release", body = crate::web::ErrorBody)),
     security(("bearer" = []), ("session" = []))
 )]

@@ -19,6 +19,7 @@ mod matrix;
 mod matrix_patch;
 mod notifications;
 mod observables;
+mod outbox;
 mod pool;
 mod readiness;
 mod release_list;

@@ -419,12 +419,8 @@ impl Store {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-        for r in &rows {
-            sqlx::query("UPDATE webhook_deliveries SET status = 'sending' WHERE id = $1")
-                .bind(&r.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        super::outbox::mark_sending(&mut tx, "webhook_deliveries", &ids).await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()

@@ -469,13 +469,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for w in &report.warnings {
                 eprintln!("line {}: note: {}", w.line, w.message);
             }
-            println!(
-                "{}{} records: {} created, {} updated, {} unchanged, {} refused, {} steps with a tactic to confirm, in {:.1} s",
-                if dry_run {
-                    "dry run (nothing written): "
-                } else {
-                    ""
-                },
+            let summary = format!(
+                "{} records: {} created, {} updated, {} unchanged, {} refused, {} steps with a tactic to confirm, in {:.1} s",
                 report.records,
                 report.created,
                 report.updated,
@@ -484,16 +479,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.tactics_to_confirm,
                 started.elapsed().as_secs_f64()
             );
-            if !dry_run {
-                admin::audit(
-                    &store,
-                    &cli_actor(),
-                    "incident.import",
-                    file.display().to_string(),
-                    format!("{} created, {} updated", report.created, report.updated),
-                )
-                .await?;
-            }
+            finish_import(
+                &store,
+                &file,
+                dry_run,
+                &summary,
+                report.created,
+                report.updated,
+            )
+            .await?;
             Ok(())
         }
         Command::Import(ImportCommand::Stix {
@@ -536,13 +530,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for w in &report.warnings {
                 eprintln!("{}: note: {}", w.object, w.message);
             }
-            println!(
-                "{}{} incidents: {} created, {} updated, {} unchanged, {} refused, {} objects left out or noted",
-                if dry_run {
-                    "dry run (nothing written): "
-                } else {
-                    ""
-                },
+            let summary = format!(
+                "{} incidents: {} created, {} updated, {} unchanged, {} refused, {} objects left out or noted",
                 report.records,
                 report.created,
                 report.updated,
@@ -550,16 +539,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.failed.len(),
                 report.warnings.len(),
             );
-            if !dry_run {
-                admin::audit(
-                    &store,
-                    &cli_actor(),
-                    "incident.import",
-                    file.display().to_string(),
-                    format!("{} created, {} updated", report.created, report.updated),
-                )
-                .await?;
-            }
+            finish_import(
+                &store,
+                &file,
+                dry_run,
+                &summary,
+                report.created,
+                report.updated,
+            )
+            .await?;
             anyhow::ensure!(
                 report.records == 0 || report.failed.len() < report.records,
                 "no incident of the bundle could be imported"
@@ -721,6 +709,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// A service error for the terminal: validation problems name their field.
+/// The end of an incident import on the CLI: its summary (saying so when
+/// nothing was written) and, when it wrote, its audit record.
+async fn finish_import(
+    store: &atlasview::store::Store,
+    file: &std::path::Path,
+    dry_run: bool,
+    summary: &str,
+    created: usize,
+    updated: usize,
+) -> anyhow::Result<()> {
+    if dry_run {
+        println!("dry run (nothing written): {summary}");
+        return Ok(());
+    }
+    println!("{summary}");
+    admin::audit(
+        store,
+        &cli_actor(),
+        "incident.import",
+        file.display().to_string(),
+        format!("{created} created, {updated} updated"),
+    )
+    .await?;
+    Ok(())
+}
+
 fn service_error(e: atlasview::service::ServiceError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }

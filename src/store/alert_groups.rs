@@ -4,21 +4,24 @@
 //! SQLite and PostgreSQL both run.
 
 use super::{AlertTx, StoreResult};
+use crate::store::backend::{Written, on_tx};
 
 impl AlertTx {
     /// Starts one request's part of the transaction.
     pub async fn savepoint(&mut self) -> StoreResult<()> {
-        sqlx::query("SAVEPOINT request")
-            .execute(&mut *self.tx)
-            .await?;
+        on_tx!(&mut self.tx, |ex| sqlx::query("SAVEPOINT request")
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
         Ok(())
     }
 
     /// Keeps the request's writes (they commit with the transaction).
     pub async fn release(&mut self) -> StoreResult<()> {
-        sqlx::query("RELEASE SAVEPOINT request")
-            .execute(&mut *self.tx)
-            .await?;
+        on_tx!(&mut self.tx, |ex| sqlx::query("RELEASE SAVEPOINT request")
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
         Ok(())
     }
 
@@ -27,9 +30,12 @@ impl AlertTx {
     /// transaction itself is gone (SQLite rolls back the whole transaction on
     /// some errors) and must not be used further.
     pub async fn rollback_to(&mut self) -> StoreResult<()> {
-        sqlx::query("ROLLBACK TO SAVEPOINT request")
-            .execute(&mut *self.tx)
-            .await?;
+        on_tx!(&mut self.tx, |ex| sqlx::query(
+            "ROLLBACK TO SAVEPOINT request"
+        )
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         self.release().await
     }
 }

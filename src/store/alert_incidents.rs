@@ -3,7 +3,8 @@
 //! (many keys in one statement), incidents opened and touched, and steps
 //! written in a few multi-row statements.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use crate::store::backend::{Sql, Written, on_tx};
+use sqlx::FromRow;
 
 use super::alerts::CHUNK;
 use super::{AlertTx, CorrelatedIncident, NewStep, StepState, StoreResult};
@@ -37,8 +38,7 @@ impl AlertTx {
         for chunk in slots.chunks(CHUNK) {
             // Driven from the slots (CROSS JOIN keeps SQLite's order): the
             // planner would otherwise walk every open incident.
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("WITH slots (rule_name, correlation_key) AS (VALUES ");
+            let mut qb: Sql = Sql::new("WITH slots (rule_name, correlation_key) AS (VALUES ");
             let mut sep = qb.separated(", ");
             for (rule, key) in chunk {
                 sep.push("(")
@@ -55,7 +55,8 @@ impl AlertTx {
                    AND i.status = 'open'
                  ORDER BY c.rule_name, c.correlation_key, c.last_event_at DESC",
             );
-            let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+            let rows: Vec<Row> =
+                on_tx!(&mut self.tx, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
             out.extend(
                 rows.into_iter()
                     .map(|r| (r.rule_name, r.correlation_key, r.incident)),
@@ -83,7 +84,7 @@ impl AlertTx {
         }
         let mut out = Vec::new();
         for chunk in incident_ids.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut qb: Sql = Sql::new(
                 "SELECT o.incident_id, o.id, o.technique_id, o.tactic_id, o.source,
                         COALESCE(s.alert_count, 0) AS alert_count, s.first_seen, s.last_seen,
                         COALESCE(s.alert_sample, '') AS alert_sample,
@@ -96,7 +97,8 @@ impl AlertTx {
                 sep.push_bind(*id);
             }
             qb.push(") ORDER BY o.incident_id, o.position, o.id");
-            let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+            let rows: Vec<Row> =
+                on_tx!(&mut self.tx, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
             out.extend(rows.into_iter().map(|r| (r.incident_id, r.step)));
         }
         Ok(out)
@@ -116,7 +118,8 @@ impl AlertTx {
         first_event_at: &str,
         last_event_at: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |ex| {
+            sqlx::query(
             "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
                  target, atlas_release, created_at, updated_at, version)
              VALUES ($1, $2, $3, 'incident', $4, 'open', $5, 'time', $6, $7, $8, $8, 1)",
@@ -131,9 +134,11 @@ impl AlertTx {
         .bind(key)
         .bind(atlas_release)
         .bind(&self.now)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
+        on_tx!(&mut self.tx, |ex| {
+            sqlx::query(
             "INSERT INTO alert_correlations (incident_id, rule_name, correlation_key, first_event_at, last_event_at, max_severity)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -143,8 +148,9 @@ impl AlertTx {
         .bind(first_event_at)
         .bind(last_event_at)
         .bind(severity)
-        .execute(&mut *self.tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         super::webhooks::enqueue_created(&mut self.tx, id, "alert correlation").await
     }
 
@@ -159,7 +165,8 @@ impl AlertTx {
         max_severity: &str,
         raise_to: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |ex| {
+            sqlx::query(
             "UPDATE alert_correlations SET first_event_at = $1, last_event_at = $2, max_severity = $3
              WHERE incident_id = $4",
         )
@@ -167,27 +174,31 @@ impl AlertTx {
         .bind(last_event_at)
         .bind(max_severity)
         .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         match raise_to {
             Some(severity) => {
-                sqlx::query(
+                on_tx!(&mut self.tx, |ex| {
+                    sqlx::query(
                     "UPDATE incidents SET version = version + 1, updated_at = $1, severity = $2 WHERE id = $3",
                 )
                 .bind(&self.now)
                 .bind(severity)
                 .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
+                .execute(&mut *ex)
+                .await.map(Written::from)
+                })?;
             }
             None => {
-                sqlx::query(
+                on_tx!(&mut self.tx, |ex| sqlx::query(
                     "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2",
                 )
                 .bind(&self.now)
                 .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
             }
         }
         Ok(())
@@ -195,14 +206,15 @@ impl AlertTx {
 
     /// Moves an incident's earliest event back (a late alert came in).
     pub async fn set_occurred(&mut self, id: &str, occurred_at: &str) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |ex| sqlx::query(
             "UPDATE incidents SET occurred_at = $1, occurred_precision = 'time'
              WHERE id = $2 AND (occurred_at IS NULL OR occurred_at > $1)",
         )
         .bind(occurred_at)
         .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         Ok(())
     }
 
@@ -222,7 +234,7 @@ impl AlertTx {
         let incidents: Vec<&str> = new.iter().map(|n| n.incident_id).collect();
         let touched = super::search::defer_many(&mut self.tx, &incidents, resampled).await?;
         for chunk in new.chunks(CHUNK / 2) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut qb: Sql = Sql::new(
                 "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
                      description, evidence, outcome, source, created_at, updated_at) ",
             );
@@ -241,10 +253,14 @@ impl AlertTx {
                     .push_bind(self.now.as_str())
                     .push_bind(self.now.as_str());
             });
-            qb.build().execute(&mut *self.tx).await?;
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         for chunk in changed.chunks(CHUNK / 2) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut qb: Sql = Sql::new(
                 "INSERT INTO step_triage (step_id, alert_count, first_seen, last_seen, alert_sample, candidate_tactics) ",
             );
             qb.push_values(chunk, |mut b, s| {
@@ -260,11 +276,14 @@ impl AlertTx {
                   first_seen = excluded.first_seen, last_seen = excluded.last_seen,
                   alert_sample = excluded.alert_sample",
             );
-            qb.build().execute(&mut *self.tx).await?;
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         for chunk in evidence.chunks(CHUNK / 2) {
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("UPDATE observations SET evidence = CASE id");
+            let mut qb: Sql = Sql::new("UPDATE observations SET evidence = CASE id");
             for (id, text, _) in chunk {
                 qb.push(" WHEN ")
                     .push_bind(*id)
@@ -286,7 +305,11 @@ impl AlertTx {
                 sep.push_bind(*id);
             }
             qb.push(")");
-            qb.build().execute(&mut *self.tx).await?;
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         match touched {
             Some(touched) => super::search::reindex(&mut self.tx, &touched).await,
@@ -297,21 +320,24 @@ impl AlertTx {
     /// Puts an incident's steps in event-time order (undated steps keep their
     /// place relative to each other, after the dated ones).
     pub async fn order_by_time(&mut self, incident_id: &str) -> StoreResult<()> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, |ex| sqlx::query_as(
             "SELECT id, position FROM observations WHERE incident_id = $1
              ORDER BY (observed_at IS NULL), observed_at, position, id",
         )
         .bind(incident_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        .fetch_all(&mut *ex)
+        .await)?;
         for (i, (id, position)) in rows.iter().enumerate() {
             let want = i as i64 + 1;
             if *position != want {
-                sqlx::query("UPDATE observations SET position = $1 WHERE id = $2")
-                    .bind(want)
-                    .bind(id)
-                    .execute(&mut *self.tx)
-                    .await?;
+                on_tx!(&mut self.tx, |ex| sqlx::query(
+                    "UPDATE observations SET position = $1 WHERE id = $2"
+                )
+                .bind(want)
+                .bind(id)
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
             }
         }
         Ok(())

@@ -3,9 +3,10 @@
 //! taking SQLite's write lock up front), so an acknowledged alert is committed
 //! together with everything it changed, or not at all.
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
+use sqlx::FromRow;
 
 use super::teamwork::record_tactic;
 use super::{Store, StoreResult, new_id, now_rfc3339};
@@ -176,7 +177,7 @@ pub struct StepAlert {
 
 /// One write transaction of alert ingestion.
 pub struct AlertTx {
-    pub(super) tx: Transaction<'static, Sqlite>,
+    pub(super) tx: Tx,
     /// This request's turn among the store's writers, held until commit.
     _turn: super::WriteTurn,
     pub(super) now: String,
@@ -194,33 +195,38 @@ impl Store {
     }
 
     pub async fn list_rules(&self) -> StoreResult<Vec<RuleRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, name, key_fields, idle_seconds, position FROM correlation_rules ORDER BY position, name",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 
     /// Adds a rule, or replaces the one of the same name (keeping its place).
     pub async fn save_rule(&self, rule: &CorrelationRule) -> StoreResult<bool> {
         let (mut tx, _turn) = self.write().await?;
         let fields = rule.fields.join(",");
-        let updated = sqlx::query(
+        let updated = on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE correlation_rules SET key_fields = $1, idle_seconds = $2 WHERE name = $3",
         )
         .bind(&fields)
         .bind(rule.idle_seconds)
         .bind(&rule.name)
-        .execute(&mut *tx)
-        .await?
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?
         .rows_affected();
         let created = updated == 0;
         if created {
-            let (next,): (i64,) =
-                sqlx::query_as("SELECT COALESCE(MAX(position), 0) + 1 FROM correlation_rules")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            sqlx::query(
+            let (next,): (i64,) = on_tx!(&mut tx, |ex| sqlx::query_as(
+                "SELECT COALESCE(MAX(position), 0) + 1 FROM correlation_rules"
+            )
+            .fetch_one(&mut *ex)
+            .await)?;
+            on_tx!(&mut tx, |ex| {
+                sqlx::query(
                 "INSERT INTO correlation_rules (id, name, key_fields, idle_seconds, position, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -230,24 +236,29 @@ impl Store {
             .bind(rule.idle_seconds)
             .bind(next)
             .bind(now_rfc3339())
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
         tx.commit().await?;
         Ok(created)
     }
 
     pub async fn delete_rule(&self, name: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM correlation_rules WHERE name = $1")
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        let done = on_pool!(&self.pool, |db| sqlx::query(
+            "DELETE FROM correlation_rules WHERE name = $1"
+        )
+        .bind(name)
+        .execute(db)
+        .await
+        .map(Written::from))?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Unmapped techniques of stored alerts, oldest first.
     pub async fn unmapped_hits(&self, limit: i64) -> StoreResult<Vec<UnmappedHit>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT h.alert_id AS alert_row, h.position, h.raw_id, h.technique_id, h.tactic_id,
                     a.source, a.alert_id, a.event_at, a.received_at, a.title, a.severity, a.rule_name, a.correlation_key
              FROM alert_hits h JOIN alerts a ON a.id = h.alert_id
@@ -256,72 +267,79 @@ impl Store {
              LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 
     pub async fn unmapped_count(&self) -> StoreResult<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(DISTINCT alert_id) FROM alert_hits WHERE mapped = FALSE")
-                .fetch_one(&self.pool)
-                .await?;
+        let (n,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT COUNT(DISTINCT alert_id) FROM alert_hits WHERE mapped = FALSE"
+        )
+        .fetch_one(db)
+        .await)?;
         Ok(n)
     }
 
     pub async fn alert_count(&self) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerts")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT COUNT(*) FROM alerts"
+        )
+        .fetch_one(db)
+        .await)?;
         Ok(n)
     }
 
     /// Whether an alert of this source and ID is stored.
     pub async fn alert_exists(&self, source: &str, alert_id: &str) -> StoreResult<bool> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM alerts WHERE source = $1 AND alert_id = $2")
-                .bind(source)
-                .bind(alert_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT id FROM alerts WHERE source = $1 AND alert_id = $2"
+        )
+        .bind(source)
+        .bind(alert_id)
+        .fetch_optional(db)
+        .await)?;
         Ok(row.is_some())
     }
 
     /// The latest alerts received, with the techniques they name.
     pub async fn recent_alerts(&self, limit: i64) -> StoreResult<Vec<AlertListItem>> {
-        let rows: Vec<AlertListItem> = sqlx::query_as(
+        let rows: Vec<AlertListItem> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT a.source, a.alert_id, a.shape, a.event_at, a.received_at, a.title, a.severity, a.incident_id,
                     '' AS techniques
              FROM alerts a ORDER BY a.received_at DESC, a.id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+        })?;
         Ok(rows)
     }
 
     pub async fn alert_sources(&self) -> StoreResult<Vec<SourceStats>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT source, COUNT(*) AS alerts, MAX(received_at) AS last_received
              FROM alerts GROUP BY source ORDER BY source",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Alerts received per hour since `since` (RFC 3339), oldest first: (`YYYY-MM-DDTHH`, count).
     pub async fn alerts_per_hour(&self, since: &str) -> StoreResult<Vec<(String, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT SUBSTR(received_at, 1, 13) AS hour, COUNT(*) FROM alerts
              WHERE received_at >= $1 GROUP BY SUBSTR(received_at, 1, 13) ORDER BY hour",
         )
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Steps whose tactic is still to be confirmed, newest incidents first.
     pub async fn steps_to_confirm(&self, limit: i64) -> StoreResult<Vec<ToConfirm>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT o.incident_id, i.title AS incident_title, o.id AS step_id, o.technique_id,
                     s.candidate_tactics, s.alert_count
              FROM step_triage s
@@ -332,8 +350,8 @@ impl Store {
              LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Per step of an incident: its alert counts, tactics to confirm and latest alerts.
@@ -346,25 +364,25 @@ impl Store {
             last_seen: Option<String>,
             candidate_tactics: String,
         }
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT s.step_id, s.alert_count, s.first_seen, s.last_seen, s.candidate_tactics
              FROM step_triage s JOIN observations o ON o.id = s.step_id
              WHERE o.incident_id = $1",
         )
         .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let mut out = HashMap::new();
         for row in rows {
             let recent: Vec<StepAlert> = if row.alert_count > 0 {
-                sqlx::query_as(
+                on_pool!(&self.pool, |db| sqlx::query_as(
                     "SELECT a.source, a.alert_id, a.event_at, a.title
                      FROM alert_hits h JOIN alerts a ON a.id = h.alert_id
                      WHERE h.step_id = $1 ORDER BY a.event_at DESC, a.id DESC LIMIT 10",
                 )
                 .bind(&row.step_id)
-                .fetch_all(&self.pool)
-                .await?
+                .fetch_all(db)
+                .await)?
             } else {
                 Vec::new()
             };
@@ -391,14 +409,16 @@ impl Store {
         tactic_id: &str,
     ) -> StoreResult<i64> {
         let (mut tx, _turn) = self.write().await?;
-        let row: Option<(String,)> = sqlx::query_as(
+        let row: Option<(String,)> = on_tx!(&mut tx, |ex| {
+            sqlx::query_as(
             "SELECT s.candidate_tactics FROM step_triage s JOIN observations o ON o.id = s.step_id
              WHERE s.step_id = $1 AND o.incident_id = $2",
         )
         .bind(step_id)
         .bind(incident_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await
+        })?;
         let Some((candidates,)) = row else {
             return Err(super::StoreError::NotFound(format!(
                 "step {step_id} of incident {incident_id}"
@@ -415,24 +435,32 @@ impl Store {
             )));
         }
         let now = now_rfc3339();
-        sqlx::query("UPDATE observations SET tactic_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(tactic_id)
-            .bind(&now)
-            .bind(step_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE step_triage SET candidate_tactics = '' WHERE step_id = $1")
-            .bind(step_id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE observations SET tactic_id = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(tactic_id)
+        .bind(&now)
+        .bind(step_id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE step_triage SET candidate_tactics = '' WHERE step_id = $1"
+        )
+        .bind(step_id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         record_tactic(&mut tx, incident_id, step_id, &candidates, tactic_id).await?;
-        let (version,): (i64,) = sqlx::query_as(
+        let (version,): (i64,) = on_tx!(&mut tx, |ex| {
+            sqlx::query_as(
             "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
         )
         .bind(&now)
         .bind(incident_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(&mut *ex)
+        .await
+        })?;
         tx.commit().await?;
         Ok(version)
     }
@@ -445,26 +473,28 @@ impl AlertTx {
     }
 
     pub async fn rules(&mut self) -> StoreResult<Vec<RuleRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_tx!(&mut self.tx, |ex| {
+            sqlx::query_as(
             "SELECT id, name, key_fields, idle_seconds, position FROM correlation_rules ORDER BY position, name",
         )
-        .fetch_all(&mut *self.tx)
-        .await?)
+        .fetch_all(&mut *ex)
+        .await
+        })?)
     }
 
     /// Which of these alert IDs of `source` are stored already.
     pub async fn existing(&mut self, source: &str, ids: &[&str]) -> StoreResult<HashSet<String>> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(500) {
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("SELECT alert_id FROM alerts WHERE source = ");
+            let mut qb: Sql = Sql::new("SELECT alert_id FROM alerts WHERE source = ");
             qb.push_bind(source).push(" AND alert_id IN (");
             let mut sep = qb.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
             }
             qb.push(")");
-            let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+            let rows: Vec<(String,)> =
+                on_tx!(&mut self.tx, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
             found.extend(rows.into_iter().map(|(id,)| id));
         }
         Ok(found)
@@ -472,7 +502,7 @@ impl AlertTx {
 
     pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> StoreResult<()> {
         for chunk in alerts.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut qb: Sql = Sql::new(
                 "INSERT INTO alerts (id, source, alert_id, shape, event_at, received_at, received_by, title, severity,
                      rule_name, correlation_key, incident_id, raw) ",
             );
@@ -491,14 +521,18 @@ impl AlertTx {
                     .push_bind(&a.incident_id)
                     .push_bind(&a.raw);
             });
-            qb.build().execute(&mut *self.tx).await?;
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         Ok(())
     }
 
     pub async fn insert_hits(&mut self, hits: &[NewHit]) -> StoreResult<()> {
         for chunk in hits.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut qb: Sql = Sql::new(
                 "INSERT INTO alert_hits (alert_id, position, raw_id, technique_id, tactic_id, step_id, mapped) ",
             );
             qb.push_values(chunk, |mut b, h| {
@@ -510,7 +544,11 @@ impl AlertTx {
                     .push_bind(&h.step_id)
                     .push_bind(h.mapped);
             });
-            qb.build().execute(&mut *self.tx).await?;
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         Ok(())
     }
@@ -523,19 +561,24 @@ impl AlertTx {
         step_id: &str,
         incident_id: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |ex| {
+            sqlx::query(
             "UPDATE alert_hits SET mapped = TRUE, step_id = $1 WHERE alert_id = $2 AND position = $3",
         )
         .bind(step_id)
         .bind(alert_row)
         .bind(position)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query("UPDATE alerts SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL")
-            .bind(incident_id)
-            .bind(alert_row)
-            .execute(&mut *self.tx)
-            .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
+        on_tx!(&mut self.tx, |ex| sqlx::query(
+            "UPDATE alerts SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL"
+        )
+        .bind(incident_id)
+        .bind(alert_row)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         Ok(())
     }
 

@@ -1,11 +1,12 @@
 //! Releases of the ATLAS knowledge base: import (one transaction), activation,
 //! and loading a release back into the in-memory model.
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::FromRow;
 
 use super::{Store, StoreError, StoreResult, now_rfc3339};
 use crate::atlas::version::compare_versions;
@@ -151,11 +152,12 @@ impl Store {
         let hash = content_hash(release);
         let source = &redact_source(source);
         let (mut tx, _turn) = self.write().await?;
-        let existing: Option<(String,)> =
-            sqlx::query_as("SELECT content_hash FROM atlas_releases WHERE version = $1")
-                .bind(&release.version)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<(String,)> = on_tx!(&mut tx, |ex| sqlx::query_as(
+            "SELECT content_hash FROM atlas_releases WHERE version = $1"
+        )
+        .bind(&release.version)
+        .fetch_optional(&mut *ex)
+        .await)?;
         if let Some((stored_hash,)) = &existing
             && *stored_hash == hash
         {
@@ -165,26 +167,31 @@ impl Store {
         }
         let was_active: bool = match &existing {
             Some(_) => {
-                let (active,): (bool,) =
-                    sqlx::query_as("SELECT is_active FROM atlas_releases WHERE version = $1")
-                        .bind(&release.version)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let (active,): (bool,) = on_tx!(&mut tx, |ex| sqlx::query_as(
+                    "SELECT is_active FROM atlas_releases WHERE version = $1"
+                )
+                .bind(&release.version)
+                .fetch_one(&mut *ex)
+                .await)?;
                 // ON DELETE CASCADE removes every row of the old content.
-                sqlx::query("DELETE FROM atlas_releases WHERE version = $1")
-                    .bind(&release.version)
-                    .execute(&mut *tx)
-                    .await?;
+                on_tx!(&mut tx, |ex| sqlx::query(
+                    "DELETE FROM atlas_releases WHERE version = $1"
+                )
+                .bind(&release.version)
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
                 active
             }
             None => false,
         };
         insert_release(&mut tx, release, source, &hash).await?;
 
-        let active: Option<(String,)> =
-            sqlx::query_as("SELECT version FROM atlas_releases WHERE is_active")
-                .fetch_optional(&mut *tx)
-                .await?;
+        let active: Option<(String,)> = on_tx!(&mut tx, |ex| sqlx::query_as(
+            "SELECT version FROM atlas_releases WHERE is_active"
+        )
+        .fetch_optional(&mut *ex)
+        .await)?;
         let activate = was_active
             || match &active {
                 None => true,
@@ -212,11 +219,12 @@ impl Store {
     /// Makes a stored release the active one.
     pub async fn activate_release(&self, version: &str) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT version FROM atlas_releases WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let found: Option<(String,)> = on_tx!(&mut tx, |ex| sqlx::query_as(
+            "SELECT version FROM atlas_releases WHERE version = $1"
+        )
+        .bind(version)
+        .fetch_optional(&mut *ex)
+        .await)?;
         if found.is_none() {
             return Err(StoreError::NotFound(format!("release {version}")));
         }
@@ -228,27 +236,29 @@ impl Store {
     /// Where a release came from, in full (as admins see it): a URL without
     /// credentials, a file's path.
     pub async fn release_source(&self, version: &str) -> StoreResult<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT source FROM atlas_releases WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT source FROM atlas_releases WHERE version = $1"
+        )
+        .bind(version)
+        .fetch_optional(db)
+        .await)?;
         Ok(row.map(|(s,)| redact_source(&s)))
     }
 
     /// Removes credentials from sources stored before they were redacted on
     /// import. Returns how many rows changed.
     pub async fn redact_release_sources(&self) -> StoreResult<u64> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT version, source FROM atlas_releases")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, String)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT version, source FROM atlas_releases"
+        )
+        .fetch_all(db)
+        .await)?;
         let mut changed = 0;
         for (version, source) in rows {
             let clean = redact_source(&source);
             if clean != source {
                 self.execute_write(
-                    sqlx::query("UPDATE atlas_releases SET source = $1 WHERE version = $2")
+                    Sql::new("UPDATE atlas_releases SET source = $1 WHERE version = $2")
                         .bind(clean)
                         .bind(version),
                 )
@@ -261,12 +271,12 @@ impl Store {
 
     /// Every stored release, newest first.
     pub async fn list_releases(&self) -> StoreResult<Vec<ReleaseInfo>> {
-        let rows: Vec<ReleaseRow> = sqlx::query_as(
+        let rows: Vec<ReleaseRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT version, name, format, source, imported_at, is_active, has_descriptions
              FROM atlas_releases",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let mut infos = Vec::with_capacity(rows.len());
         for row in rows {
             infos.push(self.release_info(row).await?);
@@ -281,7 +291,10 @@ impl Store {
             let version = row.version.clone();
             let pool = self.pool.clone();
             async move {
-                let (n,): (i64,) = sqlx::query_as(&sql).bind(version).fetch_one(&pool).await?;
+                let (n,): (i64,) = on_pool!(&pool, |db| sqlx::query_as(&sql)
+                    .bind(version)
+                    .fetch_one(db)
+                    .await)?;
                 Ok::<i64, StoreError>(n)
             }
         };
@@ -304,12 +317,12 @@ impl Store {
 
     /// The active release with its indexes, if any release is stored.
     pub async fn load_active(&self) -> StoreResult<Option<ActiveAtlas>> {
-        let row: Option<ReleaseRow> = sqlx::query_as(
+        let row: Option<ReleaseRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT version, name, format, source, imported_at, is_active, has_descriptions
              FROM atlas_releases WHERE is_active",
         )
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         let Some(row) = row else { return Ok(None) };
         let version = row.version.clone();
         let info = self.release_info(row).await?;
@@ -322,31 +335,33 @@ impl Store {
 
     /// A stored release, read back into the model.
     pub async fn load_release(&self, version: &str) -> StoreResult<Option<Release>> {
-        let row: Option<ReleaseRow> = sqlx::query_as(
+        let row: Option<ReleaseRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT version, name, format, source, imported_at, is_active, has_descriptions
              FROM atlas_releases WHERE version = $1",
         )
         .bind(version)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         let Some(row) = row else { return Ok(None) };
         let format = SourceFormat::parse(&row.format)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown release format {}", row.format)))?;
 
-        let tactics: Vec<TacticRow> = sqlx::query_as(
+        let tactics: Vec<TacticRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT id, name, description, attack_id, attack_url FROM atlas_tactics
              WHERE release_version = $1 ORDER BY position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let techniques: Vec<TechniqueRow> = sqlx::query_as(
+        .fetch_all(db)
+        .await)?;
+        let techniques: Vec<TechniqueRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, name, description, parent_id, maturity, attack_id, attack_url FROM atlas_techniques
              WHERE release_version = $1 ORDER BY position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+        })?;
         let technique_tactics = self
             .pairs(
                 "SELECT technique_id AS owner, tactic_id AS item, NULL AS extra FROM atlas_technique_tactics
@@ -361,12 +376,14 @@ impl Store {
                 version,
             )
             .await?;
-        let mitigations: Vec<MitigationRow> = sqlx::query_as(
+        let mitigations: Vec<MitigationRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, name, description FROM atlas_mitigations WHERE release_version = $1 ORDER BY position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+        })?;
         let mitigation_uses = self
             .pairs(
                 "SELECT mitigation_id AS owner, technique_id AS item, usage AS extra FROM atlas_mitigation_techniques
@@ -374,28 +391,32 @@ impl Store {
                 version,
             )
             .await?;
-        let studies: Vec<CaseStudyRow> = sqlx::query_as(
+        let studies: Vec<CaseStudyRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, name, summary, incident_date, incident_date_granularity, target, actor, reporter,
                     case_study_type
              FROM atlas_case_studies WHERE release_version = $1 ORDER BY position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let steps: Vec<StepRow> = sqlx::query_as(
+        .fetch_all(db)
+        .await
+        })?;
+        let steps: Vec<StepRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT case_study_id, tactic_id, technique_id, description FROM atlas_case_study_steps
              WHERE release_version = $1 ORDER BY case_study_id, position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let references: Vec<ReferenceRow> = sqlx::query_as(
+        .fetch_all(db)
+        .await
+        })?;
+        let references: Vec<ReferenceRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT case_study_id, title, url FROM atlas_case_study_references
              WHERE release_version = $1 ORDER BY case_study_id, position",
         )
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
 
         let mut tactics_of: HashMap<String, Vec<String>> = HashMap::new();
         for p in technique_tactics {
@@ -486,10 +507,10 @@ impl Store {
     }
 
     async fn pairs(&self, sql: &str, version: &str) -> StoreResult<Vec<PairRow>> {
-        Ok(sqlx::query_as(sql)
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(sql)
             .bind(version)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(db)
+            .await)?)
     }
 
     /// The newest stored release that has this technique, with the technique as
@@ -498,11 +519,12 @@ impl Store {
         &self,
         id: &str,
     ) -> StoreResult<Option<(String, Technique)>> {
-        let versions: Vec<(String,)> =
-            sqlx::query_as("SELECT release_version FROM atlas_techniques WHERE id = $1")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
+        let versions: Vec<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT release_version FROM atlas_techniques WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_all(db)
+        .await)?;
         let Some(newest) = versions
             .into_iter()
             .map(|(v,)| v)
@@ -525,57 +547,65 @@ impl Store {
     pub async fn technique_names_anywhere(
         &self,
     ) -> StoreResult<Vec<(String, String, Option<String>)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT DISTINCT t.id, t.name, p.name FROM atlas_techniques t \
              LEFT JOIN atlas_techniques p \
                ON p.release_version = t.release_version AND p.id = t.parent_id \
              ORDER BY t.id",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// How often each technique is recorded: `(technique ID, incidents, steps)`.
     pub async fn technique_usage(&self) -> StoreResult<Vec<(String, i64, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT technique_id, COUNT(DISTINCT incident_id), COUNT(*) \
              FROM observations GROUP BY technique_id",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Whether any stored release knows this technique.
     pub async fn technique_known(&self, id: &str) -> StoreResult<bool> {
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT release_version FROM atlas_techniques WHERE id = $1 LIMIT 1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let found: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT release_version FROM atlas_techniques WHERE id = $1 LIMIT 1"
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await)?;
         Ok(found.is_some())
     }
 }
 
-async fn set_active(tx: &mut Transaction<'_, Sqlite>, version: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE atlas_releases SET is_active = FALSE WHERE is_active")
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE atlas_releases SET is_active = TRUE WHERE version = $1")
-        .bind(version)
-        .execute(&mut **tx)
-        .await?;
+async fn set_active(tx: &mut Tx, version: &str) -> StoreResult<()> {
+    on_tx!(&mut *tx, |ex| sqlx::query(
+        "UPDATE atlas_releases SET is_active = FALSE WHERE is_active"
+    )
+    .execute(&mut *ex)
+    .await
+    .map(Written::from))?;
+    on_tx!(&mut *tx, |ex| sqlx::query(
+        "UPDATE atlas_releases SET is_active = TRUE WHERE version = $1"
+    )
+    .bind(version)
+    .execute(&mut *ex)
+    .await
+    .map(Written::from))?;
     Ok(())
 }
 
 async fn insert_release(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     release: &Release,
     source: &str,
     hash: &str,
 ) -> StoreResult<()> {
     let v = &release.version;
     let has_descriptions = release.format != SourceFormat::Catalog;
-    sqlx::query(
+    on_tx!(&mut *tx, |ex| {
+        sqlx::query(
         "INSERT INTO atlas_releases (version, name, format, source, content_hash, imported_at, is_active, has_descriptions)
          VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",
     )
@@ -586,11 +616,13 @@ async fn insert_release(
     .bind(hash)
     .bind(now_rfc3339())
     .bind(has_descriptions)
-    .execute(&mut **tx)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
 
     for (pos, t) in release.tactics.iter().enumerate() {
-        sqlx::query(
+        on_tx!(&mut *tx, |ex| {
+            sqlx::query(
             "INSERT INTO atlas_tactics (release_version, id, position, name, description, attack_id, attack_url)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -601,11 +633,13 @@ async fn insert_release(
         .bind(&t.description)
         .bind(t.attack_ref.as_ref().map(|a| &a.id))
         .bind(t.attack_ref.as_ref().and_then(|a| a.url.as_ref()))
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
     }
     for (pos, t) in release.techniques.iter().enumerate() {
-        sqlx::query(
+        on_tx!(&mut *tx, |ex| {
+            sqlx::query(
             "INSERT INTO atlas_techniques (release_version, id, position, name, description, parent_id, maturity,
                                            attack_id, attack_url)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -619,12 +653,14 @@ async fn insert_release(
         .bind(&t.maturity)
         .bind(t.attack_ref.as_ref().map(|a| &a.id))
         .bind(t.attack_ref.as_ref().and_then(|a| a.url.as_ref()))
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
     }
     for t in &release.techniques {
         for (pos, platform) in t.platforms.iter().enumerate() {
-            sqlx::query(
+            on_tx!(&mut *tx, |ex| {
+                sqlx::query(
                 "INSERT INTO atlas_technique_platforms (release_version, technique_id, position, platform)
                  VALUES ($1, $2, $3, $4)",
             )
@@ -632,11 +668,13 @@ async fn insert_release(
             .bind(&t.id)
             .bind(pos as i64)
             .bind(platform)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
         for (pos, tactic) in t.tactics.iter().enumerate() {
-            sqlx::query(
+            on_tx!(&mut *tx, |ex| {
+                sqlx::query(
                 "INSERT INTO atlas_technique_tactics (release_version, technique_id, tactic_id, position)
                  VALUES ($1, $2, $3, $4)",
             )
@@ -644,12 +682,13 @@ async fn insert_release(
             .bind(&t.id)
             .bind(tactic)
             .bind(pos as i64)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
     }
     for (pos, m) in release.mitigations.iter().enumerate() {
-        sqlx::query(
+        on_tx!(&mut *tx, |ex| sqlx::query(
             "INSERT INTO atlas_mitigations (release_version, id, position, name, description)
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -658,10 +697,12 @@ async fn insert_release(
         .bind(pos as i64)
         .bind(&m.name)
         .bind(&m.description)
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         for (upos, u) in m.techniques.iter().enumerate() {
-            sqlx::query(
+            on_tx!(&mut *tx, |ex| {
+                sqlx::query(
                 "INSERT INTO atlas_mitigation_techniques (release_version, mitigation_id, position, technique_id, usage)
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -670,12 +711,14 @@ async fn insert_release(
             .bind(upos as i64)
             .bind(&u.technique)
             .bind(&u.usage)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
     }
     for (pos, c) in release.case_studies.iter().enumerate() {
-        sqlx::query(
+        on_tx!(&mut *tx, |ex| {
+            sqlx::query(
             "INSERT INTO atlas_case_studies (release_version, id, position, name, summary, incident_date,
                  incident_date_granularity, target, actor, reporter, case_study_type)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -691,10 +734,12 @@ async fn insert_release(
         .bind(&c.actor)
         .bind(&c.reporter)
         .bind(&c.case_study_type)
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         for (spos, s) in c.procedure.iter().enumerate() {
-            sqlx::query(
+            on_tx!(&mut *tx, |ex| {
+                sqlx::query(
                 "INSERT INTO atlas_case_study_steps (release_version, case_study_id, position, tactic_id, technique_id,
                                                      description)
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -705,11 +750,13 @@ async fn insert_release(
             .bind(&s.tactic)
             .bind(&s.technique)
             .bind(&s.description)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
         for (rpos, r) in c.references.iter().enumerate() {
-            sqlx::query(
+            on_tx!(&mut *tx, |ex| {
+                sqlx::query(
                 "INSERT INTO atlas_case_study_references (release_version, case_study_id, position, title, url)
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -718,8 +765,9 @@ async fn insert_release(
             .bind(rpos as i64)
             .bind(&r.title)
             .bind(&r.url)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
     }
     Ok(())

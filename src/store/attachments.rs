@@ -1,7 +1,8 @@
 //! Attachments (migration 0023): what is attached to an incident, and the
 //! content, kept once per SHA-256 however many attachments hold it.
 
-use sqlx::{FromRow, SqliteConnection};
+use crate::store::backend::{Tx, Written, on_pool, on_tx};
+use sqlx::FromRow;
 
 use super::teamwork::record_event;
 use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
@@ -53,17 +54,23 @@ const UNHELD: &str = "DELETE FROM attachment_blobs WHERE NOT EXISTS (SELECT 1 FR
      WHERE a.sha256 = attachment_blobs.sha256 AND a.removed_at IS NULL)";
 
 /// Drops every content no attachment holds any more (after an incident is deleted).
-pub(super) async fn drop_unheld_blobs(conn: &mut SqliteConnection) -> StoreResult<()> {
-    sqlx::query(UNHELD).execute(&mut *conn).await?;
+pub(super) async fn drop_unheld_blobs(conn: &mut Tx) -> StoreResult<()> {
+    on_tx!(&mut *conn, |ex| sqlx::query(UNHELD)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
     Ok(())
 }
 
 /// Drops the content `sha256` unless an attachment still holds it.
-async fn drop_blob_if_unheld(conn: &mut SqliteConnection, sha256: &str) -> StoreResult<()> {
-    sqlx::query(&format!("{UNHELD} AND sha256 = $1"))
-        .bind(sha256)
-        .execute(&mut *conn)
-        .await?;
+async fn drop_blob_if_unheld(conn: &mut Tx, sha256: &str) -> StoreResult<()> {
+    on_tx!(&mut *conn, |ex| sqlx::query(&format!(
+        "{UNHELD} AND sha256 = $1"
+    ))
+    .bind(sha256)
+    .execute(&mut *ex)
+    .await
+    .map(Written::from))?;
     Ok(())
 }
 
@@ -71,31 +78,32 @@ impl Store {
     /// An incident's attachments, the oldest first, removed ones included.
     pub async fn attachments(&self, incident_id: &str) -> StoreResult<Vec<Attachment>> {
         let sql = format!("{SELECT} WHERE incident_id = $1 ORDER BY uploaded_at, id");
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let rows: Vec<Row> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         Ok(rows.into_iter().map(Attachment::from).collect())
     }
 
     pub async fn attachment(&self, incident_id: &str, id: &str) -> StoreResult<Attachment> {
         let sql = format!("{SELECT} WHERE incident_id = $1 AND id = $2");
-        let row: Option<Row> = sqlx::query_as(&sql)
+        let row: Option<Row> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         row.map(Attachment::from)
             .ok_or_else(|| StoreError::NotFound(format!("attachment {id}")))
     }
 
     /// The content of an attachment that is not removed.
     pub async fn attachment_content(&self, sha256: &str) -> StoreResult<Vec<u8>> {
-        let row: Option<(Vec<u8>,)> =
-            sqlx::query_as("SELECT content FROM attachment_blobs WHERE sha256 = $1")
-                .bind(sha256)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(Vec<u8>,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT content FROM attachment_blobs WHERE sha256 = $1"
+        )
+        .bind(sha256)
+        .fetch_optional(db)
+        .await)?;
         row.map(|(c,)| c)
             .ok_or_else(|| StoreError::NotFound(format!("the content {sha256}")))
     }
@@ -107,21 +115,22 @@ impl Store {
     pub async fn add_attachment(&self, a: &NewAttachment, by: &str) -> StoreResult<(String, bool)> {
         let (mut tx, _turn) = self.write().await?;
         super::teamwork::require_incident(&mut tx, &a.incident_id).await?;
-        let held: Option<(String,)> = sqlx::query_as(
+        let held: Option<(String,)> = on_tx!(&mut tx, |ex| sqlx::query_as(
             "SELECT id FROM attachments WHERE incident_id = $1 AND sha256 = $2
              AND removed_at IS NULL AND COALESCE(step_id, '') = COALESCE($3, '')",
         )
         .bind(&a.incident_id)
         .bind(&a.sha256)
         .bind(&a.step_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await)?;
         if let Some((id,)) = held {
             return Ok((id, false));
         }
         let now = now_rfc3339();
         let size = a.content.len() as i64;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO attachment_blobs (sha256, size, content, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (sha256) DO NOTHING",
         )
@@ -129,10 +138,12 @@ impl Store {
         .bind(size)
         .bind(&a.content)
         .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         let id = new_id("att-");
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO attachments (id, incident_id, step_id, file_name, media_type, size, sha256,
                  uploaded_at, uploaded_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -146,8 +157,9 @@ impl Store {
         .bind(&a.sha256)
         .bind(&now)
         .bind(by)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         let what = described(&a.file_name, size, &a.sha256);
         record_event(
             &mut tx,
@@ -172,23 +184,26 @@ impl Store {
         by: &str,
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        let row: Option<(String, i64, String)> = sqlx::query_as(
+        let row: Option<(String, i64, String)> = on_tx!(&mut tx, |ex| sqlx::query_as(
             "SELECT file_name, size, sha256 FROM attachments
              WHERE incident_id = $1 AND id = $2 AND removed_at IS NULL",
         )
         .bind(incident_id)
         .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await)?;
         let Some((name, size, sha256)) = row else {
             return Err(StoreError::NotFound(format!("attachment {id}")));
         };
-        sqlx::query("UPDATE attachments SET removed_at = $1, removed_by = $2 WHERE id = $3")
-            .bind(now_rfc3339())
-            .bind(by)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE attachments SET removed_at = $1, removed_by = $2 WHERE id = $3"
+        )
+        .bind(now_rfc3339())
+        .bind(by)
+        .bind(id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         drop_blob_if_unheld(&mut tx, &sha256).await?;
         let what = described(&name, size, &sha256);
         record_event(

@@ -1,8 +1,9 @@
 //! The audit log: who did what, when, to what. Append-only (the database
 //! refuses updates and deletes with triggers).
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use chrono::{SecondsFormat, Utc};
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
 use super::{Store, StoreResult, new_id};
 
@@ -42,7 +43,7 @@ pub struct AuditQuery {
 
 impl Store {
     pub async fn audit(&self, event: AuditEvent) -> StoreResult<()> {
-        self.execute_write(sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        self.execute_write(Sql::new("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(new_id("aud-"))
             .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
             .bind(&event.actor)
@@ -56,15 +57,16 @@ impl Store {
 
     /// Newest first.
     pub async fn audit_entries(&self, q: &AuditQuery) -> StoreResult<(Vec<AuditEntry>, i64)> {
-        fn filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a AuditQuery) {
+        fn filters<'a>(qb: &mut Sql<'a>, q: &'a AuditQuery) {
             if let Some(actor) = &q.actor {
                 qb.push(" AND actor = ").push_bind(actor);
             }
             if let Some(action) = &q.action {
                 if action.ends_with('.') {
-                    qb.push(" AND SUBSTR(action, 1, ")
+                    // CAST: PostgreSQL's substr takes an integer, not a bigint.
+                    qb.push(" AND SUBSTR(action, 1, CAST(")
                         .push_bind(action.len() as i64)
-                        .push(") = ")
+                        .push(" AS INTEGER)) = ")
                         .push_bind(action);
                 } else {
                     qb.push(" AND action = ").push_bind(action);
@@ -80,30 +82,26 @@ impl Store {
                 qb.push(" AND at < ").push_bind(to);
             }
         }
-        let mut count: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT COUNT(*) FROM audit_log WHERE 1 = 1");
+        let mut count: Sql = Sql::new("SELECT COUNT(*) FROM audit_log WHERE 1 = 1");
         filters(&mut count, q);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, at, actor, action, target, detail, ip FROM audit_log WHERE 1 = 1",
-        );
+        let (total,): (i64,) = on_pool!(&self.pool, |db| count.query_as()?.fetch_one(db).await)?;
+        let mut select: Sql =
+            Sql::new("SELECT id, at, actor, action, target, detail, ip FROM audit_log WHERE 1 = 1");
         filters(&mut select, q);
         select
             .push(" ORDER BY at DESC, id DESC LIMIT ")
             .push_bind(i64::from(q.limit.max(1)));
         select.push(" OFFSET ").push_bind(i64::from(q.offset));
-        let rows = select.build_query_as().fetch_all(&self.pool).await?;
+        let rows = on_pool!(&self.pool, |db| select.query_as()?.fetch_all(db).await)?;
         Ok((rows, total))
     }
 }
 
 /// Appends an audit entry inside a caller's transaction, so the change and
 /// its record commit (or roll back) together.
-pub(super) async fn append_audit(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    event: &AuditEvent,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+pub(super) async fn append_audit(tx: &mut Tx, event: &AuditEvent) -> StoreResult<()> {
+    on_tx!(&mut *tx, |ex| {
+        sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id("aud-"))
         .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
         .bind(&event.actor)
@@ -111,7 +109,8 @@ pub(super) async fn append_audit(
         .bind(&event.target)
         .bind(&event.detail)
         .bind(&event.ip)
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+    })?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Users, sessions and API tokens. Only hashes of session IDs and tokens are
 //! stored; lookups go by hash.
 
+use crate::store::backend::{Sql, Written, on_pool, on_tx};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sqlx::FromRow;
 
@@ -116,7 +117,7 @@ impl Store {
         };
         let done = self
             .execute_write(
-                sqlx::query(sql)
+                Sql::new(sql)
                     .bind(&id)
                     .bind(username)
                     .bind(password_hash)
@@ -139,10 +140,10 @@ impl Store {
 
     pub async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
-        let row: Option<UserRow> = sqlx::query_as(&sql)
+        let row: Option<UserRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         row.map(UserRow::into_user).transpose()
     }
 
@@ -155,24 +156,27 @@ impl Store {
             user: UserRow,
             password_hash: String,
         }
-        let row: Option<Row> = sqlx::query_as(&sql)
+        let row: Option<Row> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
             .transpose()
     }
 
     pub async fn list_users(&self) -> StoreResult<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
-        let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        let rows: Vec<UserRow> =
+            on_pool!(&self.pool, |db| sqlx::query_as(&sql).fetch_all(db).await)?;
         rows.into_iter().map(UserRow::into_user).collect()
     }
 
     pub async fn count_users(&self) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(db)
+        .await)?;
         Ok(n)
     }
 
@@ -188,18 +192,24 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
         let (mut tx, _turn) = self.write().await?;
-        sqlx::query("UPDATE users SET role = $1, disabled = $2, updated_at = $3 WHERE id = $4")
-            .bind(role.unwrap_or(user.role).as_str())
-            .bind(disabled.unwrap_or(user.disabled))
-            .bind(now_rfc3339())
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE users SET role = $1, disabled = $2, updated_at = $3 WHERE id = $4"
+        )
+        .bind(role.unwrap_or(user.role).as_str())
+        .bind(disabled.unwrap_or(user.disabled))
+        .bind(now_rfc3339())
+        .bind(&user.id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if disabled == Some(true) {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await?;
+            on_tx!(&mut tx, |ex| sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1"
+            )
+            .bind(&user.id)
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
         }
         tx.commit().await?;
         self.user_by_name(username)
@@ -216,24 +226,27 @@ impl Store {
         keep: Option<&str>,
     ) -> StoreResult<u64> {
         let (mut tx, _turn) = self.write().await?;
-        let done =
-            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3")
-                .bind(password_hash)
-                .bind(now_rfc3339())
-                .bind(username)
-                .execute(&mut *tx)
-                .await?;
+        let done = on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3"
+        )
+        .bind(password_hash)
+        .bind(now_rfc3339())
+        .bind(username)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("user {username}")));
         }
-        let ended = sqlx::query(
+        let ended = on_tx!(&mut tx, |ex| sqlx::query(
             "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)
              AND id_hash <> $2",
         )
         .bind(username)
         .bind(keep.unwrap_or(""))
-        .execute(&mut *tx)
-        .await?
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?
         .rows_affected();
         tx.commit().await?;
         Ok(ended)
@@ -248,7 +261,8 @@ impl Store {
     ) -> StoreResult<()> {
         let now = Utc::now();
         let (mut tx, _turn) = self.write().await?;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id_hash)
@@ -256,18 +270,25 @@ impl Store {
         .bind(rfc3339(now))
         .bind(rfc3339(now))
         .bind(rfc3339(now + max_age))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
-            .bind(rfc3339(now))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE users SET last_login_at = $1 WHERE id = $2"
+        )
+        .bind(rfc3339(now))
+        .bind(user_id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         // Housekeeping: drop sessions that ended.
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(rfc3339(now))
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(rfc3339(now))
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         tx.commit().await?;
         Ok(())
     }
@@ -288,10 +309,10 @@ impl Store {
             last_seen_at: String,
             expires_at: String,
         }
-        let row: Option<Row> = sqlx::query_as(sql)
+        let row: Option<Row> = on_pool!(&self.pool, |db| sqlx::query_as(sql)
             .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         let Some(row) = row else { return Ok(None) };
         let idle_cutoff = rfc3339(now - idle);
         if row.expires_at <= rfc3339(now) || row.last_seen_at <= idle_cutoff || row.user.disabled {
@@ -301,7 +322,7 @@ impl Store {
         // Touch at most once a minute to keep reads cheap.
         if row.last_seen_at <= rfc3339(now - Duration::minutes(1)) {
             self.execute_write(
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                Sql::new("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                     .bind(rfc3339(now))
                     .bind(id_hash),
             )
@@ -316,7 +337,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        self.execute_write(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash))
+        self.execute_write(Sql::new("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash))
             .await?;
         Ok(())
     }
@@ -330,7 +351,7 @@ impl Store {
         role: Role,
         expires_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        self.execute_write(sqlx::query(
+        self.execute_write(Sql::new(
             "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, role, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -362,10 +383,10 @@ impl Store {
             revoked_at: Option<String>,
             last_used_at: Option<String>,
         }
-        let row: Option<Row> = sqlx::query_as(sql)
+        let row: Option<Row> = on_pool!(&self.pool, |db| sqlx::query_as(sql)
             .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         let Some(row) = row else { return Ok(None) };
         let expired = row.expires_at.as_deref().is_some_and(|e| e <= now.as_str());
         if row.revoked_at.is_some() || expired || row.user.disabled {
@@ -378,7 +399,7 @@ impl Store {
             .is_none_or(|t| t <= minute_ago.as_str())
         {
             self.execute_write(
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                Sql::new("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
                     .bind(&now)
                     .bind(token_hash),
             )
@@ -399,19 +420,17 @@ impl Store {
                            t.last_used_at
                     FROM api_tokens t JOIN users u ON u.id = t.user_id";
         let rows = match username {
-            Some(name) => {
-                sqlx::query_as(&format!(
-                    "{base} WHERE u.username = $1 ORDER BY t.created_at DESC, t.id"
-                ))
-                .bind(name)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query_as(&format!("{base} ORDER BY t.created_at DESC, t.id"))
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+            Some(name) => on_pool!(&self.pool, |db| sqlx::query_as(&format!(
+                "{base} WHERE u.username = $1 ORDER BY t.created_at DESC, t.id"
+            ))
+            .bind(name)
+            .fetch_all(db)
+            .await)?,
+            None => on_pool!(&self.pool, |db| sqlx::query_as(&format!(
+                "{base} ORDER BY t.created_at DESC, t.id"
+            ))
+            .fetch_all(db)
+            .await)?,
         };
         Ok(rows)
     }
@@ -425,7 +444,7 @@ impl Store {
             .find(|t| t.prefix == prefix)
             .ok_or_else(|| StoreError::NotFound(format!("token {prefix}")))?;
         self.execute_write(
-            sqlx::query(
+            Sql::new(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
             )
             .bind(now_rfc3339())

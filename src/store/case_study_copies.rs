@@ -2,6 +2,7 @@
 //! keeps the study's ID as the incident's `source_ref`).
 
 use super::{Store, StoreResult};
+use crate::store::backend::on_pool;
 
 impl Store {
     /// The incident imported from `case_study_id`, as `(id, title)`.
@@ -9,11 +10,11 @@ impl Store {
         &self,
         case_study_id: &str,
     ) -> StoreResult<Option<(String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT id, title FROM incidents WHERE source_ref = $1 ORDER BY created_at, id LIMIT 1",
         )
         .bind(case_study_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await)?)
     }
 }

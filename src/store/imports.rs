@@ -3,7 +3,7 @@
 //! the incident's fields and steps. A batch of records is one transaction,
 //! and new records are written with multi-row INSERTs.
 
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 
 use super::ids::new_id;
 use super::incidents::{bump_version, insert_step, update_fields};
@@ -78,7 +78,7 @@ impl Store {
         }
         for (source, ids) in by_source {
             for chunk in ids.chunks(500) {
-                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                let mut qb: Sql = Sql::new(
                     "SELECT external_id, incident_id, content_hash FROM incident_origins WHERE source = ",
                 );
                 qb.push_bind(source).push(" AND external_id IN (");
@@ -88,7 +88,7 @@ impl Store {
                 }
                 qb.push(")");
                 let rows: Vec<(String, String, String)> =
-                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                    on_tx!(&mut tx, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
                 for (external_id, incident_id, hash) in rows {
                     existing.insert((source.to_string(), external_id), (incident_id, hash));
                 }
@@ -110,28 +110,35 @@ impl Store {
                 Some((id, _)) => {
                     bump_version(&mut tx, id, None).await?;
                     update_fields(&mut tx, id, &r.draft, &r.atlas_release).await?;
-                    sqlx::query("DELETE FROM observations WHERE incident_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
+                    on_tx!(&mut tx, |ex| sqlx::query(
+                        "DELETE FROM observations WHERE incident_id = $1"
+                    )
+                    .bind(id)
+                    .execute(&mut *ex)
+                    .await
+                    .map(Written::from))?;
+                    on_tx!(&mut tx, |ex| {
+                        sqlx::query(
                         "UPDATE incident_origins SET order_unknown = $1, content_hash = $2 WHERE incident_id = $3",
                     )
                     .bind(r.order_unknown)
                     .bind(&hash)
                     .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut *ex)
+                    .await.map(Written::from)
+                    })?;
                     for (i, (step, candidates)) in r.steps.iter().enumerate() {
                         let step_id = insert_step(&mut tx, id, i as i64 + 1, step, &now).await?;
                         if !candidates.is_empty() {
-                            sqlx::query(
+                            on_tx!(&mut tx, |ex| {
+                                sqlx::query(
                                 "INSERT INTO step_triage (step_id, alert_count, candidate_tactics) VALUES ($1, 0, $2)",
                             )
                             .bind(&step_id)
                             .bind(candidates)
-                            .execute(&mut *tx)
-                            .await?;
+                            .execute(&mut *ex)
+                            .await.map(Written::from)
+                            })?;
                         }
                     }
                     out.push((id.clone(), Upsert::Updated));
@@ -158,12 +165,14 @@ impl Store {
         &self,
         incident_id: &str,
     ) -> StoreResult<Option<(String, String, bool)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT source, external_id, order_unknown FROM incident_origins WHERE incident_id = $1",
         )
         .bind(incident_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await
+        })?)
     }
 
     /// A fingerprint of every incident, step, tag and reference (for checking
@@ -171,26 +180,35 @@ impl Store {
     pub async fn data_fingerprint(&self) -> StoreResult<String> {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        let incidents: Vec<(String, String, String, String, i64, String)> = sqlx::query_as(
+        let incidents: Vec<(String, String, String, String, i64, String)> =
+            on_pool!(&self.pool, |db| {
+                sqlx::query_as(
             "SELECT id, title, severity, status, version, updated_at FROM incidents ORDER BY id",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+            })?;
         for row in incidents {
             h.update(format!("{row:?}\n"));
         }
-        let steps: Vec<(String, String, i64, String, String, String)> = sqlx::query_as(
+        let steps: Vec<(String, String, i64, String, String, String)> = on_pool!(
+            &self.pool,
+            |db| {
+                sqlx::query_as(
             "SELECT id, incident_id, position, tactic_id, technique_id, updated_at FROM observations ORDER BY id",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+            }
+        )?;
         for row in steps {
             h.update(format!("{row:?}\n"));
         }
-        let tags: Vec<(String, String)> =
-            sqlx::query_as("SELECT incident_id, tag FROM incident_tags ORDER BY incident_id, tag")
-                .fetch_all(&self.pool)
-                .await?;
+        let tags: Vec<(String, String)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT incident_id, tag FROM incident_tags ORDER BY incident_id, tag"
+        )
+        .fetch_all(db)
+        .await)?;
         for row in tags {
             h.update(format!("{row:?}\n"));
         }
@@ -201,12 +219,12 @@ impl Store {
 /// Writes new records with multi-row INSERTs: incidents, origins, tags,
 /// references, steps and their tactics to confirm.
 async fn insert_fresh(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     fresh: &[(String, &OriginRecord, String)],
     now: &str,
 ) -> StoreResult<()> {
     for chunk in fresh.chunks(ROWS) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
                  detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
                  atlas_release, created_at, updated_at, version) ",
@@ -236,9 +254,13 @@ async fn insert_fresh(
                 .push_bind(now)
                 .push_bind(1_i64);
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
 
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "INSERT INTO incident_origins (incident_id, source, external_id, order_unknown, content_hash) ",
         );
         qb.push_values(chunk, |mut b, (id, r, hash)| {
@@ -248,7 +270,11 @@ async fn insert_fresh(
                 .push_bind(r.order_unknown)
                 .push_bind(hash.as_str());
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
     }
 
     let tags: Vec<(&str, &str)> = fresh
@@ -256,12 +282,15 @@ async fn insert_fresh(
         .flat_map(|(id, r, _)| r.draft.tags.iter().map(move |t| (id.as_str(), t.as_str())))
         .collect();
     for chunk in tags.chunks(ROWS * 4) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO incident_tags (incident_id, tag) ");
+        let mut qb: Sql = Sql::new("INSERT INTO incident_tags (incident_id, tag) ");
         qb.push_values(chunk, |mut b, (id, tag)| {
             b.push_bind(*id).push_bind(*tag);
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
     }
     let refs: Vec<(&str, i64, &crate::domain::Reference)> = fresh
         .iter()
@@ -274,16 +303,19 @@ async fn insert_fresh(
         })
         .collect();
     for chunk in refs.chunks(ROWS * 2) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO incident_references (incident_id, position, title, url) ",
-        );
+        let mut qb: Sql =
+            Sql::new("INSERT INTO incident_references (incident_id, position, title, url) ");
         qb.push_values(chunk, |mut b, (id, i, r)| {
             b.push_bind(*id)
                 .push_bind(*i)
                 .push_bind(r.title.as_str())
                 .push_bind(r.url.as_str());
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
     }
 
     struct StepRow<'a> {
@@ -309,7 +341,7 @@ async fn insert_fresh(
         })
         .collect();
     for chunk in steps.chunks(ROWS * 2) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
                  description, evidence, confidence, outcome, source, created_at, updated_at) ",
         );
@@ -330,18 +362,26 @@ async fn insert_fresh(
                 .push_bind(now)
                 .push_bind(now);
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
     }
     let triage: Vec<&StepRow> = steps.iter().filter(|s| !s.candidates.is_empty()).collect();
     for chunk in triage.chunks(ROWS * 4) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO step_triage (step_id, alert_count, candidate_tactics) ");
+        let mut qb: Sql =
+            Sql::new("INSERT INTO step_triage (step_id, alert_count, candidate_tactics) ");
         qb.push_values(chunk, |mut b, s| {
             b.push_bind(s.id.as_str())
                 .push_bind(0_i64)
                 .push_bind(s.candidates);
         });
-        qb.build().execute(&mut **tx).await?;
+        on_tx!(&mut *tx, |ex| qb
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
     }
     Ok(())
 }

@@ -7,12 +7,12 @@
 //! changed since: a counter kept by triggers (migration 0004) that every
 //! write to incidents, steps or tags bumps.
 
+use crate::store::backend::{Sql, on_pool};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use super::incidents::push_filters;
 use super::{IncidentQuery, Store, StoreResult};
@@ -127,7 +127,16 @@ pub(super) struct Accumulator {
 }
 
 impl Accumulator {
-    pub(super) fn add(&mut self, row: &SqliteRow) -> Result<(), sqlx::Error> {
+    pub(super) fn add<R>(&mut self, row: &R) -> Result<(), sqlx::Error>
+    where
+        R: Row,
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Option<&'r str>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
         let incident_id: &str = row.try_get(0)?;
         let incidents = &mut self.incidents;
         let incident = intern(&mut self.incident_index, incident_id, || {
@@ -182,16 +191,14 @@ pub(super) fn intern<T: Copy>(
 impl Store {
     /// The current [`DataStamp`]: one primary-key read.
     pub async fn data_stamp(&self) -> StoreResult<DataStamp> {
-        let (version,): (i64,) =
-            sqlx::query_as("SELECT version FROM data_versions WHERE name = $1")
-                .bind("incidents")
-                .fetch_one(&self.pool)
-                .await?;
-        let options = self.pool.connect_options();
-        let file = options.get_filename();
-        let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+        let (version,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT version FROM data_versions WHERE name = $1"
+        )
+        .bind("incidents")
+        .fetch_one(db)
+        .await)?;
         Ok(DataStamp {
-            database: (!in_memory).then(|| Arc::from(file)),
+            database: self.identity.clone(),
             version,
         })
     }
@@ -213,10 +220,9 @@ impl Store {
 
     /// How many incidents `q` chooses, with steps or not.
     pub(super) async fn matrix_incident_total(&self, q: &IncidentQuery) -> StoreResult<i64> {
-        let mut count: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
-        push_filters(&mut count, q);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
+        let mut count: Sql = Sql::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut count, q, self.backend());
+        let (total,): (i64,) = on_pool!(&self.pool, |db| count.query_as()?.fetch_one(db).await)?;
         Ok(total)
     }
 
@@ -228,7 +234,7 @@ impl Store {
         only: Option<&[String]>,
         acc: &mut Accumulator,
     ) -> StoreResult<()> {
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut select: Sql = Sql::new(
             "SELECT o.incident_id, o.tactic_id, o.technique_id, o.position, i.title, i.occurred_at
              FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1",
         );
@@ -243,12 +249,12 @@ impl Store {
             }
             select.push(")");
         }
-        push_filters(&mut select, q);
-        select
-            .build()
-            .try_map(|row: SqliteRow| acc.add(&row))
-            .fetch_all(&self.pool)
-            .await?;
+        push_filters(&mut select, q, self.backend());
+        on_pool!(&self.pool, |db| select
+            .query()?
+            .try_map(|row| acc.add(&row))
+            .fetch_all(db)
+            .await)?;
         Ok(())
     }
 
@@ -265,7 +271,7 @@ impl Store {
         if techniques.is_empty() {
             return Ok(out);
         }
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut select: Sql = Sql::new(
             "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, i.title, i.kind, i.severity,
                     i.status, i.occurred_at, i.occurred_precision
              FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE o.technique_id IN (",
@@ -278,40 +284,75 @@ impl Store {
         if let Some(tactic) = tactic {
             select.push(" AND o.tactic_id = ").push_bind(tactic);
         }
-        push_filters(&mut select, q);
+        push_filters(&mut select, q, self.backend());
         select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id, o.position");
         let mut last: Option<String> = None;
-        select
-            .build()
-            .try_map(|row: SqliteRow| {
-                let id: &str = row.try_get(0)?;
-                out.total_steps += 1;
-                if last.as_deref() != Some(id) {
-                    last = Some(id.to_string());
-                    out.total_incidents += 1;
-                    if out.incidents.len() < limit {
-                        out.incidents.push(hit_of(&row)?);
-                        return Ok(());
-                    }
-                }
-                if out.total_incidents <= limit
-                    && let Some(hit) = out.incidents.last_mut()
-                {
-                    hit.steps.push(step_of(&row)?);
-                }
-                Ok(())
-            })
-            .fetch_all(&self.pool)
-            .await?;
+        on_pool!(&self.pool, |db| select
+            .query()?
+            .try_map(|row| add_hit(&mut out, &mut last, limit, &row))
+            .fetch_all(db)
+            .await)?;
         Ok(out)
     }
 }
 
-fn step_of(row: &SqliteRow) -> Result<(i64, String, String), sqlx::Error> {
+/// One row of [`Store::technique_hits`]: counted, and kept while under `limit`.
+fn add_hit<R>(
+    out: &mut TechniqueHits,
+    last: &mut Option<String>,
+    limit: usize,
+    row: &R,
+) -> Result<(), sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: &str = row.try_get(0)?;
+    out.total_steps += 1;
+    if last.as_deref() != Some(id) {
+        *last = Some(id.to_string());
+        out.total_incidents += 1;
+        if out.incidents.len() < limit {
+            out.incidents.push(hit_of(row)?);
+            return Ok(());
+        }
+    }
+    if out.total_incidents <= limit
+        && let Some(hit) = out.incidents.last_mut()
+    {
+        hit.steps.push(step_of(row)?);
+    }
+    Ok(())
+}
+
+fn step_of<R>(row: &R) -> Result<(i64, String, String), sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     Ok((row.try_get(1)?, row.try_get(2)?, row.try_get(3)?))
 }
 
-fn hit_of(row: &SqliteRow) -> Result<TechniqueHit, sqlx::Error> {
+fn hit_of<R>(row: &R) -> Result<TechniqueHit, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let corrupt = |what: &str, v: &str| {
         sqlx::Error::Decode(format!("unknown {what} `{v}` in the database").into())
     };

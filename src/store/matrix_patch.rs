@@ -10,6 +10,7 @@
 
 use super::matrix::{Accumulator, finish, intern};
 use super::{IncidentQuery, MatrixAggregate, Store, StoreResult};
+use crate::store::backend::on_pool;
 
 /// More changed incidents than this and a full recount is cheaper.
 pub const MAX_PATCHED_INCIDENTS: usize = 2_000;
@@ -20,12 +21,13 @@ impl Store {
     pub async fn changed_incidents_since(&self, since: i64) -> StoreResult<Option<Vec<String>>> {
         // Unordered, so that SQLite reads the version index (ordered by
         // incident ID it walked the whole change log: 4-8 ms at 15,000).
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT incident_id FROM incident_changes WHERE version >= $1 LIMIT $2")
-                .bind(since)
-                .bind(MAX_PATCHED_INCIDENTS as i64 + 1)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT incident_id FROM incident_changes WHERE version >= $1 LIMIT $2"
+        )
+        .bind(since)
+        .bind(MAX_PATCHED_INCIDENTS as i64 + 1)
+        .fetch_all(db)
+        .await)?;
         if rows.len() > MAX_PATCHED_INCIDENTS {
             return Ok(None);
         }

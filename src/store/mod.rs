@@ -11,7 +11,9 @@ mod atlas;
 mod attachments;
 mod audit;
 mod auth;
+pub(crate) mod backend;
 mod case_study_copies;
+mod error;
 mod ids;
 mod imports;
 mod incidents;
@@ -40,6 +42,8 @@ pub use alerts::{
 pub use atlas::ImportOutcome;
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
+pub use backend::BackendKind;
+pub use error::{StoreError, StoreResult};
 pub use ids::{new_id, new_time_ordered_id};
 pub use imports::{OriginRecord, Upsert};
 pub use incidents::{
@@ -53,7 +57,7 @@ pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
 pub use pool::webhook_wake;
-pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
+pub use pool::{BUSY_TIMEOUT, MIGRATOR, MIGRATOR_POSTGRES, Store, now_rfc3339};
 pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};

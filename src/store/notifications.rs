@@ -3,9 +3,10 @@
 //! notifications on the transaction that records it, by the rules of
 //! `domain::notification`, so no change is ever left untold (or told twice).
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use std::collections::BTreeMap;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
 use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
 use crate::domain::notification::{
@@ -25,17 +26,16 @@ pub(super) struct RecordedEvent<'a> {
 }
 
 /// Writes the notifications (and queued e-mails) an event makes.
-pub(super) async fn notify_event(
-    conn: &mut SqliteConnection,
-    e: &RecordedEvent<'_>,
-) -> StoreResult<()> {
+pub(super) async fn notify_event(conn: &mut Tx, e: &RecordedEvent<'_>) -> StoreResult<()> {
     if !rules::notifies(e.kind, e.subject) {
         return Ok(());
     }
-    let title: Option<(String,)> = sqlx::query_as("SELECT title FROM incidents WHERE id = $1")
-        .bind(e.incident_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let title: Option<(String,)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
+        "SELECT title FROM incidents WHERE id = $1"
+    )
+    .bind(e.incident_id)
+    .fetch_optional(&mut *ex)
+    .await)?;
     let Some((title,)) = title else {
         return Ok(());
     };
@@ -57,33 +57,34 @@ pub(super) async fn notify_event(
             | EventKind::TaskDone
             | EventKind::TaskReopened
     ) {
-        let task: Option<(Option<String>, String)> =
-            sqlx::query_as("SELECT owner, created_by FROM incident_tasks WHERE id = $1")
-                .bind(e.subject)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let task: Option<(Option<String>, String)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
+            "SELECT owner, created_by FROM incident_tasks WHERE id = $1"
+        )
+        .bind(e.subject)
+        .fetch_optional(&mut *ex)
+        .await)?;
         if let Some((owner, creator)) = task {
             facts.task_owner = owner;
             facts.task_creator = Some(creator);
         }
     }
     if rules::into_impact(e.kind, e.subject, e.new_value) {
-        let (n,): (i64,) = sqlx::query_as(
+        let (n,): (i64,) = on_tx!(&mut *conn, |ex| sqlx::query_as(
             "SELECT COUNT(*) FROM observations WHERE incident_id = $1 AND tactic_id = $2",
         )
         .bind(e.incident_id)
         .bind(rules::IMPACT_TACTIC)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_one(&mut *ex)
+        .await)?;
         facts.impact_reached = n == 1;
     }
     if let Some(kind) = rules::global_kind(&facts) {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
             "SELECT username FROM notification_preferences WHERE kind = $1 AND follow",
         )
         .bind(kind.as_str())
-        .fetch_all(&mut *conn)
-        .await?;
+        .fetch_all(&mut *ex)
+        .await)?;
         facts.global_followers = rows.into_iter().map(|(u,)| u).collect();
     }
     let concerned = rules::concerned(&facts);
@@ -108,13 +109,15 @@ pub(super) async fn notify_event(
     Ok(())
 }
 
-async fn members(conn: &mut SqliteConnection, incident_id: &str) -> StoreResult<Members> {
-    let rows: Vec<(String, bool)> = sqlx::query_as(
+async fn members(conn: &mut Tx, incident_id: &str) -> StoreResult<Members> {
+    let rows: Vec<(String, bool)> = on_tx!(&mut *conn, |ex| {
+        sqlx::query_as(
         "SELECT username, is_owner FROM incident_members WHERE incident_id = $1 ORDER BY username",
     )
     .bind(incident_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(&mut *ex)
+    .await
+    })?;
     let mut m = Members::default();
     for (user, owner) in rows {
         if owner {
@@ -127,21 +130,23 @@ async fn members(conn: &mut SqliteConnection, incident_id: &str) -> StoreResult<
 }
 
 /// The users who have changed the incident (its timeline's actors).
-async fn worked_on(conn: &mut SqliteConnection, incident_id: &str) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+async fn worked_on(conn: &mut Tx, incident_id: &str) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_tx!(&mut *conn, |ex| {
+        sqlx::query_as(
         "SELECT u.username FROM users u
          WHERE EXISTS (SELECT 1 FROM incident_events e WHERE e.incident_id = $1 AND e.actor = u.username)
          ORDER BY u.username",
     )
     .bind(incident_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(&mut *ex)
+    .await
+    })?;
     Ok(rows.into_iter().map(|(u,)| u).collect())
 }
 
 /// The choices and e-mail addresses of those of `names` who are enabled users.
 async fn recipients(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     names: &[String],
 ) -> StoreResult<(
     BTreeMap<String, Preferences>,
@@ -152,16 +157,18 @@ async fn recipients(
     if names.is_empty() {
         return Ok((prefs, emails));
     }
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new("SELECT username, email FROM users WHERE NOT disabled AND username IN (");
+    let mut qb: Sql =
+        Sql::new("SELECT username, email FROM users WHERE NOT disabled AND username IN (");
     push_names(&mut qb, names);
-    let rows: Vec<(String, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<(String, Option<String>)> =
+        on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
     emails.extend(rows);
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb: Sql = Sql::new(
         "SELECT username, kind, follow, by_email FROM notification_preferences WHERE username IN (",
     );
     push_names(&mut qb, names);
-    let rows: Vec<PreferenceRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<PreferenceRow> =
+        on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
     for r in rows {
         if let Some(kind) = NotifyKind::parse(&r.kind) {
             let choice = Choice {
@@ -178,7 +185,7 @@ async fn recipients(
     Ok((prefs, emails))
 }
 
-fn push_names(qb: &mut QueryBuilder<'_, Sqlite>, names: &[String]) {
+fn push_names(qb: &mut Sql<'_>, names: &[String]) {
     let mut sep = qb.separated(", ");
     for n in names {
         sep.push_bind(n.clone());
@@ -204,7 +211,7 @@ struct NewNotification<'a> {
 
 /// One notification, and its e-mail when the user wants it and has an address.
 async fn insert_notification(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     n: &NewNotification<'_>,
     email: Option<&str>,
 ) -> StoreResult<()> {
@@ -212,7 +219,8 @@ async fn insert_notification(
     // Microseconds: a user's notifications sort by it, newest first.
     let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let now = now_rfc3339();
-    sqlx::query(
+    on_tx!(&mut *conn, |ex| {
+        sqlx::query(
         "INSERT INTO notifications (id, username, incident_id, kind, event_id, subject, summary, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -224,12 +232,14 @@ async fn insert_notification(
     .bind(n.subject)
     .bind(n.summary)
     .bind(&created)
-    .execute(&mut *conn)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     let Some(to) = email.filter(|_| n.delivery.by_email) else {
         return Ok(());
     };
-    sqlx::query(
+    on_tx!(&mut *conn, |ex| {
+        sqlx::query(
         "INSERT INTO email_outbox (id, notification_id, incident_id, to_address, subject, body, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -244,8 +254,9 @@ async fn insert_notification(
     .bind(n.summary)
     .bind(&now)
     .bind(&now)
-    .execute(&mut *conn)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     Ok(())
 }
 
@@ -273,25 +284,25 @@ struct OutboxRow {
 impl Store {
     /// How many notifications of `user` are unread (the header's badge).
     pub async fn unread_notifications(&self, user: &str) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as(
+        let (n,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT COUNT(*) FROM notifications WHERE username = $1 AND read_at IS NULL",
         )
         .bind(user)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(db)
+        .await)?;
         Ok(n)
     }
 
     /// The newest `limit` notifications of `user`, newest first.
     pub async fn notifications_of(&self, user: &str, limit: i64) -> StoreResult<Vec<Notification>> {
-        let rows: Vec<NotificationRow> = sqlx::query_as(
+        let rows: Vec<NotificationRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT id, incident_id, kind, summary, created_at, read_at FROM notifications
              WHERE username = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         )
         .bind(user)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         rows.into_iter()
             .map(|r| {
                 Ok(Notification {
@@ -310,17 +321,18 @@ impl Store {
 
     /// Marks one notification of `user` read; another user's is not found.
     pub async fn mark_notification_read(&self, user: &str, id: &str) -> StoreResult<()> {
-        let mine: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM notifications WHERE id = $1 AND username = $2")
-                .bind(id)
-                .bind(user)
-                .fetch_optional(&self.pool)
-                .await?;
+        let mine: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT id FROM notifications WHERE id = $1 AND username = $2"
+        )
+        .bind(id)
+        .bind(user)
+        .fetch_optional(db)
+        .await)?;
         if mine.is_none() {
             return Err(StoreError::NotFound(format!("notification {id}")));
         }
         self.execute_write(
-            sqlx::query(
+            Sql::new(
                 "UPDATE notifications SET read_at = $1 WHERE id = $2 AND username = $3 AND read_at IS NULL",
             )
             .bind(now_rfc3339())
@@ -335,7 +347,7 @@ impl Store {
     pub async fn mark_all_notifications_read(&self, user: &str) -> StoreResult<u64> {
         let done = self
             .execute_write(
-                sqlx::query(
+                Sql::new(
                     "UPDATE notifications SET read_at = $1 WHERE username = $2 AND read_at IS NULL",
                 )
                 .bind(now_rfc3339())
@@ -350,9 +362,9 @@ impl Store {
         &self,
         user: &str,
     ) -> StoreResult<(Preferences, Option<String>)> {
-        let mut conn = self.pool.acquire().await?;
+        let mut tx = self.read().await?;
         let names = [user.to_string()];
-        let (mut prefs, emails) = recipients(&mut conn, &names).await?;
+        let (mut prefs, emails) = recipients(&mut tx, &names).await?;
         Ok((
             prefs.remove(user).unwrap_or_default(),
             emails.get(user).cloned().flatten(),
@@ -368,18 +380,22 @@ impl Store {
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
         let now = now_rfc3339();
-        let done = sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE username = $3")
-            .bind(email)
-            .bind(&now)
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
+        let done = on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE users SET email = $1, updated_at = $2 WHERE username = $3"
+        )
+        .bind(email)
+        .bind(&now)
+        .bind(user)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("user {user}")));
         }
         for kind in NotifyKind::ALL {
             let c = prefs.choice(*kind);
-            sqlx::query(
+            on_tx!(&mut tx, |ex| {
+                sqlx::query(
                 "INSERT INTO notification_preferences (username, kind, follow, by_email, updated_at)
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (username, kind) DO UPDATE SET follow = excluded.follow,
@@ -390,8 +406,9 @@ impl Store {
             .bind(c.follow)
             .bind(c.by_email)
             .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
         tx.commit().await?;
         Ok(())
@@ -406,23 +423,31 @@ impl Store {
                AND (t.due_notified_on IS NULL OR t.due_notified_on <> t.due_on)
              ORDER BY t.due_on, t.id";
         // Most ticks find nothing: no write turn for them.
-        let any: Option<(String,)> = sqlx::query_as(&format!("SELECT id FROM ({DUE}) due LIMIT 1"))
-            .bind(today)
-            .fetch_optional(&self.pool)
-            .await?;
+        let any: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(&format!(
+            "SELECT id FROM ({DUE}) due LIMIT 1"
+        ))
+        .bind(today)
+        .fetch_optional(db)
+        .await)?;
         if any.is_none() {
             return Ok(0);
         }
         let (mut tx, _turn) = self.write().await?;
         let due: Vec<(String, String, String, String, String, String)> =
-            sqlx::query_as(DUE).bind(today).fetch_all(&mut *tx).await?;
+            on_tx!(&mut tx, |ex| sqlx::query_as(DUE)
+                .bind(today)
+                .fetch_all(&mut *ex)
+                .await)?;
         let mut written = 0;
         for (task, incident, title, incident_title, owner, due_on) in due {
-            sqlx::query("UPDATE incident_tasks SET due_notified_on = $1 WHERE id = $2")
-                .bind(&due_on)
-                .bind(&task)
-                .execute(&mut *tx)
-                .await?;
+            on_tx!(&mut tx, |ex| sqlx::query(
+                "UPDATE incident_tasks SET due_notified_on = $1 WHERE id = $2"
+            )
+            .bind(&due_on)
+            .bind(&task)
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
             let (prefs, emails) = recipients(&mut tx, std::slice::from_ref(&owner)).await?;
             let Some(email) = emails.get(&owner) else {
                 continue;
@@ -448,24 +473,28 @@ impl Store {
     /// Claims up to `limit` e-mails due to be sent at `now` (RFC 3339): each
     /// is marked `sending`, so two senders never send one twice.
     pub async fn claim_emails(&self, now: &str, limit: i64) -> StoreResult<Vec<OutboxEmail>> {
-        let (waiting,): (i64,) = sqlx::query_as(
+        let (waiting,): (i64,) = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1",
         )
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(db)
+        .await
+        })?;
         if waiting == 0 {
             return Ok(Vec::new());
         }
         let (mut tx, _turn) = self.write().await?;
-        let rows: Vec<OutboxRow> = sqlx::query_as(
+        let rows: Vec<OutboxRow> = on_tx!(&mut tx, |ex| {
+            sqlx::query_as(
             "SELECT id, incident_id, to_address, subject, body, attempts, created_at FROM email_outbox
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        .fetch_all(&mut *ex)
+        .await
+        })?;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         super::outbox::mark_sending(&mut tx, "email_outbox", &ids).await?;
         tx.commit().await?;
@@ -498,7 +527,7 @@ impl Store {
             (Some(_), None) => ("failed", now.as_str()),
         };
         self.execute_write(
-            sqlx::query(
+            Sql::new(
                 "UPDATE email_outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2,
                      last_error = $3, sent_at = $4 WHERE id = $5",
             )
@@ -515,7 +544,7 @@ impl Store {
     /// Puts back e-mails left `sending` (by a sender stopped mid-way).
     pub async fn release_claimed_emails(&self) -> StoreResult<u64> {
         let done = self
-            .execute_write(sqlx::query(
+            .execute_write(Sql::new(
                 "UPDATE email_outbox SET status = 'pending' WHERE status = 'sending'",
             ))
             .await?;
@@ -524,10 +553,12 @@ impl Store {
 
     /// Each e-mail's recipient, subject and status, oldest first (for tests and admins).
     pub async fn outbox(&self) -> StoreResult<Vec<(String, String, String, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT to_address, subject, status, attempts FROM email_outbox ORDER BY created_at, id",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 }

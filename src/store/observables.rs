@@ -1,8 +1,9 @@
 //! Observables of incidents (migration 0021), and the incidents sharing one.
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use std::collections::HashSet;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
 use super::teamwork::record_event;
 use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
@@ -50,14 +51,15 @@ pub struct NewObservable {
 /// Adds `(kind, value)` to an incident unless it is there already; answers
 /// the new ID (`None`: it was there). Records the event.
 pub(super) async fn insert_observable(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     o: &NewObservable,
     step_id: Option<&str>,
     origin: &str,
     by: &str,
 ) -> StoreResult<Option<String>> {
     let id = new_id("obs-");
-    let done = sqlx::query(
+    let done = on_tx!(&mut *conn, |ex| {
+        sqlx::query(
         "INSERT INTO observables (id, incident_id, step_id, kind, value, origin, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (incident_id, kind, value) DO NOTHING",
@@ -70,8 +72,9 @@ pub(super) async fn insert_observable(
     .bind(origin)
     .bind(now_rfc3339())
     .bind(by)
-    .execute(&mut *conn)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     if done.rows_affected() == 0 {
         return Ok(None);
     }
@@ -97,10 +100,10 @@ impl Store {
     /// An incident's observables, by kind and value, each with how many other incidents share it.
     pub async fn observables(&self, incident_id: &str) -> StoreResult<Vec<Observable>> {
         let sql = format!("{SELECT} WHERE o.incident_id = $1 ORDER BY o.kind, o.value");
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let rows: Vec<Row> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         rows.into_iter().map(Row::into_observable).collect()
     }
 
@@ -120,11 +123,11 @@ impl Store {
             #[sqlx(flatten)]
             row: Row,
         }
-        let rows: Vec<Titled> = sqlx::query_as(&sql)
+        let rows: Vec<Titled> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(kind.as_str())
             .bind(value)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         rows.into_iter()
             .map(|r| Ok((r.title, r.row.into_observable()?)))
             .collect()
@@ -138,10 +141,12 @@ impl Store {
         by: &str,
     ) -> StoreResult<Option<String>> {
         let (mut tx, _turn) = self.write().await?;
-        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM incidents WHERE id = $1")
-            .bind(&o.incident_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<(String,)> = on_tx!(&mut tx, |ex| sqlx::query_as(
+            "SELECT id FROM incidents WHERE id = $1"
+        )
+        .bind(&o.incident_id)
+        .fetch_optional(&mut *ex)
+        .await)?;
         if found.is_none() {
             return Err(StoreError::NotFound(format!("incident {}", o.incident_id)));
         }
@@ -157,20 +162,23 @@ impl Store {
         by: &str,
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        let row: Option<(String, String)> = sqlx::query_as(
+        let row: Option<(String, String)> = on_tx!(&mut tx, |ex| sqlx::query_as(
             "SELECT kind, value FROM observables WHERE incident_id = $1 AND id = $2",
         )
         .bind(incident_id)
         .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await)?;
         let Some((kind, value)) = row else {
             return Err(StoreError::NotFound(format!("observable {id}")));
         };
-        sqlx::query("DELETE FROM observables WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM observables WHERE id = $1"
+        )
+        .bind(id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         let label = ObservableKind::parse(&kind).map_or(kind.as_str(), |k| k.label());
         record_event(
             &mut tx,
@@ -239,12 +247,12 @@ const OBSERVABLE_ROWS: usize = 200;
 /// Inserts the observables not on their incident yet, in one statement;
 /// answers those inserted as (incident, kind, value).
 async fn insert_new(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     chunk: &[&(NewObservable, &str)],
     now: &str,
 ) -> StoreResult<HashSet<(String, String, String)>> {
     let ids: Vec<String> = chunk.iter().map(|_| new_id("obs-")).collect();
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb: Sql = Sql::new(
         "INSERT INTO observables (id, incident_id, step_id, kind, value, origin, created_at, created_by) ",
     );
     qb.push_values(chunk.iter().zip(&ids), |mut b, ((o, by), id)| {
@@ -260,6 +268,7 @@ async fn insert_new(
     qb.push(
         " ON CONFLICT (incident_id, kind, value) DO NOTHING RETURNING incident_id, kind, value",
     );
-    let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<(String, String, String)> =
+        on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
     Ok(rows.into_iter().collect())
 }

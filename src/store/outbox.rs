@@ -2,20 +2,20 @@
 //! claims due rows by marking them `sending` in its write transaction, so
 //! no two senders send one twice.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use crate::store::backend::{Sql, Tx, Written, on_tx};
 
 use super::StoreResult;
 
 /// Marks the rows `ids` of the outbox `table` as being sent, in one statement.
 pub(super) async fn mark_sending(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     table: &'static str,
     ids: &[&str],
 ) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+    let mut qb: Sql = Sql::new(format!(
         "UPDATE {table} SET status = 'sending' WHERE id IN ("
     ));
     let mut sep = qb.separated(", ");
@@ -23,6 +23,10 @@ pub(super) async fn mark_sending(
         sep.push_bind(*id);
     }
     qb.push(")");
-    qb.build().execute(&mut *conn).await?;
+    on_tx!(&mut *conn, |ex| qb
+        .query()?
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
     Ok(())
 }

@@ -6,47 +6,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
-    SqliteSynchronous,
-};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("version conflict: {0}")]
-    Conflict(String),
-}
+use super::backend::{BackendKind, Pool, Sql, Tx, Written, on_pool, on_tx};
+use super::error::StoreResult;
 
-pub type StoreResult<T> = Result<T, StoreError>;
+/// The SQLite migrations compiled into this build (`migrations/sqlite`):
+/// what [`Store::connect`] runs and `/readyz` compares with the database.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-impl StoreError {
-    /// SQLite could not get its lock within the busy timeout (codes 5 and 6
-    /// and their extended forms such as 517, `SQLITE_BUSY_SNAPSHOT`): the
-    /// change clashed with another one and may simply be tried again.
-    pub fn is_busy(&self) -> bool {
-        match self {
-            StoreError::Database(sqlx::Error::Database(e)) => e
-                .code()
-                .and_then(|c| c.parse::<i32>().ok())
-                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
-            _ => false,
-        }
-    }
-}
+/// The PostgreSQL migrations (`migrations/postgres`), kept in step with the
+/// SQLite ones (`tests/backend_schema.rs` compares the two schemas).
+pub static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The migrations compiled into this build (`migrations/`): what
-/// [`Store::connect`] runs and `/readyz` compares with the database.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The key of the PostgreSQL advisory lock every write transaction takes
+/// first (`pg_advisory_xact_lock`): writers take turns across all nodes as
+/// they do on SQLite, whose `BEGIN IMMEDIATE` takes the database's one write
+/// lock, so code that reads and then writes in one transaction sees no
+/// other writer between the two.
+const WRITE_LOCK_KEY: i64 = 0x6174_6c61_7376_0001;
 
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.
@@ -61,7 +41,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// `SQLITE_BUSY` without waiting, which a request would see as a 500.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(super) pool: SqlitePool,
+    pub(super) pool: Pool,
+    /// Which database this is, for cache keys: the SQLite file or the
+    /// PostgreSQL server and database; `None` for an in-memory database,
+    /// which is never cached.
+    pub(super) identity: Option<Arc<std::path::Path>>,
     writer: Arc<Mutex<()>>,
 }
 
@@ -97,65 +81,124 @@ pub fn webhook_wake() -> &'static Notify {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database and runs pending migrations.
+    /// Opens the database and runs pending migrations: PostgreSQL for a
+    /// `postgres://` (or `postgresql://`) URL, otherwise SQLite (a `sqlite:`
+    /// URL or a plain path, created if missing).
     pub async fn connect(database_url: &str) -> StoreResult<Self> {
-        // A plain path is accepted as well as a `sqlite:` URL.
-        let url = if database_url.starts_with("sqlite:") {
-            database_url.to_string()
+        let (pool, identity) = if is_postgres_url(database_url) {
+            let options = PgConnectOptions::from_str(database_url)?;
+            let identity = format!(
+                "postgres://{}:{}/{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or_default()
+            );
+            let pool = connect_postgres(options).await?;
+            (
+                Pool::Postgres(pool),
+                Some(Arc::from(std::path::Path::new(&identity))),
+            )
         } else {
-            format!("sqlite://{database_url}")
+            let pool = connect_sqlite(database_url).await?;
+            let options = pool.connect_options();
+            let file = options.get_filename();
+            let in_memory =
+                file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+            let identity = (!in_memory).then(|| Arc::from(file));
+            (Pool::Sqlite(pool), identity)
         };
-        let options = SqliteConnectOptions::from_str(&url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
+            identity,
             writer: Arc::new(Mutex::new(())),
         })
     }
 
-    /// Opens a write transaction: waits for the writer's turn, then `BEGIN
-    /// IMMEDIATE` takes SQLite's write lock up front. Keep the turn alive
-    /// until the transaction is committed or dropped.
-    pub(crate) async fn write(&self) -> StoreResult<(Transaction<'static, Sqlite>, WriteTurn)> {
+    /// The database this store runs on.
+    pub fn backend(&self) -> BackendKind {
+        self.pool.kind()
+    }
+
+    /// The migrations of this store's backend.
+    pub fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend() {
+            BackendKind::Sqlite => &MIGRATOR,
+            BackendKind::Postgres => &MIGRATOR_POSTGRES,
+        }
+    }
+
+    /// Opens a write transaction: waits for the writer's turn, then takes
+    /// the database's write lock up front (SQLite: `BEGIN IMMEDIATE`;
+    /// PostgreSQL: the advisory lock [`WRITE_LOCK_KEY`], held to the end of
+    /// the transaction). Keep the turn alive until the transaction is
+    /// committed or dropped.
+    pub(crate) async fn write(&self) -> StoreResult<(Tx, WriteTurn)> {
         let turn = WriteTurn {
             _guard: self.writer.clone().lock_owned().await,
         };
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
+        };
         Ok((tx, turn))
     }
 
-    /// Runs one writing statement on its own (auto-committed), in turn.
-    pub(crate) async fn execute_write<'q>(
-        &self,
-        query: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
-    ) -> StoreResult<SqliteQueryResult> {
-        let _turn = self.writer.lock().await;
-        Ok(query.execute(&self.pool).await?)
+    /// Opens a read-only transaction: one consistent view for several reads
+    /// (and what the helpers that also serve write transactions take).
+    pub(crate) async fn read(&self) -> StoreResult<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Runs one writing statement in its own transaction, in turn; gives the
+    /// number of rows it changed.
+    pub(crate) async fn execute_write(&self, sql: Sql<'_>) -> StoreResult<Written> {
+        let rows = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let _turn = self.writer.lock().await;
+                sql.query()?.execute(pool).await?.rows_affected()
+            }
+            // In a transaction of its own for the write lock.
+            Pool::Postgres(_) => {
+                let (mut tx, _turn) = self.write().await?;
+                let rows = on_tx!(&mut tx, |ex| sql
+                    .query()?
+                    .execute(&mut *ex)
+                    .await?
+                    .rows_affected());
+                tx.commit().await?;
+                rows
+            }
+        };
+        Ok(Written::new(rows))
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(&self.pool, |p| p.close().await);
     }
 
     /// Connections of the pool in use and idle now (for `/metrics`).
     pub fn pool_use(&self) -> (u32, u32) {
-        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
-        (self.pool.size().saturating_sub(idle), idle)
+        let (size, idle) = on_pool!(&self.pool, |p| (p.size(), p.num_idle()));
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        (size.saturating_sub(idle), idle)
     }
 
     /// Cheap liveness probe for `/healthz`.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(&self.pool, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 }
@@ -163,4 +206,52 @@ impl Store {
 /// Current time as stored: RFC 3339 UTC with seconds precision.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+async fn connect_sqlite(database_url: &str) -> StoreResult<sqlx::SqlitePool> {
+    // A plain path is accepted as well as a `sqlite:` URL.
+    let url = if database_url.starts_with("sqlite:") {
+        database_url.to_string()
+    } else {
+        format!("sqlite://{database_url}")
+    };
+    let options = SqliteConnectOptions::from_str(&url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn connect_postgres(options: PgConnectOptions) -> StoreResult<sqlx::PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        // Statements never wait on a lock longer than SQLite's busy timeout.
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("SET lock_timeout = '10s'")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    // sqlx takes a PostgreSQL advisory lock for the run, so when several
+    // nodes start at once one migrates and the others wait, then find
+    // nothing left to do.
+    MIGRATOR_POSTGRES.run(&pool).await?;
+    Ok(pool)
 }

@@ -3,6 +3,7 @@
 //! [`Store::list_releases`] followed by `release_source` per release cost
 //! five queries a release.
 
+use crate::store::backend::on_pool;
 use sqlx::FromRow;
 
 use super::{Store, StoreResult};
@@ -28,7 +29,7 @@ struct ReleaseListRow {
 impl Store {
     /// Every stored release, newest first, with its whole source for admins.
     pub async fn list_releases_with_sources(&self) -> StoreResult<Vec<ReleaseInfo>> {
-        let rows: Vec<ReleaseListRow> = sqlx::query_as(
+        let rows: Vec<ReleaseListRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT r.version, r.name, r.format, r.source, r.imported_at, r.is_active,
                     r.has_descriptions,
                     (SELECT COUNT(*) FROM atlas_tactics x WHERE x.release_version = r.version)
@@ -41,8 +42,8 @@ impl Store {
                         AS case_study_count
              FROM atlas_releases r",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let mut infos: Vec<ReleaseInfo> = rows
             .into_iter()
             .map(|r| ReleaseInfo {

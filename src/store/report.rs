@@ -3,8 +3,8 @@
 //! steps of their attack paths, and the open incidents by severity. Two plain
 //! queries each; all counting and ranking happens in `render::report`.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use crate::store::backend::{Sql, on_pool};
+use sqlx::Row;
 
 use super::incidents::push_filters;
 use super::{IncidentQuery, Store, StoreError, StoreResult};
@@ -55,7 +55,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 /// Restricts a report read to the incidents `only` (an empty list reads none).
-fn push_only<'a>(select: &mut QueryBuilder<'a, Sqlite>, only: Option<&'a [String]>) {
+fn push_only<'a>(select: &mut Sql<'a>, only: Option<&'a [String]>) {
     let Some(ids) = only else { return };
     if ids.is_empty() {
         select.push(" AND 0 = 1");
@@ -114,7 +114,13 @@ fn merge(base: ReportData, changed: &[String], fresh: ReportData) -> ReportData 
     out
 }
 
-fn incident_of(row: &SqliteRow) -> StoreResult<ReportIncident> {
+fn incident_of<R>(row: &R) -> StoreResult<ReportIncident>
+where
+    R: Row,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let kind: String = row.try_get("kind")?;
     let severity: String = row.try_get("severity")?;
     let status: String = row.try_get("status")?;
@@ -194,30 +200,29 @@ impl Store {
         // the join), their steps found by index, sorted here: ordered by
         // step in SQL, SQLite walked every step and probed its incident
         // (70-130 ms at 15,000 incidents for a 90-day dashboard).
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut select: Sql = Sql::new(
             "SELECT o.incident_id, o.position, o.tactic_id, o.technique_id, o.outcome, o.id
              FROM incidents i CROSS JOIN observations o WHERE o.incident_id = i.id",
         );
         push_only(&mut select, only);
-        push_filters(&mut select, q);
-        let rows = select.build().fetch_all(&self.pool).await?;
+        push_filters(&mut select, q, self.backend());
+        type StepRow = (String, i64, String, String, String, String);
+        let rows: Vec<StepRow> = on_pool!(&self.pool, |db| select.query_as()?.fetch_all(db).await)?;
         let mut steps = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let incident_id: &str = row.try_get(0)?;
+        for (incident_id, position, tactic_id, technique_id, outcome, step_id) in rows {
             // A step of an incident created between the two reads: skip it.
-            let Some(&incident) = index.get(incident_id) else {
+            let Some(&incident) = index.get(incident_id.as_str()) else {
                 continue;
             };
-            let outcome: &str = row.try_get(4)?;
-            let step_id: String = row.try_get(5)?;
             steps.push((
                 step_id,
                 ReportStep {
                     incident,
-                    position: row.try_get(1)?,
-                    tactic_id: row.try_get(2)?,
-                    technique_id: row.try_get(3)?,
-                    outcome: Outcome::parse(outcome).ok_or_else(|| corrupt("outcome", outcome))?,
+                    position,
+                    tactic_id,
+                    technique_id,
+                    outcome: Outcome::parse(&outcome)
+                        .ok_or_else(|| corrupt("outcome", &outcome))?,
                 },
             ));
         }
@@ -234,25 +239,27 @@ impl Store {
         q: &IncidentQuery,
         only: Option<&[String]>,
     ) -> StoreResult<Vec<ReportIncident>> {
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut select: Sql = Sql::new(
             "SELECT i.id, i.title, i.kind, i.severity, i.status, i.occurred_at, i.occurred_precision,
                     i.detected_at, i.detected_precision, i.created_at
              FROM incidents i WHERE 1 = 1",
         );
         push_only(&mut select, only);
-        push_filters(&mut select, q);
+        push_filters(&mut select, q, self.backend());
         select.push(" ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id");
-        let rows = select.build().fetch_all(&self.pool).await?;
-        rows.iter().map(incident_of).collect()
+        on_pool!(&self.pool, |db| {
+            let rows = select.query()?.fetch_all(db).await?;
+            rows.iter().map(incident_of).collect()
+        })
     }
 
     /// How many incidents `q` chooses, by severity (severities with none are absent).
     pub async fn count_by_severity(&self, q: &IncidentQuery) -> StoreResult<Vec<(Severity, i64)>> {
-        let mut select: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT i.severity, COUNT(*) FROM incidents i WHERE 1 = 1");
-        push_filters(&mut select, q);
+        let mut select: Sql = Sql::new("SELECT i.severity, COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut select, q, self.backend());
         select.push(" GROUP BY i.severity");
-        let rows: Vec<(String, i64)> = select.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64)> =
+            on_pool!(&self.pool, |db| select.query_as()?.fetch_all(db).await)?;
         rows.into_iter()
             .map(|(s, n)| {
                 Severity::parse(&s)

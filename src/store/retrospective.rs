@@ -3,7 +3,7 @@
 //! save names the version it was made from; a stale one is a
 //! [`StoreError::Conflict`] and changes nothing.
 
-use sqlx::{Sqlite, Transaction};
+use crate::store::backend::{Tx, Written, on_pool, on_tx};
 
 use super::{Store, StoreError, StoreResult, now_rfc3339};
 use crate::domain::CheckState;
@@ -78,44 +78,49 @@ fn conflict(incident_id: &str, expected: i64, current: i64) -> StoreError {
 /// Bumps the retrospective's version from `expected` (0: none saved yet),
 /// creating the row on the first save. Returns the new version.
 async fn bump(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     incident_id: &str,
     expected: i64,
     by: &str,
     now: &str,
 ) -> StoreResult<i64> {
-    let exists: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM incidents WHERE id = $1")
-        .bind(incident_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let exists: Option<(String,)> = on_tx!(&mut *tx, |ex| sqlx::query_as(
+        "SELECT id FROM incidents WHERE id = $1"
+    )
+    .bind(incident_id)
+    .fetch_optional(&mut *ex)
+    .await)?;
     if exists.is_none() {
         return Err(StoreError::NotFound(format!("incident {incident_id}")));
     }
-    let current: Option<(i64,)> =
-        sqlx::query_as("SELECT version FROM incident_retrospectives WHERE incident_id = $1")
-            .bind(incident_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let current: Option<(i64,)> = on_tx!(&mut *tx, |ex| sqlx::query_as(
+        "SELECT version FROM incident_retrospectives WHERE incident_id = $1"
+    )
+    .bind(incident_id)
+    .fetch_optional(&mut *ex)
+    .await)?;
     let current = current.map_or(0, |(v,)| v);
     if current != expected {
         return Err(conflict(incident_id, expected, current));
     }
     if current == 0 {
-        let done = sqlx::query(
+        let done = on_tx!(&mut *tx, |ex| sqlx::query(
             "INSERT INTO incident_retrospectives (incident_id, version, updated_at, updated_by)
              VALUES ($1, 1, $2, $3) ON CONFLICT (incident_id) DO NOTHING",
         )
         .bind(incident_id)
         .bind(now)
         .bind(by)
-        .execute(&mut **tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(conflict(incident_id, expected, expected + 1));
         }
         return Ok(1);
     }
-    let done = sqlx::query(
+    let done = on_tx!(&mut *tx, |ex| {
+        sqlx::query(
         "UPDATE incident_retrospectives SET version = version + 1, updated_at = $1, updated_by = $2
          WHERE incident_id = $3 AND version = $4",
     )
@@ -123,8 +128,9 @@ async fn bump(
     .bind(by)
     .bind(incident_id)
     .bind(current)
-    .execute(&mut **tx)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     if done.rows_affected() == 0 {
         return Err(conflict(incident_id, expected, current + 1));
     }
@@ -135,20 +141,22 @@ impl Store {
     /// The retrospective of an incident (empty when none was saved; the
     /// caller checks that the incident exists).
     pub async fn retrospective(&self, incident_id: &str) -> StoreResult<Retrospective> {
-        let row: Option<(String, String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT went_well, to_improve, actions, version, updated_at, updated_by
+        let row: Option<(String, String, String, i64, String, String)> =
+            on_pool!(&self.pool, |db| sqlx::query_as(
+                "SELECT went_well, to_improve, actions, version, updated_at, updated_by
              FROM incident_retrospectives WHERE incident_id = $1",
-        )
-        .bind(incident_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let checklist: Vec<(String, String, bool, String, String, String)> = sqlx::query_as(
-            "SELECT mitigation_id, state, unconfirmed, note, updated_at, updated_by
+            )
+            .bind(incident_id)
+            .fetch_optional(db)
+            .await)?;
+        let checklist: Vec<(String, String, bool, String, String, String)> =
+            on_pool!(&self.pool, |db| sqlx::query_as(
+                "SELECT mitigation_id, state, unconfirmed, note, updated_at, updated_by
              FROM incident_mitigations WHERE incident_id = $1 ORDER BY mitigation_id",
-        )
-        .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .bind(incident_id)
+            .fetch_all(db)
+            .await)?;
         let checklist = checklist
             .into_iter()
             .map(
@@ -192,12 +200,12 @@ impl Store {
     /// The "Actions" notes of every retrospective that has one, newest
     /// save first (the reports keep those of the incidents they count).
     pub async fn retro_actions(&self) -> StoreResult<Vec<RetroActions>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT incident_id, actions, updated_at FROM incident_retrospectives
              WHERE actions <> '' ORDER BY updated_at DESC, incident_id",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         Ok(rows
             .into_iter()
             .map(|(incident_id, actions, updated_at)| RetroActions {
@@ -219,7 +227,7 @@ impl Store {
         let now = now_rfc3339();
         let (mut tx, _turn) = self.write().await?;
         let version = bump(&mut tx, incident_id, expected_version, by, &now).await?;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE incident_retrospectives SET went_well = $1, to_improve = $2, actions = $3
              WHERE incident_id = $4",
         )
@@ -227,8 +235,9 @@ impl Store {
         .bind(&notes.to_improve)
         .bind(&notes.actions)
         .bind(incident_id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         // The agreed actions become the incident's tasks, in the same transaction.
         super::teamwork::sync_retro_tasks(&mut tx, incident_id, &notes.actions, by).await?;
         tx.commit().await?;
@@ -257,7 +266,7 @@ impl Store {
                 matches!(row.state, None | Some(CheckState::Unreviewed)) && row.note.is_empty();
             if untouched {
                 // Only an existing row changes (back to unreviewed, or its note cleared).
-                sqlx::query(
+                on_tx!(&mut tx, |ex| sqlx::query(
                     "UPDATE incident_mitigations
                      SET state = COALESCE($1, state), in_place = (COALESCE($1, state) = 'in_place'),
                          unconfirmed = unconfirmed AND $1 IS NULL, note = '',
@@ -271,11 +280,13 @@ impl Store {
                 .bind(by)
                 .bind(incident_id)
                 .bind(&row.mitigation_id)
-                .execute(&mut *tx)
-                .await?;
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
                 continue;
             }
-            sqlx::query(
+            on_tx!(&mut tx, |ex| {
+                sqlx::query(
                 "INSERT INTO incident_mitigations
                      (incident_id, mitigation_id, state, in_place, unconfirmed, note, updated_at, updated_by)
                  VALUES ($1, $2, COALESCE($3, 'unreviewed'), COALESCE($3, 'unreviewed') = 'in_place',
@@ -296,8 +307,9 @@ impl Store {
             .bind(&row.note)
             .bind(&now)
             .bind(by)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
         }
         tx.commit().await?;
         Ok(version)

@@ -3,6 +3,7 @@
 //! carries the thousands of tags a corpus can hold).
 
 use super::{Store, StoreResult};
+use crate::store::backend::on_pool;
 
 /// Longest prefix looked up (tags themselves are at most 100 characters).
 pub const TAG_PREFIX_MAX: usize = 100;
@@ -33,7 +34,7 @@ impl Store {
         // A range on the tag index: every string starting with `low` sorts
         // at or after it and before `low` followed by the last code point.
         let high = format!("{low}\u{10FFFF}");
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, i64)> = on_pool!(&self.pool, |db| sqlx::query_as(
             // Counts kept by the triggers of migration 0026.
             "SELECT tag, incidents FROM tag_counts \
              WHERE tag >= $1 AND tag < $2 \
@@ -42,8 +43,8 @@ impl Store {
         .bind(&low)
         .bind(&high)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         Ok(rows
             .into_iter()
             .map(|(tag, incidents)| TagCount { tag, incidents })

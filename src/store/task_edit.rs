@@ -1,6 +1,7 @@
 //! Changing a task's title, owner, due date or links (its status has a
 //! write of its own): one activity event names what changed, old and new.
 
+use crate::store::backend::{Written, on_tx};
 use sqlx::FromRow;
 
 use super::teamwork::record_event;
@@ -28,14 +29,14 @@ impl Store {
         by: &str,
     ) -> StoreResult<bool> {
         let (mut tx, _turn) = self.write().await?;
-        let current: Option<TaskFields> = sqlx::query_as(
+        let current: Option<TaskFields> = on_tx!(&mut tx, |ex| sqlx::query_as(
             "SELECT title, owner, due_on, mitigation_id, step_id FROM incident_tasks
              WHERE incident_id = $1 AND id = $2",
         )
         .bind(incident_id)
         .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await)?;
         let Some(current) = current else {
             return Err(StoreError::NotFound(format!("task {id}")));
         };
@@ -43,7 +44,7 @@ impl Store {
         if new.is_empty() {
             return Ok(false);
         }
-        sqlx::query(
+        on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE incident_tasks SET title = $1, owner = $2, due_on = $3, mitigation_id = $4,
                     step_id = $5, updated_at = $6
              WHERE id = $7",
@@ -55,8 +56,9 @@ impl Store {
         .bind(&draft.step_id)
         .bind(now_rfc3339())
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         record_event(
             &mut tx,
             incident_id,

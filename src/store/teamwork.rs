@@ -2,9 +2,10 @@
 //! timeline, comments and tasks (migration 0020). Every change writes its
 //! activity event in the same transaction ([`record_event`]).
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use std::collections::HashMap;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
 use super::{Store, StoreError, StoreResult, new_id, now_rfc3339};
 use crate::domain::auth::Role;
@@ -16,7 +17,7 @@ use crate::domain::teamwork::{
 /// Appends one event to an incident's timeline, on the transaction making
 /// the change it describes, with the notifications it makes.
 pub(super) async fn record_event(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     actor: &str,
     kind: EventKind,
@@ -24,14 +25,15 @@ pub(super) async fn record_event(
     old_value: &str,
     new_value: &str,
 ) -> StoreResult<()> {
-    let (seq,): (i64,) = sqlx::query_as(
+    let (seq,): (i64,) = on_tx!(&mut *conn, |ex| sqlx::query_as(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_events WHERE incident_id = $1",
     )
     .bind(incident_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(&mut *ex)
+    .await)?;
     let id = new_id("ev-");
-    sqlx::query(
+    on_tx!(&mut *conn, |ex| {
+        sqlx::query(
         "INSERT INTO incident_events (id, incident_id, seq, at, actor, kind, subject, old_value, new_value)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -44,8 +46,9 @@ pub(super) async fn record_event(
     .bind(subject)
     .bind(old_value)
     .bind(new_value)
-    .execute(&mut *conn)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     let event = super::notifications::RecordedEvent {
         id: &id,
         incident_id,
@@ -61,7 +64,7 @@ pub(super) async fn record_event(
 
 /// [`record_event`] by the user making the current request.
 pub(super) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     kind: EventKind,
     subject: &str,
@@ -84,7 +87,7 @@ pub(super) async fn record(
 /// One event per incident that alerts are folded into, by who sent them:
 /// `alerts` holds (incident ID, sender) of each stored alert with an incident.
 pub(super) async fn record_alerts<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     alerts: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> StoreResult<()> {
     let mut per_incident: std::collections::BTreeMap<(&str, &str), usize> =
@@ -105,7 +108,7 @@ pub(super) async fn record_alerts<'a>(
 
 /// The confirmed tactic of an ingested step (one of its candidates).
 pub(super) async fn record_tactic(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     step_id: &str,
     candidates: &str,
@@ -123,11 +126,13 @@ pub(super) async fn record_tactic(
     .await
 }
 
-pub(super) async fn require_incident(conn: &mut SqliteConnection, id: &str) -> StoreResult<String> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT title FROM incidents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub(super) async fn require_incident(conn: &mut Tx, id: &str) -> StoreResult<String> {
+    let row: Option<(String,)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
+        "SELECT title FROM incidents WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *ex)
+    .await)?;
     row.map(|(t,)| t)
         .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))
 }
@@ -238,7 +243,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(map);
         }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "SELECT incident_id, username, is_owner FROM incident_members WHERE incident_id IN (",
         );
         let mut sep = qb.separated(", ");
@@ -246,7 +251,8 @@ impl Store {
             sep.push_bind(id);
         }
         qb.push(") ORDER BY incident_id, username");
-        let rows: Vec<(String, String, bool)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, bool)> =
+            on_pool!(&self.pool, |db| qb.query_as()?.fetch_all(db).await)?;
         for (id, user, owner) in rows {
             let m = map.entry(id).or_default();
             if owner {
@@ -261,8 +267,8 @@ impl Store {
     /// `NotFound` unless the incident exists: reads of a deleted incident's
     /// teamwork answer 404, not an empty list (schemathesis, ST301).
     pub async fn require_incident(&self, incident_id: &str) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        require_incident(&mut conn, incident_id).await.map(|_| ())
+        let mut tx = self.read().await?;
+        require_incident(&mut tx, incident_id).await.map(|_| ())
     }
 
     pub async fn members(&self, incident_id: &str) -> StoreResult<Members> {
@@ -287,10 +293,13 @@ impl Store {
         if current == *members {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM incident_members WHERE incident_id = $1")
-            .bind(incident_id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM incident_members WHERE incident_id = $1"
+        )
+        .bind(incident_id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         let now = now_rfc3339();
         let rows = members
             .owner
@@ -298,7 +307,7 @@ impl Store {
             .map(|o| (o, true))
             .chain(members.participants.iter().map(|p| (p, false)));
         for (user, owner) in rows {
-            sqlx::query(
+            on_tx!(&mut tx, |ex| sqlx::query(
                 "INSERT INTO incident_members (incident_id, username, is_owner, added_at, added_by)
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -307,8 +316,9 @@ impl Store {
             .bind(owner)
             .bind(&now)
             .bind(by)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
         }
         if current.owner != members.owner {
             let name = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -343,13 +353,13 @@ impl Store {
 
     /// An incident's timeline, oldest first.
     pub async fn events(&self, incident_id: &str) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(
+        let rows: Vec<EventRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT id, incident_id, seq, at, actor, kind, subject, old_value, new_value
              FROM incident_events WHERE incident_id = $1 ORDER BY seq",
         )
         .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         rows.into_iter()
             .map(|r| {
                 Ok(Event {
@@ -375,10 +385,10 @@ impl Store {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM incident_comments WHERE incident_id = $1 ORDER BY created_at, id"
         );
-        let rows: Vec<CommentRow> = sqlx::query_as(&sql)
+        let rows: Vec<CommentRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         Ok(rows.into_iter().map(Comment::from).collect())
     }
 
@@ -386,11 +396,11 @@ impl Store {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM incident_comments WHERE incident_id = $1 AND id = $2"
         );
-        let row: Option<CommentRow> = sqlx::query_as(&sql)
+        let row: Option<CommentRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         Ok(row.map(Comment::from))
     }
 
@@ -403,7 +413,8 @@ impl Store {
         let (mut tx, _turn) = self.write().await?;
         require_incident(&mut tx, incident_id).await?;
         let id = new_id("cmt-");
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO incident_comments (id, incident_id, author, body, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
@@ -411,8 +422,9 @@ impl Store {
         .bind(author)
         .bind(body)
         .bind(now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         record_event(
             &mut tx,
             incident_id,
@@ -436,22 +448,27 @@ impl Store {
         by: &str,
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        let old: Option<(String,)> = sqlx::query_as(
+        let old: Option<(String,)> = on_tx!(&mut tx, |ex| {
+            sqlx::query_as(
             "SELECT body FROM incident_comments WHERE incident_id = $1 AND id = $2 AND removed_at IS NULL",
         )
         .bind(incident_id)
         .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await
+        })?;
         let Some((old,)) = old else {
             return Err(StoreError::NotFound(format!("comment {id}")));
         };
-        sqlx::query("UPDATE incident_comments SET body = $1, edited_at = $2 WHERE id = $3")
-            .bind(body)
-            .bind(now_rfc3339())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "UPDATE incident_comments SET body = $1, edited_at = $2 WHERE id = $3"
+        )
+        .bind(body)
+        .bind(now_rfc3339())
+        .bind(id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         record_event(
             &mut tx,
             incident_id,
@@ -470,7 +487,7 @@ impl Store {
     pub async fn remove_comment(&self, incident_id: &str, id: &str, by: &str) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
         let now = now_rfc3339();
-        let done = sqlx::query(
+        let done = on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE incident_comments SET body = '', removed_at = $1, removed_by = $2
              WHERE incident_id = $3 AND id = $4 AND removed_at IS NULL",
         )
@@ -478,21 +495,23 @@ impl Store {
         .bind(by)
         .bind(incident_id)
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("comment {id}")));
         }
         // Its earlier texts go too (kept in the edit events until now).
-        sqlx::query(
+        on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE incident_events SET old_value = '', new_value = ''
              WHERE incident_id = $1 AND subject = $2 AND kind = $3",
         )
         .bind(incident_id)
         .bind(id)
         .bind(EventKind::CommentEdited.as_str())
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         record_event(
             &mut tx,
             incident_id,
@@ -511,31 +530,31 @@ impl Store {
 
     pub async fn tasks(&self, incident_id: &str) -> StoreResult<Vec<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.incident_id = $1{TASK_ORDER}");
-        let rows: Vec<TaskRow> = sqlx::query_as(&sql)
+        let rows: Vec<TaskRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         tasks_from(rows)
     }
 
     pub async fn task(&self, incident_id: &str, id: &str) -> StoreResult<Option<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.incident_id = $1 AND t.id = $2");
-        let row: Option<TaskRow> = sqlx::query_as(&sql)
+        let row: Option<TaskRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         row.map(TaskRow::into_task).transpose()
     }
 
     /// The tasks `user` owns, open first.
     pub async fn tasks_of_user(&self, user: &str, limit: i64) -> StoreResult<Vec<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.owner = $1{TASK_ORDER} LIMIT $2");
-        let rows: Vec<TaskRow> = sqlx::query_as(&sql)
+        let rows: Vec<TaskRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(user)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         tasks_from(rows)
     }
 
@@ -544,23 +563,23 @@ impl Store {
         let sql = format!(
             "{TASK_SELECT} WHERE t.status = 'open' AND t.due_on < $1 ORDER BY t.due_on, t.id LIMIT $2"
         );
-        let rows: Vec<TaskRow> = sqlx::query_as(&sql)
+        let rows: Vec<TaskRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(today)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         tasks_from(rows)
     }
 
     /// How many tasks are open, and how many of those are due before `today`.
     pub async fn task_counts(&self, today: &str) -> StoreResult<(i64, i64)> {
-        let (open, overdue): (i64, i64) = sqlx::query_as(
+        let (open, overdue): (i64, i64) = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_on < $1 THEN 1 ELSE 0 END), 0)
              FROM incident_tasks WHERE status = 'open'",
         )
         .bind(today)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(db)
+        .await)?;
         Ok((open, overdue))
     }
 
@@ -596,13 +615,13 @@ impl Store {
         by: &str,
     ) -> StoreResult<bool> {
         let (mut tx, _turn) = self.write().await?;
-        let row: Option<(String, String)> = sqlx::query_as(
+        let row: Option<(String, String)> = on_tx!(&mut tx, |ex| sqlx::query_as(
             "SELECT status, title FROM incident_tasks WHERE incident_id = $1 AND id = $2",
         )
         .bind(incident_id)
         .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await)?;
         let Some((current, title)) = row else {
             return Err(StoreError::NotFound(format!("task {id}")));
         };
@@ -614,7 +633,8 @@ impl Store {
             TaskStatus::Done => (Some(now.as_str()), Some(by)),
             TaskStatus::Open => (None, None),
         };
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "UPDATE incident_tasks SET status = $1, updated_at = $2, done_at = $3, done_by = $4 WHERE id = $5",
         )
         .bind(status.as_str())
@@ -622,8 +642,9 @@ impl Store {
         .bind(done_at)
         .bind(done_by)
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         let kind = match status {
             TaskStatus::Done => EventKind::TaskDone,
             TaskStatus::Open => EventKind::TaskReopened,
@@ -635,7 +656,7 @@ impl Store {
 }
 
 async fn insert_task(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     draft: &TaskDraft,
     status: TaskStatus,
@@ -646,7 +667,8 @@ async fn insert_task(
     let id = new_id("task-");
     let now = now_rfc3339();
     let done = status == TaskStatus::Done;
-    sqlx::query(
+    on_tx!(&mut *conn, |ex| {
+        sqlx::query(
         "INSERT INTO incident_tasks (id, incident_id, title, owner, due_on, status, mitigation_id, step_id,
              origin, origin_key, created_at, created_by, updated_at, done_at, done_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -666,8 +688,9 @@ async fn insert_task(
     .bind(&now)
     .bind(done.then_some(now.as_str()))
     .bind(done.then_some(by))
-    .execute(&mut *conn)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     let owner = draft.owner.clone().unwrap_or_default();
     record_event(
         conn,
@@ -687,31 +710,33 @@ async fn insert_task(
 /// then kept on the task), a new one becomes a task, done if ticked. The
 /// owner is kept when it names a user who may work incidents.
 pub(super) async fn sync_retro_tasks(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     actions_markdown: &str,
     by: &str,
 ) -> StoreResult<usize> {
     let mut added = 0;
     for action in retro_actions::parse(actions_markdown) {
-        let exists: Option<(String,)> = sqlx::query_as(
+        let exists: Option<(String,)> = on_tx!(&mut *conn, |ex| {
+            sqlx::query_as(
             "SELECT id FROM incident_tasks WHERE incident_id = $1 AND origin = 'retrospective' AND origin_key = $2",
         )
         .bind(incident_id)
         .bind(&action.text)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(&mut *ex)
+        .await
+        })?;
         if exists.is_some() {
             continue;
         }
         let owner = match &action.owner {
             Some(name) => {
-                let row: Option<(String, String)> = sqlx::query_as(
+                let row: Option<(String, String)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
                     "SELECT username, role FROM users WHERE username = $1 AND NOT disabled",
                 )
                 .bind(name.to_lowercase())
-                .fetch_optional(&mut *conn)
-                .await?;
+                .fetch_optional(&mut *ex)
+                .await)?;
                 row.filter(|(_, role)| Role::parse(role).is_some_and(may_work_incidents))
                     .map(|(u, _)| u)
             }

@@ -2,6 +2,7 @@
 //! incidents an upgrade would move, applying an upgrade (one transaction,
 //! audited in it), and the stored reports, step history and review flags.
 
+use crate::store::backend::{Written, on_pool, on_tx};
 use sqlx::FromRow;
 
 use super::audit::append_audit;
@@ -133,12 +134,12 @@ struct IncidentRow {
 impl Store {
     /// The admin's successor overrides, by technique ID.
     pub async fn successor_overrides(&self) -> StoreResult<Vec<Successor>> {
-        let rows: Vec<OverrideRow> = sqlx::query_as(
+        let rows: Vec<OverrideRow> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT technique_id, successor_id, release, note FROM atlas_successor_overrides
              ORDER BY technique_id",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         Ok(rows
             .into_iter()
             .map(|r| Successor {
@@ -157,11 +158,15 @@ impl Store {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        sqlx::query("DELETE FROM atlas_successor_overrides WHERE technique_id = $1")
-            .bind(&entry.technique)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM atlas_successor_overrides WHERE technique_id = $1"
+        )
+        .bind(&entry.technique)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO atlas_successor_overrides (technique_id, successor_id, release, note, updated_at, updated_by)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -171,8 +176,9 @@ impl Store {
         .bind(&entry.note)
         .bind(now_rfc3339())
         .bind(&audit.actor)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -185,10 +191,13 @@ impl Store {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
-        let done = sqlx::query("DELETE FROM atlas_successor_overrides WHERE technique_id = $1")
-            .bind(technique)
-            .execute(&mut *tx)
-            .await?;
+        let done = on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM atlas_successor_overrides WHERE technique_id = $1"
+        )
+        .bind(technique)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "a successor override for {technique}"
@@ -202,20 +211,22 @@ impl Store {
     /// Every incident not mapped to `release`, with its steps; the caller
     /// keeps those on an older release.
     pub async fn upgrade_candidates(&self, release: &str) -> StoreResult<Vec<UpgradeCandidate>> {
-        let incidents: Vec<IncidentRow> = sqlx::query_as(
+        let incidents: Vec<IncidentRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, title, atlas_release, version FROM incidents WHERE atlas_release <> $1 ORDER BY id",
         )
         .bind(release)
-        .fetch_all(&self.pool)
-        .await?;
-        let steps: Vec<CandidateStep> = sqlx::query_as(
+        .fetch_all(db)
+        .await
+        })?;
+        let steps: Vec<CandidateStep> = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT o.id, o.incident_id, o.position, o.tactic_id, o.technique_id
              FROM observations o JOIN incidents i ON i.id = o.incident_id
              WHERE i.atlas_release <> $1 ORDER BY o.incident_id, o.position, o.id",
         )
         .bind(release)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let mut by_incident: std::collections::HashMap<String, Vec<CandidateStep>> =
             std::collections::HashMap::new();
         for s in steps {
@@ -250,7 +261,8 @@ impl Store {
     ) -> StoreResult<()> {
         let now = now_rfc3339();
         let (mut tx, _turn) = self.write().await?;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO atlas_upgrades (id, at, actor, to_release, incidents, steps, flagged, summary, report)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -263,10 +275,12 @@ impl Store {
         .bind(w.flagged)
         .bind(&w.summary)
         .bind(&w.report)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         for (n, inc) in w.incidents.iter().enumerate() {
-            let done = sqlx::query(
+            let done = on_tx!(&mut tx, |ex| {
+                sqlx::query(
                 "UPDATE incidents SET atlas_release = $1, version = version + 1, updated_at = $2
                  WHERE id = $3 AND version = $4 AND atlas_release = $5",
             )
@@ -275,18 +289,23 @@ impl Store {
             .bind(&inc.id)
             .bind(inc.version)
             .bind(&inc.from_release)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+            })?;
             if done.rows_affected() == 0 {
                 return Err(changed_since(&inc.id));
             }
-            sqlx::query("DELETE FROM step_reviews WHERE incident_id = $1")
-                .bind(&inc.id)
-                .execute(&mut *tx)
-                .await?;
+            on_tx!(&mut tx, |ex| sqlx::query(
+                "DELETE FROM step_reviews WHERE incident_id = $1"
+            )
+            .bind(&inc.id)
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
             for s in &inc.steps {
                 if s.new_technique_id != s.technique_id {
-                    let done = sqlx::query(
+                    let done = on_tx!(&mut tx, |ex| {
+                        sqlx::query(
                         "UPDATE observations SET technique_id = $1, updated_at = $2
                          WHERE id = $3 AND incident_id = $4 AND technique_id = $5 AND tactic_id = $6",
                     )
@@ -296,13 +315,15 @@ impl Store {
                     .bind(&inc.id)
                     .bind(&s.technique_id)
                     .bind(&s.tactic_id)
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut *ex)
+                    .await.map(Written::from)
+                    })?;
                     if done.rows_affected() == 0 {
                         return Err(changed_since(&inc.id));
                     }
                 }
-                sqlx::query(
+                on_tx!(&mut tx, |ex| {
+                    sqlx::query(
                     "INSERT INTO step_history (id, step_id, incident_id, upgrade_id, at, change, from_release,
                          to_release, old_tactic_id, old_technique_id, new_technique_id, note)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -319,10 +340,12 @@ impl Store {
                 .bind(&s.technique_id)
                 .bind(&s.new_technique_id)
                 .bind(&s.note)
-                .execute(&mut *tx)
-                .await?;
+                .execute(&mut *ex)
+                .await.map(Written::from)
+                })?;
                 if let Some(r) = &s.review {
-                    sqlx::query(
+                    on_tx!(&mut tx, |ex| {
+                        sqlx::query(
                         "INSERT INTO step_reviews (step_id, incident_id, upgrade_id, tactic_id, technique_id, reason,
                              message, catalog_release, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -336,8 +359,9 @@ impl Store {
                     .bind(&r.message)
                     .bind(&r.catalog_release)
                     .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut *ex)
+                    .await.map(Written::from)
+                    })?;
                 }
             }
             super::teamwork::record_event(
@@ -359,56 +383,65 @@ impl Store {
 
     /// Applied upgrades, newest first.
     pub async fn list_upgrades(&self) -> StoreResult<Vec<UpgradeRecord>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, at, actor, to_release, incidents, steps, flagged, summary FROM atlas_upgrades
              ORDER BY at DESC, id DESC",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 
     /// One applied upgrade with its report (JSON).
     pub async fn get_upgrade(&self, id: &str) -> StoreResult<Option<(UpgradeRecord, String)>> {
-        let record: Option<UpgradeRecord> = sqlx::query_as(
+        let record: Option<UpgradeRecord> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT id, at, actor, to_release, incidents, steps, flagged, summary FROM atlas_upgrades
              WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await
+        })?;
         let Some(record) = record else {
             return Ok(None);
         };
-        let (report,): (String,) =
-            sqlx::query_as("SELECT report FROM atlas_upgrades WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?;
+        let (report,): (String,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT report FROM atlas_upgrades WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(db)
+        .await)?;
         Ok(Some((record, report)))
     }
 
     /// What upgrades did to an incident's steps, oldest first.
     pub async fn step_history(&self, incident_id: &str) -> StoreResult<Vec<StepHistoryEntry>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT step_id, upgrade_id, at, change, from_release, to_release, old_tactic_id, old_technique_id,
                     new_technique_id, note
              FROM step_history WHERE incident_id = $1 ORDER BY at, id",
         )
         .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 
     /// An incident's steps flagged for review by the last upgrade (the caller
     /// drops flags of steps edited since: their tactic or technique differs).
     pub async fn step_reviews(&self, incident_id: &str) -> StoreResult<Vec<StepReview>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT step_id, upgrade_id, tactic_id, technique_id, reason, message, catalog_release, created_at
              FROM step_reviews WHERE incident_id = $1 ORDER BY step_id",
         )
         .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await
+        })?)
     }
 }
 

@@ -5,8 +5,9 @@
 //! (`service::webhooks`) is woken when a write turn that queued one ends
 //! (`pool::delivery_queued`).
 
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 use serde_json::{Value, json};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 
 use super::notifications::RecordedEvent;
 use super::{Store, StoreError, StoreResult, new_id};
@@ -26,11 +27,12 @@ fn now() -> String {
 }
 
 /// The active hooks subscribed to `event`, with their IDs.
-async fn subscribers(conn: &mut SqliteConnection, event: WebhookEvent) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, events FROM webhooks WHERE active")
-            .fetch_all(&mut *conn)
-            .await?;
+async fn subscribers(conn: &mut Tx, event: WebhookEvent) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String, String)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
+        "SELECT id, events FROM webhooks WHERE active"
+    )
+    .fetch_all(&mut *ex)
+    .await)?;
     Ok(rows
         .into_iter()
         .filter(|(_, events)| events.split(' ').any(|e| e == event.as_str()))
@@ -38,14 +40,16 @@ async fn subscribers(conn: &mut SqliteConnection, event: WebhookEvent) -> StoreR
         .collect())
 }
 
-/// One delivery to each of `hooks`: `body` with its own `id`, `event` and `at`.
+/// One delivery to each of `hooks`: `body` with its own `id`, `event` and
+/// `at`. Gives the deliveries' IDs, in the order of `hooks`.
 async fn insert_deliveries(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     hooks: &[String],
     event: WebhookEvent,
     body: &Value,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<String>> {
     let at = now();
+    let mut ids = Vec::with_capacity(hooks.len());
     for hook in hooks {
         let id = new_id("whd-");
         let mut body = body.clone();
@@ -54,7 +58,8 @@ async fn insert_deliveries(
             map.insert("event".into(), json!(event.as_str()));
             map.insert("at".into(), json!(at));
         }
-        sqlx::query(
+        on_tx!(&mut *conn, |ex| {
+            sqlx::query(
             "INSERT INTO webhook_deliveries (id, webhook_id, event, body, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $5)",
         )
@@ -63,23 +68,26 @@ async fn insert_deliveries(
         .bind(event.as_str())
         .bind(body.to_string())
         .bind(&at)
-        .execute(&mut *conn)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
+        ids.push(id);
     }
     if !hooks.is_empty() {
         super::pool::delivery_queued();
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// The incident as a delivery tells of it.
-async fn incident_summary(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<Value>> {
-    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, title, kind, severity, status, atlas_release FROM incidents WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+async fn incident_summary(conn: &mut Tx, id: &str) -> StoreResult<Option<Value>> {
+    let row: Option<(String, String, String, String, String, String)> =
+        on_tx!(&mut *conn, |ex| sqlx::query_as(
+            "SELECT id, title, kind, severity, status, atlas_release FROM incidents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *ex)
+        .await)?;
     Ok(row.map(|(id, title, kind, severity, status, release)| {
         json!({
             "id": id,
@@ -94,10 +102,7 @@ async fn incident_summary(conn: &mut SqliteConnection, id: &str) -> StoreResult<
 }
 
 /// The webhook event an activity event is, if any.
-async fn event_of(
-    conn: &mut SqliteConnection,
-    e: &RecordedEvent<'_>,
-) -> StoreResult<Option<WebhookEvent>> {
+async fn event_of(conn: &mut Tx, e: &RecordedEvent<'_>) -> StoreResult<Option<WebhookEvent>> {
     Ok(match e.kind {
         EventKind::Created => Some(WebhookEvent::IncidentCreated),
         EventKind::Field if rules::severity_raised(e.subject, e.old_value, e.new_value) => {
@@ -108,13 +113,13 @@ async fn event_of(
         }
         kind if rules::into_impact(kind, e.subject, e.new_value) => {
             // Reached: this is the incident's first step under Impact.
-            let (n,): (i64,) = sqlx::query_as(
+            let (n,): (i64,) = on_tx!(&mut *conn, |ex| sqlx::query_as(
                 "SELECT COUNT(*) FROM observations WHERE incident_id = $1 AND tactic_id = $2",
             )
             .bind(e.incident_id)
             .bind(rules::IMPACT_TACTIC)
-            .fetch_one(&mut *conn)
-            .await?;
+            .fetch_one(&mut *ex)
+            .await)?;
             (n == 1).then_some(WebhookEvent::ImpactReached)
         }
         _ => None,
@@ -140,10 +145,7 @@ fn value_of<'a>(subject: &str, label: &'a str) -> &'a str {
 }
 
 /// Queues the deliveries an activity event makes, on its transaction.
-pub(super) async fn enqueue_event(
-    conn: &mut SqliteConnection,
-    e: &RecordedEvent<'_>,
-) -> StoreResult<()> {
+pub(super) async fn enqueue_event(conn: &mut Tx, e: &RecordedEvent<'_>) -> StoreResult<()> {
     let Some(event) = event_of(conn, e).await? else {
         return Ok(());
     };
@@ -162,13 +164,14 @@ pub(super) async fn enqueue_event(
         );
         body["change"] = json!({"subject": e.subject, "from": from, "to": to});
     }
-    insert_deliveries(conn, &hooks, event, &body).await
+    insert_deliveries(conn, &hooks, event, &body).await?;
+    Ok(())
 }
 
 /// Queues `incident.created` for an incident written without an activity
 /// event (opened by alert correlation), on its transaction.
 pub(super) async fn enqueue_created(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     actor: &str,
 ) -> StoreResult<()> {
@@ -180,14 +183,15 @@ pub(super) async fn enqueue_created(
         return Ok(());
     };
     let body = json!({"incident": incident, "actor": actor});
-    insert_deliveries(conn, &hooks, WebhookEvent::IncidentCreated, &body).await
+    insert_deliveries(conn, &hooks, WebhookEvent::IncidentCreated, &body).await?;
+    Ok(())
 }
 
 /// Queues `incident.severity_raised` when alert correlation raises an
 /// incident's severity to `to` above its current one (see
 /// `AlertTx::enqueue_severity_raised`); called before the raise is written.
 pub(super) async fn enqueue_raised(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     incident_id: &str,
     to: &str,
     actor: &str,
@@ -213,12 +217,13 @@ pub(super) async fn enqueue_raised(
         "actor": actor,
         "change": {"subject": "severity", "from": from, "to": to},
     });
-    insert_deliveries(conn, &hooks, WebhookEvent::SeverityRaised, &body).await
+    insert_deliveries(conn, &hooks, WebhookEvent::SeverityRaised, &body).await?;
+    Ok(())
 }
 
 /// Queues `ingest.unmapped` (see `AlertTx::enqueue_unmapped`).
 pub(super) async fn enqueue_unmapped(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     alerts: usize,
     technique_ids: &[String],
     incidents: &[String],
@@ -236,7 +241,8 @@ pub(super) async fn enqueue_unmapped(
         "incidents": incidents,
         "actor": received_by,
     });
-    insert_deliveries(conn, &hooks, WebhookEvent::IngestUnmapped, &body).await
+    insert_deliveries(conn, &hooks, WebhookEvent::IngestUnmapped, &body).await?;
+    Ok(())
 }
 
 #[derive(FromRow)]
@@ -308,7 +314,7 @@ impl Store {
         let id = new_id("wh-");
         let events: Vec<&str> = draft.events.iter().map(|e| e.as_str()).collect();
         self.execute_write(
-            sqlx::query(
+            Sql::new(
                 "INSERT INTO webhooks (id, url, events, secret, active, created_by, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -326,17 +332,21 @@ impl Store {
 
     /// Every hook, oldest first.
     pub async fn webhooks(&self) -> StoreResult<Vec<Webhook>> {
-        let rows: Vec<HookRow> = sqlx::query_as(&format!("{HOOKS} ORDER BY w.created_at, w.id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<HookRow> = on_pool!(&self.pool, |db| sqlx::query_as(&format!(
+            "{HOOKS} ORDER BY w.created_at, w.id"
+        ))
+        .fetch_all(db)
+        .await)?;
         Ok(rows.into_iter().map(HookRow::into_webhook).collect())
     }
 
     pub async fn webhook(&self, id: &str) -> StoreResult<Webhook> {
-        let row: Option<HookRow> = sqlx::query_as(&format!("{HOOKS} WHERE w.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<HookRow> = on_pool!(&self.pool, |db| sqlx::query_as(&format!(
+            "{HOOKS} WHERE w.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(db)
+        .await)?;
         row.map(HookRow::into_webhook)
             .ok_or_else(|| StoreError::NotFound(format!("webhook {id}")))
     }
@@ -344,7 +354,7 @@ impl Store {
     /// Removes a hook with its deliveries and their log.
     pub async fn delete_webhook(&self, id: &str) -> StoreResult<()> {
         let done = self
-            .execute_write(sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id))
+            .execute_write(Sql::new("DELETE FROM webhooks WHERE id = $1").bind(id))
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("webhook {id}")));
@@ -357,7 +367,7 @@ impl Store {
     pub async fn set_webhook_active(&self, id: &str, active: bool) -> StoreResult<()> {
         let done = self
             .execute_write(
-                sqlx::query("UPDATE webhooks SET active = $1 WHERE id = $2")
+                Sql::new("UPDATE webhooks SET active = $1 WHERE id = $2")
                     .bind(active)
                     .bind(id),
             )
@@ -373,20 +383,15 @@ impl Store {
         let hook = self.webhook(id).await?;
         let (mut tx, _turn) = self.write().await?;
         let body = json!({"webhook": {"id": hook.id, "url": hook.url}, "message": "A test event from atlasview."});
-        insert_deliveries(
+        let delivery = insert_deliveries(
             &mut tx,
             std::slice::from_ref(&hook.id),
             WebhookEvent::Test,
             &body,
         )
-        .await?;
-        let (delivery,): (String,) = sqlx::query_as(
-            "SELECT id FROM webhook_deliveries WHERE webhook_id = $1 AND event = $2 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        )
-        .bind(&hook.id)
-        .bind(WebhookEvent::Test.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no test delivery written".into()))?;
         tx.commit().await?;
         Ok(delivery)
     }
@@ -405,20 +410,20 @@ impl Store {
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (w.active OR d.event = 'webhook.test')
              ORDER BY d.next_attempt_at, d.id LIMIT $2";
         // Most rounds find nothing: no write turn for them.
-        let any: Option<ClaimRow> = sqlx::query_as(DUE)
+        let any: Option<ClaimRow> = on_pool!(&self.pool, |db| sqlx::query_as(DUE)
             .bind(now)
             .bind(1)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         if any.is_none() {
             return Ok(Vec::new());
         }
         let (mut tx, _turn) = self.write().await?;
-        let rows: Vec<ClaimRow> = sqlx::query_as(DUE)
+        let rows: Vec<ClaimRow> = on_tx!(&mut tx, |ex| sqlx::query_as(DUE)
             .bind(now)
             .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+            .fetch_all(&mut *ex)
+            .await)?;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         super::outbox::mark_sending(&mut tx, "webhook_deliveries", &ids).await?;
         tx.commit().await?;
@@ -450,7 +455,8 @@ impl Store {
             AttemptOutcome::Failed => ("failed", now.as_str()),
         };
         let (mut tx, _turn) = self.write().await?;
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, webhook_id, event, attempt, at, status_code, error, duration_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -463,9 +469,10 @@ impl Store {
         .bind(attempt.status_code)
         .bind(&attempt.error)
         .bind(attempt.duration_ms)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
+        on_tx!(&mut tx, |ex| sqlx::query(
             "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3,
                  delivered_at = $4 WHERE id = $5",
         )
@@ -474,8 +481,9 @@ impl Store {
         .bind(next)
         .bind((*outcome == AttemptOutcome::Delivered).then_some(now.as_str()))
         .bind(&d.id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         tx.commit().await?;
         Ok(())
     }
@@ -485,7 +493,7 @@ impl Store {
     pub async fn prune_deliveries(&self, before: &str) -> StoreResult<u64> {
         let done = self
             .execute_write(
-                sqlx::query(
+                Sql::new(
                     "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1",
                 )
                 .bind(before),
@@ -497,7 +505,7 @@ impl Store {
     /// Puts back deliveries left `sending` by a sender stopped mid-way.
     pub async fn release_claimed_deliveries(&self) -> StoreResult<u64> {
         let done = self
-            .execute_write(sqlx::query(
+            .execute_write(Sql::new(
                 "UPDATE webhook_deliveries SET status = 'pending' WHERE status = 'sending'",
             ))
             .await?;
@@ -510,14 +518,16 @@ impl Store {
         webhook_id: &str,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let rows: Vec<AttemptRow> = sqlx::query_as(
+        let rows: Vec<AttemptRow> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT delivery_id, event, attempt, at, status_code, error, duration_ms FROM webhook_attempts
              WHERE webhook_id = $1 ORDER BY at DESC, attempt DESC LIMIT $2",
         )
         .bind(webhook_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| DeliveryAttempt {

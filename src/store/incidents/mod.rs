@@ -4,7 +4,7 @@
 mod query;
 mod rows;
 
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use crate::store::backend::{Sql, Tx, Written, on_pool, on_tx};
 
 pub(super) use query::push_filters;
 pub use query::{
@@ -50,8 +50,8 @@ impl Store {
         let now = now_rfc3339();
         let (mut tx, _turn) = self.write().await?;
         // The draft's columns come first, in `bind_draft`'s order.
-        bind_draft(
-            sqlx::query(
+        let insert = bind_draft(
+            Sql::new(
                 "INSERT INTO incidents (title, summary, kind, severity, status, occurred_at, occurred_precision,
                      detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
                      atlas_release, id, source_ref, created_at, updated_at, version)
@@ -63,9 +63,12 @@ impl Store {
         .bind(&id)
         .bind(source_ref)
         .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        .bind(&now);
+        on_tx!(&mut tx, |ex| insert
+            .query()?
+            .execute(&mut *ex)
+            .await
+            .map(Written::from))?;
         write_tags_and_references(&mut tx, &id, draft).await?;
         for (i, step) in steps.iter().enumerate() {
             insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
@@ -79,22 +82,24 @@ impl Store {
     /// An incident with its steps in order.
     pub async fn get_incident(&self, id: &str) -> StoreResult<Option<IncidentDetail>> {
         let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $1");
-        let row: Option<IncidentRow> = sqlx::query_as(&sql)
+        let row: Option<IncidentRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(db)
+            .await)?;
         let Some(row) = row else { return Ok(None) };
         let tags = self
             .tags_of(&[id.to_string()])
             .await?
             .remove(id)
             .unwrap_or_default();
-        let references: Vec<(String, String)> = sqlx::query_as(
+        let references: Vec<(String, String)> = on_pool!(&self.pool, |db| {
+            sqlx::query_as(
             "SELECT title, url FROM incident_references WHERE incident_id = $1 ORDER BY position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await
+        })?;
         let references = references
             .into_iter()
             .map(|(title, url)| Reference { title, url })
@@ -108,10 +113,10 @@ impl Store {
         let sql = format!(
             "SELECT {STEP_COLUMNS} FROM observations WHERE incident_id = $1 ORDER BY position, id"
         );
-        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+        let rows: Vec<StepRow> = on_pool!(&self.pool, |db| sqlx::query_as(&sql)
             .bind(incident_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(db)
+            .await)?;
         rows.into_iter().map(StepRow::into_observation).collect()
     }
 
@@ -124,14 +129,15 @@ impl Store {
         if ids.is_empty() {
             return Ok(map);
         }
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT incident_id, tag FROM incident_tags WHERE incident_id IN (");
+        let mut qb: Sql =
+            Sql::new("SELECT incident_id, tag FROM incident_tags WHERE incident_id IN (");
         let mut sep = qb.separated(", ");
         for id in ids {
             sep.push_bind(id);
         }
         qb.push(") ORDER BY incident_id, tag");
-        let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String)> =
+            on_pool!(&self.pool, |db| qb.query_as()?.fetch_all(db).await)?;
         for (id, tag) in rows {
             map.entry(id).or_default().push(tag);
         }
@@ -148,7 +154,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(map);
         }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "SELECT incident_id, title, url FROM incident_references WHERE incident_id IN (",
         );
         let mut sep = qb.separated(", ");
@@ -156,7 +162,8 @@ impl Store {
             sep.push_bind(id);
         }
         qb.push(") ORDER BY incident_id, position");
-        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, String)> =
+            on_pool!(&self.pool, |db| qb.query_as()?.fetch_all(db).await)?;
         for (id, title, url) in rows {
             map.entry(id).or_default().push(Reference { title, url });
         }
@@ -193,10 +200,13 @@ impl Store {
     ) -> StoreResult<()> {
         let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, id, expected_version).await?;
-        sqlx::query("DELETE FROM incidents WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM incidents WHERE id = $1"
+        )
+        .bind(id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         // Its attachments went with it; so does content no other one holds.
         super::attachments::drop_unheld_blobs(&mut tx).await?;
         tx.commit().await?;
@@ -214,11 +224,12 @@ impl Store {
     ) -> StoreResult<(String, i64)> {
         let (mut tx, _turn) = self.write().await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM observations WHERE incident_id = $1")
-                .bind(incident_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (count,): (i64,) = on_tx!(&mut tx, |ex| sqlx::query_as(
+            "SELECT COUNT(*) FROM observations WHERE incident_id = $1"
+        )
+        .bind(incident_id)
+        .fetch_one(&mut *ex)
+        .await)?;
         if count >= crate::domain::limits::STEPS as i64 {
             return Err(StoreError::Conflict(format!(
                 "an incident has at most {} steps",
@@ -231,13 +242,15 @@ impl Store {
             .map(|p| p.max(1))
             .unwrap_or(count + 1)
             .min(count + 1);
-        sqlx::query(
+        on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "UPDATE observations SET position = position + 1 WHERE incident_id = $1 AND position >= $2",
         )
         .bind(incident_id)
         .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         let now = now_rfc3339();
         let id = insert_step(&mut tx, incident_id, at, step, &now).await?;
         let label = step_label(&step.tactic_id, &step.technique_id);
@@ -267,7 +280,8 @@ impl Store {
         let before = self.get_incident(incident_id).await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
         let (occ, occ_p) = time_parts(&step.observed);
-        let done = sqlx::query(
+        let done = on_tx!(&mut tx, |ex| {
+            sqlx::query(
             "UPDATE observations SET tactic_id = $1, technique_id = $2, observed_at = $3, observed_precision = $4,
                  description = $5, evidence = $6, confidence = $7, outcome = $8, source = $9, updated_at = $10
              WHERE id = $11 AND incident_id = $12",
@@ -284,8 +298,9 @@ impl Store {
         .bind(now_rfc3339())
         .bind(step_id)
         .bind(incident_id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *ex)
+        .await.map(Written::from)
+        })?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "step {step_id} of incident {incident_id}"
@@ -340,11 +355,14 @@ impl Store {
         let (mut tx, _turn) = self.write().await?;
         let before = self.get_incident(incident_id).await?;
         let version = bump_version(&mut tx, incident_id, expected_version).await?;
-        let done = sqlx::query("DELETE FROM observations WHERE id = $1 AND incident_id = $2")
-            .bind(step_id)
-            .bind(incident_id)
-            .execute(&mut *tx)
-            .await?;
+        let done = on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM observations WHERE id = $1 AND incident_id = $2"
+        )
+        .bind(step_id)
+        .bind(incident_id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "step {step_id} of incident {incident_id}"
@@ -430,11 +448,12 @@ impl Store {
         atlas_release: &str,
         steps: &[StepDraft],
     ) -> StoreResult<(String, bool, bool)> {
-        let existing: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM incidents WHERE source_ref = $1")
-                .bind(source_ref)
-                .fetch_optional(&self.pool)
-                .await?;
+        let existing: Option<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT id FROM incidents WHERE source_ref = $1"
+        )
+        .bind(source_ref)
+        .fetch_optional(db)
+        .await)?;
         let Some((id,)) = existing else {
             let id = self
                 .insert_incident(new_id, draft, atlas_release, Some(source_ref), steps)
@@ -451,10 +470,13 @@ impl Store {
         let (mut tx, _turn) = self.write().await?;
         bump_version(&mut tx, &id, Some(current.incident.version)).await?;
         update_fields(&mut tx, &id, draft, atlas_release).await?;
-        sqlx::query("DELETE FROM observations WHERE incident_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(&mut tx, |ex| sqlx::query(
+            "DELETE FROM observations WHERE incident_id = $1"
+        )
+        .bind(&id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
         let now = now_rfc3339();
         for (i, step) in steps.iter().enumerate() {
             insert_step(&mut tx, &id, i as i64 + 1, step, &now).await?;
@@ -506,15 +528,13 @@ fn same_content(
 
 /// Bumps the version (checking it when `expected` is given); tells a missing
 /// incident (404) from a stale version (409).
-pub(super) async fn bump_version(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: &str,
-    expected: Option<i64>,
-) -> StoreResult<i64> {
-    let current: Option<(i64,)> = sqlx::query_as("SELECT version FROM incidents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub(super) async fn bump_version(tx: &mut Tx, id: &str, expected: Option<i64>) -> StoreResult<i64> {
+    let current: Option<(i64,)> = on_tx!(&mut *tx, |ex| sqlx::query_as(
+        "SELECT version FROM incidents WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *ex)
+    .await)?;
     let Some((current,)) = current else {
         return Err(StoreError::NotFound(format!("incident {id}")));
     };
@@ -525,12 +545,18 @@ pub(super) async fn bump_version(
             "incident {id} was changed by someone else (you edited version {expected}, it is now at version {current}); reload and apply your change again"
         )));
     }
-    let done = sqlx::query("UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
-        .bind(now_rfc3339())
-        .bind(id)
-        .bind(current)
-        .execute(&mut **tx)
-        .await?;
+    let done =
+        on_tx!(&mut *tx, |ex| {
+            sqlx::query(
+        "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3"
+    )
+    .bind(now_rfc3339())
+    .bind(id)
+    .bind(current)
+    .execute(&mut *ex)
+    .await
+    .map(Written::from)
+        })?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict(format!(
             "incident {id} was changed concurrently; reload and try again"
@@ -539,11 +565,9 @@ pub(super) async fn bump_version(
     Ok(current + 1)
 }
 
-type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
-
 /// Binds an incident's editable columns as `$1`..`$15`, in the order that the
 /// incident INSERT and UPDATE statements list them.
-fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q str) -> Query<'q> {
+fn bind_draft<'q>(query: Sql<'q>, draft: &'q IncidentDraft, atlas_release: &'q str) -> Sql<'q> {
     let (occ, occ_p) = time_parts(&draft.occurred);
     let (det, det_p) = time_parts(&draft.detected);
     let (res, res_p) = time_parts(&draft.resolved);
@@ -566,13 +590,13 @@ fn bind_draft<'q>(query: Query<'q>, draft: &'q IncidentDraft, atlas_release: &'q
 }
 
 pub(super) async fn update_fields(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     id: &str,
     draft: &IncidentDraft,
     atlas_release: &str,
 ) -> StoreResult<()> {
-    bind_draft(
-        sqlx::query(
+    let update = bind_draft(
+        Sql::new(
             "UPDATE incidents SET title = $1, summary = $2, kind = $3, severity = $4, status = $5,
                  occurred_at = $6, occurred_precision = $7, detected_at = $8, detected_precision = $9,
                  resolved_at = $10, resolved_precision = $11, target = $12, actor = $13, reporter = $14,
@@ -582,49 +606,56 @@ pub(super) async fn update_fields(
         draft,
         atlas_release,
     )
+    .bind(id);
+    on_tx!(&mut *tx, |ex| update
+        .query()?
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
+    on_tx!(&mut *tx, |ex| sqlx::query(
+        "DELETE FROM incident_tags WHERE incident_id = $1"
+    )
     .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("DELETE FROM incident_tags WHERE incident_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM incident_references WHERE incident_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    .execute(&mut *ex)
+    .await
+    .map(Written::from))?;
+    on_tx!(&mut *tx, |ex| sqlx::query(
+        "DELETE FROM incident_references WHERE incident_id = $1"
+    )
+    .bind(id)
+    .execute(&mut *ex)
+    .await
+    .map(Written::from))?;
     write_tags_and_references(tx, id, draft).await?;
     Ok(())
 }
 
-pub(super) async fn step_order(
-    tx: &mut Transaction<'_, Sqlite>,
-    incident_id: &str,
-) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT id FROM observations WHERE incident_id = $1 ORDER BY position, id")
-            .bind(incident_id)
-            .fetch_all(&mut **tx)
-            .await?;
+pub(super) async fn step_order(tx: &mut Tx, incident_id: &str) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_tx!(&mut *tx, |ex| sqlx::query_as(
+        "SELECT id FROM observations WHERE incident_id = $1 ORDER BY position, id"
+    )
+    .bind(incident_id)
+    .fetch_all(&mut *ex)
+    .await)?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-pub(super) async fn renumber(
-    tx: &mut Transaction<'_, Sqlite>,
-    order: &[String],
-) -> StoreResult<()> {
+pub(super) async fn renumber(tx: &mut Tx, order: &[String]) -> StoreResult<()> {
     for (i, id) in order.iter().enumerate() {
-        sqlx::query("UPDATE observations SET position = $1 WHERE id = $2")
-            .bind(i as i64 + 1)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        on_tx!(&mut *tx, |ex| sqlx::query(
+            "UPDATE observations SET position = $1 WHERE id = $2"
+        )
+        .bind(i as i64 + 1)
+        .bind(id)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
     }
     Ok(())
 }
 
 pub(super) async fn insert_step(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     incident_id: &str,
     position: i64,
     step: &StepDraft,
@@ -632,7 +663,8 @@ pub(super) async fn insert_step(
 ) -> StoreResult<String> {
     let id = new_id("step-");
     let (occ, occ_p) = time_parts(&step.observed);
-    sqlx::query(
+    on_tx!(&mut *tx, |ex| {
+        sqlx::query(
         "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
              description, evidence, confidence, outcome, source, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -651,31 +683,37 @@ pub(super) async fn insert_step(
     .bind(step.source.as_str())
     .bind(now)
     .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    .execute(&mut *ex)
+    .await.map(Written::from)
+    })?;
     Ok(id)
 }
 
 async fn write_tags_and_references(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     id: &str,
     draft: &IncidentDraft,
 ) -> StoreResult<()> {
     for tag in &draft.tags {
-        sqlx::query("INSERT INTO incident_tags (incident_id, tag) VALUES ($1, $2)")
-            .bind(id)
-            .bind(tag)
-            .execute(&mut **tx)
-            .await?;
+        on_tx!(&mut *tx, |ex| sqlx::query(
+            "INSERT INTO incident_tags (incident_id, tag) VALUES ($1, $2)"
+        )
+        .bind(id)
+        .bind(tag)
+        .execute(&mut *ex)
+        .await
+        .map(Written::from))?;
     }
     for (i, r) in draft.references.iter().enumerate() {
-        sqlx::query("INSERT INTO incident_references (incident_id, position, title, url) VALUES ($1, $2, $3, $4)")
+        on_tx!(&mut *tx, |ex| {
+            sqlx::query("INSERT INTO incident_references (incident_id, position, title, url) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(i as i64)
             .bind(&r.title)
             .bind(&r.url)
-            .execute(&mut **tx)
-            .await?;
+            .execute(&mut *ex)
+            .await.map(Written::from)
+        })?;
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Reading incident listings: filters, sort, page (OFFSET or keyset), and
 //! the SQL every filtered read shares ([`push_filters`]).
 
+use crate::store::backend::{BackendKind, Sql, on_pool};
 use std::collections::HashMap;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
 use super::rows::{INCIDENT_COLUMNS, IncidentRow, STEP_COLUMNS, StepRow};
 use crate::domain::time::{PRECISIONS, lower_bound};
@@ -253,10 +254,9 @@ impl Store {
     pub async fn list_incidents(&self, q: &IncidentQuery) -> StoreResult<Page<IncidentSummary>> {
         let per_page = q.per_page.clamp(1, 200);
         let page = q.page.max(1);
-        let mut count: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
-        push_filters(&mut count, q);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
+        let mut count: Sql = Sql::new("SELECT COUNT(*) FROM incidents i WHERE 1 = 1");
+        push_filters(&mut count, q, self.backend());
+        let (total,): (i64,) = on_pool!(&self.pool, |db| count.query_as()?.fetch_one(db).await)?;
 
         let cursor = q
             .after
@@ -297,9 +297,8 @@ impl Store {
     ) -> StoreResult<Vec<(String, Option<String>)>> {
         let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
         let rest;
-        let mut ids: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
-        let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t));
+        let mut ids: Sql = Sql::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
+        let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t, self.backend()));
         let filters = if ranked {
             ids.push(" WHERE i.id = r.incident_id");
             rest = IncidentQuery {
@@ -311,7 +310,7 @@ impl Store {
             ids.push("incidents i WHERE 1 = 1");
             q
         };
-        push_filters(&mut ids, filters);
+        push_filters(&mut ids, filters, self.backend());
         if let Some(c) = cursor {
             push_after(&mut ids, c);
         }
@@ -325,7 +324,10 @@ impl Store {
         if cursor.is_none() {
             ids.push(" OFFSET ").push_bind(offset);
         }
-        Ok(ids.build_query_as().fetch_all(&self.pool).await?)
+        Ok(on_pool!(&self.pool, |db| ids
+            .query_as()?
+            .fetch_all(db)
+            .await)?)
     }
 
     /// One batch of every incident `q` selects, in its order, for exports:
@@ -367,7 +369,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        let mut select: Sql = Sql::new(format!(
             "SELECT {STEP_COLUMNS} FROM observations WHERE incident_id IN ("
         ));
         let mut sep = select.separated(", ");
@@ -375,7 +377,7 @@ impl Store {
             sep.push_bind(id.as_str());
         }
         select.push(") ORDER BY incident_id, position, id");
-        let rows: Vec<StepRow> = select.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<StepRow> = on_pool!(&self.pool, |db| select.query_as()?.fetch_all(db).await)?;
         for row in rows {
             let step = row.into_observation()?;
             out.entry(step.incident_id.clone()).or_default().push(step);
@@ -388,7 +390,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut select: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        let mut select: Sql = Sql::new(format!(
             "SELECT {INCIDENT_COLUMNS}, (SELECT COUNT(*) FROM observations o WHERE o.incident_id = i.id) AS step_count
              FROM incidents i WHERE i.id IN ("
         ));
@@ -403,7 +405,7 @@ impl Store {
             incident: IncidentRow,
             step_count: i64,
         }
-        let rows: Vec<Row> = select.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<Row> = on_pool!(&self.pool, |db| select.query_as()?.fetch_all(db).await)?;
         let mut tags = self.tags_of(ids).await?;
         let mut references = self.references_of(ids).await?;
         let mut members = self.members_of(ids).await?;
@@ -430,27 +432,32 @@ impl Store {
 
     /// Every tag in use, for filter menus.
     pub async fn all_tags(&self) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT DISTINCT tag FROM incident_tags ORDER BY tag")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String,)> = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT DISTINCT tag FROM incident_tags ORDER BY tag"
+        )
+        .fetch_all(db)
+        .await)?;
         Ok(rows.into_iter().map(|(t,)| t).collect())
     }
 
     /// Number of incidents and steps stored (for tests and the CLI).
     pub async fn incident_counts(&self) -> StoreResult<(i64, i64)> {
-        let (incidents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM incidents")
-            .fetch_one(&self.pool)
-            .await?;
-        let (steps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM observations")
-            .fetch_one(&self.pool)
-            .await?;
+        let (incidents,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT COUNT(*) FROM incidents"
+        )
+        .fetch_one(db)
+        .await)?;
+        let (steps,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
+            "SELECT COUNT(*) FROM observations"
+        )
+        .fetch_one(db)
+        .await)?;
         Ok((incidents, steps))
     }
 }
 
 /// ` AND …`: the rows after `c` in its sort order (every order ends with the ID).
-fn push_after<'a>(qb: &mut QueryBuilder<'a, Sqlite>, c: &'a Cursor) {
+fn push_after<'a>(qb: &mut Sql<'a>, c: &'a Cursor) {
     let key = c.sort.key();
     match (c.sort, &c.key) {
         (Sort::OccurredDesc | Sort::OccurredAsc, None) => {
@@ -485,7 +492,7 @@ fn push_after<'a>(qb: &mut QueryBuilder<'a, Sqlite>, c: &'a Cursor) {
 /// sub-techniques (`AML.T0051` and `AML.T0051.001`: the IDs from
 /// `AML.T0051` up to, not including, `AML.T0051/`, an index range) unless
 /// `exact`; several combine as any-of (one EXISTS) or all-of (one each).
-fn push_techniques<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) {
+fn push_techniques<'a>(qb: &mut Sql<'a>, q: &'a IncidentQuery) {
     let groups: Vec<&'a [String]> = match q.techniques_match {
         TechniqueMatch::Any => vec![&q.techniques[..]],
         TechniqueMatch::All => q.techniques.chunks(1).collect(),
@@ -510,7 +517,7 @@ fn push_techniques<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) 
     }
 }
 
-fn push_in<'a, T: AsRef<str>>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, values: &'a [T]) {
+fn push_in<'a, T: AsRef<str>>(qb: &mut Sql<'a>, column: &str, values: &'a [T]) {
     if values.is_empty() {
         return;
     }
@@ -522,7 +529,11 @@ fn push_in<'a, T: AsRef<str>>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, v
     qb.push(")");
 }
 
-pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a IncidentQuery) {
+pub(in crate::store) fn push_filters<'a>(
+    qb: &mut Sql<'a>,
+    q: &'a IncidentQuery,
+    backend: BackendKind,
+) {
     push_in(qb, "i.id", &q.ids);
     let statuses: Vec<&'static str> = q.statuses.iter().map(|s| s.as_str()).collect();
     let severities: Vec<&'static str> = q.severities.iter().map(|s| s.as_str()).collect();
@@ -573,7 +584,7 @@ pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &
         }
     }
     if let Some(text) = &q.text {
-        search::push_text_filter(qb, text);
+        search::push_text_filter(qb, text, backend);
     }
     match &q.assigned {
         Some(Assigned::To(user)) => {
@@ -596,7 +607,7 @@ pub(in crate::store) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &
 /// starts between the two middle bounds. Plain text comparison and `CASE`:
 /// SQLite and PostgreSQL alike; an unknown precision counts as an instant.
 fn push_time_bound(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut Sql<'_>,
     column: &str,
     op: &str,
     rule: DateRule,

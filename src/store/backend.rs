@@ -1,0 +1,422 @@
+//! The two databases the store runs on (SQLite embedded, PostgreSQL for
+//! several nodes) and how one piece of query code serves both.
+//!
+//! Query code is written once and compiled once per backend: [`on_pool!`]
+//! and [`on_tx!`] expand their body in one `match` arm per backend, so the
+//! body sees the concrete pool or connection type of that arm (sqlx's
+//! drivers stay generic-free, there is no per-row conversion as with sqlx's
+//! `Any` driver, and the SQLite path compiles to what it was before).
+//! Statements built piece by piece use [`Sql`], whose `$n` placeholders both
+//! databases accept, and whose arguments ([`Arg`]) encode for both.
+
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo};
+use sqlx::sqlite::SqliteArgumentValue;
+use sqlx::{Arguments, Database, Encode, PgPool, Postgres, Sqlite, SqlitePool, Transaction, Type};
+
+use super::error::{StoreError, StoreResult};
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// The connection pool of one backend.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    pub(crate) fn kind(&self) -> BackendKind {
+        match self {
+            Pool::Sqlite(_) => BackendKind::Sqlite,
+            Pool::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+}
+
+/// An open transaction on either backend.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// What query code needs to know of the backend it is compiled for.
+pub(crate) trait Backend: Database {
+    /// The arguments of a [`Sql`] statement, encoded for this backend.
+    fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError>;
+}
+
+impl Backend for Sqlite {
+    fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError> {
+        let mut out = <Self as Database>::Arguments::default();
+        for a in args {
+            out.add(a).map_err(sqlx::Error::Encode)?;
+        }
+        Ok(out)
+    }
+}
+
+impl Backend for Postgres {
+    fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError> {
+        let mut out = <Self as Database>::Arguments::default();
+        for a in args {
+            out.add(a).map_err(sqlx::Error::Encode)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Runs `$body` with `$db` bound to the store's pool, compiled once for
+/// each backend.
+macro_rules! on_pool {
+    ($pool:expr, |$db:ident| $body:expr) => {
+        match $pool {
+            $crate::store::backend::Pool::Sqlite($db) => $body,
+            $crate::store::backend::Pool::Postgres($db) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of an open transaction
+/// (`&mut Tx`), compiled once for each backend.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::backend::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::backend::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_pool, on_tx};
+
+/// What a writing statement changed, on either backend.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Written(u64);
+
+impl Written {
+    pub(crate) fn new(rows: u64) -> Self {
+        Written(rows)
+    }
+
+    pub(crate) fn rows_affected(self) -> u64 {
+        self.0
+    }
+}
+
+impl From<sqlx::sqlite::SqliteQueryResult> for Written {
+    fn from(r: sqlx::sqlite::SqliteQueryResult) -> Self {
+        Written(r.rows_affected())
+    }
+}
+
+impl From<sqlx::postgres::PgQueryResult> for Written {
+    fn from(r: sqlx::postgres::PgQueryResult) -> Self {
+        Written(r.rows_affected())
+    }
+}
+
+/// One argument of a [`Sql`] statement.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg<'a> {
+    Str(&'a str),
+    String(String),
+    Int(i64),
+    Bool(bool),
+    /// A NULL of the given kind (PostgreSQL types every parameter).
+    Null(ArgKind),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ArgKind {
+    Text,
+    Int,
+    Bool,
+}
+
+impl Arg<'_> {
+    fn kind(&self) -> ArgKind {
+        match self {
+            Arg::Str(_) | Arg::String(_) => ArgKind::Text,
+            Arg::Int(_) => ArgKind::Int,
+            Arg::Bool(_) => ArgKind::Bool,
+            Arg::Null(k) => *k,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Str(v)
+    }
+}
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Str(v)
+    }
+}
+impl<'a> From<&&'a str> for Arg<'a> {
+    fn from(v: &&'a str) -> Self {
+        Arg::Str(v)
+    }
+}
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::String(v)
+    }
+}
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<&i64> for Arg<'_> {
+    fn from(v: &i64) -> Self {
+        Arg::Int(*v)
+    }
+}
+impl From<i32> for Arg<'_> {
+    fn from(v: i32) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl From<u32> for Arg<'_> {
+    fn from(v: u32) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Arg::Null(ArgKind::Text), Arg::Str)
+    }
+}
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        v.as_deref().into()
+    }
+}
+impl From<Option<String>> for Arg<'_> {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::Null(ArgKind::Text), Arg::String)
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::Null(ArgKind::Int), Arg::Int)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for &'q Arg<'q> {
+    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        match *self {
+            Arg::Str(s) => <&str as Encode<Sqlite>>::encode(s, buf),
+            Arg::String(s) => <&str as Encode<Sqlite>>::encode(s.as_str(), buf),
+            Arg::Int(i) => <i64 as Encode<Sqlite>>::encode(*i, buf),
+            Arg::Bool(b) => <bool as Encode<Sqlite>>::encode(*b, buf),
+            Arg::Null(_) => Ok(IsNull::Yes),
+        }
+    }
+}
+
+impl Type<Sqlite> for &Arg<'_> {
+    fn type_info() -> <Sqlite as Database>::TypeInfo {
+        <&str as Type<Sqlite>>::type_info()
+    }
+}
+
+impl Type<Postgres> for &Arg<'_> {
+    fn type_info() -> PgTypeInfo {
+        <&str as Type<Postgres>>::type_info()
+    }
+}
+
+impl<'q> Encode<'q, Postgres> for &'q Arg<'q> {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        match *self {
+            Arg::Str(s) => <&str as Encode<Postgres>>::encode(s, buf),
+            Arg::String(s) => <&str as Encode<Postgres>>::encode(s.as_str(), buf),
+            Arg::Int(i) => <i64 as Encode<Postgres>>::encode(*i, buf),
+            Arg::Bool(b) => <bool as Encode<Postgres>>::encode(*b, buf),
+            Arg::Null(_) => Ok(IsNull::Yes),
+        }
+    }
+
+    // PostgreSQL types each parameter when it prepares the statement.
+    fn produces(&self) -> Option<PgTypeInfo> {
+        Some(match self.kind() {
+            ArgKind::Text => <&str as Type<Postgres>>::type_info(),
+            ArgKind::Int => <i64 as Type<Postgres>>::type_info(),
+            ArgKind::Bool => <bool as Type<Postgres>>::type_info(),
+        })
+    }
+}
+
+/// A statement built piece by piece (filters, lists of IDs), with `$n`
+/// placeholders numbered as arguments are pushed. It mirrors the parts of
+/// sqlx's `QueryBuilder` the store uses, but is not tied to one backend.
+#[derive(Debug, Default)]
+pub(crate) struct Sql<'a> {
+    text: String,
+    args: Vec<Arg<'a>>,
+}
+
+impl<'a> Sql<'a> {
+    pub(crate) fn new(text: impl Into<String>) -> Self {
+        Sql {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds an argument for a placeholder already in the text (`$n`, in
+    /// the order of the arguments), like sqlx's `query(…).bind(…)`.
+    pub(crate) fn bind(mut self, value: impl Into<Arg<'a>>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    pub(crate) fn push(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{text}");
+        self
+    }
+
+    pub(crate) fn push_bind(&mut self, value: impl Into<Arg<'a>>) -> &mut Self {
+        self.args.push(value.into());
+        let n = self.args.len();
+        self.push(format_args!("${n}"))
+    }
+
+    /// Pushes items separated by `separator`, like `QueryBuilder::separated`.
+    pub(crate) fn separated<'b>(&'b mut self, separator: &'b str) -> Separated<'b, 'a> {
+        Separated {
+            sql: self,
+            separator,
+            first: true,
+        }
+    }
+
+    /// `VALUES (…), (…)`: one parenthesised tuple per item, like
+    /// `QueryBuilder::push_values`.
+    pub(crate) fn push_values<I, F>(&mut self, items: I, mut each: F) -> &mut Self
+    where
+        I: IntoIterator,
+        F: FnMut(Separated<'_, 'a>, I::Item),
+    {
+        self.push("VALUES ");
+        let mut first = true;
+        for item in items {
+            if !first {
+                self.push(", ");
+            }
+            first = false;
+            self.push("(");
+            each(self.separated(", "), item);
+            self.push(")");
+        }
+        self
+    }
+
+    /// The statement for backend `DB`.
+    pub(crate) fn query<DB: Backend>(
+        &'a self,
+    ) -> StoreResult<sqlx::query::Query<'a, DB, DB::Arguments<'a>>>
+    where
+        DB::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
+    {
+        Ok(sqlx::query_with(&self.text, DB::arguments(&self.args)?))
+    }
+
+    /// The statement for backend `DB`, its rows read as `O`.
+    pub(crate) fn query_as<DB: Backend, O>(
+        &'a self,
+    ) -> StoreResult<sqlx::query::QueryAs<'a, DB, O, DB::Arguments<'a>>>
+    where
+        DB::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
+        O: for<'r> sqlx::FromRow<'r, DB::Row>,
+    {
+        Ok(sqlx::query_as_with(&self.text, DB::arguments(&self.args)?))
+    }
+}
+
+/// Items of a [`Sql`] separated by a separator (see [`Sql::separated`]).
+pub(crate) struct Separated<'b, 'a> {
+    sql: &'b mut Sql<'a>,
+    separator: &'b str,
+    first: bool,
+}
+
+impl<'a> Separated<'_, 'a> {
+    fn separate(&mut self) {
+        if !self.first {
+            self.sql.text.push_str(self.separator);
+        }
+        self.first = false;
+    }
+
+    pub(crate) fn push(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        self.separate();
+        self.sql.push(text);
+        self
+    }
+
+    pub(crate) fn push_bind(&mut self, value: impl Into<Arg<'a>>) -> &mut Self {
+        self.separate();
+        self.sql.push_bind(value);
+        self
+    }
+
+    pub(crate) fn push_unseparated(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        self.sql.push(text);
+        self
+    }
+
+    pub(crate) fn push_bind_unseparated(&mut self, value: impl Into<Arg<'a>>) -> &mut Self {
+        self.sql.push_bind(value);
+        self
+    }
+}

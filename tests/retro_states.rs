@@ -169,7 +169,8 @@ async fn rows_of_the_two_state_checklist_are_kept_and_unticked_ones_flagged() {
     let dir = tempfile::tempdir().expect("dir");
     let old_migrations = dir.path().join("migrations");
     std::fs::create_dir(&old_migrations).expect("mkdir");
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).expect("ls")
+    for entry in
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).expect("ls")
     {
         let path = entry.expect("entry").path();
         let name = path

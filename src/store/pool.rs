@@ -44,9 +44,9 @@ impl StoreError {
     }
 }
 
-/// The migrations compiled into this build (`migrations/`): what
+/// The migrations compiled into this build (`migrations/sqlite/`): what
 /// [`Store::connect`] runs and `/readyz` compares with the database.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.

@@ -53,7 +53,9 @@ pub use matrix_patch::MAX_PATCHED_INCIDENTS;
 pub use observables::NewObservable;
 pub(crate) use pool::WriteTurn;
 pub use pool::webhook_wake;
-pub use pool::{BUSY_TIMEOUT, MIGRATOR, Store, StoreError, StoreResult, now_rfc3339};
+pub use pool::{
+    BUSY_TIMEOUT, MIGRATOR, MIGRATOR_POSTGRES, Store, StoreError, StoreResult, now_rfc3339,
+};
 pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};

@@ -48,6 +48,10 @@ impl StoreError {
 /// [`Store::connect`] runs and `/readyz` compares with the database.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// PostgreSQL's twins of [`MIGRATOR`]'s migrations (`migrations/postgres/`,
+/// the same numbers and the same end state; tests/backend_schema.rs compares).
+pub static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

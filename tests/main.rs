@@ -7,6 +7,7 @@ mod analyst_day;
 mod api_incidents;
 mod atlas6;
 mod attachments;
+mod backend_schema;
 mod board_briefing;
 mod browser;
 mod bulk_import;

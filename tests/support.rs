@@ -740,3 +740,89 @@ pub fn python_has(python: &Path, module: &str, package: &str) -> bool {
     }
     ok
 }
+
+/// The PostgreSQL server of the backend tests, from `ATLASVIEW_TEST_POSTGRES`
+/// (e.g. `postgres://postgres@127.0.0.1:5432/test`; a user allowed to create
+/// databases). Unset, a PostgreSQL test is skipped with a note, except under
+/// `CI=true`, where it must run: there an unset variable fails the test.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("ATLASVIEW_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "ATLASVIEW_TEST_POSTGRES must name a PostgreSQL server when CI=true"
+            );
+            eprintln!("note: ATLASVIEW_TEST_POSTGRES is not set: PostgreSQL test skipped");
+            None
+        }
+    }
+}
+
+/// A database of its own on the server of [`postgres_url`], so that tests
+/// run in parallel: created empty (from `template0`) with a unique name,
+/// dropped (with any connection left to it) when the guard drops.
+pub struct PostgresDatabase {
+    /// The URL of the new database.
+    pub url: String,
+    name: String,
+    server: String,
+}
+
+/// A new database on the server of [`postgres_url`] (`None`: no server, the
+/// test is skipped).
+pub async fn fresh_postgres_database() -> Option<PostgresDatabase> {
+    use sqlx::Connection;
+    let server = postgres_url()?;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let name = format!(
+        "atlasview_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("connect to ATLASVIEW_TEST_POSTGRES");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    admin.close().await.expect("close");
+    let mut url = reqwest::Url::parse(&server).expect("ATLASVIEW_TEST_POSTGRES is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(PostgresDatabase {
+        url: url.to_string(),
+        name,
+        server,
+    })
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // Drop cannot await: a thread with a runtime of its own does it.
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("note: could not drop the test database {}", self.name);
+        }
+    }
+}

@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use crate::store::{AppliedMigration, MIGRATOR, Store};
+use crate::store::Migrator;
+
+use crate::store::{AppliedMigration, Store};
 
 /// One check: its name, whether it passed and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,7 +55,7 @@ pub async fn readiness(store: &Store) -> Readiness {
     ));
     if db_ok {
         let migrations = match store.applied_migrations().await {
-            Ok(applied) => compare_migrations(&applied),
+            Ok(applied) => compare_migrations(store.migrator(), &applied),
             Err(e) => Err(format!("cannot read the applied migrations: {e}")),
         };
         checks.push(check("migrations", migrations));
@@ -78,8 +80,11 @@ pub async fn readiness(store: &Store) -> Readiness {
 
 /// The build's migrations against those the database recorded: each one
 /// applied successfully with the same checksum, and none the build lacks.
-pub fn compare_migrations(applied: &[AppliedMigration]) -> Result<String, String> {
-    let known: Vec<_> = MIGRATOR
+pub fn compare_migrations(
+    migrator: &Migrator,
+    applied: &[AppliedMigration],
+) -> Result<String, String> {
+    let known: Vec<_> = migrator
         .iter()
         .filter(|m| !m.migration_type.is_down_migration())
         .collect();
@@ -128,6 +133,7 @@ pub fn compare_migrations(applied: &[AppliedMigration]) -> Result<String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MIGRATOR;
 
     fn all_applied() -> Vec<AppliedMigration> {
         MIGRATOR
@@ -142,24 +148,24 @@ mod tests {
 
     #[test]
     fn every_migration_applied_is_ready() {
-        assert!(compare_migrations(&all_applied()).is_ok());
+        assert!(compare_migrations(&MIGRATOR, &all_applied()).is_ok());
     }
 
     #[test]
     fn a_missing_changed_failed_or_unknown_migration_is_named() {
         let mut applied = all_applied();
         let last = applied.pop().expect("a migration");
-        let missing = compare_migrations(&applied).expect_err("one missing");
+        let missing = compare_migrations(&MIGRATOR, &applied).expect_err("one missing");
         assert!(missing.contains(&last.version.to_string()), "{missing}");
 
         let mut applied = all_applied();
         applied[0].checksum = vec![0; 4];
-        let changed = compare_migrations(&applied).expect_err("one changed");
+        let changed = compare_migrations(&MIGRATOR, &applied).expect_err("one changed");
         assert!(changed.contains("differently"), "{changed}");
 
         let mut applied = all_applied();
         applied[1].success = false;
-        assert!(compare_migrations(&applied).is_err());
+        assert!(compare_migrations(&MIGRATOR, &applied).is_err());
 
         let mut applied = all_applied();
         applied.push(AppliedMigration {
@@ -167,7 +173,7 @@ mod tests {
             checksum: Vec::new(),
             success: true,
         });
-        let unknown = compare_migrations(&applied).expect_err("one unknown");
+        let unknown = compare_migrations(&MIGRATOR, &applied).expect_err("one unknown");
         assert!(unknown.contains("9999"), "{unknown}");
     }
 }

@@ -44,6 +44,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use backend::BackendKind;
 pub use error::{StoreError, StoreResult};
+pub use sqlx::migrate::Migrator;
 pub use ids::{new_id, new_time_ordered_id};
 pub use imports::{OriginRecord, Upsert};
 pub use incidents::{

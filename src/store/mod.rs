@@ -11,6 +11,7 @@ mod atlas;
 mod attachments;
 mod audit;
 mod auth;
+pub mod backup;
 mod case_study_copies;
 mod ids;
 mod imports;

@@ -86,6 +86,25 @@ pub(crate) enum Command {
     /// Correlation rules: which alert fields make the key of an incident.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The database itself: backups.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Ask a running server whether it is ready (`GET /readyz`), for container
+    /// health checks: exit status 0 on a 2xx answer within 5 s, 1 otherwise.
+    Healthcheck {
+        /// The URL to ask [default: /readyz on ATLASVIEW_ADDR, an unspecified
+        /// address such as 0.0.0.0 as loopback; else http://127.0.0.1:8080/readyz].
+        #[arg(long, env = "ATLASVIEW_HEALTHCHECK_URL")]
+        url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum DbCommand {
+    /// Write a consistent copy of the SQLite database to PATH, also while the
+    /// server runs (SQLite's VACUUM INTO), and check it. Refuses a PATH that
+    /// exists. On PostgreSQL use pg_dump.
+    Backup { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +153,17 @@ pub(crate) struct WebArgs {
     /// Served over HTTPS (directly or behind a TLS proxy): Secure cookies and HSTS.
     #[arg(long, env = "ATLASVIEW_HTTPS")]
     pub(crate) https: bool,
+    /// A reverse proxy (address or CIDR network) whose X-Forwarded-For names
+    /// the client: the rightmost address there that is not a trusted proxy.
+    /// Repeat for several; from other peers the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP or CIDR",
+        env = "ATLASVIEW_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = atlasview::web::client_addr::parse_trusted_proxy
+    )]
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
     /// Minutes without a request after which a session ends.
     #[arg(long, env = "ATLASVIEW_SESSION_IDLE_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=43_200))]
     pub(crate) session_idle_minutes: u32,
@@ -202,6 +232,9 @@ impl WebArgs {
                 timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
                 ..Default::default()
             },
+            trusted_proxies: atlasview::web::client_addr::TrustedProxies::new(
+                self.trusted_proxies.clone(),
+            ),
         }
     }
 

@@ -12,6 +12,7 @@ mod attachments;
 mod audit;
 mod auth;
 pub(crate) mod backend;
+pub mod backup;
 mod case_study_copies;
 mod error;
 mod ids;

@@ -212,13 +212,17 @@ fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-async fn connect_sqlite(database_url: &str) -> StoreResult<sqlx::SqlitePool> {
-    // A plain path is accepted as well as a `sqlite:` URL.
-    let url = if database_url.starts_with("sqlite:") {
+/// A plain path is accepted as well as a `sqlite:` URL.
+pub(super) fn sqlite_url(database_url: &str) -> String {
+    if database_url.starts_with("sqlite:") {
         database_url.to_string()
     } else {
         format!("sqlite://{database_url}")
-    };
+    }
+}
+
+async fn connect_sqlite(database_url: &str) -> StoreResult<sqlx::SqlitePool> {
+    let url = sqlite_url(database_url);
     let options = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

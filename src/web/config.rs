@@ -25,6 +25,9 @@ pub struct WebConfig {
     pub smtp: Option<crate::service::mail::SmtpSettings>,
     /// How webhook deliveries are sent (`--webhooks-allow-private`, …).
     pub webhooks: crate::service::webhooks::WebhookSettings,
+    /// The reverse proxies whose `X-Forwarded-For` names the client
+    /// (`--trusted-proxy`); none by default.
+    pub trusted_proxies: crate::web::client_addr::TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -39,6 +42,7 @@ impl Default for WebConfig {
             attachment_max_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
             smtp: None,
             webhooks: Default::default(),
+            trusted_proxies: Default::default(),
         }
     }
 }

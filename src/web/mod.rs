@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client_addr;
 pub mod compress;
 pub mod config;
 pub mod csv_download;
@@ -49,13 +50,14 @@ use assets::STATIC_DIR;
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application. Layers run from the last listed inward:
-/// request log, request metrics, panic catcher, trace, timeout, compression, security headers,
+/// the client's address (behind trusted proxies, the forwarded one), request log, request metrics, panic catcher, trace, timeout, compression, security headers,
 /// authentication, the CSRF check (which needs to know whether the guard
 /// accepted a bearer token), the audit record of changes, then each route's
 /// own guard (declared with the route, see [`Routes`]).
 pub fn router(state: AppState) -> Router {
     assets::preload();
     let metrics = state.metrics.clone();
+    let trusted_proxies = std::sync::Arc::new(state.config.trusted_proxies.clone());
     all_routes()
         .into_router()
         .fallback(not_found)
@@ -81,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(metrics, request_metrics::count_requests))
         .layer(from_fn(request_log::log_requests))
+        .layer(from_fn_with_state(trusted_proxies, client_addr::resolve))
 }
 
 /// Only `/metrics`, unauthenticated: for the `--metrics-addr` listener, on

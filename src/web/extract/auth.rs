@@ -16,6 +16,7 @@ use crate::domain::auth::{Capability, Role};
 use crate::render::visitor::{self, Visitor};
 use crate::service::accounts;
 use crate::store::Resolved;
+use crate::web::client_addr::ClientAddr;
 use crate::web::{ApiError, AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "atlasview_session";
@@ -111,11 +112,16 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
-/// The client's address (the TCP peer; no proxy headers are trusted).
+/// The client's address: the one function everything that wants it goes
+/// through. [`crate::web::client_addr::resolve`] found it (the TCP peer, or
+/// behind a trusted proxy the address it forwarded); without that layer, the
+/// peer itself.
 pub fn client_ip(req_extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    req_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+    req_extensions.get::<ClientAddr>().map(|c| c.0).or_else(|| {
+        req_extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_canonical())
+    })
 }
 
 enum Denied {

@@ -1,8 +1,9 @@
 //! The request log: one line per request at `info` (target
 //! `atlasview::request`), written when the response is ready: method, path,
-//! query with secret-looking values hidden, status, latency in milliseconds
-//! and who asked (user name, with the token prefix when a token was used;
-//! `-` for anonymous). The outermost layer, so refusals (401, 403, 429),
+//! query with secret-looking values hidden, status, latency in milliseconds,
+//! who asked (user name, with the token prefix when a token was used;
+//! `-` for anonymous) and from where (the client's address, behind a trusted
+//! proxy the forwarded one). The outermost layer, so refusals (401, 403, 429),
 //! timeouts and caught panics are logged too. `--log-format json` makes each
 //! line a JSON object with the same fields, for log shippers.
 
@@ -12,7 +13,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::web::extract::auth::RequestActor;
+use crate::web::extract::auth::{RequestActor, client_ip};
 
 /// Query parameters whose values are never logged: any name holding one of
 /// these words (`token`, `access_token`, `password`, `api_key`, …).
@@ -54,6 +55,7 @@ pub async fn log_requests(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(loggable_query).unwrap_or_default();
+    let client = client_ip(req.extensions()).map_or_else(|| "-".to_string(), |ip| ip.to_string());
     let actor = RequestActor::default();
     req.extensions_mut().insert(actor.clone());
     let response = next.run(req).await;
@@ -66,6 +68,7 @@ pub async fn log_requests(mut req: Request, next: Next) -> Response {
         status = response.status().as_u16(),
         latency_ms = (latency_ms * 10.0).round() / 10.0,
         user = %actor.get(),
+        client = %client,
         "request"
     );
     response

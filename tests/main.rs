@@ -32,6 +32,7 @@ mod matrix;
 mod metrics;
 mod notifications;
 mod openapi;
+mod postgres_backend;
 mod proxies;
 mod readiness;
 mod request_log;

@@ -55,6 +55,8 @@ pub struct TestApp {
     pub store: Store,
     pub state: AppState,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database of a test on that backend, dropped with it.
+    _postgres: Option<std::sync::Arc<PostgresDatabase>>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -78,9 +80,58 @@ impl TestApp {
     pub async fn spawn_empty(config: WebConfig) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("test.db");
-        let (store, active) = app::open(db_path.to_str().expect("utf-8 path"))
-            .await
-            .expect("open store");
+        let url = db_path.to_str().expect("utf-8 path").to_string();
+        Self::serve(&url, db_path, dir, None, config).await
+    }
+
+    /// An `admin`-signed install like [`TestApp::spawn`] on a fresh
+    /// PostgreSQL database (`None`: no server configured, test skipped).
+    pub async fn spawn_on_postgres() -> Option<TestApp> {
+        let database = std::sync::Arc::new(fresh_postgres_database().await?);
+        Some(Self::node_of(&database).await)
+    }
+
+    /// Another server on the same PostgreSQL database as `self` (a second
+    /// node behind a load balancer), its `client` signed in as `admin` too.
+    pub async fn second_node(&self) -> TestApp {
+        let database = self._postgres.clone().expect("a PostgreSQL test app");
+        let node = Self::node_of(&database).await;
+        TestApp {
+            client: self.client.clone(),
+            ..node
+        }
+    }
+
+    async fn node_of(database: &std::sync::Arc<PostgresDatabase>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("unused.db");
+        let app = Self::serve(
+            &database.url,
+            db_path,
+            dir,
+            Some(database.clone()),
+            WebConfig::default(),
+        )
+        .await;
+        // The first node makes the admin; a second one shares its client.
+        let token = match app.store.count_users().await.expect("users") {
+            0 => Some(user_with_token(&app.store, "admin", Role::Admin).await),
+            _ => None,
+        };
+        TestApp {
+            client: client_with_token(token.as_deref()),
+            ..app
+        }
+    }
+
+    async fn serve(
+        url: &str,
+        db_path: PathBuf,
+        dir: tempfile::TempDir,
+        postgres: Option<std::sync::Arc<PostgresDatabase>>,
+        config: WebConfig,
+    ) -> TestApp {
+        let (store, active) = app::open(url).await.expect("open store");
         let state = app::state(store.clone(), active, config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -100,6 +151,7 @@ impl TestApp {
             store,
             state,
             _dir: dir,
+            _postgres: postgres,
             _stop: stop,
         }
     }
@@ -124,6 +176,11 @@ impl TestApp {
     /// The SQLite file behind this app.
     pub fn db_file(&self) -> &Path {
         &self.db_file
+    }
+
+    /// The URL of the PostgreSQL database a test on that backend runs on.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self._postgres.as_deref().map(|d| d.url.as_str())
     }
 
     pub fn url(&self, path: &str) -> String {

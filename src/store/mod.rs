@@ -45,7 +45,6 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use auth::{Resolved, TokenInfo, User};
 pub use backend::BackendKind;
 pub use error::{StoreError, StoreResult};
-pub use sqlx::migrate::Migrator;
 pub use ids::{new_id, new_time_ordered_id};
 pub use imports::{OriginRecord, Upsert};
 pub use incidents::{
@@ -63,6 +62,7 @@ pub use pool::{BUSY_TIMEOUT, MIGRATOR, MIGRATOR_POSTGRES, Store, now_rfc3339};
 pub use readiness::AppliedMigration;
 pub use report::{ReportData, ReportIncident, ReportStep};
 pub use retrospective::{CheckInput, MitigationCheck, RetroActions, RetroNotes, Retrospective};
+pub use sqlx::migrate::Migrator;
 pub use tags::{TAG_PREFIX_MAX, TagCount};
 pub use upgrade::{
     CandidateStep, IncidentUpgrade, ReviewWrite, StepHistoryEntry, StepReview, StepUpgrade,

@@ -545,9 +545,8 @@ pub(super) async fn bump_version(tx: &mut Tx, id: &str, expected: Option<i64>) -
             "incident {id} was changed by someone else (you edited version {expected}, it is now at version {current}); reload and apply your change again"
         )));
     }
-    let done =
-        on_tx!(&mut *tx, |ex| {
-            sqlx::query(
+    let done = on_tx!(&mut *tx, |ex| {
+        sqlx::query(
         "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3"
     )
     .bind(now_rfc3339())
@@ -556,7 +555,7 @@ pub(super) async fn bump_version(tx: &mut Tx, id: &str, expected: Option<i64>) -
     .execute(&mut *ex)
     .await
     .map(Written::from)
-        })?;
+    })?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict(format!(
             "incident {id} was changed concurrently; reload and try again"

@@ -70,6 +70,7 @@ trap 'rm -rf "$DB_DIR"; [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null || true' EX
 
 declare -A EXECS SECS CORPUS CRASHES
 FOUND=0
+BROKEN=0
 for t in "${TARGETS[@]}"; do
   [ -x "$BIN_DIR/$t" ] || { echo "no such target: $t" >&2; exit 2; }
   mkdir -p "$FUZZ/corpus/$t" "$FUZZ/artifacts/$t"
@@ -110,6 +111,7 @@ for t in "${TARGETS[@]}"; do
         head -n 6 | sed 's/^/   /' || true
       [ "$rc" -ne 0 ] && ! grep -aq 'Test unit written' "$log" && {
         echo "   $t: the fuzzer stopped with status $rc and wrote no input; see $log" >&2
+        BROKEN=1
         break
       }
     else
@@ -134,6 +136,10 @@ for t in "${TARGETS[@]}"; do
   printf '%-14s %8d %12d %9d %8d %8d\n' "$t" "$s" "${EXECS[$t]}" "$((EXECS[$t] / (s > 0 ? s : 1)))" \
     "${CORPUS[$t]}" "${CRASHES[$t]}"
 done
+if [ "$BROKEN" -ne 0 ]; then
+  echo "a fuzzer did not run to its end (see the messages above and fuzz/logs/)" >&2
+  exit 2
+fi
 if [ "$FOUND" -ne 0 ]; then
   echo "crashes found: inputs in fuzz/artifacts/<target>/, logs in fuzz/logs/" >&2
   exit 1

@@ -104,7 +104,9 @@ for t in "${TARGETS[@]}"; do
     kill "$WATCH" 2>/dev/null || true
     wait "$WATCH" 2>/dev/null || true
     WATCH=""
-    n=$(grep -a 'stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)
+    # The final stats (a run to its end), else the last status line (a crash).
+    n=$(grep -a 'stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1 || true)
+    [ -n "$n" ] || n=$(grep -aoE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#' || true)
     execs=$((execs + ${n:-0}))
     if [ "$rc" -ne 0 ]; then
       grep -aE '^(==[0-9]+== ERROR|thread .* panicked|panicked at|SUMMARY|artifact_prefix|Test unit written)' "$log" |

@@ -31,7 +31,8 @@ pub(crate) enum LogFormat {
 
 #[derive(Args)]
 pub(crate) struct DbArgs {
-    /// SQLite database: a file path or a `sqlite://` URL. Created on first use.
+    /// The database: a SQLite file path or `sqlite://` URL (created on first
+    /// use), or a `postgres://` URL for PostgreSQL (several nodes).
     #[arg(
         long,
         env = "DATABASE_URL",

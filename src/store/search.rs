@@ -42,7 +42,7 @@ pub(super) fn split(text: &str) -> (Option<String>, Vec<&str>) {
     let mut indexed = Vec::new();
     let mut short = Vec::new();
     for word in text.split_whitespace().take(MAX_WORDS) {
-        if word.chars().count() >= 3 {
+        if is_indexed(word) {
             indexed.push(format!("\"{}\"", word.replace('"', "\"\"")));
         } else {
             short.push(word);
@@ -64,10 +64,7 @@ pub(super) fn push_text_filter<'a>(qb: &mut Sql<'a>, text: &'a str, backend: Bac
         let mut words = indexed_words(text).peekable();
         if words.peek().is_some() {
             qb.push(" AND i.id IN (SELECT s.incident_id FROM search_index s WHERE TRUE");
-            for word in words {
-                qb.push(" AND s.document ILIKE ")
-                    .push_bind(like_pattern(word));
-            }
+            push_document_matches(qb, words);
             qb.push(")");
         }
     } else if let Some(expr) = expr {
@@ -124,10 +121,7 @@ pub(super) fn push_ranked_matches<'a>(
         qb.push("(SELECT s.incident_id, search_score(s.tsv, ")
             .push_bind(words.join(" "))
             .push(") AS score FROM search_index s WHERE TRUE");
-        for word in words {
-            qb.push(" AND s.document ILIKE ")
-                .push_bind(like_pattern(word));
-        }
+        push_document_matches(qb, words);
         qb.push(") r CROSS JOIN incidents i");
         return true;
     }
@@ -144,7 +138,20 @@ pub(super) fn push_ranked_matches<'a>(
 fn indexed_words(text: &str) -> impl Iterator<Item = &str> {
     text.split_whitespace()
         .take(MAX_WORDS)
-        .filter(|w| w.chars().count() >= 3)
+        .filter(|w| is_indexed(w))
+}
+
+/// Whether the index answers `word`: trigrams need 3 characters.
+fn is_indexed(word: &str) -> bool {
+    word.chars().count() >= 3
+}
+
+/// PostgreSQL: ` AND s.document ILIKE …` for each word (pg_trgm's index).
+fn push_document_matches<'a>(qb: &mut Sql<'a>, words: impl IntoIterator<Item = &'a str>) {
+    for word in words {
+        qb.push(" AND s.document ILIKE ")
+            .push_bind(like_pattern(word));
+    }
 }
 
 /// The words of `text` too short for the index (filtered by `LIKE`), if any.

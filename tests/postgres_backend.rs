@@ -122,3 +122,77 @@ async fn two_nodes_on_one_postgres_database_act_as_one_service() {
     let (status, seen) = b.get_json(&format!("/api/v1/incidents/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{seen}");
 }
+
+/// Alerts on PostgreSQL: a second batch folds into the incidents the first
+/// opened, in the group statements (`UPDATE … FROM (VALUES …)` for the
+/// incidents touched, one multi-row insert for their timeline events).
+#[tokio::test]
+async fn alerts_fold_into_their_incidents_on_postgres() {
+    let Some(app) = TestApp::spawn_on_postgres().await else {
+        return;
+    };
+    atlasview::service::ingest::save_rule(&app.store, "per host", &["host.name".into()], "24h")
+        .await
+        .expect("rule");
+    let batch = |from: usize, severity: &str| {
+        (from..from + 6)
+            .map(|i| {
+                json!({"id": format!("a-{i}"), "time": format!("2026-03-01T10:{i:02}:00Z"),
+                       "technique": "AML.T0051", "severity": severity,
+                       "host": {"name": format!("gpu-{}", i % 2)}})
+                .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (status, first) = app
+        .post_alerts(
+            "/api/v1/alerts?source=siem",
+            "application/x-ndjson",
+            batch(0, "low"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(
+        first["incidents"].as_array().map(Vec::len),
+        Some(2),
+        "{first}"
+    );
+    let (status, second) = app
+        .post_alerts(
+            "/api/v1/alerts?source=siem",
+            "application/x-ndjson",
+            batch(6, "high"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["accepted"], 6, "{second}");
+    assert_eq!(second["folded"], 6, "{second}");
+    assert_eq!(second["incidents"], first["incidents"]);
+    for id in first["incidents"].as_array().expect("ids") {
+        let id = id.as_str().expect("id");
+        let incident = app.incident(id).await;
+        assert_eq!(incident["severity"], "high", "raised by the second batch");
+        assert_eq!(incident["version"], 2, "bumped once by the second batch");
+        let evidence = incident["steps"][0]["evidence"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(evidence.starts_with("6 alerts from"), "{incident}");
+        let events: Vec<String> = app
+            .store
+            .events(id)
+            .await
+            .expect("events")
+            .into_iter()
+            .filter(|e| e.kind.as_str() == "alerts")
+            .map(|e| format!("{} {}", e.seq, e.new_value))
+            .collect();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(
+            events.iter().all(|e| e.ends_with(" 3 alerts")),
+            "{events:?}"
+        );
+        let seqs: Vec<&str> = events.iter().filter_map(|e| e.split(' ').next()).collect();
+        assert_ne!(seqs[0], seqs[1], "numbered in turn: {events:?}");
+    }
+}

@@ -154,52 +154,42 @@ impl AlertTx {
         super::webhooks::enqueue_created(&mut self.tx, id, "alert correlation").await
     }
 
-    /// Records the new event span of a correlated incident and bumps its
-    /// version; raises its severity when an alert brought a higher one than
-    /// any before (`raise_to`).
-    pub async fn touch_incident(
-        &mut self,
-        id: &str,
-        first_event_at: &str,
-        last_event_at: &str,
-        max_severity: &str,
-        raise_to: Option<&str>,
-    ) -> StoreResult<()> {
-        on_tx!(&mut self.tx, |ex| {
-            sqlx::query(
-            "UPDATE alert_correlations SET first_event_at = $1, last_event_at = $2, max_severity = $3
-             WHERE incident_id = $4",
-        )
-        .bind(first_event_at)
-        .bind(last_event_at)
-        .bind(max_severity)
-        .bind(id)
-        .execute(&mut *ex)
-        .await.map(Written::from)
-        })?;
-        match raise_to {
-            Some(severity) => {
-                on_tx!(&mut self.tx, |ex| {
-                    sqlx::query(
-                    "UPDATE incidents SET version = version + 1, updated_at = $1, severity = $2 WHERE id = $3",
-                )
-                .bind(&self.now)
-                .bind(severity)
-                .bind(id)
-                .execute(&mut *ex)
-                .await.map(Written::from)
-                })?;
-            }
-            None => {
-                on_tx!(&mut self.tx, |ex| sqlx::query(
-                    "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2",
-                )
-                .bind(&self.now)
-                .bind(id)
+    /// Records the new event spans of correlated incidents and bumps their
+    /// versions, two statements for a whole group; raises each severity
+    /// where an alert brought a higher one than any before (`raise_to`).
+    pub async fn touch_incidents(&mut self, touches: &[IncidentTouch<'_>]) -> StoreResult<()> {
+        // `UPDATE … FROM (VALUES …)`: SQLite (3.33+) and PostgreSQL both name
+        // the VALUES columns column1, column2, …
+        for chunk in touches.chunks(CHUNK) {
+            let mut qb: Sql = Sql::new(
+                "UPDATE alert_correlations SET first_event_at = v.column2, last_event_at = v.column3,
+                     max_severity = v.column4 FROM (",
+            );
+            qb.push_values(chunk, |mut b, t| {
+                b.push_bind(t.id.to_string())
+                    .push_bind(t.first_event_at.to_string())
+                    .push_bind(t.last_event_at.to_string())
+                    .push_bind(t.max_severity.to_string());
+            });
+            qb.push(") AS v WHERE alert_correlations.incident_id = v.column1");
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
                 .execute(&mut *ex)
                 .await
                 .map(Written::from))?;
-            }
+            let mut qb: Sql = Sql::new("UPDATE incidents SET version = version + 1, updated_at = ");
+            qb.push_bind(self.now.clone());
+            qb.push(", severity = COALESCE(v.column2, incidents.severity) FROM (");
+            qb.push_values(chunk, |mut b, t| {
+                b.push_bind(t.id.to_string())
+                    .push_bind(t.raise_to.map(str::to_string));
+            });
+            qb.push(") AS v WHERE incidents.id = v.column1");
+            on_tx!(&mut self.tx, |ex| qb
+                .query()?
+                .execute(&mut *ex)
+                .await
+                .map(Written::from))?;
         }
         Ok(())
     }
@@ -342,4 +332,14 @@ impl AlertTx {
         }
         Ok(())
     }
+}
+
+/// A correlated incident's new event span, for [`AlertTx::touch_incidents`].
+pub struct IncidentTouch<'a> {
+    pub id: &'a str,
+    pub first_event_at: &'a str,
+    pub last_event_at: &'a str,
+    pub max_severity: &'a str,
+    /// The higher severity an alert brought, if any.
+    pub raise_to: Option<&'a str>,
 }

@@ -24,7 +24,7 @@ impl AlertTx {
     }
 
     /// Queues `incident.severity_raised` when the alerts raise incident
-    /// `id`'s severity to `to` (call it before [`AlertTx::touch_incident`]).
+    /// `id`'s severity to `to` (call it before [`AlertTx::touch_incidents`]).
     pub async fn enqueue_severity_raised(&mut self, id: &str, to: &str) -> StoreResult<()> {
         super::webhooks::enqueue_raised(&mut self.tx, id, to, "alert correlation").await
     }

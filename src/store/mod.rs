@@ -36,6 +36,7 @@ mod teamwork;
 mod upgrade;
 mod webhooks;
 
+pub use alert_incidents::IncidentTouch;
 pub use alerts::{
     AlertListItem, AlertTx, CorrelatedIncident, NewAlert, NewHit, NewStep, RuleRow, SourceStats,
     StepAlert, StepAlerts, StepState, ToConfirm, UnmappedHit, split_tactics,

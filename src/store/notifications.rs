@@ -27,27 +27,110 @@ pub(super) struct RecordedEvent<'a> {
 
 /// Writes the notifications (and queued e-mails) an event makes.
 pub(super) async fn notify_event(conn: &mut Tx, e: &RecordedEvent<'_>) -> StoreResult<()> {
-    if !rules::notifies(e.kind, e.subject) {
+    notify_events(conn, std::slice::from_ref(e)).await
+}
+
+/// [`notify_event`] for several events recorded on one transaction (the
+/// alerts of an ingestion group): what every event needs of its incident
+/// (title, members, who worked on it) is read once for all of them.
+pub(super) async fn notify_events(conn: &mut Tx, events: &[RecordedEvent<'_>]) -> StoreResult<()> {
+    let told: Vec<&RecordedEvent<'_>> = events
+        .iter()
+        .filter(|e| rules::notifies(e.kind, e.subject))
+        .collect();
+    if told.is_empty() {
         return Ok(());
     }
-    let title: Option<(String,)> = on_tx!(&mut *conn, |ex| sqlx::query_as(
-        "SELECT title FROM incidents WHERE id = $1"
-    )
-    .bind(e.incident_id)
-    .fetch_optional(&mut *ex)
-    .await)?;
-    let Some((title,)) = title else {
-        return Ok(());
-    };
+    let mut ids: Vec<&str> = told.iter().map(|e| e.incident_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known = IncidentContext::load(conn, &ids).await?;
+    for e in told {
+        let Some(context) = known.get(e.incident_id) else {
+            continue;
+        };
+        notify_with(conn, e, context).await?;
+    }
+    Ok(())
+}
+
+/// What notifying of an event needs to know of its incident.
+#[derive(Default)]
+struct IncidentContext {
+    title: String,
+    members: Members,
+    /// The users who have changed the incident (its timeline's actors).
+    worked_on: Vec<String>,
+}
+
+impl IncidentContext {
+    /// The context of each of `ids` that exists, in a few statements.
+    async fn load(conn: &mut Tx, ids: &[&str]) -> StoreResult<BTreeMap<String, IncidentContext>> {
+        let mut out: BTreeMap<String, IncidentContext> = BTreeMap::new();
+        for chunk in ids.chunks(super::alerts::CHUNK) {
+            let mut qb: Sql = Sql::new("SELECT id, title FROM incidents WHERE id IN (");
+            push_ids(&mut qb, chunk);
+            let rows: Vec<(String, String)> =
+                on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
+            for (id, title) in rows {
+                out.entry(id).or_default().title = title;
+            }
+            let mut qb: Sql = Sql::new(
+                "SELECT incident_id, username, is_owner FROM incident_members WHERE incident_id IN (",
+            );
+            push_ids(&mut qb, chunk);
+            qb.push(" ORDER BY incident_id, username");
+            let rows: Vec<(String, String, bool)> =
+                on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
+            for (id, user, owner) in rows {
+                let Some(c) = out.get_mut(&id) else { continue };
+                if owner {
+                    c.members.owner = Some(user);
+                } else {
+                    c.members.participants.push(user);
+                }
+            }
+            let mut qb: Sql = Sql::new(
+                "SELECT DISTINCT e.incident_id, u.username FROM incident_events e
+                 JOIN users u ON u.username = e.actor WHERE e.incident_id IN (",
+            );
+            push_ids(&mut qb, chunk);
+            qb.push(" ORDER BY e.incident_id, u.username");
+            let rows: Vec<(String, String)> =
+                on_tx!(&mut *conn, |ex| qb.query_as()?.fetch_all(&mut *ex).await)?;
+            for (id, user) in rows {
+                if let Some(c) = out.get_mut(&id) {
+                    c.worked_on.push(user);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn push_ids(qb: &mut Sql<'_>, ids: &[&str]) {
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.to_string());
+    }
+    qb.push(")");
+}
+
+/// Writes the notifications of one event, its incident's context known.
+async fn notify_with(
+    conn: &mut Tx,
+    e: &RecordedEvent<'_>,
+    context: &IncidentContext,
+) -> StoreResult<()> {
     let mut facts = EventFacts {
         kind: Some(e.kind),
         actor: e.actor,
         subject: e.subject,
         old_value: e.old_value,
         new_value: e.new_value,
-        incident_title: &title,
-        members: members(conn, e.incident_id).await?,
-        worked_on: worked_on(conn, e.incident_id).await?,
+        incident_title: &context.title,
+        members: context.members.clone(),
+        worked_on: context.worked_on.clone(),
         ..Default::default()
     };
     if matches!(
@@ -107,41 +190,6 @@ pub(super) async fn notify_event(conn: &mut Tx, e: &RecordedEvent<'_>) -> StoreR
         insert_notification(conn, &n, to.as_deref()).await?;
     }
     Ok(())
-}
-
-async fn members(conn: &mut Tx, incident_id: &str) -> StoreResult<Members> {
-    let rows: Vec<(String, bool)> = on_tx!(&mut *conn, |ex| {
-        sqlx::query_as(
-        "SELECT username, is_owner FROM incident_members WHERE incident_id = $1 ORDER BY username",
-    )
-    .bind(incident_id)
-    .fetch_all(&mut *ex)
-    .await
-    })?;
-    let mut m = Members::default();
-    for (user, owner) in rows {
-        if owner {
-            m.owner = Some(user);
-        } else {
-            m.participants.push(user);
-        }
-    }
-    Ok(m)
-}
-
-/// The users who have changed the incident (its timeline's actors).
-async fn worked_on(conn: &mut Tx, incident_id: &str) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = on_tx!(&mut *conn, |ex| {
-        sqlx::query_as(
-        "SELECT u.username FROM users u
-         WHERE EXISTS (SELECT 1 FROM incident_events e WHERE e.incident_id = $1 AND e.actor = u.username)
-         ORDER BY u.username",
-    )
-    .bind(incident_id)
-    .fetch_all(&mut *ex)
-    .await
-    })?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
 }
 
 /// The choices and e-mail addresses of those of `names` who are enabled users.

@@ -9,7 +9,9 @@ use serde_json::Value;
 use crate::atlas::ActiveAtlas;
 use crate::domain::Severity;
 use crate::domain::alert::{CorrelationRule, Hit, correlation_key, tidy};
-use crate::store::{AlertTx, CorrelatedIncident, NewHit, NewStep, StepState, StoreResult, new_id};
+use crate::store::{
+    AlertTx, CorrelatedIncident, IncidentTouch, NewHit, NewStep, StepState, StoreResult, new_id,
+};
 
 /// Alert IDs kept on a step as evidence; the count says how many there were in all.
 pub const SAMPLE: usize = 20;
@@ -351,6 +353,7 @@ impl<'a> Correlator<'a> {
             .flat_map(|(_, list)| list)
             .filter(|i| i.touched)
             .collect();
+        let mut touches = Vec::new();
         for inc in &incidents {
             let severity = inc.max.unwrap_or(Severity::Medium).as_str();
             if inc.new {
@@ -368,16 +371,22 @@ impl<'a> Correlator<'a> {
                     .unwrap_or(Severity::Medium)
                     .as_str();
                 if let Some(to) = raise {
+                    // Told before the raise is written: it reads the old severity.
                     self.tx.enqueue_severity_raised(&inc.id, to).await?;
                 }
-                self.tx
-                    .touch_incident(&inc.id, &inc.first, &inc.last, max, raise)
-                    .await?;
-                if inc.earlier {
-                    self.tx.set_occurred(&inc.id, &inc.first).await?;
-                }
+                touches.push(IncidentTouch {
+                    id: &inc.id,
+                    first_event_at: &inc.first,
+                    last_event_at: &inc.last,
+                    max_severity: max,
+                    raise_to: raise,
+                });
             }
             touched.push(inc.id.clone());
+        }
+        self.tx.touch_incidents(&touches).await?;
+        for inc in incidents.iter().filter(|i| !i.new && i.earlier) {
+            self.tx.set_occurred(&inc.id, &inc.first).await?;
         }
         let now = self.tx.now().to_string();
         let mut new = Vec::new();

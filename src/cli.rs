@@ -106,6 +106,16 @@ pub(crate) enum DbCommand {
     /// server runs (SQLite's VACUUM INTO), and check it. Refuses a PATH that
     /// exists. On PostgreSQL use pg_dump.
     Backup { path: std::path::PathBuf },
+    /// Copy the SQLite database (--database-url) into a new, empty
+    /// PostgreSQL database, in one transaction: every table, the audit log
+    /// intact, row counts and SHA-256 checksums compared before it commits.
+    /// Refuses a target that holds rows or relations of its own, and a
+    /// source migrated behind or ahead of this build. Stop the server first.
+    Copy {
+        /// The target, `postgres://user@host:port/database`.
+        #[arg(long, value_name = "POSTGRES_URL")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]

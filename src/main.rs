@@ -12,6 +12,7 @@ use atlasview::service::{accounts, admin, releases};
 
 mod cli;
 mod db_backup;
+mod db_copy;
 mod healthcheck;
 
 use cli::*;
@@ -690,6 +691,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Db(DbCommand::Backup { path }) => db_backup::backup(db, &path).await,
+        Command::Db(DbCommand::Copy { to }) => db_copy::copy(db, &to).await,
         Command::Healthcheck { url } => {
             let url = url.unwrap_or_else(|| {
                 healthcheck::default_url(std::env::var("ATLASVIEW_ADDR").ok().as_deref())

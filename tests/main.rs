@@ -17,6 +17,7 @@ mod concurrency;
 mod csv_export;
 mod dashboard;
 mod dates;
+mod db_copy;
 mod durability;
 mod first_run_pages;
 mod hardening;

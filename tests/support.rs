@@ -91,6 +91,13 @@ impl TestApp {
         Some(Self::node_of(&database).await)
     }
 
+    /// A server on an existing PostgreSQL database (one a test filled, e.g.
+    /// by `db copy`); `client` is signed in as a new `admin` only when the
+    /// database has no account yet.
+    pub async fn spawn_on_postgres_database(database: std::sync::Arc<PostgresDatabase>) -> TestApp {
+        Self::node_of(&database).await
+    }
+
     /// Another server on the same PostgreSQL database as `self` (a second
     /// node behind a load balancer), its `client` signed in as `admin` too.
     pub async fn second_node(&self) -> TestApp {
@@ -857,6 +864,39 @@ pub async fn fresh_postgres_database() -> Option<PostgresDatabase> {
         name,
         server,
     })
+}
+
+/// Every row of every table of a PostgreSQL database but sqlx's own (whose
+/// rows carry the time they ran), in a stable order: equal strings mean the
+/// same rows.
+pub async fn postgres_fingerprint(url: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to the database");
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+           AND table_name <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("tables");
+    let mut out = String::new();
+    for (table,) in tables {
+        let rows: Vec<(String,)> =
+            sqlx::query_as(&format!("SELECT t::text FROM \"{table}\" t ORDER BY 1"))
+                .fetch_all(&mut conn)
+                .await
+                .expect("rows");
+        out.push_str(&format!("## {table}\n"));
+        for (row,) in rows {
+            out.push_str(&row);
+            out.push('\n');
+        }
+    }
+    conn.close().await.expect("close");
+    out
 }
 
 impl Drop for PostgresDatabase {

@@ -14,6 +14,7 @@ mod auth;
 pub(crate) mod backend;
 pub mod backup;
 mod case_study_copies;
+pub mod copy;
 mod error;
 mod ids;
 mod imports;

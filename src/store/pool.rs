@@ -26,7 +26,7 @@ pub static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrat
 /// they do on SQLite, whose `BEGIN IMMEDIATE` takes the database's one write
 /// lock, so code that reads and then writes in one transaction sees no
 /// other writer between the two.
-const WRITE_LOCK_KEY: i64 = 0x6174_6c61_7376_0001;
+pub(super) const WRITE_LOCK_KEY: i64 = 0x6174_6c61_7376_0001;
 
 /// How long a statement waits for SQLite's lock (held by another process,
 /// such as the CLI) before giving up.

@@ -154,6 +154,9 @@ pub async fn sqlite_to_postgres(
         )));
     }
     tx.commit().await?;
+    // Fresh tables have no planner statistics until autovacuum comes round:
+    // gather them now, so the first requests on the copy get good plans.
+    sqlx::query("ANALYZE").execute(&pool).await?;
     pool.close().await;
     Ok(CopyOutcome {
         tables: copied,

@@ -672,13 +672,7 @@ async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
     let other = app.other_connection().await;
     // Refuses one source's alerts after correlation opened their incident
     // (and queued its incident.created) in the same transaction.
-    sqlx::query(
-        "CREATE TRIGGER poison BEFORE INSERT ON alerts WHEN NEW.source = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'poisoned alert'); END",
-    )
-    .execute(&other)
-    .await
-    .unwrap();
+    other.poison_alerts().await;
     let alert = |source: &str| {
         json!({"id": format!("{source}-1"), "time": "2026-03-01T10:00:00Z", "techniques": ["AML.T0051", "AML.T0199"], "source": source})
             .to_string()
@@ -687,10 +681,9 @@ async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
     let (status, report) =
         post_alerts_with(&app.client, &url, "application/json", alert("poison")).await;
     assert!(status.is_server_error(), "{status} {report}");
-    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
-        .fetch_one(&other)
-        .await
-        .unwrap();
+    let queued = other
+        .count("SELECT COUNT(*) FROM webhook_deliveries", &[])
+        .await;
     assert_eq!(queued, 0, "the rolled-back request queued nothing");
     let (status, report) =
         post_alerts_with(&app.client, &url, "application/json", alert("good")).await;

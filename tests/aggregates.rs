@@ -7,6 +7,8 @@ use atlasview::domain::{
 };
 use atlasview::store::{IncidentQuery, MatrixAggregate, Store};
 
+use crate::support::TestDatabase;
+
 /// xorshift64*: a fixed seed, the same run every time.
 struct Rng(u64);
 
@@ -138,10 +140,8 @@ async fn random_write(store: &Store, rng: &mut Rng, live: &mut Vec<String>) {
 
 #[tokio::test]
 async fn patched_matrix_aggregates_equal_a_full_recount_after_random_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("agg.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let queries = [
         IncidentQuery::default(),
         IncidentQuery {
@@ -200,10 +200,8 @@ async fn patched_matrix_aggregates_equal_a_full_recount_after_random_writes() {
 
 #[tokio::test]
 async fn an_unchanged_store_reports_no_changed_incidents() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("agg.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let mut rng = Rng(7);
     let mut live = Vec::new();
     random_write(&store, &mut rng, &mut live).await;
@@ -223,10 +221,8 @@ async fn an_unchanged_store_reports_no_changed_incidents() {
 async fn patched_report_data_equals_a_fresh_read_after_random_writes() {
     use atlasview::domain::DateRule;
     use atlasview::store::ReportData;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("report.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let period = |from: &str, to: &str| IncidentQuery {
         occurred_from: Some(FuzzyTime::parse(from).unwrap()),
         occurred_to: Some(FuzzyTime::parse(to).unwrap()),
@@ -292,12 +288,9 @@ async fn patched_report_data_equals_a_fresh_read_after_random_writes() {
 /// the tag rows after random writes (incidents created, retagged, deleted).
 #[tokio::test]
 async fn kept_tag_counts_equal_a_recount_after_random_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tags.db");
-    let store = Store::connect(path.to_str().unwrap()).await.unwrap();
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let raw = db.connect().await;
     let mut rng = Rng(0x7A65);
     let mut live = Vec::new();
     let mut compared = 0;
@@ -312,12 +305,13 @@ async fn kept_tag_counts_equal_a_recount_after_random_writes() {
             .into_iter()
             .map(|t| (t.tag, t.incidents))
             .collect();
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT tag, COUNT(*) AS n FROM incident_tags GROUP BY tag ORDER BY n DESC, tag",
-        )
-        .fetch_all(&raw)
-        .await
-        .unwrap();
+        let counted: Vec<(String, i64)> = raw
+            .fetch_all(
+                "SELECT tag, COUNT(*) AS n FROM incident_tags GROUP BY tag ORDER BY n DESC, tag",
+                &[],
+            )
+            .await
+            .unwrap();
         assert_eq!(kept, counted, "round {round}");
         compared += counted.len();
         let prefixed = store.tags_by_prefix("R", 100).await.unwrap();

@@ -309,12 +309,10 @@ async fn incident_steps(store: &Store) -> BTreeMap<String, Vec<(String, String, 
 async fn its_case_studies_become_the_same_57_incidents_with_the_same_449_steps() {
     let legacy = legacy_5_6_0();
     let v6 = parse_release(v6_text(&legacy, "2026.04").as_bytes()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
     for (name, release) in [("legacy", &legacy), ("v6", &v6)] {
-        let store = Store::connect(dir.path().join(format!("{name}.db")).to_str().unwrap())
-            .await
-            .unwrap();
+        let db = crate::support::TestDatabase::fresh().await;
+        let store = Store::connect(&db.url).await.unwrap();
         store.import_release(release, name).await.unwrap();
         results.push(incident_steps(&store).await);
         store.close().await;
@@ -482,8 +480,8 @@ async fn serve(files: Vec<(String, Vec<u8>)>) -> String {
 }
 
 /// What `atlas list` shows plus the active release's content.
-async fn fingerprint(db: &std::path::Path) -> String {
-    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+async fn fingerprint(db: &crate::support::TestDatabase) -> String {
+    let store = Store::connect(&db.url).await.unwrap();
     let releases = store.list_releases().await.unwrap();
     let active = store.load_active().await.unwrap().map(|a| a.release);
     store.close().await;
@@ -547,8 +545,7 @@ async fn mirror() -> String {
 async fn sync_takes_the_newest_6_0_0_file_of_the_manifest_and_release_picks_another() {
     let base = mirror().await;
     let dist = format!("{base}/dist/");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sync.db");
+    let db = crate::support::TestDatabase::fresh().await;
 
     let o = cli(&db, &["atlas", "sync", "--url", &dist]);
     assert!(o.status.success(), "{}", out(&o.stderr));
@@ -637,8 +634,7 @@ async fn a_404_or_a_broken_or_wrong_file_leaves_the_database_unchanged() {
     ])
     .await;
     let dist = format!("{base}/dist/");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kb.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let o = cli(
         &db,
         &[
@@ -704,8 +700,7 @@ async fn without_a_manifest_release_is_found_by_its_file_name() {
     )])
     .await;
     let dist = format!("{base}/dist");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kb.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let o = cli(
         &db,
         &["atlas", "sync", "--url", &dist, "--release", "2026.07"],
@@ -1147,10 +1142,10 @@ async fn a_clone_without_shared_fetches_the_data_with_checked_sha256_or_says_wha
     );
 }
 
-#[test]
-fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
+#[tokio::test]
+async fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("stix.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let stix = shared_atlas("stix-atlas-5.6.0.json");
     let o = cli(&db, &["atlas", "import", stix.to_str().unwrap()]);
     assert!(o.status.success(), "{}", out(&o.stderr));
@@ -1178,7 +1173,7 @@ fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
     // Under upstream's own name the release must be given.
     let plain = dir.path().join("stix-atlas.json");
     std::fs::copy(&stix, &plain).unwrap();
-    let db2 = dir.path().join("stix2.db");
+    let db2 = crate::support::TestDatabase::fresh().await;
     let o = cli(&db2, &["atlas", "import", plain.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(
@@ -1208,7 +1203,7 @@ fn the_cli_imports_a_stix_bundle_named_by_release_or_given_one() {
 #[tokio::test]
 async fn bad_format_6_files_change_nothing_and_chain_problems_are_imported_with_a_report() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kb.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let o = cli(
         &db,
         &[
@@ -1290,7 +1285,7 @@ async fn bad_format_6_files_change_nothing_and_chain_problems_are_imported_with_
             "{}",
             out(&o.stderr)
         );
-        let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+        let store = Store::connect(&db.url).await.unwrap();
         let stored = store.load_release(version).await.unwrap().unwrap();
         store.close().await;
         let cs = stored

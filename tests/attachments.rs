@@ -91,7 +91,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let pool = app.other_connection().await;
-    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect(sql);
+    let n = pool.count(sql, &[]).await;
     pool.close().await;
     n
 }
@@ -552,13 +552,14 @@ async fn removal_leaves_a_trace_in_the_timeline_and_the_audit_log() {
     // The audit log records the upload and the removal.
     let pool = app.other_connection().await;
     // (The actor is the admin's token: `admin (token …)`.)
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT SUBSTR(actor, 1, 5), action, target FROM audit_log
-         WHERE action LIKE 'attachment.%' ORDER BY action",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let rows: Vec<(String, String, String)> = pool
+        .fetch_all(
+            "SELECT SUBSTR(actor, 1, 5), action, target FROM audit_log
+             WHERE action LIKE 'attachment.%' ORDER BY action",
+            &[],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         rows,
         [

@@ -1,5 +1,7 @@
 //! `atlasview db backup PATH`: a consistent copy of the SQLite database,
-//! taken while the server runs and writes.
+//! taken while the server runs and writes. On SQLite whatever the run's
+//! backend: the command copies a SQLite file (PostgreSQL has pg_dump, and
+//! the command says so: the last test).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +40,7 @@ async fn incident_count(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn a_backup_of_the_live_database_is_a_complete_intact_copy_and_never_overwrites() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_sqlite().await;
     for n in 0..3 {
         app.two_step_incident(&format!("Backed up {n}")).await;
     }

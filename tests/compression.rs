@@ -190,9 +190,11 @@ async fn cached_reports_follow_every_write_and_every_visitor() {
 
     // A write through another connection, as another process would make it.
     let other = app.other_connection().await;
-    sqlx::query("UPDATE incidents SET title = 'Renamed elsewhere' WHERE id = ?")
-        .bind(&id)
-        .execute(&other)
+    other
+        .execute(
+            "UPDATE incidents SET title = 'Renamed elsewhere' WHERE id = $1",
+            &[(&id).into()],
+        )
         .await
         .unwrap();
     other.close().await;

@@ -1,4 +1,4 @@
-//! Concurrent writes against one SQLite database: never a 500, conflicts are
+//! Concurrent writes against one database (of the run's backend): never a 500, conflicts are
 //! 409s, and what was acknowledged is what is stored.
 
 use std::collections::BTreeMap;

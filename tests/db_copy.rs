@@ -4,6 +4,8 @@
 //! source of other migrations and an unknown trigger are refused with
 //! nothing written; a copy that differs from its source is rolled back.
 //! Skipped without `ATLASVIEW_TEST_POSTGRES` (a failure under `CI=true`).
+//! The source is a SQLite install on either run of the suite: that is what
+//! the command copies.
 
 use std::sync::Arc;
 
@@ -44,13 +46,15 @@ async fn execute(url: &str, sql: &str) {
 
 /// The audit log as stored, oldest first.
 async fn audit_rows_sqlite(app: &TestApp) -> Vec<(String, String, String, String, String)> {
-    let pool = app.other_connection().await;
-    let rows =
-        sqlx::query_as("SELECT id, at, actor, action, target FROM audit_log ORDER BY at, id")
-            .fetch_all(&pool)
-            .await
-            .expect("audit rows");
-    pool.close().await;
+    let db = app.other_connection().await;
+    let rows = db
+        .fetch_all(
+            "SELECT id, at, actor, action, target FROM audit_log ORDER BY at, id",
+            &[],
+        )
+        .await
+        .expect("audit rows");
+    db.close().await;
     rows
 }
 
@@ -83,7 +87,7 @@ fn without_nonces(html: &str) -> String {
 /// text, a comment, a task, an attachment, alerts, users with tokens and a
 /// session, an imported release, and the audit records all that wrote.
 async fn busy_sqlite_install() -> (TestApp, String, String) {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_sqlite().await;
     app.import(&shared_atlas("ATLAS-4.8.0.yaml")).await;
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     let (status, created) = app
@@ -281,7 +285,7 @@ async fn the_copy_refuses_a_used_target_a_foreign_relation_or_another_build_s_so
     let Some((used, _)) = migrated().await else {
         return;
     };
-    let src = TestApp::spawn().await;
+    let src = TestApp::spawn_sqlite().await;
     src.two_step_incident("To be moved").await;
 
     // A target with a user of its own.
@@ -373,7 +377,7 @@ async fn a_trigger_the_copy_does_not_know_stops_it_before_anything_is_written() 
     let Some((db, fresh)) = migrated().await else {
         return;
     };
-    let src = TestApp::spawn().await;
+    let src = TestApp::spawn_sqlite().await;
     src.two_step_incident("To be moved").await;
     execute(
         &db.url,
@@ -417,7 +421,7 @@ async fn a_copy_that_differs_from_its_source_is_rolled_back_naming_the_table() {
     let Some((db, fresh)) = migrated().await else {
         return;
     };
-    let src = TestApp::spawn().await;
+    let src = TestApp::spawn_sqlite().await;
     for n in 0..2 {
         src.two_step_incident(&format!("To be moved {n}")).await;
     }
@@ -483,7 +487,7 @@ async fn an_identity_column_of_the_target_continues_after_the_copied_values() {
     let Some((db, _)) = migrated().await else {
         return;
     };
-    let src = TestApp::spawn().await;
+    let src = TestApp::spawn_sqlite().await;
     // No table of ours has a sequence today; one a later migration adds
     // must not hand out a copied value again.
     execute(

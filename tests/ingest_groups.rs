@@ -140,17 +140,8 @@ async fn a_failing_request_in_a_group_rolls_back_only_itself() {
     let other = app.other_connection().await;
     // A database that refuses one source's alerts, mid-request (after its
     // incident and steps are written).
-    sqlx::query(
-        "CREATE TRIGGER poison BEFORE INSERT ON alerts WHEN NEW.source = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'poisoned alert'); END",
-    )
-    .execute(&other)
-    .await
-    .expect("trigger");
-    let incidents_before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM incidents")
-        .fetch_one(&other)
-        .await
-        .unwrap();
+    other.poison_alerts().await;
+    let incidents_before = other.count("SELECT COUNT(*) FROM incidents", &[]).await;
     let pause = app.state.ingest.pause().await;
     let bodies = vec![
         ("good-a".to_string(), alerts_of("good-a", "a")),
@@ -177,28 +168,22 @@ async fn a_failing_request_in_a_group_rolls_back_only_itself() {
     );
     assert_eq!(app.store.alert_count().await.unwrap(), 6);
     assert!(!app.store.alert_exists("poison", "p-1").await.unwrap());
-    let (incidents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM incidents")
-        .fetch_one(&other)
-        .await
-        .unwrap();
+    let incidents = other.count("SELECT COUNT(*) FROM incidents", &[]).await;
     assert_eq!(
         incidents,
-        incidents_before.0 + 2,
+        incidents_before + 2,
         "the poisoned request's incident is rolled back"
     );
-    let (steps,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM observations o JOIN incidents i ON i.id = o.incident_id
-         WHERE i.summary LIKE '%poison%'",
-    )
-    .fetch_one(&other)
-    .await
-    .unwrap();
+    let steps = other
+        .count(
+            "SELECT COUNT(*) FROM observations o JOIN incidents i ON i.id = o.incident_id
+             WHERE i.summary LIKE '%poison%'",
+            &[],
+        )
+        .await;
     assert_eq!(steps, 0);
     // The request can be sent again once the database takes it.
-    sqlx::query("DROP TRIGGER poison")
-        .execute(&other)
-        .await
-        .unwrap();
+    other.cure_alerts().await;
     let (status, report) = app
         .post_alerts(
             "/api/v1/alerts?source=poison",

@@ -2,7 +2,6 @@
 //! upgrades through the store, bad files through the CLI, and `atlas sync`
 //! against a local HTTP server.
 
-use std::path::Path;
 use std::process::Command;
 
 use atlasview::atlas::{catalog, parse_release};
@@ -30,10 +29,8 @@ fn embedded_catalog_equals_the_exporter_output_for_5_6_0() {
 
 #[tokio::test]
 async fn upgrade_from_4_8_0_to_5_6_0_and_reimport_is_a_no_op() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("kb.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = crate::support::TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let read = |f: &str| parse_release(&std::fs::read(shared_atlas(f)).unwrap()).unwrap();
 
     let old = read("ATLAS-4.8.0.yaml");
@@ -175,8 +172,8 @@ async fn a_format_6_release_imports_with_parent_names_and_multi_tactic_technique
 }
 
 /// Release fingerprint: what `atlas list` shows, plus the active release's content.
-async fn fingerprint(db: &Path) -> String {
-    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+async fn fingerprint(db: &crate::support::TestDatabase) -> String {
+    let store = Store::connect(&db.url).await.unwrap();
     let releases = store.list_releases().await.unwrap();
     let active = store.load_active().await.unwrap().map(|a| a.release);
     store.close().await;
@@ -186,7 +183,7 @@ async fn fingerprint(db: &Path) -> String {
 #[tokio::test]
 async fn every_kind_of_bad_file_is_refused_with_a_clear_message_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kb.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let ok = cli(
         &db,
         &[
@@ -271,8 +268,7 @@ async fn sync_follows_the_latest_pointer_chain_and_falls_back_to_the_legacy_file
         ("/dist/v6/ATLAS-2026.09.yaml", v6),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sync.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let out = cli(&db, &["atlas", "sync", "--url", &format!("{base}/dist/")]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -295,7 +291,7 @@ async fn sync_follows_the_latest_pointer_chain_and_falls_back_to_the_legacy_file
     // No pointer file: the legacy single file is used.
     let legacy = std::fs::read(shared_atlas("ATLAS-4.8.0.yaml")).unwrap();
     let old_base = serve_files(vec![("/dist/ATLAS.yaml", legacy)]).await;
-    let db2 = dir.path().join("legacy.db");
+    let db2 = crate::support::TestDatabase::fresh().await;
     let out = cli(
         &db2,
         &["atlas", "sync", "--url", &format!("{old_base}/dist/")],
@@ -308,7 +304,7 @@ async fn sync_follows_the_latest_pointer_chain_and_falls_back_to_the_legacy_file
     );
 
     // A plain URL import works too, and a 404 is an error that names the status.
-    let url_db = dir.path().join("url.db");
+    let url_db = crate::support::TestDatabase::fresh().await;
     let out = cli(
         &url_db,
         &[

@@ -239,8 +239,7 @@ fn free_port() -> u16 {
 /// The real binary: `serve --metrics-addr` opens the second listener.
 #[tokio::test]
 async fn serve_with_metrics_addr_answers_a_scraper_without_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("metrics.db");
+    let db = crate::support::TestDatabase::fresh().await;
     let (addr, metrics_addr) = (
         format!("127.0.0.1:{}", free_port()),
         format!("127.0.0.1:{}", free_port()),

@@ -51,8 +51,8 @@ async fn no_active_release_is_not_ready_and_says_so() {
     let app = TestApp::spawn_empty(WebConfig::default()).await;
     assert_eq!(readyz(&app).await.0, StatusCode::OK);
     let other = app.other_connection().await;
-    sqlx::query("UPDATE atlas_releases SET is_active = FALSE")
-        .execute(&other)
+    other
+        .execute("UPDATE atlas_releases SET is_active = FALSE", &[])
         .await
         .unwrap();
     let (status, body) = readyz(&app).await;
@@ -69,13 +69,14 @@ async fn no_active_release_is_not_ready_and_says_so() {
 async fn a_migration_missing_from_the_database_is_not_ready() {
     let app = TestApp::spawn().await;
     let other = app.other_connection().await;
-    let (last,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
-        .fetch_one(&other)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
-        .bind(last)
-        .execute(&other)
+    let last = other
+        .count("SELECT MAX(version) FROM _sqlx_migrations", &[])
+        .await;
+    other
+        .execute(
+            "DELETE FROM _sqlx_migrations WHERE version = $1",
+            &[last.into()],
+        )
         .await
         .unwrap();
     let (status, body) = readyz(&app).await;

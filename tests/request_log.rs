@@ -113,13 +113,13 @@ async fn serve_and_log(db: &Path, extra: &[&str], token: &str) -> String {
 
 #[tokio::test]
 async fn every_request_gets_one_info_line_as_text_or_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("log.db");
-    let token = account(&db);
+    let database = crate::support::TestDatabase::fresh().await;
+    let db = Path::new(&database.url);
+    let token = account(db);
     let prefix = &token["atv_".len().."atv_".len() + 8];
 
     // Text: one line per request, with method, path, status, latency and who.
-    let text = serve_and_log(&db, &[], &token).await;
+    let text = serve_and_log(db, &[], &token).await;
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("atlasview::request"))
@@ -160,7 +160,7 @@ async fn every_request_gets_one_info_line_as_text_or_json() {
     assert!(!text.contains(&token), "the token never appears");
 
     // JSON: every line an object; the request lines carry the same fields.
-    let json = serve_and_log(&db, &["--log-format", "json"], &token).await;
+    let json = serve_and_log(db, &["--log-format", "json"], &token).await;
     let objects: Vec<Value> = json
         .lines()
         .filter(|l| !l.trim().is_empty())

@@ -8,13 +8,12 @@ use std::str::FromStr;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
 
 use atlasview::domain::CheckState;
-use atlasview::store::Store;
+use atlasview::store::{BackendKind, Store};
 
 use crate::dashboard::{select_text, text_of};
-use crate::support::{TestApp, shared_atlas};
+use crate::support::{RawDb, TestApp, shared_atlas};
 
 async fn incident(app: &TestApp) -> String {
     let res = app
@@ -169,9 +168,13 @@ async fn rows_of_the_two_state_checklist_are_kept_and_unticked_ones_flagged() {
     let dir = tempfile::tempdir().expect("dir");
     let old_migrations = dir.path().join("migrations");
     std::fs::create_dir(&old_migrations).expect("mkdir");
-    for entry in
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).expect("ls")
-    {
+    let backend = crate::support::test_backend();
+    let folder = format!(
+        "{}/migrations/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        backend.name()
+    );
+    for entry in std::fs::read_dir(folder).expect("ls") {
         let path = entry.expect("entry").path();
         let name = path
             .file_name()
@@ -181,25 +184,38 @@ async fn rows_of_the_two_state_checklist_are_kept_and_unticked_ones_flagged() {
             std::fs::copy(&path, old_migrations.join(name)).expect("copy");
         }
     }
-    let db = dir.path().join("old.db");
-    let url = format!("sqlite://{}", db.display());
-    let mut conn = SqliteConnectOptions::from_str(&url)
-        .expect("url")
-        .create_if_missing(true)
-        .connect()
+    let old = sqlx::migrate::Migrator::new(old_migrations.as_path())
         .await
-        .expect("connect");
-    sqlx::migrate::Migrator::new(old_migrations.as_path())
-        .await
-        .expect("migrator")
-        .run(&mut conn)
-        .await
-        .expect("old migrations");
-    sqlx::query(
+        .expect("migrator");
+    // An empty database of the run's backend, migrated up to 0017.
+    let (url, conn, _postgres) = match backend {
+        BackendKind::Sqlite => {
+            let db = dir.path().join("old.db");
+            let pool = sqlx::SqlitePool::connect_with(
+                SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
+                    .expect("url")
+                    .create_if_missing(true),
+            )
+            .await
+            .expect("connect");
+            old.run(&pool).await.expect("old migrations");
+            let url = db.to_str().expect("path").to_string();
+            (url, RawDb::Sqlite(pool), None)
+        }
+        BackendKind::Postgres => {
+            let database = crate::support::fresh_postgres_database()
+                .await
+                .expect("ATLASVIEW_TEST_POSTGRES for a PostgreSQL run");
+            let pool = sqlx::PgPool::connect(&database.url).await.expect("connect");
+            old.run(&pool).await.expect("old migrations");
+            (database.url.clone(), RawDb::Postgres(pool), Some(database))
+        }
+    };
+    conn.execute(
         "INSERT INTO incidents (id, title, kind, severity, status, atlas_release, created_at, updated_at)
          VALUES ('inc-old', 'Old review', 'incident', 'high', 'open', '5.6.0', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
+        &[],
     )
-    .execute(&mut conn)
     .await
     .expect("incident");
     for (m, in_place, note) in [
@@ -207,22 +223,17 @@ async fn rows_of_the_two_state_checklist_are_kept_and_unticked_ones_flagged() {
         ("AML.M0004", false, ""),
         ("AML.M0005", false, "No budget this year"),
     ] {
-        sqlx::query(
+        conn.execute(
             "INSERT INTO incident_mitigations (incident_id, mitigation_id, in_place, note, updated_at, updated_by)
              VALUES ('inc-old', $1, $2, $3, '2025-01-02T00:00:00Z', 'alice')",
+            &[m.into(), in_place.into(), note.into()],
         )
-        .bind(m)
-        .bind(in_place)
-        .bind(note)
-        .execute(&mut conn)
         .await
         .expect("row");
     }
-    conn.close().await.expect("close");
+    conn.close().await;
 
-    let store = Store::connect(db.to_str().expect("path"))
-        .await
-        .expect("migrate");
+    let store = Store::connect(&url).await.expect("migrate");
     let saved = store.retrospective("inc-old").await.expect("read");
     let state = |m: &str| {
         let c = saved.check(m).expect("row kept");
@@ -268,19 +279,15 @@ async fn unconfirmed_rows_are_shown_as_such_with_no_choice_made() {
     let id = incident(&app).await;
     let page = format!("/incidents/{id}/retrospective");
     // What migration 0018 leaves for an unticked row without a note.
-    let mut conn =
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_file().display()))
-            .await
-            .expect("connect");
-    sqlx::query(
+    let conn = app.other_connection().await;
+    conn.execute(
         "INSERT INTO incident_mitigations (incident_id, mitigation_id, in_place, state, unconfirmed, note, updated_at, updated_by)
          VALUES ($1, 'AML.M0019', FALSE, 'not_in_place', TRUE, '', '2025-01-02T00:00:00Z', 'alice')",
+        &[(&id).into()],
     )
-    .bind(&id)
-    .execute(&mut conn)
     .await
     .expect("row");
-    conn.close().await.expect("close");
+    conn.close().await;
     let (_, html) = app.get(&page).await;
     let text = text_of(&html);
     assert!(

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use atlasview::domain::{
     FuzzyTime, IncidentDraft, Kind, Outcome, Severity, Status, StepDraft, StepSource,
 };
-use atlasview::store::{Cursor, IncidentQuery, Sort, Store, TechniqueMatch};
+use atlasview::store::{BackendKind, Cursor, IncidentQuery, Sort, Store, TechniqueMatch};
 
-use crate::support::TestApp;
+use crate::support::{Arg, RawDb, TestApp, TestDatabase};
 
 const WORDS: &[&str] = &[
     "prompt",
@@ -80,10 +80,10 @@ fn step(technique: &str, description: String, evidence: &str) -> StepDraft {
 
 /// The search of atlasview before FTS (every word, as a substring, in the
 /// title, summary, target, actor, ID or a step's description), run as it ran.
-async fn old_search(pool: &sqlx::SqlitePool, text: &str) -> BTreeSet<String> {
+async fn old_search(pool: &RawDb, text: &str) -> BTreeSet<String> {
     let mut sql = String::from("SELECT i.id FROM incidents i WHERE 1 = 1");
     let mut binds = Vec::new();
-    for word in text.split_whitespace().take(8) {
+    for (n, word) in text.split_whitespace().take(8).enumerate() {
         let mut p = String::from("%");
         for c in word.to_lowercase().chars() {
             if matches!(c, '%' | '_' | '\\') {
@@ -92,21 +92,18 @@ async fn old_search(pool: &sqlx::SqlitePool, text: &str) -> BTreeSet<String> {
             p.push(c);
         }
         p.push('%');
-        sql.push_str(
-            " AND (LOWER(i.title) LIKE ? ESCAPE '\\' OR LOWER(i.summary) LIKE ? ESCAPE '\\'
-               OR LOWER(i.target) LIKE ? ESCAPE '\\' OR LOWER(i.actor) LIKE ? ESCAPE '\\'
-               OR LOWER(i.id) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM observations o
-               WHERE o.incident_id = i.id AND LOWER(o.description) LIKE ? ESCAPE '\\'))",
-        );
-        for _ in 0..6 {
-            binds.push(p.clone());
-        }
+        // (One `$n` a word, six times: the same placeholder on both backends.)
+        let n = n + 1;
+        sql.push_str(&format!(
+            " AND (LOWER(i.title) LIKE ${n} ESCAPE '\\' OR LOWER(i.summary) LIKE ${n} ESCAPE '\\'
+               OR LOWER(i.target) LIKE ${n} ESCAPE '\\' OR LOWER(i.actor) LIKE ${n} ESCAPE '\\'
+               OR LOWER(i.id) LIKE ${n} ESCAPE '\\' OR EXISTS (SELECT 1 FROM observations o
+               WHERE o.incident_id = i.id AND LOWER(o.description) LIKE ${n} ESCAPE '\\'))",
+        ));
+        binds.push(p);
     }
-    let mut q = sqlx::query_as::<_, (String,)>(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    q.fetch_all(pool)
+    let args: Vec<Arg<'_>> = binds.iter().map(Arg::from).collect();
+    pool.fetch_all::<(String,)>(&sql, &args)
         .await
         .unwrap()
         .into_iter()
@@ -129,10 +126,9 @@ async fn new_search(store: &Store, text: &str, sort: Sort) -> Vec<String> {
     page.items.into_iter().map(|s| s.incident.id).collect()
 }
 
-async fn seeded() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("search.db");
-    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+async fn seeded() -> (TestDatabase, Store, RawDb) {
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let mut rng = Rng(0x13_14);
     for _ in 0..120 {
         let n = 1 + rng.below(3);
@@ -145,10 +141,8 @@ async fn seeded() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
             .await
             .unwrap();
     }
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    (dir, store, pool)
+    let pool = db.connect().await;
+    (db, store, pool)
 }
 
 #[tokio::test]
@@ -183,10 +177,8 @@ async fn full_text_search_finds_what_the_old_search_found() {
 
 #[tokio::test]
 async fn search_finds_evidence_reporter_and_tags_ranked_by_title_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("e.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let mut d = draft(
         "Canary leak".into(),
         String::new(),
@@ -274,10 +266,8 @@ async fn search_over_http_finds_evidence_and_the_reporter() {
 
 #[tokio::test]
 async fn technique_filters_include_sub_techniques_and_combine_as_any_or_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let make = async |title: &str, techniques: &[&str]| {
         let steps: Vec<StepDraft> = techniques
             .iter()
@@ -368,10 +358,8 @@ async fn technique_filter_parameters_over_http() {
 
 #[tokio::test]
 async fn keyset_pages_equal_offset_pages_for_every_keyset_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(dir.path().join("k.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let db = TestDatabase::fresh().await;
+    let store = Store::connect(&db.url).await.unwrap();
     let mut rng = Rng(99);
     for n in 0..57 {
         let mut d = draft(
@@ -516,33 +504,59 @@ async fn ingested_alerts_are_searchable_and_the_index_matches_a_rebuild() {
         assert_eq!(page["total"], 1, "{id}: {page}");
     }
     let pool = app.other_connection().await;
-    let (deferred,): (i64,) = sqlx::query_as("SELECT deferred FROM search_control")
-        .fetch_one(&pool)
+    let deferred = pool.count("SELECT deferred FROM search_control", &[]).await;
+    assert_eq!(deferred, 0, "the deferral ends with the request");
+    // The index's documents: FTS5's rows by `search_docs` on SQLite, the
+    // `search_index` table on PostgreSQL.
+    let indexed = match pool.kind() {
+        BackendKind::Sqlite => {
+            "SELECT d.incident_id, s.steps, s.tags, s.refs, s.title, s.people
+             FROM search_docs d JOIN incident_search s ON s.rowid = d.doc"
+        }
+        BackendKind::Postgres => {
+            "SELECT incident_id, steps, tags, refs, title, people FROM search_index"
+        }
+    };
+    let stale: Vec<(String,)> = pool
+        .fetch_all(
+            &format!(
+                "SELECT s.incident_id FROM ({indexed}) s
+                 JOIN search_document v ON v.incident_id = s.incident_id
+                 WHERE s.steps IS DISTINCT FROM v.steps OR s.tags IS DISTINCT FROM v.tags
+                    OR s.refs IS DISTINCT FROM v.refs OR s.title IS DISTINCT FROM v.title
+                    OR s.people IS DISTINCT FROM v.people"
+            ),
+            &[],
+        )
         .await
         .unwrap();
-    assert_eq!(deferred, 0, "the deferral ends with the request");
-    let stale: Vec<(String,)> = sqlx::query_as(
-        "SELECT d.incident_id FROM search_docs d JOIN incident_search s ON s.rowid = d.doc
-         JOIN search_document v ON v.incident_id = d.incident_id
-         WHERE s.steps IS NOT v.steps OR s.tags IS NOT v.tags OR s.refs IS NOT v.refs
-            OR s.title IS NOT v.title OR s.people IS NOT v.people",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
     assert!(stale.is_empty(), "documents out of date: {stale:?}");
     pool.close().await;
 }
 
-/// The search index's structure record (FTS5 rewrites it, with a new cookie,
-/// whenever any document is written).
-async fn index_structure(pool: &sqlx::SqlitePool) -> Vec<u8> {
-    let (block,): (Vec<u8>,) =
-        sqlx::query_as("SELECT block FROM incident_search_data WHERE id = 10")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    block
+/// What changes whenever any search document is written: on SQLite the
+/// index's structure record (FTS5 rewrites it, with a new cookie), on
+/// PostgreSQL the row versions (`xmin`) of `search_index`.
+async fn index_structure(pool: &RawDb) -> Vec<u8> {
+    match pool.kind() {
+        BackendKind::Sqlite => {
+            let (block,): (Vec<u8>,) = pool
+                .fetch_one("SELECT block FROM incident_search_data WHERE id = 10", &[])
+                .await
+                .unwrap();
+            block
+        }
+        BackendKind::Postgres => {
+            let rows: Vec<(String,)> = pool
+                .fetch_all(
+                    "SELECT incident_id || ':' || xmin::text FROM search_index ORDER BY incident_id",
+                    &[],
+                )
+                .await
+                .unwrap();
+            rows.into_iter().flat_map(|(r,)| r.into_bytes()).collect()
+        }
+    }
 }
 
 #[tokio::test]

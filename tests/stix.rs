@@ -580,7 +580,10 @@ async fn our_own_export_imports_as_the_same_incident_and_again_changes_nothing()
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cs0000.json");
     std::fs::write(&file, &body).unwrap();
-    let out = cli(app.db_file(), &["import", "stix", file.to_str().unwrap()]);
+    let out = cli(
+        app.database_url(),
+        &["import", "stix", file.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("1 incidents: 0 created, 0 updated, 1 unchanged"),
@@ -707,7 +710,7 @@ async fn an_opencti_report_becomes_an_incident_with_its_atlas_techniques_order_u
 
     // The CLI: the same file, nothing to change; what was left out is listed.
     let out = cli(
-        app.db_file(),
+        app.database_url(),
         &[
             "import",
             "stix",
@@ -813,7 +816,10 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{not json").unwrap();
-    let out = cli(app.db_file(), &["import", "stix", bad.to_str().unwrap()]);
+    let out = cli(
+        app.database_url(),
+        &["import", "stix", bad.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("bundle: is not JSON"),
@@ -827,7 +833,7 @@ async fn bad_bundles_are_refused_naming_the_part_and_nothing_is_written() {
     )
     .unwrap();
     let out = cli(
-        app.db_file(),
+        app.database_url(),
         &["import", "stix", unnamed.to_str().unwrap()],
     );
     assert!(!out.status.success(), "nothing could be imported");

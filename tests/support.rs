@@ -14,6 +14,12 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::{OnceCell, oneshot};
 
+mod backend;
+pub use backend::{
+    Arg, PostgresDatabase, RawDb, TestDatabase, db_fingerprint, fresh_postgres_database,
+    postgres_url, test_backend,
+};
+
 /// The password of every account a test creates.
 pub const PASSWORD: &str = "test-password-0123";
 
@@ -48,15 +54,14 @@ pub fn fixture(file: &str) -> PathBuf {
 }
 
 pub struct TestApp {
-    db_file: PathBuf,
+    /// The database this app serves (its backend: [`test_backend`], or
+    /// SQLite for a `spawn_sqlite*`).
+    pub db: TestDatabase,
     pub base: String,
     /// Signed in as `admin` with an admin API token.
     pub client: reqwest::Client,
     pub store: Store,
     pub state: AppState,
-    _dir: tempfile::TempDir,
-    /// The PostgreSQL database of a test on that backend, dropped with it.
-    _postgres: Option<std::sync::Arc<PostgresDatabase>>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -78,48 +83,52 @@ impl TestApp {
     /// A fresh install with no account at all (the first-run setup page);
     /// `client` has no credentials.
     pub async fn spawn_empty(config: WebConfig) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("test.db");
-        let url = db_path.to_str().expect("utf-8 path").to_string();
-        Self::serve(&url, db_path, dir, None, config).await
+        Self::serve(TestDatabase::fresh().await, config).await
+    }
+
+    /// [`TestApp::spawn`] on a SQLite file whatever the run's backend, for
+    /// a test about SQLite itself (its file, its pragmas, its CLI backup).
+    pub async fn spawn_sqlite() -> TestApp {
+        Self::spawn_sqlite_with(WebConfig::default()).await
+    }
+
+    /// [`TestApp::spawn_with`] on a SQLite file (see [`TestApp::spawn_sqlite`]).
+    pub async fn spawn_sqlite_with(config: WebConfig) -> TestApp {
+        let app = Self::serve(TestDatabase::sqlite(), config).await;
+        let client = client_with_token(Some(
+            &user_with_token(&app.store, "admin", Role::Admin).await,
+        ));
+        TestApp { client, ..app }
     }
 
     /// An `admin`-signed install like [`TestApp::spawn`] on a fresh
     /// PostgreSQL database (`None`: no server configured, test skipped).
     pub async fn spawn_on_postgres() -> Option<TestApp> {
-        let database = std::sync::Arc::new(fresh_postgres_database().await?);
-        Some(Self::node_of(&database).await)
+        postgres_url()?;
+        let database = std::sync::Arc::new(backend::migrated_postgres_database().await);
+        Some(Self::node_of(TestDatabase::sharing(database)).await)
     }
 
     /// A server on an existing PostgreSQL database (one a test filled, e.g.
     /// by `db copy`); `client` is signed in as a new `admin` only when the
     /// database has no account yet.
     pub async fn spawn_on_postgres_database(database: std::sync::Arc<PostgresDatabase>) -> TestApp {
-        Self::node_of(&database).await
+        Self::node_of(TestDatabase::sharing(database)).await
     }
 
     /// Another server on the same PostgreSQL database as `self` (a second
     /// node behind a load balancer), its `client` signed in as `admin` too.
     pub async fn second_node(&self) -> TestApp {
-        let database = self._postgres.clone().expect("a PostgreSQL test app");
-        let node = Self::node_of(&database).await;
+        let database = self.db.postgres().expect("a PostgreSQL test app").clone();
+        let node = Self::node_of(TestDatabase::sharing(database)).await;
         TestApp {
             client: self.client.clone(),
             ..node
         }
     }
 
-    async fn node_of(database: &std::sync::Arc<PostgresDatabase>) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("unused.db");
-        let app = Self::serve(
-            &database.url,
-            db_path,
-            dir,
-            Some(database.clone()),
-            WebConfig::default(),
-        )
-        .await;
+    async fn node_of(db: TestDatabase) -> TestApp {
+        let app = Self::serve(db, WebConfig::default()).await;
         // The first node makes the admin; a second one shares its client.
         let token = match app.store.count_users().await.expect("users") {
             0 => Some(user_with_token(&app.store, "admin", Role::Admin).await),
@@ -131,14 +140,8 @@ impl TestApp {
         }
     }
 
-    async fn serve(
-        url: &str,
-        db_path: PathBuf,
-        dir: tempfile::TempDir,
-        postgres: Option<std::sync::Arc<PostgresDatabase>>,
-        config: WebConfig,
-    ) -> TestApp {
-        let (store, active) = app::open(url).await.expect("open store");
+    async fn serve(db: TestDatabase, config: WebConfig) -> TestApp {
+        let (store, active) = app::open(&db.url).await.expect("open store");
         let state = app::state(store.clone(), active, config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -152,13 +155,11 @@ impl TestApp {
         });
         let client = client_with_token(None);
         TestApp {
-            db_file: db_path,
+            db,
             base,
             client,
             store,
             state,
-            _dir: dir,
-            _postgres: postgres,
             _stop: stop,
         }
     }
@@ -180,14 +181,20 @@ impl TestApp {
         client_with_token(None)
     }
 
-    /// The SQLite file behind this app.
-    pub fn db_file(&self) -> &Path {
-        &self.db_file
+    /// The SQLite file behind this app (a `spawn_sqlite*` app, or any on
+    /// a SQLite run).
+    pub fn db_file(&self) -> PathBuf {
+        self.db.sqlite_file()
+    }
+
+    /// What `--database-url` takes to reach this app's database.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
     }
 
     /// The URL of the PostgreSQL database a test on that backend runs on.
     pub fn postgres_url(&self) -> Option<&str> {
-        self._postgres.as_deref().map(|d| d.url.as_str())
+        self.db.postgres().map(|d| d.url.as_str())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -208,10 +215,8 @@ impl TestApp {
 
     /// A second connection pool on this app's database, as another process
     /// (or node) would open it: writes through it bypass the app.
-    pub async fn other_connection(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_file.display()))
-            .await
-            .expect("open the database again")
+    pub async fn other_connection(&self) -> RawDb {
+        self.db.connect().await
     }
 
     /// GET that must answer 200; returns the body and the parsed page.
@@ -595,51 +600,12 @@ fn client_with_token(token: Option<&str>) -> reqwest::Client {
         .expect("client")
 }
 
-/// Every row of every table of a database, in a stable order: equal strings
-/// mean nothing was written.
-pub async fn db_fingerprint(db: &Path) -> String {
-    use sqlx::Row;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open db");
-    let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("tables");
-    let mut out = String::new();
-    for (table,) in tables {
-        let columns: Vec<(String,)> = sqlx::query_as(&format!(
-            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-        ))
-        .fetch_all(&pool)
-        .await
-        .expect("columns");
-        let row = columns
-            .iter()
-            .map(|(c,)| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let rows = sqlx::query(&format!("SELECT {row} AS r FROM \"{table}\" ORDER BY 1"))
-            .fetch_all(&pool)
-            .await
-            .expect("rows");
-        out.push_str(&format!("## {table}\n"));
-        for r in rows {
-            out.push_str(&r.get::<String, _>("r"));
-            out.push('\n');
-        }
-    }
-    pool.close().await;
-    out
-}
-
 /// The atlasview binary built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
 
-/// Runs an atlasview command against the database at `db`.
-pub fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+/// Runs an atlasview command against the database `db` (a SQLite file
+/// path or a PostgreSQL URL).
+pub fn cli(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::process::Output {
     std::process::Command::new(BIN)
         .arg("--database-url")
         .arg(db)
@@ -805,67 +771,6 @@ pub fn python_has(python: &Path, module: &str, package: &str) -> bool {
     ok
 }
 
-/// The PostgreSQL server of the backend tests, from `ATLASVIEW_TEST_POSTGRES`
-/// (e.g. `postgres://postgres@127.0.0.1:5432/test`; a user allowed to create
-/// databases). Unset, a PostgreSQL test is skipped with a note, except under
-/// `CI=true`, where it must run: there an unset variable fails the test.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("ATLASVIEW_TEST_POSTGRES") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "ATLASVIEW_TEST_POSTGRES must name a PostgreSQL server when CI=true"
-            );
-            eprintln!("note: ATLASVIEW_TEST_POSTGRES is not set: PostgreSQL test skipped");
-            None
-        }
-    }
-}
-
-/// A database of its own on the server of [`postgres_url`], so that tests
-/// run in parallel: created empty (from `template0`) with a unique name,
-/// dropped (with any connection left to it) when the guard drops.
-pub struct PostgresDatabase {
-    /// The URL of the new database.
-    pub url: String,
-    name: String,
-    server: String,
-}
-
-/// A new database on the server of [`postgres_url`] (`None`: no server, the
-/// test is skipped).
-pub async fn fresh_postgres_database() -> Option<PostgresDatabase> {
-    use sqlx::Connection;
-    let server = postgres_url()?;
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let name = format!(
-        "atlasview_test_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let mut admin = sqlx::PgConnection::connect(&server)
-        .await
-        .expect("connect to ATLASVIEW_TEST_POSTGRES");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    admin.close().await.expect("close");
-    let mut url = reqwest::Url::parse(&server).expect("ATLASVIEW_TEST_POSTGRES is a URL");
-    url.set_path(&format!("/{name}"));
-    Some(PostgresDatabase {
-        url: url.to_string(),
-        name,
-        server,
-    })
-}
-
 /// Every row of every table of a PostgreSQL database but sqlx's own (whose
 /// rows carry the time they ran), in a stable order: equal strings mean the
 /// same rows.
@@ -897,29 +802,4 @@ pub async fn postgres_fingerprint(url: &str) -> String {
     }
     conn.close().await.expect("close");
     out
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        // Drop cannot await: a thread with a runtime of its own does it.
-        let (server, name) = (self.server.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            use sqlx::Connection;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&server).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("note: could not drop the test database {}", self.name);
-        }
-    }
 }

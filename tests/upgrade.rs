@@ -267,7 +267,7 @@ async fn upgrading_4_8_0_to_5_6_0_to_6_0_0_2026_07_reports_every_case_and_loses_
     let ids = [a.as_str(), b.as_str(), c.as_str(), d.as_str()];
 
     // ---- 4.8.0 → 5.6.0 from the command line: the dry run writes nothing.
-    let db = app.db_file().to_path_buf();
+    let db = app.database_url().to_string();
     let before = db_fingerprint(&db).await;
     let out = cli(
         &db,
@@ -690,7 +690,7 @@ async fn an_admin_override_of_the_successor_table_changes_the_upgrade() {
     )
     .await;
     app.import(&file).await;
-    let db = app.db_file().to_path_buf();
+    let db = app.database_url().to_string();
 
     // Bad input: every problem named, nothing written.
     let before = db_fingerprint(&db).await;

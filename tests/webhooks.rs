@@ -672,13 +672,7 @@ async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
     let other = app.other_connection().await;
     // Refuses one source's alerts after correlation opened their incident
     // (and queued its incident.created) in the same transaction.
-    sqlx::query(
-        "CREATE TRIGGER poison BEFORE INSERT ON alerts WHEN NEW.source = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'poisoned alert'); END",
-    )
-    .execute(&other)
-    .await
-    .unwrap();
+    other.poison_alerts().await;
     let alert = |source: &str| {
         json!({"id": format!("{source}-1"), "time": "2026-03-01T10:00:00Z", "techniques": ["AML.T0051", "AML.T0199"], "source": source})
             .to_string()
@@ -687,10 +681,9 @@ async fn a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent() {
     let (status, report) =
         post_alerts_with(&app.client, &url, "application/json", alert("poison")).await;
     assert!(status.is_server_error(), "{status} {report}");
-    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
-        .fetch_one(&other)
-        .await
-        .unwrap();
+    let queued = other
+        .count("SELECT COUNT(*) FROM webhook_deliveries", &[])
+        .await;
     assert_eq!(queued, 0, "the rolled-back request queued nothing");
     let (status, report) =
         post_alerts_with(&app.client, &url, "application/json", alert("good")).await;
@@ -874,4 +867,36 @@ async fn alerts_raising_an_incidents_severity_are_told() {
     assert_eq!(body["incident"]["severity"], "critical", "{body}");
     let id = body["incident"]["id"].as_str().unwrap();
     assert_eq!(app.incident(id).await["severity"], "critical");
+}
+
+/// Every round of the sender claims what is due, on either backend: its
+/// two reads of one statement (is anything due, then the batch) bind the
+/// same types. (On PostgreSQL the first bound an `i32` limit and the second
+/// an `i64`: a connection that had prepared the statement with one answered
+/// the other "incorrect binary data format", and the sender sent nothing.)
+#[tokio::test]
+async fn the_sender_claims_what_is_due_round_after_round() {
+    use atlasview::domain::webhook::{WebhookDraft, WebhookEvent};
+    let db = crate::support::TestDatabase::fresh().await;
+    let store = atlasview::store::Store::connect(&db.url).await.unwrap();
+    let draft = WebhookDraft {
+        url: "http://127.0.0.1:9/hook".into(),
+        events: vec![WebhookEvent::Test],
+        active: true,
+    };
+    let hook = store
+        .create_webhook(&draft, "whsec_round_after_round", "admin")
+        .await
+        .unwrap();
+    for round in 0..12 {
+        let queued = store.enqueue_test_delivery(&hook.id).await.unwrap();
+        let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+        let claimed = store
+            .claim_deliveries(&atlasview::store::webhook_stamp(later), 10)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let ids: Vec<&str> = claimed.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, [queued.as_str()], "round {round}");
+    }
+    store.close().await;
 }

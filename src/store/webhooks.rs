@@ -409,10 +409,12 @@ impl Store {
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (w.active OR d.event = 'webhook.test')
              ORDER BY d.next_attempt_at, d.id LIMIT $2";
-        // Most rounds find nothing: no write turn for them.
+        // Most rounds find nothing: no write turn for them. (The limit is an
+        // `i64` as below: PostgreSQL keeps one prepared statement per SQL
+        // text, typed by its first binding.)
         let any: Option<ClaimRow> = on_pool!(&self.pool, |db| sqlx::query_as(DUE)
             .bind(now)
-            .bind(1)
+            .bind(1_i64)
             .fetch_optional(db)
             .await)?;
         if any.is_none() {

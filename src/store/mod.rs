@@ -3,6 +3,7 @@
 //! placeholders in order, TEXT timestamps in RFC 3339, no SQLite-only functions.
 
 pub mod acting;
+mod alert_events;
 mod alert_groups;
 mod alert_incidents;
 mod alert_webhooks;

@@ -54,6 +54,9 @@ pub(super) async fn notify_events(conn: &mut Tx, events: &[RecordedEvent<'_>]) -
     Ok(())
 }
 
+/// Incidents per `IN (…)` list of [`IncidentContext::load`].
+const IDS_PER_STATEMENT: usize = 200;
+
 /// What notifying of an event needs to know of its incident.
 #[derive(Default)]
 struct IncidentContext {
@@ -67,7 +70,7 @@ impl IncidentContext {
     /// The context of each of `ids` that exists, in a few statements.
     async fn load(conn: &mut Tx, ids: &[&str]) -> StoreResult<BTreeMap<String, IncidentContext>> {
         let mut out: BTreeMap<String, IncidentContext> = BTreeMap::new();
-        for chunk in ids.chunks(super::alerts::CHUNK) {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut qb: Sql = Sql::new("SELECT id, title FROM incidents WHERE id IN (");
             push_ids(&mut qb, chunk);
             let rows: Vec<(String, String)> =

@@ -207,7 +207,7 @@ impl super::AlertTx {
         let folded = alerts
             .iter()
             .filter_map(|a| Some((a.incident_id.as_deref()?, a.received_by.as_str())));
-        super::teamwork::record_alerts(&mut self.tx, folded).await?;
+        super::alert_events::record_alerts(&mut self.tx, folded).await?;
         // A batch names the same host on the same incident many times: once each.
         let mut seen = HashSet::new();
         let unique: Vec<&(NewObservable, &str)> = found

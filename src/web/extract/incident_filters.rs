@@ -47,7 +47,23 @@ fn split(field: &str, values: &[String]) -> Result<Vec<String>, AppError> {
             format!("{field}: at most {MAX_FILTER_VALUES} values"),
         ));
     }
+    if out.iter().any(|v| has_control(v)) {
+        return Err(control_refused(field));
+    }
     Ok(out)
+}
+
+/// Control characters (NUL among them, which PostgreSQL refuses in text
+/// and answered as a 500) are in no tag, ID or searchable text.
+fn has_control(v: &str) -> bool {
+    v.chars().any(char::is_control)
+}
+
+fn control_refused(field: &str) -> AppError {
+    AppError::bad_request(
+        field,
+        format!("{field}: control characters are not allowed"),
+    )
 }
 
 fn vocabulary<T>(
@@ -100,6 +116,7 @@ fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError>
             field,
             format!("{field}: at most 200 characters"),
         )),
+        Some(v) if has_control(v) => Err(control_refused(field)),
         Some(v) => Ok(Some(v.to_string())),
     }
 }

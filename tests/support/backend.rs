@@ -220,7 +220,8 @@ impl RawDb {
         }
     }
 
-    /// The one row of a query.
+    /// The first row of a query (`RowNotFound` when there is none, as
+    /// sqlx's own `fetch_one`).
     pub async fn fetch_one<T>(&self, sql: &str, args: &[Arg<'_>]) -> Result<T, sqlx::Error>
     where
         T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
@@ -228,18 +229,11 @@ impl RawDb {
             + Send
             + Unpin,
     {
-        match self {
-            RawDb::Sqlite(pool) => {
-                bound!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_one(pool)
-                    .await
-            }
-            RawDb::Postgres(pool) => {
-                bound!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_one(pool)
-                    .await
-            }
-        }
+        self.fetch_all(sql, args)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
     /// A `SELECT COUNT(*) …` (or any one integer).

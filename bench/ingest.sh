@@ -12,8 +12,10 @@
 #   4. `atlasview import incidents` of 15,000 records (JSONL, unordered
 #      technique lists): seconds (target <= 5 s), and a second run (all unchanged).
 #
-# Usage: bench/ingest.sh [--batches 40] [--duration 20s]
-# Needs: wrk, curl, python3, taskset.
+# Usage: bench/ingest.sh [--batches 40] [--duration 20s] [--backend sqlite|postgres]
+# --backend postgres: the seeded database copied into PostgreSQL, and the
+# server and the bulk import on it (bench/backend.sh).
+# Needs: wrk, curl, python3, taskset (psql for PostgreSQL).
 set -euo pipefail
 
 BATCHES=40
@@ -22,6 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --batches) BATCHES=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --backend) BACKEND=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +35,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source "$ROOT/bench/binary.sh"
+source "$ROOT/bench/backend.sh"
 build_release
 
 WORK=$(mktemp -d)
@@ -43,6 +47,7 @@ FEED_PID=""
 cleanup() {
   [ -n "$FEED_PID" ] && kill "$FEED_PID" 2>/dev/null || true
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  drop_backend
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -50,12 +55,13 @@ trap cleanup EXIT INT TERM
 export RUST_LOG=warn
 "$BIN" --database-url "$DB" demo seed --incidents 2000 --steps 20000 >/dev/null 2>&1
 echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1
-TOKEN=$("$BIN" --database-url "$DB" token create --user bench --role ingest 2>/dev/null)
 "$BIN" --database-url "$DB" rules add "per host" --key host.name --window 24h >/dev/null 2>&1
+use_backend "$DB"
+TOKEN=$("$BIN" --database-url "$URL" token create --user bench --role ingest 2>/dev/null)
 
 CORES=$(nproc)
 SERVER_CPU=0; LOAD_CPU=$((CORES > 1 ? 1 : 0))
-taskset -c "$SERVER_CPU" "$BIN" --database-url "$DB" serve --addr "127.0.0.1:$PORT" --public-read >"$WORK/server.log" 2>&1 &
+taskset -c "$SERVER_CPU" "$BIN" --database-url "$URL" serve --addr "127.0.0.1:$PORT" --public-read >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "$BASE/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
@@ -139,17 +145,17 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 echo "== 4. bulk import of 15,000 incident records"
 START=$(date +%s.%N)
-"$BIN" --database-url "$DB" import incidents "$WORK/incidents.jsonl" --source corpus >"$WORK/import1.txt" 2>&1
+"$BIN" --database-url "$URL" import incidents "$WORK/incidents.jsonl" --source corpus >"$WORK/import1.txt" 2>&1
 END=$(date +%s.%N)
 IMPORT_S=$(echo "$END - $START" | bc)
 START=$(date +%s.%N)
-"$BIN" --database-url "$DB" import incidents "$WORK/incidents.jsonl" --source corpus >"$WORK/import2.txt" 2>&1
+"$BIN" --database-url "$URL" import incidents "$WORK/incidents.jsonl" --source corpus >"$WORK/import2.txt" 2>&1
 END=$(date +%s.%N)
 REIMPORT_S=$(echo "$END - $START" | bc)
 
 verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
 echo
-echo "alert ingestion and bulk import benchmark ($(nproc) cores; server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
+echo "alert ingestion and bulk import benchmark on $BACKEND ($(nproc) cores; server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
 printf '  batches of 1,000:          %8s alerts/s   target >= 20000 (%s)\n' "$BATCH_RATE" "$(verdict "$(echo "$BATCH_RATE >= 20000" | bc)")"
 printf '  one alert per request:     %8s alerts/s   target >= 2000 (%s)%s\n' "$ONE_RATE" "$(verdict "$(echo "$ONE_RATE >= 2000" | bc)")" \
   "$([ "$ONE_ERR" != 0 ] && echo '  (some non-2xx answers!)')"

@@ -13,11 +13,13 @@
 #      target: compressed >= 50 % of uncompressed);
 #   3. dashboard and briefing requests/s cached (target >= 1,000 req/s);
 #   4. the server's RSS after the run (target <= 64 MB at 15,000 incidents);
-#   5. EXPLAIN QUERY PLAN of each hot query.
+#   5. EXPLAIN QUERY PLAN of each hot query (on PostgreSQL, EXPLAIN ANALYZE).
 #
 # Usage: bench/server.sh [--incidents 15000] [--steps 30000] [--duration 10s]
+#                        [--backend sqlite|postgres]
 # SEEDED_DB=file: copy that database (seeded with the sizes given) instead of seeding.
-# Needs: wrk, curl, taskset, sqlite3. A benchmark, not a test: nothing fails on a miss.
+# --backend postgres: the same seeded data copied into PostgreSQL (bench/backend.sh).
+# Needs: wrk, curl, taskset, sqlite3 (psql for PostgreSQL). A benchmark, not a test: nothing fails on a miss.
 set -euo pipefail
 
 INCIDENTS=15000
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --incidents) INCIDENTS=$2; shift 2 ;;
     --steps) STEPS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --backend) BACKEND=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +41,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source "$ROOT/bench/binary.sh"
+source "$ROOT/bench/backend.sh"
 build_release
 
 WORK=$(mktemp -d)
@@ -47,6 +51,7 @@ BASE="http://127.0.0.1:$PORT"
 SERVER_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  drop_backend
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -64,11 +69,12 @@ else
   "$BIN" --database-url "$DB" demo seed --incidents "$INCIDENTS" --steps "$STEPS" >/dev/null 2>&1
 fi
 echo "tulip-orbit-4471-quay" | "$BIN" --database-url "$DB" user add --role admin bench >/dev/null 2>&1 || true  # already there in a SEEDED_DB
-TOKEN=$("$BIN" --database-url "$DB" token create --user bench --role viewer 2>/dev/null)
+use_backend "$DB"
+TOKEN=$("$BIN" --database-url "$URL" token create --user bench --role viewer 2>/dev/null)
 
 CORES=$(nproc)
 SERVER_CPU=0; LOAD_CPU=$((CORES > 1 ? 1 : 0))
-taskset -c "$SERVER_CPU" "$BIN" --database-url "$DB" serve --addr "127.0.0.1:$PORT" --public-read >"$WORK/server.log" 2>&1 &
+taskset -c "$SERVER_CPU" "$BIN" --database-url "$URL" serve --addr "127.0.0.1:$PORT" --public-read >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "$BASE/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
@@ -86,7 +92,7 @@ write() { # one alert in another process: a write that bumps the data version
   local n
   n=$(date +%s%N)
   printf '{"id":"bench-w-%s","time":"2026-03-01T10:00:00Z","technique":"AML.T0051","source":"bench","host":{"name":"h-%s"}}\n' \
-    "$n" "$n" | "$BIN" --database-url "$DB" ingest - >/dev/null 2>&1
+    "$n" "$n" | "$BIN" --database-url "$URL" ingest - >/dev/null 2>&1
 }
 
 PAGES=("/matrix" "/" "/briefing" "/incidents" "/incidents?page=300" "/incidents?q=prompt" "/api/v1/incidents")
@@ -134,7 +140,7 @@ MATRIX_BR=$(curl -fs -H 'Accept-Encoding: br' "$BASE/matrix" | wc -c)
 
 verdict() { if [ "$(echo "$1" | bc)" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
 echo
-echo "atlasview server benchmark: $INCIDENTS incidents, $STEPS steps; server CPU $SERVER_CPU, load CPU $LOAD_CPU"
+echo "atlasview server benchmark on $BACKEND: $INCIDENTS incidents, $STEPS steps; server CPU $SERVER_CPU, load CPU $LOAD_CPU"
 echo "(a shared machine: figures are noisy; run twice)"
 echo
 printf '%-24s %10s %6s %16s %6s %14s\n' "server time (ms)" "warm" "<=50" "after write" "<=150" "worst after"
@@ -157,20 +163,17 @@ echo "server RSS: $((RSS_START / 1024)) MB at start, $((RSS_END / 1024)) MB afte
 
 echo
 echo "== 5. EXPLAIN QUERY PLAN of the hot queries"
-plan() {
-  echo "-- $1"
-  sqlite3 "$DB" "EXPLAIN QUERY PLAN $2" | sed 's/^/   /'
-}
 plan "matrix rows (full count; after a write only the changed incidents)" \
   "SELECT o.incident_id, o.tactic_id, o.technique_id, o.position, i.title, i.occurred_at FROM observations o JOIN incidents i ON i.id = o.incident_id WHERE 1 = 1 AND i.id IN ('a', 'b')"
 plan "changed incidents since a version" \
   "SELECT incident_id FROM incident_changes WHERE version >= 100 LIMIT 2001"
 plan "incident list page (keyset after a cursor, newest first)" \
-  "SELECT i.id FROM incidents i WHERE 1 = 1 AND ((i.occurred_at IS NULL) > 0 OR ((i.occurred_at IS NULL) = 0 AND (i.occurred_at < '2025-01-01T00:00:00Z' OR (i.occurred_at = '2025-01-01T00:00:00Z' AND i.id > 'inc-x')))) ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25"
+  "SELECT i.id FROM incidents i WHERE 1 = 1 AND (i.occurred_at IS NULL OR i.occurred_at < '2025-01-01T00:00:00Z' OR (i.occurred_at = '2025-01-01T00:00:00Z' AND i.id > 'inc-x')) ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25"
 plan "incident list page 300 (OFFSET over the index)" \
   "SELECT i.id FROM incidents i ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25 OFFSET 7475"
 plan "full-text search ?q=prompt" \
-  "SELECT COUNT(*) FROM incidents i WHERE i.id IN (SELECT d.incident_id FROM incident_search s JOIN search_docs d ON d.doc = s.rowid WHERE incident_search MATCH '\"prompt\"')"
+  "SELECT COUNT(*) FROM incidents i WHERE i.id IN (SELECT d.incident_id FROM incident_search s JOIN search_docs d ON d.doc = s.rowid WHERE incident_search MATCH '\"prompt\"')" \
+  "SELECT COUNT(*) FROM incidents i WHERE i.id IN (SELECT s.incident_id FROM search_index s WHERE TRUE AND s.document ILIKE '%prompt%')"
 plan "technique filter with sub-techniques" \
   "SELECT COUNT(*) FROM incidents i WHERE EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id AND ((o.technique_id >= 'AML.T0051' AND o.technique_id < 'AML.T0051/')))"
 plan "dashboard: incidents of a period by severity" \

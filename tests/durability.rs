@@ -5,7 +5,6 @@
 //! (journal, fsync) survives the kill; PostgreSQL's durability is the server's.
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -13,9 +12,9 @@ use atlasview::domain::auth::Role;
 use atlasview::store::Store;
 use serde_json::{Value, json};
 
+use crate::support::process::ServerProcess;
 use crate::support::user_with_token;
 
-const BIN: &str = env!("CARGO_BIN_EXE_atlasview");
 const ALERTS: usize = 10_000;
 const PER_REQUEST: usize = 50;
 const SENDERS: usize = 4;
@@ -54,34 +53,9 @@ async fn kill_9_during_ingestion_loses_no_acknowledged_alert() {
         store.close().await;
         token
     };
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .args([
-            "--database-url",
-            &db_arg,
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
+    let mut server = ServerProcess::start(&db_arg).await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "server did not start");
 
     let acked: Arc<Mutex<Vec<usize>>> = Arc::default();
     let acked_alerts = Arc::new(AtomicUsize::new(0));
@@ -121,8 +95,7 @@ async fn kill_9_during_ingestion_loses_no_acknowledged_alert() {
     while acked_alerts.load(Ordering::SeqCst) < KILL_AFTER {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    child.kill().expect("SIGKILL the server");
-    child.wait().unwrap();
+    server.kill_9();
     for s in senders {
         s.await.unwrap();
     }

@@ -46,6 +46,7 @@ mod story;
 mod tags;
 mod teamwork;
 mod text_fit;
+mod two_nodes;
 mod upgrade;
 mod web_atlas;
 mod webhooks;

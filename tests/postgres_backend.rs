@@ -117,6 +117,15 @@ async fn two_nodes_on_one_postgres_database_act_as_one_service() {
         .expect("request");
     assert_eq!(on_b.status(), StatusCode::OK, "A's session refused on B");
 
+    // The active release switched on A is the one B answers with next.
+    a.import(&support::shared_atlas("ATLAS-4.8.0.yaml")).await;
+    atlasview::service::releases::activate(&a.store, "4.8.0", "admin", "")
+        .await
+        .expect("activate");
+    a.reload().await;
+    let (_, tactics) = b.get_json("/api/v1/atlas/tactics").await;
+    assert_eq!(tactics["release"], "4.8.0", "node B kept its release");
+
     // A goes away; B keeps serving every acknowledged write.
     drop(a);
     let (status, seen) = b.get_json(&format!("/api/v1/incidents/{id}")).await;

@@ -15,9 +15,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{OnceCell, oneshot};
 
 mod backend;
+pub mod process;
 pub use backend::{
     Arg, PostgresDatabase, RawDb, TestDatabase, db_fingerprint, fresh_postgres_database,
-    postgres_url, test_backend,
+    migrated_postgres_database, postgres_url, test_backend,
 };
 
 /// The password of every account a test creates.
@@ -105,7 +106,7 @@ impl TestApp {
     /// PostgreSQL database (`None`: no server configured, test skipped).
     pub async fn spawn_on_postgres() -> Option<TestApp> {
         postgres_url()?;
-        let database = std::sync::Arc::new(backend::migrated_postgres_database().await);
+        let database = std::sync::Arc::new(migrated_postgres_database().await);
         Some(Self::node_of(TestDatabase::sharing(database)).await)
     }
 

@@ -679,3 +679,52 @@ async fn a_technique_missing_from_the_active_release_stays_reachable() {
     // Still unknown everywhere: 404.
     assert_eq!(app.get("/techniques/AML.T0999").await.0, 404);
 }
+
+/// Another node, or the CLI beside the server, imports and switches releases
+/// in the shared database: the server's next request shows the release
+/// switched to, in the API and on the matrix, without a restart.
+#[tokio::test]
+async fn a_release_switched_outside_the_server_shows_on_its_next_request() {
+    let app = TestApp::spawn().await;
+    let (_, tactics) = app.get_json("/api/v1/atlas/tactics").await;
+    let embedded = tactics["release"].as_str().expect("release").to_string();
+    assert_ne!(embedded, "4.8.0");
+
+    // As `atlasview import atlas` and `atlasview atlas activate` would: the
+    // store only, nothing told to the running server.
+    let path = shared_atlas("ATLAS-4.8.0.yaml");
+    let fetched = atlasview::atlas::fetch::read_source(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("read release");
+    atlasview::app::import_release(&app.store, &fetched)
+        .await
+        .expect("import");
+    atlasview::service::releases::activate(&app.store, "4.8.0", "cli", "")
+        .await
+        .expect("activate");
+
+    let (status, tactics) = app.get_json("/api/v1/atlas/tactics").await;
+    assert_eq!(status, 200, "{tactics}");
+    assert_eq!(
+        tactics["release"], "4.8.0",
+        "the server kept its stale release"
+    );
+    let (_, matrix) = app.get("/matrix").await;
+    assert!(
+        matrix.contains("MITRE ATLAS 4.8.0"),
+        "the matrix is not drawn against 4.8.0"
+    );
+
+    // And back: the cached matrix of 4.8.0 is not served for the embedded one.
+    atlasview::service::releases::activate(&app.store, &embedded, "cli", "")
+        .await
+        .expect("activate");
+    let (_, tactics) = app.get_json("/api/v1/atlas/tactics").await;
+    assert_eq!(tactics["release"], embedded.as_str());
+    let (_, matrix) = app.get("/matrix").await;
+    assert!(
+        matrix.contains(&format!("MITRE ATLAS {embedded}"))
+            && !matrix.contains("MITRE ATLAS 4.8.0"),
+        "the matrix is still 4.8.0's"
+    );
+}

@@ -61,6 +61,13 @@ pub async fn load_or_seed(store: &Store) -> Result<ActiveAtlas, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("no active release after seeding".to_string()))
 }
 
+/// Which state of the stored releases a loaded release reflects: compare
+/// with a later stamp to know, with one cheap read, whether it is stale
+/// (another node, or the CLI, imported or switched releases).
+pub async fn stamp(store: &Store) -> Result<i64, StoreError> {
+    store.release_stamp().await
+}
+
 /// Maps queued alerts whose techniques the (new) active release knows.
 pub async fn remap_alerts(store: &Store) -> Result<usize, ServiceError> {
     let active = load_or_seed(store).await?;

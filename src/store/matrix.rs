@@ -191,16 +191,26 @@ pub(super) fn intern<T: Copy>(
 impl Store {
     /// The current [`DataStamp`]: one primary-key read.
     pub async fn data_stamp(&self) -> StoreResult<DataStamp> {
+        Ok(DataStamp {
+            database: self.identity.clone(),
+            version: self.data_version("incidents").await?,
+        })
+    }
+
+    /// The counter bumped by every change to the stored ATLAS releases
+    /// (migration 0031): one primary-key read.
+    pub async fn release_stamp(&self) -> StoreResult<i64> {
+        self.data_version("atlas").await
+    }
+
+    async fn data_version(&self, name: &str) -> StoreResult<i64> {
         let (version,): (i64,) = on_pool!(&self.pool, |db| sqlx::query_as(
             "SELECT version FROM data_versions WHERE name = $1"
         )
-        .bind("incidents")
+        .bind(name)
         .fetch_one(db)
         .await)?;
-        Ok(DataStamp {
-            database: self.identity.clone(),
-            version,
-        })
+        Ok(version)
     }
 
     /// Every step of the incidents `q` chooses (its sort and page are

@@ -42,7 +42,7 @@ pub use routes::Routes;
 pub use state::{AppState, AtlasCell};
 
 use extract::auth;
-use middleware::{audit, csrf, request_log, request_metrics, security_headers};
+use middleware::{audit, csrf, current_release, request_log, request_metrics, security_headers};
 
 use assets::STATIC_DIR;
 
@@ -52,7 +52,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 /// Every route of the application. Layers run from the last listed inward:
 /// the client's address (behind trusted proxies, the forwarded one), request log, request metrics, panic catcher, trace, timeout, compression, security headers,
 /// authentication, the CSRF check (which needs to know whether the guard
-/// accepted a bearer token), the audit record of changes, then each route's
+/// accepted a bearer token), the audit record of changes, the active release
+/// brought up to date (another node may have switched it), then each route's
 /// own guard (declared with the route, see [`Routes`]).
 pub fn router(state: AppState) -> Router {
     assets::preload();
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .into_router()
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(from_fn_with_state(
+            state.clone(),
+            current_release::keep_current,
+        ))
         .layer(from_fn_with_state(state.clone(), audit::audit_changes))
         .layer(CsrfLayer::new().with_rejection_response(csrf::csrf_rejection))
         .layer(from_fn(csrf::exempt_token_requests_from_csrf))

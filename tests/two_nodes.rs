@@ -35,6 +35,18 @@ fn incident(title: &str) -> Value {
     })
 }
 
+/// Creates an incident through `node`'s API; its answer, a 201.
+async fn create_incident(api: &reqwest::Client, node: &ServerProcess, title: &str) -> Value {
+    let res = api
+        .post(node.url("/api/v1/incidents"))
+        .json(&incident(title))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.expect("json")
+}
+
 fn with_token(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -77,14 +89,7 @@ async fn two_server_processes_on_one_postgres_act_as_one_service_and_survive_a_k
             .contains("1 incident, 1 step")
     );
 
-    let res = api
-        .post(a.url("/api/v1/incidents"))
-        .json(&incident("Written through A"))
-        .send()
-        .await
-        .expect("A");
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let created: Value = res.json().await.expect("json");
+    let created = create_incident(&api, &a, "Written through A").await;
     let id = created["id"].as_str().expect("id").to_string();
 
     // B's next matrix and API answers show it.
@@ -199,14 +204,8 @@ async fn two_server_processes_on_one_postgres_act_as_one_service_and_survive_a_k
         acked.len()
     );
 
-    // And B goes on taking writes, and shows them.
-    let res = api
-        .post(b.url("/api/v1/incidents"))
-        .json(&incident("Written through B after A died"))
-        .send()
-        .await
-        .expect("B");
-    assert_eq!(res.status(), StatusCode::CREATED);
+    // And B goes on taking writes.
+    create_incident(&api, &b, "Written through B after A died").await;
     let ready = api.get(b.url("/readyz")).send().await.expect("B");
     assert_eq!(ready.status(), StatusCode::OK);
     eprintln!(

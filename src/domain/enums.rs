@@ -47,6 +47,24 @@ macro_rules! vocabulary {
 
         impl utoipa::ToSchema for $name {}
 
+        impl $name {
+            /// A list filter of these values (`?status=open&status=resolved`):
+            /// each value one name, several joined by commas, or empty, as a
+            /// form's "any" sends it; the filter extractor takes exactly these.
+            pub fn filter_schema() -> utoipa::openapi::schema::Array {
+                let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                let one = format!(r"\s*({})?\s*", names.join("|"));
+                utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(
+                        utoipa::openapi::schema::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .pattern(Some(format!("^{one}(,{one})*$")))
+                            .description(Some(format!("{}, comma-separated or empty", Self::expected()))),
+                    )
+                    .build()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

@@ -14,20 +14,20 @@ use crate::store::Cursor;
 pub struct FilterParams {
     /// Incident IDs.
     pub incident: Vec<String>,
-    #[param(value_type = Option<Vec<crate::domain::Status>>, explode)]
+    #[param(schema_with = crate::domain::Status::filter_schema, required = false, explode)]
     pub status: Vec<String>,
-    #[param(value_type = Option<Vec<crate::domain::Severity>>, explode)]
+    #[param(schema_with = crate::domain::Severity::filter_schema, required = false, explode)]
     pub severity: Vec<String>,
-    #[param(value_type = Option<Vec<crate::domain::Kind>>, explode)]
+    #[param(schema_with = crate::domain::Kind::filter_schema, required = false, explode)]
     pub kind: Vec<String>,
     pub tag: Vec<String>,
     /// Technique IDs like AML.T0051 (with their sub-techniques unless `technique_exact`).
     pub technique: Vec<String>,
     /// `1`: only the techniques named, not their sub-techniques.
-    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(0|1|true|false|on)?\s*$")]
     pub technique_exact: Option<String>,
     /// `any` (default) or `all` of several techniques.
-    #[param(value_type = Option<String>, pattern = "^(any|all)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(any|all)?\s*$")]
     pub techniques_match: Option<String>,
     /// Tactic IDs like AML.TA0002.
     pub tactic: Vec<String>,
@@ -49,12 +49,12 @@ pub struct FilterParams {
     /// `overlap` (default): a range holds every incident whose stated period
     /// overlaps it; `middle`: those whose period's middle lies in it (as the
     /// dashboard and the briefing count, so their numbers link to the same list).
-    #[param(value_type = Option<String>, pattern = "^(overlap|middle)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(overlap|middle)?\s*$")]
     pub dates: Option<String>,
     /// Full-text search.
     #[param(max_length = 200)]
     pub q: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^(-occurred|occurred|-updated|-severity|title|relevance)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(-occurred|occurred|-updated|-severity|title|relevance)?\s*$")]
     pub sort: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100000)]
     pub page: Option<String>,
@@ -64,7 +64,7 @@ pub struct FilterParams {
     /// (`next_after` of the previous page, or the `Link` header's).
     pub after: Option<String>,
     /// `mine` (owned by or with the visitor taking part) or `unassigned` (no owner).
-    #[param(value_type = Option<String>, pattern = "^(mine|unassigned)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(mine|unassigned)?\s*$")]
     pub assigned: Option<String>,
 }
 

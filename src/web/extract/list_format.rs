@@ -22,10 +22,10 @@ pub enum ListFormat {
 #[into_params(parameter_in = Query)]
 pub struct Params {
     /// `json` (the default) or `csv`; without it `Accept: text/csv` asks for CSV.
-    #[param(value_type = Option<String>, pattern = "^(json|csv)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(json|csv)?\s*$")]
     format: Vec<String>,
     /// CSV rows: `incidents` (default) or `steps`.
-    #[param(value_type = Option<String>, pattern = "^(incidents|steps)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(incidents|steps)?\s*$")]
     rows: Vec<String>,
 }
 

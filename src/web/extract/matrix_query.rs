@@ -25,21 +25,21 @@ pub use crate::render::matrix_query::SubsMode;
 #[into_params(parameter_in = Query)]
 pub struct RawOptions {
     /// What a cell counts.
-    #[param(value_type = Option<String>, pattern = "^(incidents|steps)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(incidents|steps)?\s*$")]
     metric: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^(log|linear)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(log|linear)?\s*$")]
     scale: Option<String>,
     /// `1`: a parent technique's cell also counts its sub-techniques.
-    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
     rollup: Option<String>,
     /// `1`: only techniques observed in the chosen incidents.
-    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
     observed: Option<String>,
     /// How sub-techniques are shown.
     subtechniques: Option<String>,
     /// Techniques whose sub-techniques are shown expanded.
     expand: Vec<String>,
-    #[param(value_type = Option<String>, pattern = "^(0|1|true|false|on)?$")]
+    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
     ids: Option<String>,
     #[param(max_length = 200)]
     search: Option<String>,

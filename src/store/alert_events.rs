@@ -8,10 +8,6 @@ use super::backend::{Sql, Tx, Written, on_tx};
 use super::{StoreResult, new_id, now_rfc3339};
 use crate::domain::teamwork::EventKind;
 
-/// Incidents (or events) per statement: 9 binds a row stays far below both
-/// backends' limits.
-const IDS_PER_STATEMENT: usize = 200;
-
 /// One event per incident that alerts are folded into, by who sent them:
 /// `alerts` holds (incident ID, sender) of each stored alert with an incident.
 /// An ingestion group touches many incidents: their events are numbered,
@@ -32,7 +28,7 @@ pub(super) async fn record_alerts<'a>(
     let mut incidents: Vec<&str> = per_incident.keys().map(|(id, _)| *id).collect();
     incidents.dedup();
     let mut last_seq: HashMap<String, i64> = HashMap::new();
-    for chunk in incidents.chunks(IDS_PER_STATEMENT) {
+    for chunk in incidents.chunks(conn.rows_per_statement(1)) {
         let mut qb: Sql =
             Sql::new("SELECT incident_id, MAX(seq) FROM incident_events WHERE incident_id IN (");
         let mut sep = qb.separated(", ");
@@ -58,7 +54,7 @@ pub(super) async fn record_alerts<'a>(
             (new_id("ev-"), incident, *seq, by, what)
         })
         .collect();
-    for chunk in rows.chunks(IDS_PER_STATEMENT) {
+    for chunk in rows.chunks(conn.rows_per_statement(9)) {
         let mut qb: Sql = Sql::new(
             "INSERT INTO incident_events (id, incident_id, seq, at, actor, kind, subject, old_value, new_value) ",
         );

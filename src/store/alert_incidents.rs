@@ -6,7 +6,6 @@
 use crate::store::backend::{Sql, Written, on_tx};
 use sqlx::FromRow;
 
-use super::alerts::CHUNK;
 use super::{AlertTx, CorrelatedIncident, NewStep, StepState, StoreResult};
 
 impl AlertTx {
@@ -35,7 +34,7 @@ impl AlertTx {
             incident: CorrelatedIncident,
         }
         let mut out = Vec::new();
-        for chunk in slots.chunks(CHUNK) {
+        for chunk in slots.chunks(self.tx.rows_per_statement(2)) {
             // Driven from the slots (CROSS JOIN keeps SQLite's order): the
             // planner would otherwise walk every open incident.
             let mut qb: Sql = Sql::new("WITH slots (rule_name, correlation_key) AS (VALUES ");
@@ -83,7 +82,7 @@ impl AlertTx {
             step: StepState,
         }
         let mut out = Vec::new();
-        for chunk in incident_ids.chunks(CHUNK) {
+        for chunk in incident_ids.chunks(self.tx.rows_per_statement(1)) {
             let mut qb: Sql = Sql::new(
                 "SELECT o.incident_id, o.id, o.technique_id, o.tactic_id, o.source,
                         COALESCE(s.alert_count, 0) AS alert_count, s.first_seen, s.last_seen,
@@ -160,7 +159,7 @@ impl AlertTx {
     pub async fn touch_incidents(&mut self, touches: &[IncidentTouch<'_>]) -> StoreResult<()> {
         // `UPDATE … FROM (VALUES …)`: SQLite (3.33+) and PostgreSQL both name
         // the VALUES columns column1, column2, …
-        for chunk in touches.chunks(CHUNK) {
+        for chunk in touches.chunks(self.tx.rows_per_statement(4)) {
             let mut qb: Sql = Sql::new(
                 "UPDATE alert_correlations SET first_event_at = v.column2, last_event_at = v.column3,
                      max_severity = v.column4 FROM (",
@@ -223,7 +222,7 @@ impl AlertTx {
         // Each incident's search document once, not once per step written.
         let incidents: Vec<&str> = new.iter().map(|n| n.incident_id).collect();
         let touched = super::search::defer_many(&mut self.tx, &incidents, resampled).await?;
-        for chunk in new.chunks(CHUNK / 2) {
+        for chunk in new.chunks(self.tx.rows_per_statement(13)) {
             let mut qb: Sql = Sql::new(
                 "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
                      description, evidence, outcome, source, created_at, updated_at) ",
@@ -249,7 +248,7 @@ impl AlertTx {
                 .await
                 .map(Written::from))?;
         }
-        for chunk in changed.chunks(CHUNK / 2) {
+        for chunk in changed.chunks(self.tx.rows_per_statement(6)) {
             let mut qb: Sql = Sql::new(
                 "INSERT INTO step_triage (step_id, alert_count, first_seen, last_seen, alert_sample, candidate_tactics) ",
             );
@@ -272,7 +271,7 @@ impl AlertTx {
                 .await
                 .map(Written::from))?;
         }
-        for chunk in evidence.chunks(CHUNK / 2) {
+        for chunk in evidence.chunks(self.tx.rows_per_statement(6)) {
             let mut qb: Sql = Sql::new("UPDATE observations SET evidence = CASE id");
             for (id, text, _) in chunk {
                 qb.push(" WHEN ")

@@ -12,9 +12,6 @@ use super::teamwork::record_tactic;
 use super::{Store, StoreResult, new_id, now_rfc3339};
 pub use crate::domain::alert::{CorrelationRule, split_tactics};
 
-/// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
-pub(super) const CHUNK: usize = 200;
-
 /// An open incident fed by a correlation key.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct CorrelatedIncident {
@@ -485,7 +482,7 @@ impl AlertTx {
     /// Which of these alert IDs of `source` are stored already.
     pub async fn existing(&mut self, source: &str, ids: &[&str]) -> StoreResult<HashSet<String>> {
         let mut found = HashSet::new();
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(self.tx.rows_per_statement(1)) {
             let mut qb: Sql = Sql::new("SELECT alert_id FROM alerts WHERE source = ");
             qb.push_bind(source).push(" AND alert_id IN (");
             let mut sep = qb.separated(", ");
@@ -501,7 +498,7 @@ impl AlertTx {
     }
 
     pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> StoreResult<()> {
-        for chunk in alerts.chunks(CHUNK) {
+        for chunk in alerts.chunks(self.tx.rows_per_statement(13)) {
             let mut qb: Sql = Sql::new(
                 "INSERT INTO alerts (id, source, alert_id, shape, event_at, received_at, received_by, title, severity,
                      rule_name, correlation_key, incident_id, raw) ",
@@ -531,7 +528,7 @@ impl AlertTx {
     }
 
     pub async fn insert_hits(&mut self, hits: &[NewHit]) -> StoreResult<()> {
-        for chunk in hits.chunks(CHUNK) {
+        for chunk in hits.chunks(self.tx.rows_per_statement(7)) {
             let mut qb: Sql = Sql::new(
                 "INSERT INTO alert_hits (alert_id, position, raw_id, technique_id, tactic_id, step_id, mapped) ",
             );

@@ -51,9 +51,6 @@ fn time_columns(t: &Option<crate::domain::FuzzyTime>) -> (Option<String>, Option
     }
 }
 
-/// Rows per multi-row INSERT of the bulk path.
-const ROWS: usize = 100;
-
 /// Stored origins: (source, external ID) -> (incident ID, content hash).
 type Origins = std::collections::HashMap<(String, String), (String, String)>;
 
@@ -77,7 +74,7 @@ impl Store {
             by_source.entry(&r.source).or_default().push(&r.external_id);
         }
         for (source, ids) in by_source {
-            for chunk in ids.chunks(500) {
+            for chunk in ids.chunks(tx.rows_per_statement(1)) {
                 let mut qb: Sql = Sql::new(
                     "SELECT external_id, incident_id, content_hash FROM incident_origins WHERE source = ",
                 );
@@ -223,7 +220,7 @@ async fn insert_fresh(
     fresh: &[(String, &OriginRecord, String)],
     now: &str,
 ) -> StoreResult<()> {
-    for chunk in fresh.chunks(ROWS) {
+    for chunk in fresh.chunks(tx.rows_per_statement(19)) {
         let mut qb: Sql = Sql::new(
             "INSERT INTO incidents (id, title, summary, kind, severity, status, occurred_at, occurred_precision,
                  detected_at, detected_precision, resolved_at, resolved_precision, target, actor, reporter,
@@ -281,7 +278,7 @@ async fn insert_fresh(
         .iter()
         .flat_map(|(id, r, _)| r.draft.tags.iter().map(move |t| (id.as_str(), t.as_str())))
         .collect();
-    for chunk in tags.chunks(ROWS * 4) {
+    for chunk in tags.chunks(tx.rows_per_statement(2)) {
         let mut qb: Sql = Sql::new("INSERT INTO incident_tags (incident_id, tag) ");
         qb.push_values(chunk, |mut b, (id, tag)| {
             b.push_bind(*id).push_bind(*tag);
@@ -302,7 +299,7 @@ async fn insert_fresh(
                 .map(move |(i, x)| (id.as_str(), i as i64, x))
         })
         .collect();
-    for chunk in refs.chunks(ROWS * 2) {
+    for chunk in refs.chunks(tx.rows_per_statement(4)) {
         let mut qb: Sql =
             Sql::new("INSERT INTO incident_references (incident_id, position, title, url) ");
         qb.push_values(chunk, |mut b, (id, i, r)| {
@@ -340,7 +337,7 @@ async fn insert_fresh(
                 })
         })
         .collect();
-    for chunk in steps.chunks(ROWS * 2) {
+    for chunk in steps.chunks(tx.rows_per_statement(14)) {
         let mut qb: Sql = Sql::new(
             "INSERT INTO observations (id, incident_id, position, tactic_id, technique_id, observed_at, observed_precision,
                  description, evidence, confidence, outcome, source, created_at, updated_at) ",
@@ -369,7 +366,7 @@ async fn insert_fresh(
             .map(Written::from))?;
     }
     let triage: Vec<&StepRow> = steps.iter().filter(|s| !s.candidates.is_empty()).collect();
-    for chunk in triage.chunks(ROWS * 4) {
+    for chunk in triage.chunks(tx.rows_per_statement(3)) {
         let mut qb: Sql =
             Sql::new("INSERT INTO step_triage (step_id, alert_count, candidate_tactics) ");
         qb.push_values(chunk, |mut b, s| {

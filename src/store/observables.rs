@@ -215,7 +215,7 @@ impl super::AlertTx {
             .filter(|(o, _)| seen.insert((o.incident_id.as_str(), o.kind, o.value.as_str())))
             .collect();
         let now = now_rfc3339();
-        for chunk in unique.chunks(OBSERVABLE_ROWS) {
+        for chunk in unique.chunks(self.tx.rows_per_statement(8)) {
             let added = insert_new(&mut self.tx, chunk, &now).await?;
             for (o, by) in chunk {
                 if added.contains(&(
@@ -240,9 +240,6 @@ impl super::AlertTx {
         Ok(())
     }
 }
-
-/// Observables per multi-row INSERT (8 values each).
-const OBSERVABLE_ROWS: usize = 200;
 
 /// Inserts the observables not on their incident yet, in one statement;
 /// answers those inserted as (incident, kind, value).

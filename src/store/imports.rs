@@ -67,7 +67,7 @@ impl Store {
         // Each written incident's search document once, at the end.
         super::search::defer(&mut tx).await?;
         let now = now_rfc3339();
-        // What is stored already, in one query per source and 500 IDs.
+        // What is stored already: a query per source and IN list.
         let mut existing = Origins::new();
         let mut by_source: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
         for r in records {

@@ -15,6 +15,9 @@
 # of the floor's throughput with p99 <= 10 ms, page <= 150 KB uncompressed.
 #
 # Usage: bench/matrix.sh [--incidents N] [--steps M] [--duration 30s] [--connections 32]
+#                        [--backend sqlite|postgres]
+# --backend postgres: the seeded data copied into PostgreSQL and the server
+# run there (bench/backend.sh).
 # Needs: wrk, taskset, curl. A benchmark, not a test: nothing fails on a miss.
 set -euo pipefail
 
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
     --steps) STEPS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
+    --backend) BACKEND=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +42,7 @@ done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source "$ROOT/bench/backend.sh"
 CORES=$(nproc)
 if [ "$CORES" -ge 2 ]; then
   SERVER_CPU=0
@@ -64,6 +69,7 @@ SERVER_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -f "$FLOOR"
+  drop_backend
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -77,8 +83,10 @@ SEED_START=$(date +%s.%N)
 "$BIN" --database-url "$DB" demo seed --incidents "$INCIDENTS" --steps "$STEPS" 2>/dev/null
 SEED_END=$(date +%s.%N)
 
+use_backend "$DB"
+
 echo "== starting the server on CPU $SERVER_CPU, load from CPU $LOAD_CPU"
-RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --database-url "$DB" serve \
+RUST_LOG=warn taskset -c "$SERVER_CPU" "$BIN" --database-url "$URL" serve \
   --addr "127.0.0.1:$PORT" --public-read >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -148,8 +156,8 @@ done
 
 read -r FLOOR_RPS FLOOR_P50 FLOOR_P90 FLOOR_P99 <<<"${R[floor]}"
 echo
-printf 'ATLAS matrix benchmark: %s incidents, %s steps (seeded in %.0f s); server CPU %s, wrk CPU %s\n' \
-  "$INCIDENTS" "$STEPS" "$(echo "$SEED_END - $SEED_START" | bc)" "$SERVER_CPU" "$LOAD_CPU"
+printf 'ATLAS matrix benchmark on %s: %s incidents, %s steps (seeded in %.0f s); server CPU %s, wrk CPU %s\n' \
+  "$BACKEND" "$INCIDENTS" "$STEPS" "$(echo "$SEED_END - $SEED_START" | bc)" "$SERVER_CPU" "$LOAD_CPU"
 printf 'first (uncached) request: /matrix %.0f ms, filtered /matrix %.0f ms, /api/v1/matrix %.0f ms\n\n' \
   "$(echo "$COLD_MATRIX * 1000" | bc)" "$(echo "$COLD_FILTERED * 1000" | bc)" "$(echo "$COLD_API * 1000" | bc)"
 printf '%-34s %10s %8s %8s %8s %10s %9s\n' "what" "req/s" "p50 ms" "p90 ms" "p99 ms" "bytes" "vs floor"

@@ -318,25 +318,26 @@ async fn csv_export_with_odd_filters_is_whole() {
 /// `?techniques_match=%09` (trimmed to empty) were answered 200 while the
 /// document allowed neither. The document's pattern for each vocabulary
 /// filter must take exactly what the server takes: empty, a name with spaces
-/// around, for lists several joined by commas; nothing else.
+/// around, for lists several joined by commas, for the matrix's flags any
+/// case; nothing else.
 #[tokio::test]
 async fn vocabulary_filters_are_documented_as_the_server_reads_them() {
     let app = TestApp::spawn().await;
     let doc = served_document(&app).await;
-    let params = doc["paths"]["/api/v1/incidents"]["get"]["parameters"]
-        .as_array()
-        .expect("parameters")
-        .clone();
-    for (field, good, bad) in [
-        ("status", "open, resolved", "opened"),
-        ("severity", "high,critical", "High"),
-        ("kind", "case-study", "case study"),
-        ("techniques_match", "\tall ", "most"),
-        ("dates", " middle", "mid"),
-        ("sort", "title ", "name"),
-        ("technique_exact", " 1", "yes"),
+    const INCIDENTS: &str = "/api/v1/incidents";
+    for (path, field, good, bad) in [
+        (INCIDENTS, "status", "open, resolved", "opened"),
+        (INCIDENTS, "severity", "high,critical", "High"),
+        (INCIDENTS, "kind", "case-study", "case study"),
+        (INCIDENTS, "techniques_match", "\tall ", "most"),
+        (INCIDENTS, "dates", " middle", "mid"),
+        (INCIDENTS, "sort", "title ", "name"),
+        (INCIDENTS, "technique_exact", " 1", "yes"),
+        ("/api/v1/matrix", "rollup", " Yes", "maybe"),
     ] {
-        let param = params
+        let param = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
             .iter()
             .find(|p| p["name"] == field)
             .unwrap_or_else(|| panic!("{field} parameter"));
@@ -347,7 +348,7 @@ async fn vocabulary_filters_are_documented_as_the_server_reads_them() {
         for (value, accepted) in [("", true), (good, true), (bad, false)] {
             let res = app
                 .client
-                .get(app.url("/api/v1/incidents"))
+                .get(app.url(path))
                 .query(&[(field, value)])
                 .send()
                 .await

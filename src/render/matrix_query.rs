@@ -118,16 +118,45 @@ impl MatrixQuery {
     }
 }
 
+/// A yes/no parameter's spellings (any case, spaces around allowed).
+const FLAG_ON: &[&str] = &["1", "true", "yes", "on"];
+const FLAG_OFF: &[&str] = &["0", "false", "no", "off"];
+
 /// A yes/no query parameter: `1/0`, `true/false`, `yes/no`, `on/off`; absent is no.
 pub fn parse_flag(field: &'static str, value: Option<&str>) -> Result<bool, OptionError> {
-    match value.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(_) => Err(OptionError {
+    let value = value
+        .map(|s| s.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if value.is_empty() || FLAG_OFF.contains(&value.as_str()) {
+        Ok(false)
+    } else if FLAG_ON.contains(&value.as_str()) {
+        Ok(true)
+    } else {
+        Err(OptionError {
             field,
             message: format!("{field}: must be 1 or 0"),
-        }),
+        })
     }
+}
+
+/// The OpenAPI schema of a [`parse_flag`] parameter: its spellings in any
+/// case (a JSON Schema pattern has no case-insensitive flag).
+pub fn flag_schema() -> utoipa::openapi::schema::Object {
+    let any_case = |word: &&str| -> String {
+        word.chars()
+            .map(|c| match c {
+                c if c.is_ascii_alphabetic() => {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                }
+                c => c.to_string(),
+            })
+            .collect()
+    };
+    let words: Vec<String> = FLAG_ON.iter().chain(FLAG_OFF).map(any_case).collect();
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!(r"^\s*({})?\s*$", words.join("|"))))
+        .build()
 }
 
 /// A value quoted for an error message, cut to 40 characters.
@@ -139,6 +168,19 @@ pub fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flag_schema_spells_what_parse_flag_takes() {
+        let schema = serde_json::to_value(flag_schema()).expect("JSON");
+        assert_eq!(
+            schema["pattern"],
+            r"^\s*(1|[tT][rR][uU][eE]|[yY][eE][sS]|[oO][nN]|0|[fF][aA][lL][sS][eE]|[nN][oO]|[oO][fF][fF])?\s*$"
+        );
+        for word in FLAG_ON.iter().chain(FLAG_OFF) {
+            let upper = format!(" {} ", word.to_uppercase());
+            assert!(parse_flag("f", Some(&upper)).is_ok(), "{upper}");
+        }
+    }
 
     #[test]
     fn query_options_parse_and_round_trip() {

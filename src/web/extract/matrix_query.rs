@@ -30,16 +30,16 @@ pub struct RawOptions {
     #[param(value_type = Option<String>, pattern = r"^\s*(log|linear)?\s*$")]
     scale: Option<String>,
     /// `1`: a parent technique's cell also counts its sub-techniques.
-    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
+    #[param(schema_with = crate::render::matrix_query::flag_schema, required = false)]
     rollup: Option<String>,
     /// `1`: only techniques observed in the chosen incidents.
-    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
+    #[param(schema_with = crate::render::matrix_query::flag_schema, required = false)]
     observed: Option<String>,
     /// How sub-techniques are shown.
     subtechniques: Option<String>,
     /// Techniques whose sub-techniques are shown expanded.
     expand: Vec<String>,
-    #[param(value_type = Option<String>, pattern = r"^\s*([01]|[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|[oO][nN]|[oO][fF][fF])?\s*$")]
+    #[param(schema_with = crate::render::matrix_query::flag_schema, required = false)]
     ids: Option<String>,
     #[param(max_length = 200)]
     search: Option<String>,

@@ -57,15 +57,10 @@ pub struct ReportParams {
 
 pub use crate::render::paper::Paper;
 
+/// A yes/no parameter, spelled as the matrix's are.
 pub fn flag(field: &'static str, value: Option<&str>) -> Result<bool, AppError> {
-    match value.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(_) => Err(AppError::bad_request(
-            field,
-            format!("{field}: must be 1 or 0"),
-        )),
-    }
+    crate::render::matrix_query::parse_flag(field, value)
+        .map_err(|e| AppError::bad_request(e.field, e.message))
 }
 
 impl ReportParams {

@@ -83,35 +83,64 @@ fn newest_first(a: &ReportIncident, b: &ReportIncident) -> std::cmp::Ordering {
 
 /// `base` less the incidents `changed`, plus `fresh` (their current rows,
 /// those the filter still chooses), in report order with steps renumbered.
+/// One pass that moves the rows (`base` is already in report order): a
+/// period's 120,000 steps at 100,000 incidents are neither copied nor
+/// regrouped, and a `base` the change does not touch (most often the
+/// period before) comes back as it was.
 fn merge(base: ReportData, changed: &[String], fresh: ReportData) -> ReportData {
     let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
-    // (incident, its steps), the kept ones from base and then the fresh ones.
-    let mut groups: Vec<(ReportIncident, Vec<ReportStep>)> = Vec::new();
-    for (data, skip_changed) in [(base, true), (fresh, false)] {
-        let mut steps = data.steps.into_iter().peekable();
-        for (n, incident) in data.incidents.into_iter().enumerate() {
-            let mut own = Vec::new();
-            while let Some(s) = steps.next_if(|s| s.incident == n) {
-                own.push(s);
-            }
-            if !(skip_changed && changed.contains(incident.id.as_str())) {
-                groups.push((incident, own));
-            }
+    let touched = |i: &ReportIncident| changed.contains(i.id.as_str());
+    if fresh.incidents.is_empty() && !base.incidents.iter().any(touched) {
+        return base;
+    }
+    // The fresh incidents in report order, each with its steps.
+    let mut fresh_steps: Vec<Vec<ReportStep>> = vec![Vec::new(); fresh.incidents.len()];
+    for s in fresh.steps {
+        if let Some(own) = fresh_steps.get_mut(s.incident) {
+            own.push(s);
         }
     }
-    groups.sort_by(|a, b| newest_first(&a.0, &b.0));
+    let mut fresh: Vec<(ReportIncident, Vec<ReportStep>)> =
+        fresh.incidents.into_iter().zip(fresh_steps).collect();
+    fresh.sort_by(|a, b| newest_first(&a.0, &b.0));
+    let mut fresh = fresh.into_iter().peekable();
+
     let mut out = ReportData {
-        incidents: Vec::with_capacity(groups.len()),
-        steps: Vec::new(),
+        incidents: Vec::with_capacity(base.incidents.len() + fresh.len()),
+        steps: Vec::with_capacity(base.steps.len()),
     };
-    for (n, (incident, steps)) in groups.into_iter().enumerate() {
-        out.incidents.push(incident);
-        out.steps.extend(steps.into_iter().map(|mut s| {
-            s.incident = n;
-            s
-        }));
+    let mut base_steps = base.steps.into_iter().peekable();
+    for (n, incident) in base.incidents.into_iter().enumerate() {
+        while let Some((f, f_steps)) =
+            fresh.next_if(|(f, _)| newest_first(f, &incident) == std::cmp::Ordering::Less)
+        {
+            push_group(&mut out, f, f_steps);
+        }
+        let own = std::iter::from_fn(|| base_steps.next_if(|s| s.incident == n));
+        if touched(&incident) {
+            own.for_each(drop);
+        } else {
+            push_group(&mut out, incident, own);
+        }
+    }
+    for (f, f_steps) in fresh {
+        push_group(&mut out, f, f_steps);
     }
     out
+}
+
+/// Appends an incident and its steps, renumbered to its place.
+fn push_group(
+    out: &mut ReportData,
+    incident: ReportIncident,
+    steps: impl IntoIterator<Item = ReportStep>,
+) {
+    let n = out.incidents.len();
+    out.incidents.push(incident);
+    out.steps.extend(steps.into_iter().map(|mut s| {
+        s.incident = n;
+        s
+    }));
 }
 
 fn incident_of<R>(row: &R) -> StoreResult<ReportIncident>

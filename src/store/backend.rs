@@ -77,9 +77,12 @@ impl Tx {
 pub(crate) trait Backend: Database {
     /// The arguments of a [`Sql`] statement, encoded for this backend.
     fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError>;
+    /// Whether [`Sql`] may run with anonymous `?` placeholders (SQLite).
+    const ANONYMOUS_PLACEHOLDERS: bool;
 }
 
 impl Backend for Sqlite {
+    const ANONYMOUS_PLACEHOLDERS: bool = true;
     fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError> {
         let mut out = <Self as Database>::Arguments::default();
         for a in args {
@@ -90,6 +93,7 @@ impl Backend for Sqlite {
 }
 
 impl Backend for Postgres {
+    const ANONYMOUS_PLACEHOLDERS: bool = false;
     fn arguments<'q>(args: &'q [Arg<'q>]) -> Result<Self::Arguments<'q>, StoreError> {
         let mut out = <Self as Database>::Arguments::default();
         for a in args {
@@ -296,12 +300,14 @@ impl<'q> Encode<'q, Postgres> for &'q Arg<'q> {
 }
 
 /// Bound values per multi-row statement on SQLite. sqlx's SQLite driver
-/// asks for each parameter's name (`sqlite3_bind_parameter_name`, a linear
-/// scan of the statement's names), so binding grows with the square of a
-/// statement's parameters: at 2,600 a statement it was 45 % of alert
-/// ingestion's time. Near a hundred the scan and one statement's overhead,
-/// shared by its values, cost least (bench/ingest.sh: 7,170 alerts/s in
-/// batches at 2,600, 13,944 at 240, 15,666 at 120).
+/// asks for each numbered parameter's name (`sqlite3_bind_parameter_name`,
+/// a linear scan of the statement's names), so binding numbered parameters
+/// grows with the square of a statement's size: at 2,600 a statement it was
+/// 45 % of alert ingestion's time (bench/ingest.sh: 7,170 alerts/s in
+/// batches at 2,600, 13,944 at 240, 15,666 at 120). [`Sql`] now binds
+/// anonymous `?` placeholders on SQLite, which have no name to look up;
+/// with them 500 and 2,000 values a statement were no faster than 120
+/// (12,356-15,265 alerts/s against 13,826-15,281), so 120 stays.
 const SQLITE_VALUES_PER_STATEMENT: usize = 120;
 
 /// On PostgreSQL each statement is a round trip and binding is linear:
@@ -362,16 +368,28 @@ impl Tx {
 /// A statement built piece by piece (filters, lists of IDs), with `$n`
 /// placeholders numbered as arguments are pushed. It mirrors the parts of
 /// sqlx's `QueryBuilder` the store uses, but is not tied to one backend.
+///
+/// On SQLite a statement whose placeholders all came from
+/// [`Sql::push_bind`] runs with anonymous `?` ones instead: sqlx asks
+/// SQLite the name of every numbered placeholder it binds, a linear scan of
+/// the statement's names, so a statement of n values cost n² (4 % of alert
+/// ingestion's time); an anonymous placeholder has no name to look up.
 #[derive(Debug, Default)]
 pub(crate) struct Sql<'a> {
     text: String,
+    /// The text with `?` for each placeholder, while every placeholder is
+    /// one of [`Sql::push_bind`]'s (`None` once the text holds a `$` or a
+    /// `?` of its own).
+    anonymous: Option<String>,
     args: Vec<Arg<'a>>,
 }
 
 impl<'a> Sql<'a> {
     pub(crate) fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
         Sql {
-            text: text.into(),
+            anonymous: (!text.contains(['$', '?'])).then(|| text.clone()),
+            text,
             args: Vec::new(),
         }
     }
@@ -380,19 +398,39 @@ impl<'a> Sql<'a> {
     /// the order of the arguments), like sqlx's `query(…).bind(…)`.
     pub(crate) fn bind(mut self, value: impl Into<Arg<'a>>) -> Self {
         self.args.push(value.into());
+        self.anonymous = None;
         self
     }
 
     pub(crate) fn push(&mut self, text: impl std::fmt::Display) -> &mut Self {
         use std::fmt::Write;
+        let from = self.text.len();
         let _ = write!(self.text, "{text}");
+        let added = &self.text[from..];
+        if added.contains(['$', '?']) {
+            self.anonymous = None;
+        } else if let Some(anonymous) = &mut self.anonymous {
+            anonymous.push_str(added);
+        }
         self
     }
 
     pub(crate) fn push_bind(&mut self, value: impl Into<Arg<'a>>) -> &mut Self {
+        use std::fmt::Write;
         self.args.push(value.into());
-        let n = self.args.len();
-        self.push(format_args!("${n}"))
+        let _ = write!(self.text, "${}", self.args.len());
+        if let Some(anonymous) = &mut self.anonymous {
+            anonymous.push('?');
+        }
+        self
+    }
+
+    /// The text as backend `DB` runs it.
+    fn text_for<DB: Backend>(&self) -> &str {
+        match &self.anonymous {
+            Some(anonymous) if DB::ANONYMOUS_PLACEHOLDERS => anonymous,
+            _ => &self.text,
+        }
     }
 
     /// Pushes items separated by `separator`, like `QueryBuilder::separated`.
@@ -432,7 +470,10 @@ impl<'a> Sql<'a> {
     where
         DB::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
     {
-        Ok(sqlx::query_with(&self.text, DB::arguments(&self.args)?))
+        Ok(sqlx::query_with(
+            self.text_for::<DB>(),
+            DB::arguments(&self.args)?,
+        ))
     }
 
     /// The statement for backend `DB`, its rows read as `O`.
@@ -443,7 +484,10 @@ impl<'a> Sql<'a> {
         DB::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
         O: for<'r> sqlx::FromRow<'r, DB::Row>,
     {
-        Ok(sqlx::query_as_with(&self.text, DB::arguments(&self.args)?))
+        Ok(sqlx::query_as_with(
+            self.text_for::<DB>(),
+            DB::arguments(&self.args)?,
+        ))
     }
 }
 
@@ -457,7 +501,7 @@ pub(crate) struct Separated<'b, 'a> {
 impl<'a> Separated<'_, 'a> {
     fn separate(&mut self) {
         if !self.first {
-            self.sql.text.push_str(self.separator);
+            self.sql.push(self.separator);
         }
         self.first = false;
     }
@@ -482,5 +526,44 @@ impl<'a> Separated<'_, 'a> {
     pub(crate) fn push_bind_unseparated(&mut self, value: impl Into<Arg<'a>>) -> &mut Self {
         self.sql.push_bind(value);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushed_placeholders_are_anonymous_on_sqlite_only() {
+        let mut qb: Sql = Sql::new("SELECT id FROM incidents WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        sep.push_bind("a").push_bind("b");
+        qb.push(") AND title <> ").push_bind("c");
+        let numbered = "SELECT id FROM incidents WHERE id IN ($1, $2) AND title <> $3";
+        assert_eq!(qb.text_for::<Postgres>(), numbered);
+        assert_eq!(
+            qb.text_for::<Sqlite>(),
+            "SELECT id FROM incidents WHERE id IN (?, ?) AND title <> ?"
+        );
+        // A placeholder the text names itself keeps every one numbered.
+        let hand = Sql::new("UPDATE t SET a = $1 WHERE b = $2")
+            .bind("x")
+            .bind("y");
+        assert_eq!(
+            hand.text_for::<Sqlite>(),
+            "UPDATE t SET a = $1 WHERE b = $2"
+        );
+        let mut mixed: Sql = Sql::new("SELECT 1 WHERE a = ");
+        mixed.push_bind("x").push(" AND b = $1");
+        assert_eq!(
+            mixed.text_for::<Sqlite>(),
+            "SELECT 1 WHERE a = $1 AND b = $1"
+        );
+        let mut question: Sql = Sql::new("SELECT 1 WHERE a = ");
+        question.push_bind("x").push(" AND b = ?");
+        assert_eq!(
+            question.text_for::<Sqlite>(),
+            "SELECT 1 WHERE a = $1 AND b = ?"
+        );
     }
 }

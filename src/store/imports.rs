@@ -64,6 +64,7 @@ impl Store {
         dry_run: bool,
     ) -> StoreResult<Vec<(String, Upsert)>> {
         let (mut tx, _turn) = self.write().await?;
+        tx.roomy_cache().await?;
         // Each written incident's search document once, at the end.
         super::search::defer(&mut tx).await?;
         let now = now_rfc3339();
@@ -150,9 +151,9 @@ impl Store {
             .collect();
         super::search::reindex(&mut tx, &written).await?;
         if dry_run {
-            tx.rollback().await?;
+            tx.rollback_roomy().await?;
         } else {
-            tx.commit().await?;
+            tx.commit_roomy().await?;
         }
         Ok(out)
     }

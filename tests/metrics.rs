@@ -91,7 +91,12 @@ async fn a_scrape_after_requests_sees_the_counters_move() {
     )
     .unwrap();
     assert!(hits_after > hits_before, "{hits_before} → {hits_after}");
-    for cache in ["responses", "matrix_aggregates", "report_data"] {
+    for cache in [
+        "responses",
+        "matrix_aggregates",
+        "report_data",
+        "report_facts",
+    ] {
         assert!(
             sample(&after, "atlasview_cache_misses_total", &[("cache", cache)]).is_some(),
             "{cache}"

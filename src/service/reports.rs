@@ -52,21 +52,18 @@ pub async fn report_data(store: &Store, q: &IncidentQuery, steps: bool) -> Store
 }
 
 /// The report data of `q` from `base`, read at data version `since`:
-/// patched with the incidents changed since when few did, else read whole.
+/// patched with the incidents changed since when few did (`base` itself
+/// when none of them is in it), else read whole.
 pub async fn report_data_since(
     store: &Store,
     q: &IncidentQuery,
     base: std::sync::Arc<ReportData>,
     since: i64,
     steps: bool,
-) -> StoreResult<ReportData> {
+) -> StoreResult<std::sync::Arc<ReportData>> {
     match store.changed_incidents_since(since).await? {
-        // Moved out when no one else holds it, else copied.
-        Some(changed) => {
-            let base = std::sync::Arc::unwrap_or_clone(base);
-            store.patch_report_data(q, base, &changed, steps).await
-        }
-        None => report_data(store, q, steps).await,
+        Some(changed) => store.patch_report_data(q, base, &changed, steps).await,
+        None => Ok(std::sync::Arc::new(report_data(store, q, steps).await?)),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::store::backend::{Sql, on_pool};
 use sqlx::Row;
+use std::sync::Arc;
 
 use super::incidents::push_filters;
 use super::{IncidentQuery, Store, StoreError, StoreResult};
@@ -86,13 +87,16 @@ fn newest_first(a: &ReportIncident, b: &ReportIncident) -> std::cmp::Ordering {
 /// One pass that moves the rows (`base` is already in report order): a
 /// period's 120,000 steps at 100,000 incidents are neither copied nor
 /// regrouped, and a `base` the change does not touch (most often the
-/// period before) comes back as it was.
-fn merge(base: ReportData, changed: &[String], fresh: ReportData) -> ReportData {
+/// period before) comes back as it was: the same `Arc`, so what was
+/// derived from it (the period's facts) is known to hold still.
+fn merge(base: Arc<ReportData>, changed: &[String], fresh: ReportData) -> Arc<ReportData> {
     let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
     let touched = |i: &ReportIncident| changed.contains(i.id.as_str());
-    if fresh.incidents.is_empty() && !base.incidents.iter().any(touched) {
+    if reads_the_same(&base, &touched, &fresh) {
         return base;
     }
+    // Moved out when no one else holds it, else copied.
+    let base = Arc::unwrap_or_clone(base);
     // The fresh incidents in report order, each with its steps.
     let mut fresh_steps: Vec<Vec<ReportStep>> = vec![Vec::new(); fresh.incidents.len()];
     for s in fresh.steps {
@@ -126,7 +130,43 @@ fn merge(base: ReportData, changed: &[String], fresh: ReportData) -> ReportData 
     for (f, f_steps) in fresh {
         push_group(&mut out, f, f_steps);
     }
-    out
+    Arc::new(out)
+}
+
+/// Whether `fresh` holds the incidents of `base` that are `touched`, each
+/// as it is there with the same steps: then the change left this report
+/// as it was. The change log counts the version a report was read at
+/// (`Store::changed_incidents_since`), so the last write before a read
+/// comes back at the next patch, unchanged since.
+fn reads_the_same(
+    base: &ReportData,
+    touched: &impl Fn(&ReportIncident) -> bool,
+    fresh: &ReportData,
+) -> bool {
+    let held: Vec<usize> = (0..base.incidents.len())
+        .filter(|&n| touched(&base.incidents[n]))
+        .collect();
+    if held.len() != fresh.incidents.len() {
+        return false;
+    }
+    fn row(s: &ReportStep) -> (i64, &str, &str, Outcome) {
+        (s.position, &s.tactic_id, &s.technique_id, s.outcome)
+    }
+    // `base`'s steps are in incident order: each group found by halving.
+    let base_steps = |n: usize| {
+        let from = base.steps.partition_point(|s| s.incident < n);
+        let to = base.steps.partition_point(|s| s.incident <= n);
+        base.steps[from..to].iter().map(row)
+    };
+    let fresh_steps = |f: usize| fresh.steps.iter().filter(move |s| s.incident == f).map(row);
+    held.iter().all(|&n| {
+        let incident = &base.incidents[n];
+        fresh
+            .incidents
+            .iter()
+            .position(|f| f.id == incident.id)
+            .is_some_and(|f| fresh.incidents[f] == *incident && base_steps(n).eq(fresh_steps(f)))
+    })
 }
 
 /// Appends an incident and its steps, renumbered to its place.
@@ -193,10 +233,10 @@ impl Store {
     pub async fn patch_report_data(
         &self,
         q: &IncidentQuery,
-        base: ReportData,
+        base: Arc<ReportData>,
         changed: &[String],
         steps: bool,
-    ) -> StoreResult<ReportData> {
+    ) -> StoreResult<Arc<ReportData>> {
         if changed.is_empty() {
             return Ok(base);
         }

@@ -114,7 +114,8 @@ pub struct SheetInput<'a> {
     pub case_studies: bool,
     pub data: &'a ReportData,
     pub facts: &'a Facts,
-    pub previous: Option<&'a ReportData>,
+    /// The facts of the period before, for the trends.
+    pub before: Option<&'a Facts>,
     /// The incidents of the four quarters of the trend.
     pub trend: &'a [ReportIncident],
     pub retros: &'a [RetroActions],
@@ -210,12 +211,11 @@ fn path_key() -> Vec<(Icon, &'static str)> {
 
 fn headlines(input: &SheetInput) -> Vec<HeadlineView> {
     let facts = input.facts;
-    let before = input.previous.map(|p| Facts::of(input.atlas, p));
+    let b = input.before;
     let words = input.period.previous_words();
     let count = |now: usize, then: Option<usize>| Trend::count(now, then, false, &words);
     let caught = facts.caught_percent();
     let known = facts.prevented + facts.detected + facts.missed;
-    let b = before.as_ref();
     vec![
         HeadlineView {
             label: "AI security incidents",

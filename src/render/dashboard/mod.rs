@@ -274,14 +274,7 @@ fn chart(
 }
 
 /// The headline trends: incidents, reached harm, stopped or caught.
-fn trends(
-    atlas: &ActiveAtlas,
-    period: &Period,
-    facts: &Facts,
-    previous: Option<&ReportData>,
-) -> [Trend; 3] {
-    let before = previous.map(|p| Facts::of(atlas, p));
-    let b = before.as_ref();
+fn trends(period: &Period, facts: &Facts, b: Option<&Facts>) -> [Trend; 3] {
     let words = period.previous_words();
     [
         Trend::count(facts.total, b.map(|b| b.total), false, &words),
@@ -323,12 +316,12 @@ impl DashboardView {
         period: &Period,
         c: Choices,
         data: &ReportData,
-        previous: Option<&ReportData>,
+        facts: &Facts,
+        before: Option<&Facts>,
         open_anytime: i64,
     ) -> DashboardView {
-        let facts = Facts::of(atlas, data);
         let filters = filters(period, c.case_studies);
-        let [total_trend, impact_trend, caught_trend] = trends(atlas, period, &facts, previous);
+        let [total_trend, impact_trend, caught_trend] = trends(period, facts, before);
         let (chart, chart_step, undated) = chart(period, data, c.case_studies);
         let (mini, legend) = heat::mini_matrix(atlas, data, &filters, c.scale);
         let known = facts.prevented + facts.detected + facts.missed;
@@ -351,7 +344,7 @@ impl DashboardView {
             total_trend,
             total_href: list_href.clone(),
             open: facts.open(),
-            open_tiles: open_tiles(&facts, &filters),
+            open_tiles: open_tiles(facts, &filters),
             open_anytime,
             open_anytime_href: anytime_href(c.case_studies),
             caught: facts
@@ -367,10 +360,10 @@ impl DashboardView {
             chart,
             chart_step,
             undated,
-            techniques: lists::techniques(atlas, &facts, c.top, &filters),
-            tactics: lists::tactics(atlas, &facts, c.top),
-            stages: lists::stages(atlas, &facts, c.top),
-            latest: lists::latest(atlas, &facts, data),
+            techniques: lists::techniques(atlas, facts, c.top, &filters),
+            tactics: lists::tactics(atlas, facts, c.top),
+            stages: lists::stages(atlas, facts, c.top),
+            latest: lists::latest(atlas, facts, data),
             more_href: list_href,
             mini,
             matrix_href: matrix_href(&filters, c.scale),

@@ -24,6 +24,10 @@ pub fn snapshot(state: &AppState) -> Snapshot {
                 "report_data",
                 crate::web::pages::reports::data_cache::stats(),
             ),
+            (
+                "report_facts",
+                crate::web::pages::reports::facts_cache::stats(),
+            ),
         ],
         pool_in_use: i64::from(in_use),
         pool_idle: i64::from(idle),

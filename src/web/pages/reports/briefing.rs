@@ -13,13 +13,16 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Paper, ReportParams, cached_report, period_data, period_query, period_report, today};
+use super::{
+    Paper, ReportParams, cached_report, facts_cache, period_data, period_query, period_report,
+    today,
+};
 use crate::export::pdf::{self, PRINT_CSP};
 use crate::render::briefing::controls::BriefingControlsView;
 use crate::render::briefing::sheet::story_incident;
 use crate::render::briefing::{BriefingSheetView, SheetInput, quarters};
 use crate::render::period::{Period, Preset};
-use crate::render::report::{Facts, kinds};
+use crate::render::report::kinds;
 use crate::service::reports;
 use crate::web::{AppError, AppState};
 
@@ -72,7 +75,8 @@ async fn load(
     let case_studies = params.case_studies()?;
     let atlas = state.atlas.get();
     let (data, previous) = period_data(state, &period, case_studies).await?;
-    let facts = Facts::of(&atlas, &data);
+    let facts = facts_cache::facts(&atlas, &data);
+    let before = previous.map(|p| facts_cache::facts(&atlas, &p));
     let serious = facts.most_serious(&data, 3);
     let story_id = story_incident(&facts, &serious).map(|i| data.incidents[i].id.as_str());
     let trend = period_query(&quarters::span(&period), kinds(case_studies));
@@ -84,7 +88,7 @@ async fn load(
         case_studies,
         data: &data,
         facts: &facts,
-        previous: previous.as_deref(),
+        before: before.as_deref(),
         trend: &trend.incidents,
         retros: &extras.retros,
         serious: &serious,

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::{ReportParams, cached_report, period_data, today};
+use super::{ReportParams, cached_report, facts_cache, period_data, today};
 use crate::render::dashboard::{Choices, DASHBOARD_OVERDUE, DashboardView, fill_dashboard};
 use crate::render::period::Preset;
 use crate::render::report::kinds;
@@ -64,7 +64,8 @@ async fn build(state: &AppState, raw: Option<&str>) -> Result<DashboardPage, App
             scale: params.scale()?,
         },
         &data,
-        previous.as_deref(),
+        &facts_cache::facts(&atlas, &data),
+        previous.map(|p| facts_cache::facts(&atlas, &p)).as_deref(),
         open_anytime,
     );
     view.first_run = first_run;

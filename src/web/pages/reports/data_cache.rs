@@ -88,9 +88,8 @@ pub async fn report_data(
         Some((version, base)) => {
             reports::report_data_since(store, query, base, version, steps).await?
         }
-        None => reports::report_data(store, query, steps).await?,
+        None => Arc::new(reports::report_data(store, query, steps).await?),
     };
-    let fresh = Arc::new(fresh);
     entries().insert(key, (stamp.version, fresh.clone()));
     Ok(fresh)
 }

@@ -16,6 +16,7 @@
 mod briefing;
 mod dashboard;
 pub mod data_cache;
+pub mod facts_cache;
 mod retrospective;
 pub mod routes;
 

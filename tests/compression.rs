@@ -158,6 +158,26 @@ async fn many_distinct_report_periods_do_not_grow_the_report_data_past_its_bound
     assert_eq!(sizes().0, MAX_REPORT_DATA, "the report data filled up");
 }
 
+#[tokio::test]
+async fn many_distinct_list_filters_do_not_grow_the_list_cache_past_its_bound() {
+    use atlasview::web::list_cache::{MAX_PAGE_BYTES, MAX_PAGES, sizes};
+    let app = TestApp::spawn().await;
+    for n in 0..MAX_PAGES + 40 {
+        let path = if n % 2 == 0 {
+            format!("/incidents?q=word{n}")
+        } else {
+            format!("/api/v1/incidents?target=t{n}")
+        };
+        let res = fetch(&app, &path, "identity").await;
+        assert_eq!(res.status(), 200, "{path}");
+        let _ = res.bytes().await.unwrap();
+        let (entries, bytes) = sizes();
+        assert!(entries <= MAX_PAGES, "{entries} pages");
+        assert!(bytes <= MAX_PAGE_BYTES, "{bytes} bytes");
+    }
+    assert_eq!(sizes().0, MAX_PAGES, "the list cache filled up");
+}
+
 /// The dashboard and the briefing are kept whole per data version, release,
 /// query, visitor and day: a repeated view is the same bytes, a write made
 /// by another connection to the database (another process or node) shows at

@@ -96,6 +96,7 @@ async fn a_scrape_after_requests_sees_the_counters_move() {
         "matrix_aggregates",
         "report_data",
         "report_facts",
+        "incident_pages",
     ] {
         assert!(
             sample(&after, "atlasview_cache_misses_total", &[("cache", cache)]).is_some(),

@@ -253,6 +253,17 @@ pub async fn list(store: &Store, q: &IncidentQuery) -> StoreResult<Page<Incident
     store.list_incidents(q).await
 }
 
+/// Which incidents one page of `q` shows, and how many `q` selects (the
+/// part of [`list`] that may be kept per data version).
+pub async fn page_ids(store: &Store, q: &IncidentQuery) -> StoreResult<Page<String>> {
+    store.incident_page(q).await
+}
+
+/// The listing rows of a page of IDs from [`page_ids`].
+pub async fn page_rows(store: &Store, ids: Page<String>) -> StoreResult<Page<IncidentSummary>> {
+    store.page_of(ids).await
+}
+
 /// One batch of every incident `q` selects, for exports (see
 /// [`Store::incident_batch`]).
 pub async fn export_batch(

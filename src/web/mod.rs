@@ -11,6 +11,7 @@ pub mod config;
 pub mod csv_download;
 pub mod error;
 pub mod extract;
+pub mod list_cache;
 pub mod lru;
 pub mod metrics;
 pub mod middleware;

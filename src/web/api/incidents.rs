@@ -65,7 +65,7 @@ pub async fn list_handler(
     if let ListFormat::Csv(rows) = format {
         return Ok(csv_download::response(&state, query, rows));
     }
-    let page = uc::list(&state.store, &query).await?;
+    let page = crate::web::list_cache::list(&state.store, &query).await?;
     // The body depends on `Accept` (CSV or JSON).
     Ok(([(header::VARY, "accept")], Json(page_json(page))).into_response())
 }

@@ -24,6 +24,7 @@ pub fn snapshot(state: &AppState) -> Snapshot {
                 "report_data",
                 crate::web::pages::reports::data_cache::stats(),
             ),
+            ("incident_pages", crate::web::list_cache::stats()),
             (
                 "report_facts",
                 crate::web::pages::reports::facts_cache::stats(),

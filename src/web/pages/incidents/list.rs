@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::render::incident::list::ListView;
 use crate::service::incidents;
-use crate::web::csv_download;
 use crate::web::extract::incident_filters::{FilterParams, list_request};
 use crate::web::extract::list_format::ListFormat;
 use crate::web::{AppError, AppState};
+use crate::web::{csv_download, list_cache};
 
 pub async fn page(
     State(state): State<AppState>,
@@ -24,7 +24,7 @@ pub async fn page(
         return Ok(csv_download::response(&state, query, rows));
     }
     let params = FilterParams::from_query(raw.as_deref())?;
-    let page = incidents::list(&state.store, &query).await?;
+    let page = list_cache::list(&state.store, &query).await?;
     let tags = incidents::top_tags(&state.store).await?;
     let view = ListView::build(&state.atlas.get(), &params, page, tags);
     // The body depends on `Accept` (CSV or HTML).

@@ -175,6 +175,36 @@ async fn full_text_search_finds_what_the_old_search_found() {
     assert!(compared > 200, "the searches found something to compare");
 }
 
+/// Every page of a search says how many incidents match, also a page past
+/// the last (a ranked page counts its matches in its own statement, which
+/// has no row there), and the pages together are the matches.
+#[tokio::test]
+async fn every_page_of_a_search_counts_all_its_matches() {
+    let (_dir, store, pool) = seeded().await;
+    for text in ["prompt", "ai prompt", "tion", "nothing-like-this"] {
+        let old = old_search(&pool, text).await;
+        for sort in [Sort::Relevance, Sort::OccurredDesc] {
+            let mut seen = BTreeSet::new();
+            let last = old.len().div_ceil(7) as u32 + 1;
+            for page in 1..=last {
+                let p = store
+                    .list_incidents(&IncidentQuery {
+                        text: Some(text.to_string()),
+                        sort,
+                        page,
+                        per_page: 7,
+                        ..IncidentQuery::default()
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(p.total as usize, old.len(), "{text:?} {sort:?} page {page}");
+                seen.extend(p.items.into_iter().map(|s| s.incident.id));
+            }
+            assert_eq!(seen, old, "{text:?} {sort:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn search_finds_evidence_reporter_and_tags_ranked_by_title_first() {
     let db = TestDatabase::fresh().await;

@@ -134,6 +134,11 @@ pub(super) fn push_ranked_matches<'a>(
     true
 }
 
+/// Whether `text` has a word the index answers, to rank matches by.
+pub(super) fn ranks(text: &str) -> bool {
+    split(text).0.is_some()
+}
+
 /// The words of `text` the index answers (3+ characters).
 fn indexed_words(text: &str) -> impl Iterator<Item = &str> {
     text.split_whitespace()

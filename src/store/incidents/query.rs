@@ -263,6 +263,52 @@ impl Store {
     pub async fn incident_page(&self, q: &IncidentQuery) -> StoreResult<Page<String>> {
         let per_page = q.per_page.clamp(1, 200);
         let page = q.page.max(1);
+        let cursor = q
+            .after
+            .as_ref()
+            .filter(|c| c.sort == q.sort && q.sort.keyset());
+        let offset = match cursor {
+            Some(_) => 0,
+            None => i64::from(page - 1) * i64::from(per_page),
+        };
+        let ranked = q.sort == Sort::Relevance && q.text.as_deref().is_some_and(search::ranks);
+        let (keys, total) = if ranked {
+            // Counted by the page's own statement (a window over every
+            // match): the matches are found and joined once, not twice.
+            let (keys, total) = self.page_keys(q, cursor, offset, per_page, true).await?;
+            let total = match total {
+                Some(total) => total,
+                None if offset == 0 => 0,
+                // Past the last page: no row to carry the count.
+                None => self.count_matching(q).await?,
+            };
+            (keys, total)
+        } else {
+            let total = self.count_matching(q).await?;
+            (
+                self.page_keys(q, cursor, offset, per_page, false).await?.0,
+                total,
+            )
+        };
+        let next = keys
+            .last()
+            .filter(|_| q.sort.keyset() && keys.len() == per_page as usize)
+            .map(|(id, key)| Cursor {
+                sort: q.sort,
+                key: key.clone(),
+                id: id.clone(),
+            });
+        Ok(Page {
+            items: keys.into_iter().map(|(id, _)| id).collect(),
+            total,
+            page,
+            per_page,
+            next,
+        })
+    }
+
+    /// How many incidents `q` selects (its sort and page aside).
+    async fn count_matching(&self, q: &IncidentQuery) -> StoreResult<i64> {
         let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
         let mut count: Sql = Sql::new("SELECT COUNT(*) FROM ");
         // Driven by the text's matches when there are any, as the page is
@@ -282,31 +328,7 @@ impl Store {
         };
         push_filters(&mut count, filters, self.backend());
         let (total,): (i64,) = on_pool!(&self.pool, |db| count.query_as()?.fetch_one(db).await)?;
-
-        let cursor = q
-            .after
-            .as_ref()
-            .filter(|c| c.sort == q.sort && q.sort.keyset());
-        let offset = match cursor {
-            Some(_) => 0,
-            None => i64::from(page - 1) * i64::from(per_page),
-        };
-        let keys = self.page_keys(q, cursor, offset, per_page).await?;
-        let next = keys
-            .last()
-            .filter(|_| q.sort.keyset() && keys.len() == per_page as usize)
-            .map(|(id, key)| Cursor {
-                sort: q.sort,
-                key: key.clone(),
-                id: id.clone(),
-            });
-        Ok(Page {
-            items: keys.into_iter().map(|(id, _)| id).collect(),
-            total,
-            page,
-            per_page,
-            next,
-        })
+        Ok(total)
     }
 
     /// The listing rows of a page of IDs ([`Store::incident_page`]).
@@ -329,10 +351,12 @@ impl Store {
         cursor: Option<&Cursor>,
         offset: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(String, Option<String>)>> {
+        with_total: bool,
+    ) -> StoreResult<(Vec<(String, Option<String>)>, Option<i64>)> {
         let text = q.text.as_deref().filter(|_| q.sort == Sort::Relevance);
         let rest;
-        let mut ids: Sql = Sql::new(format!("SELECT i.id, {} FROM ", q.sort.key()));
+        let total = if with_total { ", COUNT(*) OVER ()" } else { "" };
+        let mut ids: Sql = Sql::new(format!("SELECT i.id, {}{total} FROM ", q.sort.key()));
         let ranked = text.is_some_and(|t| search::push_ranked_matches(&mut ids, t, self.backend()));
         let filters = if ranked {
             ids.push(" WHERE i.id = r.incident_id");
@@ -359,10 +383,17 @@ impl Store {
         if cursor.is_none() {
             ids.push(" OFFSET ").push_bind(offset);
         }
-        Ok(on_pool!(&self.pool, |db| ids
-            .query_as()?
-            .fetch_all(db)
-            .await)?)
+        if !with_total {
+            let keys = on_pool!(&self.pool, |db| ids.query_as()?.fetch_all(db).await)?;
+            return Ok((keys, None));
+        }
+        let rows: Vec<(String, Option<String>, i64)> =
+            on_pool!(&self.pool, |db| ids.query_as()?.fetch_all(db).await)?;
+        let total = rows.first().map(|r| r.2);
+        Ok((
+            rows.into_iter().map(|(id, key, _)| (id, key)).collect(),
+            total,
+        ))
     }
 
     /// One batch of every incident `q` selects, in its order, for exports:
@@ -377,8 +408,8 @@ impl Store {
         size: u32,
     ) -> StoreResult<(Vec<IncidentSummary>, Option<BatchStart>)> {
         let size = size.max(1);
-        let keys = self
-            .page_keys(q, from.after.as_ref(), from.offset, size)
+        let (keys, _) = self
+            .page_keys(q, from.after.as_ref(), from.offset, size, false)
             .await?;
         let next = (keys.len() == size as usize).then(|| BatchStart {
             after: keys

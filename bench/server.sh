@@ -171,9 +171,9 @@ plan "incident list page (keyset after a cursor, newest first)" \
   "SELECT i.id FROM incidents i WHERE 1 = 1 AND (i.occurred_at IS NULL OR i.occurred_at < '2025-01-01T00:00:00Z' OR (i.occurred_at = '2025-01-01T00:00:00Z' AND i.id > 'inc-x')) ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25"
 plan "incident list page 300 (OFFSET over the index)" \
   "SELECT i.id FROM incidents i ORDER BY (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25 OFFSET 7475"
-plan "full-text search ?q=prompt" \
-  "SELECT COUNT(*) FROM incidents i WHERE i.id IN (SELECT d.incident_id FROM incident_search s JOIN search_docs d ON d.doc = s.rowid WHERE incident_search MATCH '\"prompt\"')" \
-  "SELECT COUNT(*) FROM incidents i WHERE i.id IN (SELECT s.incident_id FROM search_index s WHERE TRUE AND s.document ILIKE '%prompt%')"
+plan "full-text search ?q=prompt (one ranked page with the count of its matches)" \
+  "SELECT i.id, i.occurred_at, COUNT(*) OVER () FROM (SELECT d.incident_id, bm25(incident_search, 10.0, 8.0, 3.0, 3.0, 5.0, 1.0, 2.0) AS score FROM incident_search JOIN search_docs d ON d.doc = incident_search.rowid WHERE incident_search MATCH '\"prompt\"') r CROSS JOIN incidents i WHERE i.id = r.incident_id ORDER BY r.score, (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25" \
+  "SELECT i.id, i.occurred_at, COUNT(*) OVER () FROM (SELECT s.incident_id, search_score(s.tsv, 'prompt') AS score FROM search_index s WHERE TRUE AND s.document ILIKE '%prompt%') r CROSS JOIN incidents i WHERE i.id = r.incident_id ORDER BY r.score, (i.occurred_at IS NULL), i.occurred_at DESC, i.id LIMIT 25"
 plan "technique filter with sub-techniques" \
   "SELECT COUNT(*) FROM incidents i WHERE EXISTS (SELECT 1 FROM observations o WHERE o.incident_id = i.id AND ((o.technique_id >= 'AML.T0051' AND o.technique_id < 'AML.T0051/')))"
 plan "dashboard: incidents of a period by severity" \

@@ -15,7 +15,7 @@ use crate::service::incidents;
 use crate::store::{IncidentSummary, Page, Store, StoreResult};
 use crate::web::lru::{CacheStats, SharedLru};
 
-/// Most pages kept, and their weight in all (a page of 25 IDs is ~2 KB).
+/// Most pages kept, and their weight in all (a page of 25 IDs is ~1 KB).
 pub const MAX_PAGES: usize = 256;
 pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -62,6 +62,5 @@ pub fn stats() -> CacheStats {
 
 /// How many pages are kept and their weight in bytes.
 pub fn sizes() -> (usize, usize) {
-    let e = ENTRIES.lock();
-    (e.len(), e.bytes())
+    ENTRIES.sizes()
 }

@@ -24,6 +24,12 @@ impl<K: Eq + Hash + Clone, V> SharedLru<K, V> {
         }
     }
 
+    /// How many entries it holds and their weight in bytes.
+    pub fn sizes(&self) -> (usize, usize) {
+        let lru = self.lock();
+        (lru.len(), lru.bytes())
+    }
+
     /// Its lookups so far and what it holds (for `/metrics`).
     pub fn stats(&self) -> CacheStats {
         let lru = self.lock();

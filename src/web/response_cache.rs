@@ -130,8 +130,7 @@ pub fn stats() -> crate::web::lru::CacheStats {
 
 /// How many responses are cached, and their weight in bytes.
 pub fn sizes() -> (usize, usize) {
-    let c = responses();
-    (c.len(), c.bytes())
+    RESPONSES.sizes()
 }
 
 /// The place of one response in the cache.

@@ -37,8 +37,8 @@ pub fn stats() -> crate::web::lru::CacheStats {
 /// How many aggregates and responses are cached, and their weight in bytes.
 pub fn cache_sizes() -> (usize, usize, usize, usize) {
     let (responses, response_bytes) = response_cache::sizes();
-    let a = aggregates();
-    (a.len(), a.bytes(), responses, response_bytes)
+    let (aggregates, aggregate_bytes) = AGGREGATES.sizes();
+    (aggregates, aggregate_bytes, responses, response_bytes)
 }
 
 /// About how many bytes an aggregate holds.

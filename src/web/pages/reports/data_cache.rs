@@ -42,8 +42,7 @@ pub fn stats() -> crate::web::lru::CacheStats {
 
 /// How many entries are kept and their weight in bytes.
 pub fn sizes() -> (usize, usize) {
-    let e = entries();
-    (e.len(), e.bytes())
+    ENTRIES.sizes()
 }
 
 /// About how many bytes report data holds.

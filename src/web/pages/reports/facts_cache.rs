@@ -46,10 +46,9 @@ pub fn facts(atlas: &ActiveAtlas, data: &Arc<ReportData>) -> Arc<Facts> {
         atlas.info.version.clone(),
         atlas.info.imported_at.clone(),
     );
-    if let Some((held, facts)) = ENTRIES.lock().get(&key)
-        && std::ptr::eq(held.as_ptr(), Arc::as_ptr(data))
-        && held.strong_count() > 0
-    {
+    // The address is this data's: the caller holds it, and the entry's
+    // `Weak` kept the allocation of whatever was there before.
+    if let Some((_, facts)) = ENTRIES.lock().get(&key) {
         return facts.clone();
     }
     let counted = Arc::new(Facts::of(atlas, data));

@@ -71,22 +71,29 @@ async fn the_cached_matrix_is_served_in_the_preferred_encoding() {
 #[tokio::test]
 async fn static_assets_have_hashed_names_long_lived_caching_and_precompressed_bodies() {
     let app = TestApp::spawn().await;
-    // A page that links app.css whole (/matrix links it in parts).
+    // The stylesheet of a page with no files of its own: app.css first.
     let page = fetch(&app, "/techniques", "identity")
         .await
         .text()
         .await
         .unwrap();
-    let url = atlasview::web::assets::url("app.css");
+    let url = atlasview::web::assets::page_stylesheets("").remove(0).href;
     assert!(
         page.contains(&format!("href=\"{url}\"")),
         "pages link {url}"
     );
     let hash = url
-        .trim_start_matches("/static/app.")
+        .trim_start_matches("/static/page.")
         .trim_end_matches(".css");
     assert_eq!(hash.len(), 10, "{url}");
-    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css")).unwrap();
+    let app_css = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css")).unwrap();
+    let file = fetch(&app, &url, "identity").await.bytes().await.unwrap();
+    assert!(file.starts_with(b"/* app.css */\n"), "{url}");
+    assert_eq!(
+        &file[14..14 + app_css.len()],
+        &app_css[..],
+        "{url}: app.css whole"
+    );
     for (accept, encoding) in [("identity", ""), ("gzip", "gzip"), ("br, gzip", "br")] {
         let res = fetch(&app, &url, accept).await;
         assert_eq!(res.status(), 200);

@@ -1,9 +1,8 @@
-//! Light pages (issue #14): the pages read most (/matrix, /, /briefing, an
-//! incident) block their first paint on the parts of app.css they show only
-//! and load the other parts without blocking, with a `<noscript>` link for
-//! pages read without JavaScript. The parts, in order, are app.css itself.
+//! Light pages (issue #14): a page waits for one stylesheet before its first
+//! paint, not for up to nine (each request cost a fresh browser about 8 ms):
+//! app.css, layout.css, print.css (for print only) and the page's own files,
+//! joined in that order, so the cascade is that of separate links.
 
-use atlasview::web::assets::APP_PARTS;
 use scraper::{Html, Selector};
 
 use crate::support::TestApp;
@@ -12,117 +11,79 @@ fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("selector")
 }
 
-/// One `<link rel="stylesheet">` of app.css (whole or a part) in the head.
-struct Sheet {
-    href: String,
-    /// `media` and `data-async`, when present.
-    media: Option<String>,
-    data_async: bool,
-}
-
-fn app_sheets(doc: &Html) -> Vec<Sheet> {
-    doc.select(&sel("head link[rel='stylesheet']"))
-        .filter_map(|l| {
-            let href = l.value().attr("href")?;
-            href.starts_with("/static/app").then(|| Sheet {
-                href: href.to_string(),
-                media: l.value().attr("media").map(str::to_string),
-                data_async: l.value().attr("data-async").is_some(),
-            })
-        })
-        .collect()
-}
-
-/// The part a link names (`/static/app-grid.1a2b3c.css` → `grid`).
-fn part_of(href: &str) -> &str {
-    href.trim_start_matches("/static/app-")
-        .split('.')
-        .next()
-        .unwrap_or_default()
-}
-
-/// Checks the head of `path` and returns the parts it blocks on.
-async fn blocking_parts(app: &TestApp, path: &str) -> Vec<String> {
-    let (body, doc) = app.page(path).await;
-    let sheets = app_sheets(&doc);
-    let parts: Vec<&str> = sheets.iter().map(|s| part_of(&s.href)).collect();
-    assert_eq!(parts, APP_PARTS, "{path}: every part of app.css, in order");
-    let first = doc
-        .select(&sel("head link[rel='stylesheet']"))
-        .next()
-        .and_then(|l| l.value().attr("href"));
-    assert_eq!(first, Some(sheets[0].href.as_str()), "{path}: core first");
-    assert!(sheets[0].media.is_none(), "{path}: core blocks");
-    let mut blocking = Vec::new();
-    for s in &sheets {
-        match s.media.as_deref() {
-            None => blocking.push(part_of(&s.href).to_string()),
-            Some(media) => {
-                assert!(media == "print" && s.data_async, "{path}: {}", s.href);
-                let fallback = format!(
-                    "<noscript><link rel=\"stylesheet\" href=\"{}\"></noscript>",
-                    s.href
-                );
-                assert!(
-                    body.contains(&fallback),
-                    "{path}: no fallback for {}",
-                    s.href
-                );
-            }
+/// What the stylesheet of a page with `own` files must read: each file whole,
+/// after a comment naming it, print.css as `@media print`.
+fn joined(own: &[&str]) -> String {
+    let mut want = String::new();
+    for name in ["app.css", "layout.css", "print.css"].iter().chain(own) {
+        let path = format!("{}/static/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect(name);
+        want.push_str(&format!("/* {name} */\n"));
+        if *name == "print.css" {
+            want.push_str(&format!("@media print {{\n{text}\n}}\n"));
+        } else {
+            want.push_str(&format!("{text}\n"));
         }
     }
-    assert!(blocking.len() < APP_PARTS.len(), "{path}: something waits");
-    let script = doc
-        .select(&sel("script[src^='/static/styles.'][defer]"))
-        .count();
+    want
+}
+
+/// The one stylesheet `path` links (checked: one in the whole document, in
+/// its head, for every medium).
+fn the_stylesheet(doc: &Html, path: &str) -> String {
+    let links: Vec<_> = doc.select(&sel("link[rel~='stylesheet']")).collect();
+    assert_eq!(links.len(), 1, "{path}: one stylesheet");
     assert_eq!(
-        script, 1,
-        "{path}: the script that applies the waiting parts"
+        doc.select(&sel("head link[rel~='stylesheet']")).count(),
+        1,
+        "{path}: in the head"
     );
-    blocking
+    assert_eq!(links[0].value().attr("media"), None, "{path}: every medium");
+    links[0].value().attr("href").expect("href").to_string()
 }
 
 #[tokio::test]
-async fn light_pages_block_their_first_paint_on_the_parts_they_show() {
+async fn every_page_waits_for_one_stylesheet_of_its_files_in_order() {
     let app = TestApp::spawn().await;
     let incident = app.two_step_incident("Light page").await;
     let id = incident["id"].as_str().expect("id");
-    // What the first screen of each shows (tests/browser/light.rs checks
-    // that nothing on it moves when the other parts arrive).
-    let pages = [
-        ("/matrix".to_string(), vec!["core", "grid", "heat"]),
-        ("/".to_string(), vec!["core"]),
-        ("/briefing".to_string(), vec!["core", "incidents"]),
+    let pages: Vec<(String, Vec<&str>)> = vec![
+        ("/matrix".into(), vec![]),
+        ("/techniques".into(), vec![]),
+        ("/incidents".into(), vec![]),
+        ("/".into(), vec!["reports.css", "dashboard.css"]),
+        ("/briefing".into(), vec!["reports.css", "briefing.css"]),
+        (
+            "/briefing?paper=a4".into(),
+            vec!["reports.css", "briefing.css", "paper-a4.css"],
+        ),
         (
             format!("/incidents/{id}"),
-            vec!["core", "pages", "incidents"],
+            vec!["ingest.css", "analyst.css", "story.css"],
+        ),
+        (format!("/incidents/{id}/story"), vec!["story.css"]),
+        (
+            format!("/incidents/{id}/retrospective?paper=letter"),
+            vec![
+                "story.css",
+                "reports.css",
+                "retrospective.css",
+                "paper-letter.css",
+            ],
         ),
     ];
-    for (path, want) in pages {
-        assert_eq!(blocking_parts(&app, &path).await, want, "{path}");
-    }
-}
-
-/// Served one by one under hashed names, the parts add up to app.css: the
-/// cascade of a page in parts is the stylesheet's.
-#[tokio::test]
-async fn the_parts_of_app_css_add_up_to_the_file() {
-    let app = TestApp::spawn().await;
-    let (_, doc) = app.page("/matrix").await;
-    let mut joined = String::new();
-    for sheet in app_sheets(&doc) {
-        let res = app
-            .client
-            .get(app.url(&sheet.href))
-            .send()
-            .await
-            .expect("part");
-        assert_eq!(res.status(), 200, "{}", sheet.href);
+    for (path, own) in pages {
+        let (_, doc) = app.page(&path).await;
+        let href = the_stylesheet(&doc, &path);
+        assert!(href.starts_with("/static/page"), "{path}: {href}");
+        let res = app.client.get(app.url(&href)).send().await.expect("css");
+        assert_eq!(res.status(), 200, "{path}: {href}");
         let cache = res.headers()["cache-control"].to_str().unwrap_or_default();
-        assert!(cache.contains("immutable"), "{}: {cache}", sheet.href);
-        joined.push_str(&res.text().await.expect("css"));
+        assert!(cache.contains("immutable"), "{href}: {cache}");
+        let css = res.text().await.expect("css");
+        assert!(
+            css == joined(&own),
+            "{path}: {href} is not {own:?} after the base files"
+        );
     }
-    let (status, whole) = app.get("/static/app.css").await;
-    assert_eq!(status, 200);
-    assert_eq!(joined, whole);
 }

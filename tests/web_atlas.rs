@@ -50,14 +50,14 @@ fn assert_layout(doc: &Html, path: &str) {
     );
     assert_eq!(count(doc, "main#main"), 1, "{path}: main");
     assert_eq!(count(doc, "footer.site-footer"), 1, "{path}: footer");
-    // app.css whole, or in parts from its core (tests/light_pages.rs).
+    // One stylesheet, app.css first in it (tests/light_pages.rs).
     let first = doc
         .select(&sel("head link[rel='stylesheet']"))
         .next()
         .and_then(|l| l.value().attr("href"))
         .unwrap_or_default();
     assert!(
-        first.starts_with("/static/app.") || first.starts_with("/static/app-core."),
+        first.starts_with("/static/page.") || first.starts_with("/static/page-"),
         "{path}: stylesheet {first:?}"
     );
 }

@@ -22,14 +22,6 @@ impl Paper {
         }
     }
 
-    /// The stylesheet that sets the page size.
-    pub fn stylesheet(self) -> &'static str {
-        match self {
-            Paper::A4 => "/static/paper-a4.css",
-            Paper::Letter => "/static/paper-letter.css",
-        }
-    }
-
     /// The same rule, for a document printed to PDF.
     pub fn css(self) -> &'static str {
         match self {

@@ -4,9 +4,10 @@
 //! `Cache-Control: public, max-age=31536000, immutable`: a browser fetches an
 //! asset once per content, and a changed file gets a new name. Templates name
 //! assets through [`url`]. The plain names still work (served from the folder
-//! with `no-cache`, for bookmarks and old pages). app.css is also served in
-//! parts (`app-core.css`, …, cut at its `@part` lines) so that a page can
-//! block its first paint on what it shows only ([`app_stylesheets`]).
+//! with `no-cache`, for bookmarks and old pages). A page links one stylesheet
+//! ([`page_stylesheets`]): app.css, layout.css, print.css and the page's own
+//! files joined in that order, so a cold load waits for one request, not up
+//! to nine (each cost a fresh browser about 8 ms, bench/coldload.sh).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -40,6 +41,8 @@ struct Assets {
     hashed: HashMap<String, String>,
     /// Hashed name → the asset.
     by_hashed: HashMap<String, Asset>,
+    /// A page's own files ([`PAGE_SHEETS`]) → the URL of its stylesheet.
+    sheets: HashMap<&'static str, String>,
 }
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(load);
@@ -68,6 +71,7 @@ fn load() -> Assets {
     let mut assets = Assets {
         hashed: HashMap::new(),
         by_hashed: HashMap::new(),
+        sheets: HashMap::new(),
     };
     let Ok(dir) = std::fs::read_dir(STATIC_DIR) else {
         return assets;
@@ -83,12 +87,22 @@ fn load() -> Assets {
         let Ok(body) = std::fs::read(entry.path()) else {
             continue;
         };
-        if name == "app.css" {
-            for (part, css) in app_parts(&String::from_utf8_lossy(&body)) {
-                assets.insert(format!("app-{part}.css"), css.as_bytes().to_vec());
+        assets.insert(name, body);
+    }
+    for own in PAGE_SHEETS {
+        if let Some(css) = joined_stylesheet(own, |name| {
+            let hashed = assets.hashed.get(name)?;
+            Some(assets.by_hashed.get(hashed)?.body.clone())
+        }) {
+            let name = match own.replace(".css", "").replace(' ', "-") {
+                stem if stem.is_empty() => "page.css".to_string(),
+                stem => format!("page-{stem}.css"),
+            };
+            assets.insert(name.clone(), css.into_bytes());
+            if let Some(hashed) = assets.hashed.get(&name) {
+                assets.sheets.insert(own, format!("/static/{hashed}"));
             }
         }
-        assets.insert(name, body);
     }
     assets
 }
@@ -115,25 +129,6 @@ impl Assets {
     }
 }
 
-/// The parts of app.css in its order, by name: the text before the first
-/// `/* @part NAME */` line is `core`, each such line starts the part NAME.
-/// Concatenated, the parts are the file, so their cascade is the file's.
-fn app_parts(css: &str) -> Vec<(&str, &str)> {
-    let mut parts = Vec::new();
-    let (mut name, mut start) = ("core", 0);
-    let mut at = 0;
-    for line in css.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix("/* @part ") {
-            parts.push((name, &css[start..at]));
-            name = rest.trim_end().trim_end_matches("*/").trim();
-            start = at;
-        }
-        at += line.len();
-    }
-    parts.push((name, &css[start..]));
-    parts
-}
-
 /// Reads and compresses the assets now rather than on the first request.
 pub fn preload() {
     LazyLock::force(&ASSETS);
@@ -148,27 +143,74 @@ pub fn url(name: &str) -> String {
     }
 }
 
-/// The parts of app.css (see [`app_parts`]), in the file's order.
-pub const APP_PARTS: [&str; 5] = ["core", "grid", "pages", "incidents", "heat"];
+/// The files every page links first, in this order; print.css for print only.
+pub const BASE_SHEETS: [&str; 3] = ["app.css", "layout.css", "print.css"];
 
-/// One `<link rel="stylesheet">` of a page that loads app.css in parts.
-pub struct Stylesheet {
-    pub href: String,
-    /// Blocks the first paint; otherwise loaded without blocking (the
-    /// `media="print"` link that static/styles.js switches to all media,
-    /// with a `<noscript>` link for pages read without JavaScript).
-    pub blocking: bool,
+/// The pages' own stylesheets, as the templates name them
+/// (`ui::stylesheet("reports.css dashboard.css")`): each set is joined after
+/// [`BASE_SHEETS`] into one stylesheet when the assets load. A set not listed
+/// here still works, as separate links.
+pub const PAGE_SHEETS: &[&str] = &[
+    "",
+    "analyst.css",
+    "ingest.css",
+    "story.css",
+    "ingest.css analyst.css story.css",
+    "reports.css dashboard.css",
+    "reports.css briefing.css",
+    "reports.css briefing.css paper-a4.css",
+    "reports.css briefing.css paper-letter.css",
+    "story.css reports.css retrospective.css",
+    "story.css reports.css retrospective.css paper-a4.css",
+    "story.css reports.css retrospective.css paper-letter.css",
+];
+
+/// [`BASE_SHEETS`] and then the files `own` names (space-separated), as one
+/// stylesheet with the cascade of separate links in that order: print.css
+/// inside `@media print`, as its link had `media="print"`. `None` when a
+/// file is missing.
+fn joined_stylesheet(own: &str, read: impl Fn(&str) -> Option<Bytes>) -> Option<String> {
+    let mut css = String::new();
+    for name in BASE_SHEETS.iter().copied().chain(own.split_whitespace()) {
+        let body = read(name)?;
+        let text = std::str::from_utf8(&body).ok()?;
+        css.push_str(&format!("/* {name} */\n"));
+        if name == "print.css" {
+            css.push_str("@media print {\n");
+            css.push_str(text);
+            css.push_str("\n}\n");
+        } else {
+            css.push_str(text);
+            css.push('\n');
+        }
+    }
+    Some(css)
 }
 
-/// The links of a page whose first paint needs the parts `blocking` (names
-/// of [`APP_PARTS`], space-separated; `core` always blocks): every part, in
-/// the file's order so the cascade stays the file's.
-pub fn app_stylesheets(blocking: &str) -> Vec<Stylesheet> {
-    APP_PARTS
+/// One `<link rel="stylesheet">` of a page.
+pub struct Stylesheet {
+    pub href: String,
+    /// `print` for print.css when it is linked on its own.
+    pub media: Option<&'static str>,
+}
+
+/// The stylesheet links of a page whose own files are `own` (space-separated
+/// names of `static/`, after [`BASE_SHEETS`]): one, when `own` is in
+/// [`PAGE_SHEETS`]; else each file on its own, in the same order.
+pub fn page_stylesheets(own: &str) -> Vec<Stylesheet> {
+    if let Some(href) = ASSETS.sheets.get(own) {
+        return vec![Stylesheet {
+            href: href.clone(),
+            media: None,
+        }];
+    }
+    BASE_SHEETS
         .iter()
-        .map(|part| Stylesheet {
-            href: url(&format!("app-{part}.css")),
-            blocking: *part == "core" || blocking.split_whitespace().any(|b| b == *part),
+        .copied()
+        .chain(own.split_whitespace())
+        .map(|name| Stylesheet {
+            href: url(name),
+            media: (name == "print.css").then_some("print"),
         })
         .collect()
 }
@@ -220,28 +262,70 @@ mod tests {
         assert_eq!(url("missing.css"), "/static/missing.css");
     }
 
-    /// The parts of app.css are the whole file in order, one per name of
-    /// APP_PARTS, each served under its own hashed name.
+    /// A page's stylesheet is its files, joined in order, each whole.
     #[test]
-    fn app_css_parts_are_the_file_in_order() {
-        let css = std::fs::read_to_string(format!("{STATIC_DIR}/app.css")).unwrap();
-        let parts = app_parts(&css);
-        let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, APP_PARTS);
-        assert_eq!(parts.iter().map(|(_, text)| *text).collect::<String>(), css);
-        assert!(parts.iter().all(|(_, text)| !text.trim().is_empty()));
-        for part in APP_PARTS {
-            assert!(url(&format!("app-{part}.css")).starts_with(&format!("/static/app-{part}.")));
+    fn a_page_stylesheet_is_its_files_in_order() {
+        let read = |name: &str| {
+            std::fs::read(format!("{STATIC_DIR}/{name}"))
+                .ok()
+                .map(Bytes::from)
+        };
+        let text = |name: &str| String::from_utf8(read(name).unwrap().to_vec()).unwrap();
+        let css = joined_stylesheet("reports.css dashboard.css", read).unwrap();
+        let mut at = 0;
+        for name in [
+            "app.css",
+            "layout.css",
+            "print.css",
+            "reports.css",
+            "dashboard.css",
+        ] {
+            let found = css[at..].find(&text(name)).map(|i| i + at);
+            assert!(found.is_some(), "{name} whole, after the files before it");
+            at = found.unwrap() + text(name).len();
         }
+        assert!(css.contains(&format!("@media print {{\n{}\n}}", text("print.css"))));
+        assert!(joined_stylesheet("missing.css", read).is_none());
+        // Every listed set is bundled: one link.
+        for own in PAGE_SHEETS {
+            let links = page_stylesheets(own);
+            assert_eq!(links.len(), 1, "{own:?}");
+            assert!(links[0].href.starts_with("/static/page"), "{own:?}");
+        }
+        // A set not listed: every file on its own, print.css for print.
+        let links = page_stylesheets("story.css analyst.css");
+        let media: Vec<_> = links.iter().map(|l| l.media).collect();
+        assert_eq!(media, [None, None, Some("print"), None, None]);
     }
 
+    /// Every set a template names is bundled (so no page links nine files).
     #[test]
-    fn only_the_named_parts_and_core_block() {
-        let blocking: Vec<bool> = app_stylesheets("grid heat")
-            .iter()
-            .map(|s| s.blocking)
-            .collect();
-        assert_eq!(blocking, [true, true, false, false, true]);
-        assert_eq!(app_stylesheets("").iter().filter(|s| s.blocking).count(), 1);
+    fn every_stylesheet_a_template_names_is_bundled() {
+        let mut named = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        ))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in text.split("ui::stylesheet(\"").skip(1) {
+                    let own = call.split('"').next().unwrap().to_string();
+                    named.push((path.display().to_string(), own));
+                }
+            }
+        }
+        assert!(named.len() > 5, "{named:?}");
+        for (path, own) in named {
+            assert!(
+                PAGE_SHEETS.contains(&own.as_str()),
+                "{path}: {own:?} is not in PAGE_SHEETS"
+            );
+        }
     }
 }

@@ -6,7 +6,9 @@ use crate::render::paper::Paper;
 use crate::render::period::{Period, Preset};
 
 pub struct BriefingControlsView {
-    pub paper_css: Option<&'static str>,
+    /// The page's own stylesheets (`web::assets::PAGE_SHEETS`), with the
+    /// paper size when one is chosen.
+    pub paper_sheets: &'static str,
     pub periods: Vec<ChoiceView>,
     pub papers: Vec<ChoiceView>,
     pub case_study_choices: Vec<ChoiceView>,
@@ -69,7 +71,11 @@ impl BriefingControlsView {
             })
             .collect();
         BriefingControlsView {
-            paper_css: paper.map(Paper::stylesheet),
+            paper_sheets: match paper {
+                None => "reports.css briefing.css",
+                Some(Paper::A4) => "reports.css briefing.css paper-a4.css",
+                Some(Paper::Letter) => "reports.css briefing.css paper-letter.css",
+            },
             periods,
             papers,
             case_study_choices,

@@ -3,7 +3,7 @@
 //! the step descriptions, which is also the picture's text alternative.
 //!
 //! Any template can show a story: give it a field `story: StoryView` and
-//! `{% include "story/_story.html" %}` (which links `/static/story.css`).
+//! `{% include "story/_story.html" %}` (the page names story.css in its stylesheet).
 
 use super::{Icon, LaneMode, MilestoneKind, OutcomeStyle, StoryLayout, StoryOptions, xml_safe};
 use crate::atlas::ActiveAtlas;

@@ -46,7 +46,9 @@ pub struct RetroPage {
     pub notes_error: Option<String>,
     pub checklist_error: Option<String>,
     pub notes_open: bool,
-    pub paper_css: Option<&'static str>,
+    /// The page's own stylesheets (`web::assets::PAGE_SHEETS`), with the
+    /// paper size when one is chosen.
+    pub paper_sheets: &'static str,
     pub pdf_available: bool,
     pub pdf_hint: bool,
     pub pdf_a4: String,
@@ -96,7 +98,11 @@ fn page_of(doc: RetroDocView, actor: &Actor, paper: Option<Paper>, pdf_hint: boo
         notes_error: None,
         checklist_error: None,
         notes_open: false,
-        paper_css: paper.map(Paper::stylesheet),
+        paper_sheets: match paper {
+            None => "story.css reports.css retrospective.css",
+            Some(Paper::A4) => "story.css reports.css retrospective.css paper-a4.css",
+            Some(Paper::Letter) => "story.css reports.css retrospective.css paper-letter.css",
+        },
         pdf_available: pdf::chromium().is_some(),
         pdf_hint,
         pdf_a4: format!("/incidents/{id}/retrospective.pdf?paper=a4"),

@@ -38,7 +38,7 @@ pub struct MatrixGrid {
 }
 
 /// The run lengths the stylesheet's `lw-N` classes cover (`static/app.css`).
-pub const LONG_WORD_MIN: usize = 9;
+pub const LONG_WORD_MIN: usize = 8;
 pub const LONG_WORD_MAX: usize = 30;
 
 impl MatrixGrid {
@@ -48,8 +48,8 @@ impl MatrixGrid {
         label.split_inclusive('/').collect()
     }
 
-    /// ` lw-N` when the label's longest unbreakable run is N characters
-    /// (9 to 30) or more: the stylesheet sets such a label small enough for
+    /// ` lw lw-N` when the label's longest unbreakable run is N characters
+    /// (8 to 30) or more: the stylesheet sets such a label small enough for
     /// that run to fit its column, so words shrink instead of breaking
     /// ("Reconnaissanc/e"). Empty for labels whose words always fit.
     pub fn word_class(&self, label: &str) -> String {
@@ -59,7 +59,7 @@ impl MatrixGrid {
         if n < LONG_WORD_MIN {
             String::new()
         } else {
-            format!(" lw-{}", n.min(LONG_WORD_MAX))
+            format!(" lw lw-{}", n.min(LONG_WORD_MAX))
         }
     }
 

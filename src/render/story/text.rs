@@ -3,12 +3,15 @@
 use super::geometry::Rect;
 use crate::render::measure::{Face, text_width};
 
-/// The font stack of every label (presentation attribute on the root `<svg>`).
+/// The font stack of every label (presentation attribute on the root `<svg>`):
+/// the system face first, as the pages' own (static/app.css), so a page
+/// with a story opens no other face; labels are measured on DejaVu Sans, the
+/// widest of these (`render::measure`).
 pub const FONT_SANS: &str =
-    "Inter, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, sans-serif";
+    "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif";
 /// The font stack of ATLAS IDs.
 pub const FONT_MONO: &str =
-    "JetBrains Mono, SFMono-Regular, Menlo, Consolas, Liberation Mono, DejaVu Sans Mono, monospace";
+    "ui-monospace, SFMono-Regular, Menlo, Consolas, DejaVu Sans Mono, monospace";
 
 /// Ascent and descent of a line of text, in ems (DejaVu Sans: 0.928 / 0.236).
 const ASCENT: f64 = 0.93;

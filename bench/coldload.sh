@@ -5,7 +5,8 @@
 # target/node_modules when missing), 10 runs interleaved with a static page
 # of the same matrix cells served by the same server; then the same right
 # after a write. Corpus: bench/web-env.sh (15,000 incidents, 4,000 tags).
-# Prints time to page ready, bytes and the ratio to the static page.
+# Prints time to rendered (the frame after the load event), the load event,
+# bytes and the ratio to the static page.
 # Target: each page <= 1.5x the static page, also right after a write.
 #
 # Usage: bench/coldload.sh [--runs N] [--incidents N] [--tags T]

@@ -76,6 +76,7 @@ fn load() -> Assets {
     let Ok(dir) = std::fs::read_dir(STATIC_DIR) else {
         return assets;
     };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in dir.flatten() {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
@@ -87,36 +88,73 @@ fn load() -> Assets {
         let Ok(body) = std::fs::read(entry.path()) else {
             continue;
         };
-        assets.insert(name, body);
+        files.push((name, body));
     }
+    let mut sheets = Vec::new();
     for own in PAGE_SHEETS {
-        if let Some(css) = joined_stylesheet(own, |name| {
-            let hashed = assets.hashed.get(name)?;
-            Some(assets.by_hashed.get(hashed)?.body.clone())
-        }) {
+        let read = |name: &str| {
+            let (_, body) = files.iter().find(|(n, _)| n == name)?;
+            Some(Bytes::copy_from_slice(body))
+        };
+        if let Some(css) = joined_stylesheet(own, read) {
             let name = match own.replace(".css", "").replace(' ', "-") {
                 stem if stem.is_empty() => "page.css".to_string(),
                 stem => format!("page-{stem}.css"),
             };
-            assets.insert(name.clone(), css.into_bytes());
-            if let Some(hashed) = assets.hashed.get(&name) {
-                assets.sheets.insert(own, format!("/static/{hashed}"));
-            }
+            sheets.push((*own, name.clone()));
+            files.push((name, css.into_bytes()));
+        }
+    }
+    let forms = compress_all(&files);
+    for ((name, body), forms) in files.into_iter().zip(forms) {
+        assets.insert(name, body, forms);
+    }
+    for (own, name) in sheets {
+        if let Some(hashed) = assets.hashed.get(&name) {
+            assets.sheets.insert(own, format!("/static/{hashed}"));
         }
     }
     assets
 }
 
+/// The precompressed forms of every file, made on every core: brotli at its
+/// best quality takes about a second for all of them on one.
+fn compress_all(files: &[(String, Vec<u8>)]) -> Vec<Forms> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let made: std::sync::Mutex<Vec<Option<Forms>>> =
+        std::sync::Mutex::new(files.iter().map(|_| None).collect());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((name, body)) = files.get(i) else {
+                        break;
+                    };
+                    let compressible = !name.ends_with(".png") && !name.ends_with(".woff2");
+                    let forms = if compressible {
+                        Forms::eager(body, ASSET_QUALITY)
+                    } else {
+                        Forms::default()
+                    };
+                    if let Ok(mut made) = made.lock() {
+                        made[i] = Some(forms);
+                    }
+                }
+            });
+        }
+    });
+    // A form that was not made (a poisoned lock) is served uncompressed.
+    let mut made = made.into_inner().unwrap_or_default();
+    made.resize_with(files.len(), || None);
+    made.into_iter().map(Option::unwrap_or_default).collect()
+}
+
 impl Assets {
-    fn insert(&mut self, name: String, body: Vec<u8>) {
+    fn insert(&mut self, name: String, body: Vec<u8>, forms: Forms) {
         let hash = hex::encode(&Sha256::digest(&body)[..5]);
         let hashed = hashed_name(&name, &hash);
-        let compressible = !name.ends_with(".png") && !name.ends_with(".woff2");
-        let forms = if compressible {
-            Forms::eager(&body, ASSET_QUALITY)
-        } else {
-            Forms::default()
-        };
         self.by_hashed.insert(
             hashed.clone(),
             Asset {

@@ -527,9 +527,11 @@ async fn removal_leaves_a_trace_in_the_timeline_and_the_audit_log() {
         count(&app, "SELECT COUNT(*) FROM attachment_blobs").await,
         0
     );
-    let (_, record) = app
+    // Its record is Gone, and still says who removed it.
+    let (status, record) = app
         .get_json(&format!("/api/v1/incidents/{id}/attachments/{att}"))
         .await;
+    assert_eq!(status, StatusCode::GONE);
     assert_eq!(record["removed_by"], "admin");
     assert!(record["removed_at"].is_string());
     assert_eq!(

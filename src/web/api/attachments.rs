@@ -83,7 +83,8 @@ pub async fn upload_handler(
     Ok((status, [(header::LOCATION, location)], Json(a)).into_response())
 }
 
-/// One attachment's record (a removed one says who removed it and when).
+/// One attachment's record. A removed one is 410 Gone (a DELETE is not
+/// followed by a 200), its body the record that says who removed it and when.
 #[utoipa::path(
     get,
     operation_id = "attachments_get",
@@ -92,7 +93,8 @@ pub async fn upload_handler(
     summary = "One attachment's record",
     params(("id" = String, Path, description = "Incident ID"), ("attachment" = String, Path, description = "Attachment ID")),
     responses((status = 200, description = "The record", body = crate::domain::attachment::Attachment),
-        (status = 404, description = "Not found", body = crate::web::ErrorBody)),
+        (status = 404, description = "Not found", body = crate::web::ErrorBody),
+        (status = 410, description = "Removed: the record, with who removed it and when", body = crate::domain::attachment::Attachment)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn get_handler(
@@ -100,7 +102,12 @@ pub async fn get_handler(
     Path((id, attachment)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let a = uc::record(&state.store, &id, &attachment).await?;
-    Ok(Json(a).into_response())
+    let status = if a.is_removed() {
+        StatusCode::GONE
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(a)).into_response())
 }
 
 #[utoipa::path(

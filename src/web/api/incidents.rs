@@ -160,9 +160,15 @@ pub struct VersionParam {
 fn version_of(p: &VersionParam) -> Result<Option<i64>, AppError> {
     match p.version.as_deref() {
         None | Some("") => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            AppError::bad_request("version", format!("version: `{v}` is not a whole number"))
-        }),
+        // Digits only: `str::parse` also reads `+7` (the schema says integer).
+        Some(v) if v.bytes().all(|b| b.is_ascii_digit()) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::bad_request("version", format!("version: `{v}` is too large"))),
+        Some(v) => Err(AppError::bad_request(
+            "version",
+            format!("version: `{v}` is not a whole number"),
+        )),
     }
 }
 

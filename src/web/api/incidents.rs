@@ -159,8 +159,9 @@ pub struct VersionParam {
 
 fn version_of(p: &VersionParam) -> Result<Option<i64>, AppError> {
     match p.version.as_deref() {
-        None | Some("") => Ok(None),
-        // Digits only: `str::parse` also reads `+7` (the schema says integer).
+        None => Ok(None),
+        // Digits only: `str::parse` also reads `+7`, and `version=` is not
+        // an integer either (the schema says integer; leave it out instead).
         Some(v) if v.bytes().all(|b| b.is_ascii_digit()) => v
             .parse()
             .map(Some)

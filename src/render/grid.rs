@@ -37,6 +37,9 @@ pub struct MatrixGrid {
     pub extra_class: &'static str,
 }
 
+/// The column counts the stylesheet's `cols-N` classes cover (`static/app.css`).
+pub const COLUMNS_MAX: usize = 40;
+
 /// The run lengths the stylesheet's `lw-N` classes cover (`static/app.css`).
 pub const LONG_WORD_MIN: usize = 8;
 pub const LONG_WORD_MAX: usize = 30;
@@ -46,6 +49,13 @@ impl MatrixGrid {
     /// browsers do not break "Virtualization/Sandbox" by themselves.
     pub fn slash_parts<'a>(&self, label: &'a str) -> Vec<&'a str> {
         label.split_inclusive('/').collect()
+    }
+
+    /// `cols-N`: how many columns the stylesheet shares the width among,
+    /// to size long words without querying each column's width (a count
+    /// past [`COLUMNS_MAX`] is sized at the narrowest column anyway).
+    pub fn columns_class(&self) -> String {
+        format!("cols-{}", self.view.columns.len().clamp(1, COLUMNS_MAX))
     }
 
     /// ` lw lw-N` when the label's longest unbreakable run is N characters

@@ -181,3 +181,64 @@ async fn matrix_labels_wrap_at_words_and_long_words_fit_their_columns() {
     }
     browser.close().await;
 }
+
+/// The sub-technique toggle shows "N sub-techniques" where the word fits its
+/// column and the count alone where it does not (the word clipped, still in
+/// the page for screen readers), never a word cut in half; and no column is
+/// a query container (one per column made a cold load lay the matrix out
+/// once per column).
+#[tokio::test]
+async fn the_subtechnique_word_shows_only_where_it_fits_and_no_column_is_a_query_container() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    browser.sign_in(&app, "admin", PASSWORD).await;
+    for (width, narrow) in [(1024, true), (2560, false)] {
+        browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+            )
+            .await;
+        browser.open(&app, "/matrix").await;
+        browser.wait_for(".matrix .subs > summary").await;
+        let report = browser
+            .js(
+                "let shown = 0, clipped = 0; const cut = []; \
+                 for (const w of document.querySelectorAll('.subs > summary .subs-word')) { \
+                   const s = w.parentElement.getBoundingClientRect(), r = w.getBoundingClientRect(); \
+                   if (!/sub-technique/.test(w.textContent)) cut.push('no word: ' + w.textContent); \
+                   if (r.top >= s.bottom - 0.5) clipped++; \
+                   else if (r.bottom <= s.bottom + 0.5 && r.right <= s.right + 0.5) shown++; \
+                   else cut.push(w.parentElement.textContent.trim()); \
+                 } \
+                 const containers = [...document.querySelectorAll('.matrix-scroll, .matrix-scroll *')] \
+                   .filter((e) => getComputedStyle(e).containerType !== 'normal').length; \
+                 return [shown, clipped, cut, containers];",
+            )
+            .await;
+        let (shown, clipped) = (count(&report[0]), count(&report[1]));
+        assert_eq!(
+            report[2],
+            serde_json::json!([]),
+            "at {width} px, words cut: {report}"
+        );
+        assert_eq!(
+            count(&report[3]),
+            0,
+            "at {width} px, query containers: {report}"
+        );
+        assert!(shown + clipped > 20, "at {width} px: {report}");
+        if narrow {
+            assert_eq!(
+                shown, 0,
+                "at {width} px the columns are too narrow for the word: {report}"
+            );
+        } else {
+            assert!(shown > 0, "at {width} px some words fit: {report}");
+        }
+    }
+    browser.close().await;
+}

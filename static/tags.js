@@ -68,4 +68,8 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("input[data-tag-suggest]"), wire);
+  // Fields built later (lazy.js): a closed panel's form, once opened.
+  document.addEventListener("atlasview:content", function (event) {
+    Array.prototype.forEach.call(event.target.querySelectorAll("input[data-tag-suggest]"), wire);
+  });
 })();

@@ -87,3 +87,41 @@ async fn every_page_waits_for_one_stylesheet_of_its_files_in_order() {
         );
     }
 }
+
+/// The matrix's filter form, 28 fields in a closed panel, waits in a
+/// `<noscript data-lazy>` (built by static/lazy.js when the panel opens, at
+/// once by a browser without scripts): with scripts on, a browser keeps it as
+/// text, not as fields to lay out. Open filters are built at once.
+#[tokio::test]
+async fn the_closed_matrix_filter_form_waits_unbuilt_and_open_filters_are_built() {
+    let app = TestApp::spawn().await;
+    app.import(&crate::support::shared_atlas("ATLAS-5.6.0.yaml"))
+        .await;
+    let fields = |doc: &Html| {
+        doc.select(&sel("form.matrix-filter-form input"))
+            .filter_map(|i| i.value().attr("name").map(String::from))
+            .collect::<Vec<_>>()
+    };
+    let (status, closed) = app.get("/matrix").await;
+    assert_eq!(status, 200);
+    // scraper parses as a browser with scripts on: the noscript is text.
+    assert!(fields(&Html::parse_document(&closed)).is_empty());
+    assert_eq!(closed.matches("<noscript data-lazy>").count(), 1);
+    assert!(
+        closed.contains("/static/lazy."),
+        "the script that builds it"
+    );
+    let unwrapped = closed
+        .replace("<noscript data-lazy>", "")
+        .replace("</noscript>", "");
+    let later = fields(&Html::parse_document(&unwrapped));
+
+    let (status, open) = app.get("/matrix?severity=high").await;
+    assert_eq!(status, 200);
+    assert!(!open.contains("<noscript data-lazy>"));
+    let doc = Html::parse_document(&open);
+    assert_eq!(doc.select(&sel("details.matrix-filters[open]")).count(), 1);
+    assert_eq!(fields(&doc), later, "the same fields either way");
+    assert!(later.len() >= 20, "{later:?}");
+    assert_eq!(doc.select(&sel("#mf-severity-high[checked]")).count(), 1);
+}

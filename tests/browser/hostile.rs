@@ -272,11 +272,21 @@ settle(() => { try {
     return u.origin !== location.origin || !u.pathname.startsWith('/static/');
   }).map((s) => s.outerHTML.slice(0, 120));
   const injected = [...document.querySelectorAll(
-    'iframe, frame, frameset, object, embed, applet, base, body meta, body style, body noscript, math, template, foreignObject')]
+    'iframe, frame, frameset, object, embed, applet, base, head noscript, body meta, body style, math, template, foreignObject')]
     .map((e) => e.outerHTML.slice(0, 120));
-  // The head's <noscript> holds one stylesheet of our own (ui::stylesheets), nothing else.
-  for (const n of document.querySelectorAll('head noscript')) {
-    if (!/^<link rel="stylesheet" href="\/static\/[\w.-]+\.css">$/.test(n.textContent)) injected.push(n.outerHTML.slice(0, 120));
+  // A <noscript> in the body is ours only as a closed panel's form, built
+  // when it opens (static/lazy.js): built here too, it must be one form with
+  // nothing active in it.
+  for (const n of document.querySelectorAll('body noscript')) {
+    const t = document.createElement('template');
+    t.innerHTML = n.textContent;
+    const all = [...t.content.querySelectorAll('*')];
+    const own = n.hasAttribute('data-lazy') && n.parentElement.tagName === 'DETAILS'
+      && t.content.children.length === 1 && t.content.firstElementChild.tagName === 'FORM'
+      && !t.content.querySelector('script, iframe, frame, frameset, object, embed, applet, base, meta, style, link, noscript, math, svg, template')
+      && !all.some((e) => [...e.attributes].some((a) => /^on/i.test(a.name)
+        || (/^(href|src|action|formaction)$/i.test(a.name) && new URL(a.value, location.href).origin !== location.origin)));
+    if (!own) injected.push(n.outerHTML.slice(0, 120));
   }
   // Stylesheets and icons of our own only.
   for (const l of document.querySelectorAll('link')) {

@@ -242,3 +242,125 @@ async fn the_subtechnique_word_shows_only_where_it_fits_and_no_column_is_a_query
     }
     browser.close().await;
 }
+
+/// The matrix's closed filter panel is built when it first opens
+/// (static/lazy.js), with the tag typeahead wired to what was built; without
+/// scripts the form is there at once and filters the same.
+#[tokio::test]
+async fn the_filter_form_is_built_when_its_panel_opens_and_is_there_without_scripts() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
+    for i in 0..25 {
+        let res = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .json(&serde_json::json!({"title": format!("Incident {i}"),
+                "tags": ["common", format!("tag-{i:03}")],
+                "steps": [{"tactic": "AML.TA0005", "technique": "AML.T0051"}]}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    browser.sign_in(&app, "admin", PASSWORD).await;
+    browser.open(&app, "/matrix").await;
+    browser.wait_for(".matrix-filters > summary").await;
+    let built = "return document.querySelectorAll('form.matrix-filter-form input').length";
+    assert_eq!(count(&browser.js(built).await), 0, "closed: not built yet");
+    browser
+        .find(Locator::Css(".matrix-filters > summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open the filters");
+    browser.wait_for("form.matrix-filter-form #mf-tag").await;
+    let fields = count(&browser.js(built).await);
+    assert!(fields >= 20, "{fields} fields");
+    // The typeahead asks the API for what is typed.
+    browser
+        .find(Locator::Css("#mf-tag"))
+        .await
+        .expect("tag field")
+        .send_keys("tag-02")
+        .await
+        .expect("type");
+    let mut offered = Value::Null;
+    for _ in 0..50 {
+        offered = browser
+            .js("return [...document.querySelectorAll('#mf-tags option')].map((o) => o.value)")
+            .await;
+        let all = offered.as_array().cloned().unwrap_or_default();
+        if !all.is_empty()
+            && all
+                .iter()
+                .all(|v| v.as_str().is_some_and(|s| s.starts_with("tag-02")))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(offered.as_array().map(Vec::len), Some(5), "{offered}");
+
+    // Without scripts: the same form, at once, and it filters.
+    browser
+        .cdp(
+            "Emulation.setScriptExecutionDisabled",
+            serde_json::json!({"value": true}),
+        )
+        .await;
+    browser.open(&app, "/matrix").await;
+    let inputs = browser
+        .find_all(Locator::Css("form.matrix-filter-form input"))
+        .await
+        .expect("inputs");
+    assert_eq!(
+        inputs.len() as u64,
+        fields,
+        "the same fields without scripts"
+    );
+    browser
+        .find(Locator::Css(".matrix-filters > summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open the filters");
+    browser
+        .find(Locator::Css("#mf-tag"))
+        .await
+        .expect("tag field")
+        .send_keys("tag-003")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css(
+            "form.matrix-filter-form button[type='submit']",
+        ))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("filter");
+    let mut path = String::new();
+    for _ in 0..50 {
+        path = browser.path().await;
+        if path.contains("tag=tag-003") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(path.contains("tag=tag-003"), "{path}");
+    let summary = browser
+        .find(Locator::Css(".matrix-summary"))
+        .await
+        .expect("summary line")
+        .text()
+        .await
+        .expect("text");
+    assert!(summary.contains("1 incident,"), "{summary}");
+    browser.close().await;
+}

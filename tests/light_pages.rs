@@ -88,6 +88,14 @@ async fn every_page_waits_for_one_stylesheet_of_its_files_in_order() {
     }
 }
 
+/// A page as a browser without scripts builds it: what waits in a
+/// `<noscript data-lazy>` (static/lazy.js) in place. scraper parses as a
+/// browser with scripts on, which keeps it as text.
+pub fn as_without_scripts(body: &str) -> String {
+    body.replace("<noscript data-lazy>", "")
+        .replace("</noscript>", "")
+}
+
 /// The matrix's filter form, 28 fields in a closed panel, waits in a
 /// `<noscript data-lazy>` (built by static/lazy.js when the panel opens, at
 /// once by a browser without scripts): with scripts on, a browser keeps it as
@@ -111,10 +119,7 @@ async fn the_closed_matrix_filter_form_waits_unbuilt_and_open_filters_are_built(
         closed.contains("/static/lazy."),
         "the script that builds it"
     );
-    let unwrapped = closed
-        .replace("<noscript data-lazy>", "")
-        .replace("</noscript>", "");
-    let later = fields(&Html::parse_document(&unwrapped));
+    let later = fields(&Html::parse_document(&as_without_scripts(&closed)));
 
     let (status, open) = app.get("/matrix?severity=high").await;
     assert_eq!(status, 200);

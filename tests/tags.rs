@@ -120,11 +120,8 @@ async fn filter_forms_carry_the_top_tags_not_all_of_them() {
     for (path, list) in [("/incidents", "tag-names"), ("/matrix", "mf-tags")] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 200, "{path}");
-        // The page as a browser without scripts builds it: the matrix's closed
-        // filter form waits in a <noscript data-lazy> (static/lazy.js).
-        let body = body
-            .replace("<noscript data-lazy>", "")
-            .replace("</noscript>", "");
+        // The matrix's closed filter form waits in a <noscript data-lazy>.
+        let body = crate::light_pages::as_without_scripts(&body);
         let doc = scraper::Html::parse_document(&body);
         let options = scraper::Selector::parse(&format!("datalist#{list} option")).unwrap();
         let offered: Vec<String> = doc

@@ -140,12 +140,7 @@ async fn matrix_labels_wrap_at_words_and_long_words_fit_their_columns() {
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     browser.sign_in(&app, "admin", PASSWORD).await;
     for width in [1366, 1024] {
-        browser
-            .cdp(
-                "Emulation.setDeviceMetricsOverride",
-                serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-            )
-            .await;
+        browser.desktop_width(width).await;
         browser.open(&app, "/matrix?subtechniques=all").await;
         browser.wait_for(".matrix li.cell").await;
         // Every label's box against its parent's: a word that does not fit
@@ -196,12 +191,7 @@ async fn the_subtechnique_word_shows_only_where_it_fits_and_no_column_is_a_query
     app.import(&shared_atlas("ATLAS-5.6.0.yaml")).await;
     browser.sign_in(&app, "admin", PASSWORD).await;
     for (width, narrow) in [(1024, true), (2560, false)] {
-        browser
-            .cdp(
-                "Emulation.setDeviceMetricsOverride",
-                serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-            )
-            .await;
+        browser.desktop_width(width).await;
         browser.open(&app, "/matrix").await;
         browser.wait_for(".matrix .subs > summary").await;
         let report = browser
@@ -288,21 +278,13 @@ async fn the_filter_form_is_built_when_its_panel_opens_and_is_there_without_scri
         .send_keys("tag-02")
         .await
         .expect("type");
-    let mut offered = Value::Null;
-    for _ in 0..50 {
-        offered = browser
-            .js("return [...document.querySelectorAll('#mf-tags option')].map((o) => o.value)")
-            .await;
-        let all = offered.as_array().cloned().unwrap_or_default();
-        if !all.is_empty()
-            && all
-                .iter()
-                .all(|v| v.as_str().is_some_and(|s| s.starts_with("tag-02")))
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // The five tags that start so, in place of the page's top twenty.
+    let offered = browser
+        .wait_until(
+            "const all = [...document.querySelectorAll('#mf-tags option')].map((o) => o.value); \
+             return all.length > 0 && all.every((v) => v.startsWith('tag-02')) ? all : null",
+        )
+        .await;
     assert_eq!(offered.as_array().map(Vec::len), Some(5), "{offered}");
 
     // Without scripts: the same form, at once, and it filters.
@@ -345,15 +327,7 @@ async fn the_filter_form_is_built_when_its_panel_opens_and_is_there_without_scri
         .click()
         .await
         .expect("filter");
-    let mut path = String::new();
-    for _ in 0..50 {
-        path = browser.path().await;
-        if path.contains("tag=tag-003") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(path.contains("tag=tag-003"), "{path}");
+    browser.wait_for_path("tag=tag-003").await;
     let summary = browser
         .find(Locator::Css(".matrix-summary"))
         .await

@@ -198,6 +198,50 @@ impl Browser {
         }
     }
 
+    /// Polls `script` (a function body) every 100 ms until it returns
+    /// something other than `null` or `false`, for up to [`WAIT`]; that value.
+    pub async fn wait_until(&self, script: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.js(script).await;
+            if !(v.is_null() || v == Value::Bool(false)) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "browser: still null or false after {WAIT:?} on {}:\n{script}",
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits up to [`WAIT`] for the path and query shown to contain `part`
+    /// (a form submitted, a link followed; no script needed).
+    pub async fn wait_for_path(&self, part: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let path = self.path().await;
+            if path.contains(part) {
+                return path;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "browser: the path is still {path}, not one with {part:?}, after {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A desktop window `width` CSS pixels wide (900 high, no scaling).
+    pub async fn desktop_width(&self, width: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    }
+
     /// Runs `script` (a function body: `return …`) in the page.
     pub async fn js(&self, script: &str) -> Value {
         self.js_with(script, Vec::new()).await
